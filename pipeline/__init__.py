@@ -1,0 +1,3 @@
+"""Social balance pipeline: mix, accessibility and scenarios for Danish municipalities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,227 @@
+"""Run the stages in order, skipping those whose inputs, config and version did not change.
+
+Out-of-date means content, not clocks: a stage's key is the sha256 of its config sections, the package
+version and the hashes of the files it reads. The key and the hashes of what it wrote are kept in a stamp
+(data/processed/.stamps/<stage>.json); a stage whose key matches its stamp, and whose outputs all exist,
+is skipped. `make all` and `python -m pipeline run` go through this same check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import platform
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline._log import log, take_warnings
+from pipeline.config import Config
+from pipeline.stages import STAGES, Stage
+
+REPORTED_PACKAGES = (
+    "geopandas", "shapely", "pyogrio", "pyarrow", "pandas", "numpy", "rasterio", "exactextract", "scipy",
+    "folium", "branca", "mapclassify", "dask", "dask-geopandas", "distributed", "PyYAML",
+)
+HASH_CHUNK_BYTES = 1 << 20
+
+
+def stamps_dir(config: Config) -> Path:
+    """Where the stage stamps and the file-hash cache live."""
+    return config.processed_dir / ".stamps"
+
+
+class FileHashes:
+    """sha256 of files, cached by (size, mtime) so an unchanged tree is checked without reading it."""
+
+    def __init__(self, cache_path: Path):
+        self.cache_path = cache_path
+        try:
+            self.cache = json.loads(cache_path.read_text())
+        except (OSError, ValueError):
+            self.cache = {}
+
+    def __call__(self, path: Path) -> str | None:
+        """The file's sha256, or None when it does not exist."""
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        key = str(path)
+        cached = self.cache.get(key)
+        if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
+            return cached[2]
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK_BYTES):
+                digest.update(chunk)
+        self.cache[key] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
+        return self.cache[key][2]
+
+    def save(self) -> None:
+        """Keep the cache for the next run."""
+        from pipeline.io import write_text
+
+        write_text(json.dumps(self.cache), self.cache_path)
+
+
+@dataclass
+class StageResult:
+    """What one stage did in this run."""
+
+    name: str
+    status: str  # "ran" or "skipped"
+    seconds: float
+    outputs: dict[str, str | None] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_stamp(config: Config, stage: Stage) -> dict | None:
+    try:
+        return json.loads((stamps_dir(config) / f"{stage.name}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def stage_key(config: Config, stage: Stage, hashes: FileHashes, written: dict[str, str | None]) -> str:
+    """The content key of a stage: its config sections, the package version, the hashes of its inputs.
+
+    A file an earlier stage wrote counts with the hash recorded when it was written (`written`), so a
+    stage that rewrites a file it reads (mix enriching school_districts) does not invalidate itself.
+    """
+    parts = [__version__, config.section_hash(*stage.config_keys)]
+    for path in stage.reads(config):
+        parts.append(f"{path.name}={written.get(str(path)) or hashes(path)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _row_count(path: Path) -> int | None:
+    """Rows of a Parquet output, from its metadata (cheap)."""
+    if path.suffix != ".parquet" or not path.exists():
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def _run_stage(config: Config, stage: Stage, key: str, hashes: FileHashes) -> StageResult:
+    """Run one stage's `run(config)` and stamp it with its key, output hashes, rows and warnings."""
+    take_warnings()
+    started = time.perf_counter()
+    module = importlib.import_module(stage.module)
+    module.run(config)
+    seconds = time.perf_counter() - started
+    outputs = {str(p): hashes(p) for p in stage.writes(config)}
+    rows = {Path(p).name: n for p in outputs if (n := _row_count(Path(p))) is not None}
+    result = StageResult(stage.name, "ran", seconds, outputs, rows, take_warnings())
+    stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings}
+    from pipeline.io import write_json
+
+    write_json(stamp, stamps_dir(config) / f"{stage.name}.json")
+    return result
+
+
+def run_stages(
+    config: Config, names: list[str] | None = None, *, force: bool = False, progress=None
+) -> list[StageResult]:
+    """Run the named stages (default all) in pipeline order; skip the up-to-date ones unless force."""
+    hashes = FileHashes(stamps_dir(config) / "hashes.json")
+    written: dict[str, str | None] = {}
+    results = []
+    try:
+        for stage in STAGES:
+            key = stage_key(config, stage, hashes, written)
+            stamp = _read_stamp(config, stage)
+            selected = names is None or stage.name in names
+            up_to_date = (
+                stamp is not None
+                and stamp.get("key") == key
+                and all(Path(p).exists() for p in stage.writes(config))
+            )
+            if selected and (force or not up_to_date):
+                if progress:
+                    progress(f"{stage.name}: running ({stage.doc})")
+                result = _run_stage(config, stage, key, hashes)
+            elif stamp is not None:
+                result = StageResult(
+                    stage.name, "skipped", 0.0, stamp.get("outputs", {}), stamp.get("rows", {}), stamp.get("warnings", [])
+                )
+                if selected:
+                    _touch(stamps_dir(config) / f"{stage.name}.json")
+            else:
+                continue
+            written.update(result.outputs)
+            if selected:
+                results.append(result)
+                if progress:
+                    progress(f"{stage.name}: {result.status} in {result.seconds:.1f} s")
+    finally:
+        hashes.save()
+    return results
+
+
+def _touch(path: Path) -> None:
+    """Mark a skipped stage as checked now, so make's timestamps agree with the content check."""
+    if path.exists():
+        os.utime(path)
+
+
+def input_files(config: Config, hashes: FileHashes) -> list[dict]:
+    """Each configured raw input: path, size and sha256 (for run.json)."""
+    from pipeline.stages import stage
+
+    files = []
+    for path in stage("ingest").reads(config):
+        if path.exists():
+            files.append({"path": str(path), "size": path.stat().st_size, "sha256": hashes(path)})
+    return files
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python, this package and the libraries the results depend on."""
+    versions = {"python": platform.python_version(), "social-balance-pipeline": __version__}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time plus a short random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def run_record(config: Config, run_id: str, started: str, results: list[StageResult], status: str) -> dict:
+    """The content of data/processed/run.json (CONTRACT 3)."""
+    hashes = FileHashes(stamps_dir(config) / "hashes.json")
+    warnings = [w for r in results for w in r.warnings]
+    return {
+        "run_id": run_id,
+        "status": status,
+        "started": started,
+        "ended": now_iso(),
+        "config_path": str(config.path),
+        "config_hash": config.section_hash(*config.data.keys()),
+        "data_note": config.get("data_note", ""),
+        "inputs": input_files(config, hashes),
+        "packages": package_versions(),
+        "stages": [
+            {"name": r.name, "status": r.status, "seconds": round(r.seconds, 3), "rows": r.rows, "warnings": len(r.warnings)}
+            for r in results
+        ],
+        "warnings": warnings,
+    }

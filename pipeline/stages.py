@@ -1,0 +1,141 @@
+"""The pipeline's stages in run order: what each reads, which config it depends on, what it writes.
+
+This registry is the one place that knows the file dependencies; the runner uses it to skip stages whose
+inputs did not change, and the Makefile mirrors it. It imports no heavy library, so checking that
+nothing changed stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Config
+
+VECTOR_LAYERS = (
+    "housing_areas",
+    "parcels",
+    "schools",
+    "school_districts",
+    "jobs",
+    "green_areas",
+    "streets",
+    "stations",
+    "candidate_sites",
+)
+RASTER_LAYERS = ("canopy",)
+SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+MAP_PAGES = (
+    "index.html",
+    "social-balance.html",
+    "accessibility.html",
+    "school-sites.html",
+    "urban-development.html",
+)
+
+
+def source_files(config: Config, layer: str) -> list[Path]:
+    """The files a configured source consists of (a Shapefile's sidecars too); [] when not configured."""
+    source = config["sources"].get(layer)
+    if not source or not source.get("path"):
+        return []
+    path = config.resolve(source["path"])
+    if path.suffix.lower() == ".shp":
+        return [p for p in (path.with_suffix(s) for s in SHAPEFILE_SIDECARS) if p.exists()] or [path]
+    return [path]
+
+
+def _processed(*names: str) -> Callable[[Config], list[Path]]:
+    return lambda config: [config.processed(name) for name in names]
+
+
+def _ingest_reads(config: Config) -> list[Path]:
+    files = [p for layer in (*VECTOR_LAYERS, *RASTER_LAYERS) for p in source_files(config, layer)]
+    return list(dict.fromkeys(files))
+
+
+def _ingest_writes(config: Config) -> list[Path]:
+    """One GeoParquet per configured vector layer, the canopy GeoTIFF, and ingest.json (counts and warnings)."""
+    configured = [layer for layer in VECTOR_LAYERS if config["sources"].get(layer)]
+    files = [config.processed(f"{layer}.parquet") for layer in configured]
+    if config["sources"].get("canopy"):
+        files.append(config.processed("canopy.tif"))
+    return [*files, config.processed("ingest.json")]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: its module (with a `run(config)`), its inputs, config sections and outputs."""
+
+    name: str
+    module: str
+    config_keys: tuple[str, ...]
+    reads: Callable[[Config], list[Path]]
+    writes: Callable[[Config], list[Path]]
+    doc: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "ingest",
+        "pipeline.ingest",
+        ("crs", "extent", "sources", "ingest", "root"),
+        _ingest_reads,
+        _ingest_writes,
+        "read each source, check it, reproject, write data/processed/<layer>.parquet",
+    ),
+    Stage(
+        "mix",
+        "pipeline.mix",
+        ("mix", "privacy", "ingest"),
+        _processed("ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet"),
+        _processed("areas_mix.parquet", "segregation.json", "school_districts.parquet"),
+        "tenure mix, indicative official status, segregation indices, school-district mix",
+    ),
+    Stage(
+        "access",
+        "pipeline.access",
+        ("access",),
+        _processed(
+            "ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet",
+            "jobs.parquet", "green_areas.parquet", "streets.parquet", "stations.parquet", "canopy.tif",
+        ),
+        _processed("areas_access.parquet", "parcels_access.parquet", "network.npz"),
+        "distances and reachable jobs and green space on the street network, canopy share",
+    ),
+    Stage(
+        "scenarios",
+        "pipeline.scenarios",
+        ("scenarios", "access", "mix"),
+        _processed(
+            "areas_mix.parquet", "areas_access.parquet", "candidate_sites.parquet", "school_districts.parquet",
+            "schools.parquet", "parcels.parquet", "housing_areas.parquet", "jobs.parquet", "network.npz",
+        ),
+        _processed("scenarios_school_sites.parquet", "scenarios_development.parquet"),
+        "candidate school sites and development sites against the baseline",
+    ),
+    Stage(
+        "publish",
+        "pipeline.publish",
+        ("publish", "privacy", "data_note", "data_date"),
+        _processed(
+            "areas_mix.parquet", "areas_access.parquet", "segregation.json", "school_districts.parquet",
+            "scenarios_school_sites.parquet", "scenarios_development.parquet",
+        ),
+        lambda config: [config.processed(n) for n in ("areas.parquet", "areas.gpkg", "areas.csv")]
+        + [config.maps_dir / page for page in MAP_PAGES],
+        "areas tables and the map pages",
+    ),
+)
+
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+
+
+def stage(name: str) -> Stage:
+    """The stage of this name."""
+    for candidate in STAGES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
