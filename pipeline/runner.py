@@ -143,7 +143,7 @@ def run_stages(
             up_to_date = (
                 stamp is not None
                 and stamp.get("key") == key
-                and all(Path(p).exists() for p in stage.writes(config))
+                and all(Path(p).exists() for p, digest in stamp.get("outputs", {}).items() if digest)
             )
             if selected and (force or not up_to_date):
                 if progress:

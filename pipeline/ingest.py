@@ -1,0 +1,603 @@
+"""Stage ingest: read each configured source, check it against the contract, write canonical GeoParquet.
+
+Every layer is read through pyogrio (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, GML, GeoParquet, CSV with
+x/y or WKT columns) and the canopy raster through rasterio. Source columns are renamed to the canonical
+names, ids become text, geometries are reprojected to the working CRS and repaired where possible. All
+problems of all layers are collected and reported at once; nothing is written unless every layer passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from pipeline._errors import InputError, Problem, first_ids
+from pipeline._log import log, warn
+from pipeline.config import Config
+from pipeline.io import atomic_path, write_geoparquet, write_json
+from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS
+
+POLYGON, POINT, LINE = "polygon", "point", "line"
+GEOMETRY_FAMILIES = {
+    POLYGON: ("Polygon", "MultiPolygon"),
+    POINT: ("Point", "MultiPoint"),
+    LINE: ("LineString", "MultiLineString"),
+}
+CSV_SUFFIXES = (".csv", ".txt")
+TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
+FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """What CONTRACT 2 asks of one canonical layer."""
+
+    id_column: str
+    geometry: tuple[str, ...]
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()  # integers >= 0
+    amounts: tuple[str, ...] = ()  # numbers >= 0 (DKK)
+    ids: tuple[str, ...] = ()  # other id columns, kept as text
+    flags: dict[str, bool] = field(default_factory=dict)  # bool columns and their default
+    defaults: dict[str, object] = field(default_factory=dict)  # optional columns filled when absent
+
+
+TENURE_COLUMNS = (
+    "dwellings_social_family", "dwellings_social_other", "dwellings_owner", "dwellings_private_rental",
+    "dwellings_cooperative",
+)
+PERSON_COUNTS = (
+    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
+    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
+)
+# Sub-counts that cannot exceed their base (a share above 1 would follow).
+COUNT_BASES = {
+    "outside_work_edu_18_64": "residents_18_64",
+    "basic_edu_only_30_59": "residents_30_59",
+    "convicted_18plus": "residents_18plus",
+    "residents_18_64": "residents",
+    "residents_30_59": "residents",
+    "residents_18plus": "residents",
+    "non_western": "residents",
+    "children_6_16": "residents",
+}
+NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
+
+SCHEMAS: dict[str, LayerSchema] = {
+    "housing_areas": LayerSchema(
+        "area_id", GEOMETRY_FAMILIES[POLYGON], ("area_id", "name"), ("area_type", "years_listed"),
+        counts=("years_listed",),
+    ),
+    "parcels": LayerSchema(
+        "parcel_id", GEOMETRY_FAMILIES[POLYGON] + GEOMETRY_FAMILIES[POINT],
+        ("parcel_id", *TENURE_COLUMNS, "residents"),
+        ("area_id", "dwellings_other", *PERSON_COUNTS, "gross_income_sum_15_64"),
+        counts=(*TENURE_COLUMNS, "dwellings_other", "residents", *PERSON_COUNTS),
+        amounts=("gross_income_sum_15_64",),
+        ids=("area_id",),
+        defaults={"dwellings_other": 0},
+    ),
+    "schools": LayerSchema("school_id", GEOMETRY_FAMILIES[POINT], ("school_id", "name"), ("capacity",), counts=("capacity",)),
+    "school_districts": LayerSchema(
+        "district_id", GEOMETRY_FAMILIES[POLYGON], ("district_id", "school_id"), ("name",), ids=("school_id",)
+    ),
+    "jobs": LayerSchema("site_id", GEOMETRY_FAMILIES[POINT], ("site_id", "jobs"), ("sector",), counts=("jobs",)),
+    "green_areas": LayerSchema(
+        "green_id", GEOMETRY_FAMILIES[POLYGON], ("green_id",), ("kind", "public"),
+        flags={"public": True}, defaults={"kind": "other"},
+    ),
+    "streets": LayerSchema(
+        "street_id", GEOMETRY_FAMILIES[LINE], ("street_id",), ("walk", "bike", "name"), flags={"walk": True, "bike": True}
+    ),
+    "stations": LayerSchema("station_id", GEOMETRY_FAMILIES[POINT], ("station_id", "name")),
+    "candidate_sites": LayerSchema(
+        "site_id", GEOMETRY_FAMILIES[POLYGON] + GEOMETRY_FAMILIES[POINT], ("site_id", "kind", "name"),
+        ("capacity", "closes_school_id", *NEW_DWELLINGS, "new_jobs"),
+        counts=("capacity", *NEW_DWELLINGS, "new_jobs"),
+        ids=("closes_school_id",),
+        defaults={**dict.fromkeys(NEW_DWELLINGS, 0), "new_jobs": 0},
+    ),
+}
+REQUIRED_LAYERS = ("housing_areas", "parcels", "schools", "school_districts", "jobs", "green_areas")
+AREA_TYPES = {"social", "private", "mixed"}
+SITE_KINDS = {"school", "development"}
+GREEN_KINDS = {"park", "forest", "nature", "sports", "other"}
+
+
+@dataclass
+class Source:
+    """Where a layer comes from, for reading and for the messages."""
+
+    layer_name: str
+    path: Path
+    settings: dict
+
+    @property
+    def file_layer(self) -> str | None:
+        return self.settings.get("layer")
+
+    def problem(self, what: str, fix: str, column: str | None = None, ids=(), count: int | None = None) -> Problem:
+        """A problem located in this source."""
+        return Problem(what, fix, file=self.path, layer=self.file_layer or self.layer_name, column=column,
+                       ids=first_ids(ids), count=count if count is not None else (len(ids) if len(ids) else None))
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]]:
+    """The configured sources; required layers that are not configured are problems."""
+    sources, problems = {}, []
+    for name in (*VECTOR_LAYERS, *RASTER_LAYERS):
+        settings = config["sources"].get(name)
+        if not settings or not settings.get("path"):
+            if name in REQUIRED_LAYERS:
+                problems.append(Problem(f"no source is configured for the required layer '{name}'",
+                                        f"add sources.{name}.path to {config.path}", file=config.path))
+            continue
+        sources[name] = Source(name, config.resolve(settings["path"]), dict(settings))
+    return sources, problems
+
+
+def read_vector(source: Source) -> gpd.GeoDataFrame:
+    """Read one vector source (any OGR format, or CSV with x/y or WKT columns) as it is."""
+    if source.path.suffix.lower() == ".parquet":
+        # GeoParquet through pyarrow: the pyogrio wheels' GDAL routes .parquet to a driver needing libduckdb.
+        return gpd.read_parquet(source.path)
+    options = {}
+    if source.path.suffix.lower() in CSV_SUFFIXES:
+        options = _csv_open_options(source)
+    if source.settings.get("encoding"):
+        options["encoding"] = source.settings["encoding"]
+    return pyogrio.read_dataframe(source.path, layer=source.file_layer, use_arrow=True, **options)
+
+
+def _csv_open_options(source: Source) -> dict:
+    """GDAL CSV open options for coordinate or WKT columns and the separator."""
+    s = source.settings
+    options = {"KEEP_GEOM_COLUMNS": "NO", "AUTODETECT_TYPE": "NO"}
+    if s.get("wkt"):
+        options["GEOM_POSSIBLE_NAMES"] = s["wkt"]
+    else:
+        options["X_POSSIBLE_NAMES"] = s.get("x", "x")
+        options["Y_POSSIBLE_NAMES"] = s.get("y", "y")
+    separator = s.get("csv_separator")
+    if separator:
+        options["SEPARATOR"] = {";": "SEMICOLON", ",": "COMMA", "\t": "TAB", " ": "SPACE"}.get(separator, separator)
+    return options
+
+
+def _open_problem(source: Source) -> Problem | None:
+    """A missing file or layer, said before reading."""
+    if not source.path.exists():
+        return source.problem("the file does not exist", f"check sources.{source.layer_name}.path in the config")
+    if source.file_layer:
+        try:
+            layers = [str(name) for name in pyogrio.list_layers(source.path)[:, 0]]
+        except pyogrio.errors.DataSourceError as err:
+            return source.problem(f"GDAL cannot open the file ({err})", "check that the file is complete and in a format GDAL reads")
+        if source.file_layer not in layers:
+            return source.problem(f"the layer does not exist; the file has {', '.join(layers) or 'no layers'}",
+                                  f"set sources.{source.layer_name}.layer to one of them")
+    return None
+
+
+# --- checking and cleaning -------------------------------------------------------------------------------
+
+def rename_columns(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Map source column names to canonical ones and keep only the canonical columns."""
+    mapping = source.settings.get("columns") or {}
+    renamed = frame.rename(columns={src: canon for canon, src in mapping.items()})
+    missing = [c for c in schema.required if c not in renamed.columns]
+    problems = []
+    for column in missing:
+        source_name = mapping.get(column, column)
+        problems.append(source.problem(
+            f"the required column '{source_name}' is missing (columns present: {', '.join(map(str, frame.columns.drop('geometry', errors='ignore')))})",
+            f"add the column, or map it with sources.{source.layer_name}.columns.{column}: <source column>",
+            column=source_name,
+        ))
+    keep = [c for c in (*schema.required, *schema.optional) if c in renamed.columns]
+    return renamed[[*keep, "geometry"]], problems
+
+
+def _to_text_ids(values: pd.Series) -> pd.Series:
+    """Ids as text: 17, 17.0 and '17' are the same id."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    whole = numeric.notna() & (numeric == np.floor(numeric))
+    text = values.astype("string").str.strip()
+    text = text.where(~whole, numeric.where(whole).astype("Int64").astype("string"))
+    return text.where(text != "", pd.NA)
+
+
+def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """The layer's id column as unique, non-empty text; other id columns as text."""
+    frame = frame.copy()
+    problems = []
+    for column in (schema.id_column, *schema.ids):
+        if column in frame.columns:
+            frame[column] = _to_text_ids(frame[column])
+    ids = frame[schema.id_column]
+    empty = ids.isna()
+    if empty.any():
+        problems.append(source.problem("ids are empty", f"give every row a {schema.id_column}",
+                                       column=schema.id_column, ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
+    duplicated = ids[ids.duplicated(keep=False) & ~empty]
+    if len(duplicated):
+        problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once",
+                                       f"make {schema.id_column} unique (each row one feature)",
+                                       column=schema.id_column, ids=duplicated.unique()))
+    return frame, problems
+
+
+def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
+    """Numbers from numeric or text columns (with comma decimals where configured)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
+
+
+def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Counts as non-negative integers and amounts as non-negative numbers; report what is not."""
+    frame = frame.copy()
+    problems = []
+    ids = frame[schema.id_column]
+    decimal = source.settings.get("csv_decimal", ".")
+    for column in (*schema.counts, *schema.amounts):
+        if column not in frame.columns:
+            continue
+        raw = frame[column]
+        numbers = _parse_numbers(raw, decimal)
+        not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if not_number.any():
+            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
+                                           column=column, ids=ids[not_number]))
+        missing = numbers.isna() & ~not_number
+        if missing.any() and column in schema.required:
+            problems.append(source.problem("values are empty", "fill in a count for every row (0 where there is none)",
+                                           column=column, ids=ids[missing]))
+        negative = numbers < 0
+        if negative.any():
+            problems.append(source.problem("counts are negative", "counts must be 0 or more", column=column, ids=ids[negative]))
+        fractional = (numbers != np.floor(numbers)) & numbers.notna()
+        if column in schema.counts and fractional.any():
+            problems.append(source.problem("counts are not whole numbers", "counts must be whole numbers",
+                                           column=column, ids=ids[fractional]))
+        if column in schema.counts:
+            frame[column] = numbers.round().astype("Int64") if numbers.isna().any() else numbers.round().astype("int64")
+        else:
+            frame[column] = numbers
+    return frame, problems
+
+
+def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> list[Problem]:
+    """Sub-counts may not exceed their base (e.g. convicted_18plus <= residents_18plus)."""
+    problems = []
+    for part, base in COUNT_BASES.items():
+        if part in frame.columns and base in frame.columns:
+            over = (frame[part] > frame[base]).fillna(False).astype(bool)
+            if over.any():
+                problems.append(source.problem(f"{part} exceeds {base}", f"check the counts: {part} is part of {base}",
+                                               column=part, ids=frame.loc[over, schema.id_column]))
+    return problems
+
+
+def _parse_flags(values: pd.Series, default: bool) -> tuple[pd.Series, pd.Series]:
+    """Booleans from bool, 0/1 or yes/no text; returns the flags and a mask of unreadable values."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(default).astype(bool), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(np.where(text.isin(TRUE_WORDS), True, np.where(text.isin(FALSE_WORDS), False, default)),
+                       index=values.index)
+    unreadable = text.notna() & ~text.isin(TRUE_WORDS | FALSE_WORDS) & (text != "")
+    return parsed.astype(bool), unreadable
+
+
+def clean_flags_and_defaults(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Bool columns parsed (with the contract's defaults) and absent optional columns filled."""
+    frame = frame.copy()
+    problems = []
+    for column, default in schema.flags.items():
+        if column not in frame.columns:
+            frame[column] = default
+            continue
+        frame[column], unreadable = _parse_flags(frame[column], default)
+        if unreadable.any():
+            problems.append(source.problem("values are not true/false", "write true or false (or 1/0, ja/nej)",
+                                           column=column, ids=frame.loc[unreadable, schema.id_column]))
+    for column, default in schema.defaults.items():
+        if column not in frame.columns:
+            frame[column] = default
+        else:
+            frame[column] = frame[column].fillna(default)
+    return frame, problems
+
+
+def check_vocabularies(frame: gpd.GeoDataFrame, source: Source) -> list[Problem]:
+    """Columns with a fixed vocabulary (area_type, candidate kind, green kind) hold only its words."""
+    checks = {
+        ("housing_areas", "area_type"): AREA_TYPES,
+        ("candidate_sites", "kind"): SITE_KINDS,
+        ("green_areas", "kind"): GREEN_KINDS,
+    }
+    problems = []
+    for (layer, column), words in checks.items():
+        if source.layer_name != layer or column not in frame.columns:
+            continue
+        values = frame[column].astype("string").str.strip().str.lower()
+        frame[column] = values
+        wrong = values.notna() & ~values.isin(words)
+        if wrong.any():
+            problems.append(source.problem(f"values outside {', '.join(sorted(words))}", "use one of those words",
+                                           column=column, ids=frame.loc[wrong, SCHEMAS[layer].id_column]))
+    return problems
+
+
+def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Reproject to the working CRS; a layer without CRS needs one named in config."""
+    if frame.crs is None:
+        assumed = source.settings.get("crs")
+        if not assumed:
+            return frame, [source.problem("the layer has no coordinate reference system",
+                                          f"set sources.{source.layer_name}.crs in the config (e.g. EPSG:25832)")]
+        frame = frame.set_crs(assumed)
+    return frame.to_crs(crs), []
+
+
+def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema, extent) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Empty, wrongly typed, invalid and out-of-extent geometries; repair what make_valid can."""
+    ids = frame[schema.id_column]
+    geoms = frame.geometry.values
+    empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if empty.any():
+        return frame, [source.problem("geometries are empty", "give every feature a geometry or remove the row",
+                                      column="geometry", ids=ids[empty])]
+    types = frame.geom_type
+    wrong = ~types.isin(schema.geometry)
+    if wrong.any():
+        expected = " or ".join(schema.geometry)
+        return frame, [source.problem(f"geometries are {', '.join(sorted(types[wrong].unique()))}, expected {expected}",
+                                      "export the layer with the expected geometry type", column="geometry", ids=ids[wrong])]
+    frame, problems = _repair(frame, source, schema)
+    if problems:
+        return frame, problems
+    xmin, ymin, xmax, ymax = extent
+    bounds = frame.geometry.bounds
+    outside = (bounds.minx < xmin) | (bounds.miny < ymin) | (bounds.maxx > xmax) | (bounds.maxy > ymax)
+    if outside.any():
+        problems.append(source.problem(
+            f"geometries lie outside the configured extent {list(extent)} (working CRS)",
+            f"check the layer's CRS (sources.{source.layer_name}.crs) or widen `extent` in the config",
+            column="geometry", ids=frame.loc[outside, schema.id_column]))
+    return frame, problems
+
+
+def _repair(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """make_valid invalid polygons, keeping their polygonal parts; warn about what was repaired."""
+    invalid = ~frame.geometry.is_valid
+    if not invalid.any():
+        return frame, []
+    ids = frame[schema.id_column]
+    repaired = frame.geometry[invalid].make_valid()
+    if GEOMETRY_FAMILIES[POLYGON][0] in schema.geometry:
+        repaired = _polygonal_parts(repaired)
+    lost = repaired.is_empty | ~repaired.geom_type.isin(schema.geometry)
+    if lost.any():
+        return frame, [source.problem("geometries are invalid and cannot be repaired",
+                                      "fix them in a GIS (e.g. QGIS 'Fix geometries') and export again",
+                                      column="geometry", ids=ids[invalid][lost.values])]
+    frame = frame.copy()
+    frame.loc[invalid, "geometry"] = repaired.values
+    warn(f"{source.path} layer '{source.file_layer or source.layer_name}': repaired {int(invalid.sum())} invalid "
+         f"geometries with make_valid (ids {', '.join(map(str, first_ids(ids[invalid])))})")
+    return frame, []
+
+
+def _polygonal_parts(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The polygons of each geometry (make_valid can return collections with lines), as one geometry each."""
+    parts = geoms.explode(index_parts=False)
+    parts = parts[parts.geom_type.isin(GEOMETRY_FAMILIES[POLYGON])]
+    merged = parts.groupby(level=0).agg(lambda g: shapely.union_all(g.values))
+    out = gpd.GeoSeries(merged.reindex(geoms.index), crs=geoms.crs)
+    return out.fillna(shapely.Polygon())
+
+
+def explode_multiparts(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> gpd.GeoDataFrame:
+    """Streets as single LineStrings and points as single Points, with a warning when a layer had multiparts."""
+    single = {LINE: "MultiLineString", POINT: "MultiPoint"}
+    multi_type = next((m for fam, m in single.items() if GEOMETRY_FAMILIES[fam][0] in schema.geometry
+                       and GEOMETRY_FAMILIES[POLYGON][0] not in schema.geometry), None)
+    if multi_type is None:
+        return frame
+    is_multi = frame.geom_type == multi_type
+    if not is_multi.any():
+        return frame
+    exploded = frame.explode(index_parts=True)
+    part = exploded.index.get_level_values(1)
+    n_parts = exploded.groupby(level=0)[schema.id_column].transform("size")
+    suffix = np.where(n_parts > 1, "-" + pd.Series(part + 1, index=exploded.index).astype(str), "")
+    exploded[schema.id_column] = exploded[schema.id_column].astype(str) + suffix
+    warn(f"{source.path} layer '{source.file_layer or source.layer_name}': split {int(is_multi.sum())} {multi_type} "
+         f"features into single parts (ids suffixed -1, -2, ...)")
+    return exploded.reset_index(drop=True)
+
+
+def prepare_layer(frame: gpd.GeoDataFrame, source: Source, config: Config) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Every check and conversion of one vector layer, in order; the problems found."""
+    schema = SCHEMAS[source.layer_name]
+    if frame.empty:
+        return frame, [source.problem("the layer is empty", "export the layer with its features")]
+    frame, problems = rename_columns(frame, source, schema)
+    if problems:
+        return frame, problems
+    frame, problems = clean_ids(frame, source, schema)
+    for step in (clean_numbers, clean_flags_and_defaults):
+        frame, more = step(frame, source, schema)
+        problems += more
+    problems += check_count_bases(frame, source, schema)
+    problems += check_vocabularies(frame, source)
+    if problems:
+        return frame, problems
+    frame, problems = to_working_crs(frame, source, config.crs)
+    if problems:
+        return frame, problems
+    frame, problems = check_geometries(frame, source, schema, config["extent"])
+    if problems:
+        return frame, problems
+    return explode_multiparts(frame, source, schema), []
+
+
+def check_references(layers: dict[str, gpd.GeoDataFrame], sources: dict[str, Source]) -> list[Problem]:
+    """Ids that refer to another layer must exist there (district school_id, parcel area_id, closed schools)."""
+    references = (
+        ("school_districts", "school_id", "schools", "school_id"),
+        ("parcels", "area_id", "housing_areas", "area_id"),
+        ("candidate_sites", "closes_school_id", "schools", "school_id"),
+    )
+    problems = []
+    for layer, column, target, target_column in references:
+        if layer not in layers or target not in layers or column not in layers[layer].columns:
+            continue
+        values = layers[layer][column]
+        unknown = values.notna() & ~values.isin(layers[target][target_column])
+        if unknown.any():
+            problems.append(sources[layer].problem(
+                f"{int(unknown.sum())} values name no {target_column} of layer '{target}'",
+                f"use ids that exist in '{target}', or leave them empty", column=column,
+                ids=layers[layer].loc[unknown, SCHEMAS[layer].id_column]))
+    return problems
+
+
+# --- canopy raster ---------------------------------------------------------------------------------------
+
+def read_canopy(source: Source, config: Config, extent_box) -> tuple[np.ndarray | None, dict | None, list[Problem]]:
+    """The canopy fraction 0..1 in the working CRS (land-cover classes turned into 0/1), and its profile."""
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.vrt import WarpedVRT
+    from rasterio.warp import Resampling
+
+    if not source.path.exists():
+        return None, None, [source.problem("the file does not exist", "check sources.canopy.path in the config")]
+    ingest = config["ingest"]
+    with rasterio.open(source.path) as src:
+        src_crs = src.crs or (CRS.from_user_input(source.settings["crs"]) if source.settings.get("crs") else None)
+        if src_crs is None:
+            return None, None, [source.problem("the raster has no coordinate reference system", "set sources.canopy.crs in the config")]
+        landcover = ingest["canopy_kind"] == "landcover"
+        resampling = Resampling.nearest if landcover else Resampling.bilinear
+        with WarpedVRT(src, src_crs=src_crs, crs=config.crs, resampling=resampling) as vrt:
+            window = vrt.window(*extent_box).intersection(rasterio.windows.Window(0, 0, vrt.width, vrt.height)) \
+                if _overlaps(vrt.bounds, extent_box) else None
+            if window is None:
+                return None, None, [source.problem(
+                    f"the raster (bounds {[round(b) for b in vrt.bounds]}) does not overlap the housing areas "
+                    f"(bounds {[round(b) for b in extent_box]})",
+                    "check the raster's CRS and that it covers the municipality")]
+            window = window.round_offsets().round_lengths()
+            data = vrt.read(1, window=window, masked=True).astype("float32")
+            transform = vrt.window_transform(window)
+    values = np.where(np.ma.getmaskarray(data), np.nan, np.ma.getdata(data)).astype("float32")
+    if landcover:
+        classes = np.asarray(ingest["canopy_classes"], dtype="float32")
+        values = np.where(np.isnan(values), np.nan, np.isin(values, classes).astype("float32"))
+    elif np.nanmax(values, initial=0) > 1.0 + 1e-6 or np.nanmin(values, initial=0) < -1e-6:
+        return None, None, [source.problem(
+            f"canopy values range {np.nanmin(values):.2f} to {np.nanmax(values):.2f}, expected fractions 0..1",
+            "scale a percentage to 0..1, or set ingest.canopy_kind: landcover with canopy_classes")]
+    profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
+               "dtype": "float32", "crs": config.crs, "transform": transform, "nodata": np.nan,
+               "compress": "deflate", "tiled": True}
+    return values, profile, []
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def write_canopy(values: np.ndarray, profile: dict, target: Path) -> Path:
+    """Write the canopy fraction GeoTIFF atomically."""
+    import rasterio
+
+    with atomic_path(target) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(values, 1)
+    return target
+
+
+# --- the stage -------------------------------------------------------------------------------------------
+
+def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | None]:
+    """Read and check every configured layer; raise one InputError listing every problem found."""
+    sources, problems = configured_sources(config)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name, source in sources.items():
+        if name in RASTER_LAYERS:
+            continue
+        opened = _open_problem(source)
+        if opened is not None:
+            if source.settings.get("required", True) is False and not source.path.exists():
+                warn(f"optional source {name} is missing ({source.path}); the layer is left out")
+                continue
+            problems.append(opened)
+            continue
+        frame, found = prepare_layer(read_vector(source), source, config)
+        problems += found
+        if not found:
+            layers[name] = frame
+    problems += check_references(layers, sources)
+    canopy = None
+    if "canopy" in sources and not problems:
+        canopy = _load_canopy(sources["canopy"], config, layers)
+        problems += canopy[2] if canopy else []
+    if problems:
+        raise InputError(problems)
+    return layers, canopy
+
+
+def _load_canopy(source: Source, config: Config, layers: dict) -> tuple | None:
+    """The canopy raster over the housing areas, or None when it is optional and missing."""
+    if not source.path.exists() and source.settings.get("required", True) is False:
+        warn(f"optional source canopy is missing ({source.path}); canopy_share will be empty")
+        return None
+    extent_box = tuple(layers["housing_areas"].total_bounds) if "housing_areas" in layers else tuple(config["extent"])
+    return read_canopy(source, config, extent_box)
+
+
+def validate(config: Config) -> dict[str, int]:
+    """Check every input as ingest would, write nothing; rows per layer."""
+    layers, canopy = load_layers(config)
+    counts = {name: len(frame) for name, frame in layers.items()}
+    if canopy is not None:
+        counts["canopy"] = int(np.isfinite(canopy[0]).sum())
+    return counts
+
+
+def run(config: Config) -> list[Path]:
+    """Ingest every configured source into data/processed/<layer>.parquet (and canopy.tif)."""
+    layers, canopy = load_layers(config)
+    written = []
+    for name, frame in layers.items():
+        written.append(write_geoparquet(frame.reset_index(drop=True), config.processed(f"{name}.parquet")))
+        log.info("Ingested %s: %s rows", name, f"{len(frame):,}")
+    for name in VECTOR_LAYERS:
+        if name not in layers:
+            config.processed(f"{name}.parquet").unlink(missing_ok=True)
+    canopy_path = config.processed("canopy.tif")
+    if canopy is not None:
+        written.append(write_canopy(canopy[0], canopy[1], canopy_path))
+        log.info("Ingested canopy: %s x %s cells", canopy[0].shape[1], canopy[0].shape[0])
+    else:
+        canopy_path.unlink(missing_ok=True)
+    summary = {"rows": {name: len(frame) for name, frame in layers.items()}, "canopy": canopy is not None,
+               "crs": config.crs}
+    written.append(write_json(summary, config.processed("ingest.json")))
+    return written
