@@ -90,13 +90,20 @@ def _read_stamp(config: Config, stage: Stage) -> dict | None:
         return None
 
 
+def code_hash(hashes: FileHashes) -> str:
+    """A hash of the package's own code and defaults, so an edited formula re-runs its stage."""
+    package = Path(__file__).parent
+    files = sorted([*package.rglob("*.py"), *package.rglob("*.yaml")])
+    return hashlib.sha256("".join(f"{p.relative_to(package)}={hashes(p)}" for p in files).encode()).hexdigest()
+
+
 def stage_key(config: Config, stage: Stage, hashes: FileHashes, written: dict[str, str | None]) -> str:
     """The content key of a stage: its config sections, the package version, the hashes of its inputs.
 
     A file an earlier stage wrote counts with the hash recorded when it was written (`written`), so a
     stage that rewrites a file it reads (mix enriching school_districts) does not invalidate itself.
     """
-    parts = [__version__, config.section_hash(*stage.config_keys)]
+    parts = [__version__, code_hash(hashes), config.section_hash(*stage.config_keys)]
     for path in stage.reads(config):
         parts.append(f"{path.name}={written.get(str(path)) or hashes(path)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -131,7 +138,11 @@ def _run_stage(config: Config, stage: Stage, key: str, hashes: FileHashes) -> St
 def run_stages(
     config: Config, names: list[str] | None = None, *, force: bool = False, progress=None
 ) -> list[StageResult]:
-    """Run the named stages (default all) in pipeline order; skip the up-to-date ones unless force."""
+    """Run the named stages (default all) in pipeline order; skip the up-to-date ones unless force.
+
+    The results cover every stage that has run at some time, so run.json always shows the whole pipeline:
+    "ran", "skipped" (up to date) or "not selected" (outside --stage).
+    """
     hashes = FileHashes(stamps_dir(config) / "hashes.json")
     written: dict[str, str | None] = {}
     results = []
@@ -150,18 +161,18 @@ def run_stages(
                     progress(f"{stage.name}: running ({stage.doc})")
                 result = _run_stage(config, stage, key, hashes)
             elif stamp is not None:
+                status = "skipped" if selected else "not selected"
                 result = StageResult(
-                    stage.name, "skipped", 0.0, stamp.get("outputs", {}), stamp.get("rows", {}), stamp.get("warnings", [])
+                    stage.name, status, 0.0, stamp.get("outputs", {}), stamp.get("rows", {}), stamp.get("warnings", [])
                 )
                 if selected:
                     _touch(stamps_dir(config) / f"{stage.name}.json")
             else:
                 continue
             written.update(result.outputs)
-            if selected:
-                results.append(result)
-                if progress:
-                    progress(f"{stage.name}: {result.status} in {result.seconds:.1f} s")
+            results.append(result)
+            if selected and progress:
+                progress(f"{stage.name}: {result.status} in {result.seconds:.1f} s")
     finally:
         hashes.save()
     return results

@@ -1,0 +1,85 @@
+# Social balance pipeline. `make all` sets everything up and runs it; `make test` checks it.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules --no-print-directory
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CONFIG ?= config/pipeline.yaml
+RAW := data/raw
+PROCESSED := data/processed
+STAMPS := $(PROCESSED)/.stamps
+# Quiet stage runs in scheduled jobs: make all QUIET=--quiet
+QUIET ?=
+PIPELINE := $(PY) -m pipeline $(QUIET)
+
+RAW_FILES = $(filter-out $(RAW)/.gitkeep,$(wildcard $(RAW)/*))
+CODE_FILES := $(wildcard pipeline/*.py pipeline/*.yaml pipeline/*/*.py)
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help all pipeline ingest mix access scenarios publish demo-data test lint bench nightly rollback clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+all: $(INSTALLED) ## Set up, make demo data if data/raw is empty, run every out-of-date stage
+	@if [ -z "$(RAW_FILES)" ]; then $(PIPELINE) demo-data --out $(RAW); fi
+	@$(MAKE) pipeline
+
+$(INSTALLED): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# One target per stage; each stamp is rewritten (or touched) by the runner, which re-computes a stage
+# only when the content of its inputs, its config section or the code changed.
+pipeline: $(STAMPS)/publish.json
+
+$(STAMPS)/ingest.json: $(RAW_FILES) $(CONFIG) $(CODE_FILES) | $(INSTALLED)
+	$(PIPELINE) run --stage ingest --config $(CONFIG)
+
+$(STAMPS)/mix.json: $(STAMPS)/ingest.json
+	$(PIPELINE) run --stage mix --config $(CONFIG)
+
+$(STAMPS)/access.json: $(STAMPS)/ingest.json
+	$(PIPELINE) run --stage access --config $(CONFIG)
+
+$(STAMPS)/scenarios.json: $(STAMPS)/mix.json $(STAMPS)/access.json
+	$(PIPELINE) run --stage scenarios --config $(CONFIG)
+
+$(STAMPS)/publish.json: $(STAMPS)/scenarios.json
+	$(PIPELINE) run --stage publish --config $(CONFIG)
+
+ingest: $(STAMPS)/ingest.json ## Read and check the sources into data/processed
+mix: $(STAMPS)/mix.json ## Tenure mix, official status, segregation
+access: $(STAMPS)/access.json ## Accessibility on the street network
+scenarios: $(STAMPS)/scenarios.json ## School-site and development scenarios
+publish: $(STAMPS)/publish.json ## Areas tables and map pages
+
+demo-data: $(INSTALLED) ## Write the synthetic demo municipality to data/raw
+	$(PIPELINE) demo-data --out $(RAW)
+
+nightly: $(INSTALLED) ## Fetch sources, run what is out of date, publish atomically (for the scheduler)
+	$(PIPELINE) refresh --config $(CONFIG)
+
+rollback: $(INSTALLED) ## Put the previous published maps back
+	$(PIPELINE) rollback --config $(CONFIG)
+
+test: $(INSTALLED) ## Run the test suite (unit, end-to-end and browser tests)
+	$(PY) -m pytest
+
+lint: $(INSTALLED) ## Check the code with ruff
+	$(PY) -m ruff check pipeline tests benchmarks
+
+bench: $(INSTALLED) ## Run the benchmarks (installs pandana for the comparison)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/access.py
+	$(PY) benchmarks/scale.py
+
+clean: ## Remove generated data, maps and logs (keeps data/raw and .venv)
+	rm -rf $(PROCESSED)/* $(PROCESSED)/.stamps published logs/*.log logs/runs.jsonl
+	@if [ -L maps ]; then rm maps; mkdir -p maps; touch maps/.gitkeep; else rm -rf maps/*; fi
