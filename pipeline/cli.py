@@ -1,4 +1,4 @@
-"""The command line: ``python -m pipeline run | validate | demo-data``.
+"""The command line: ``python -m pipeline run | refresh | rollback | validate | demo-data``.
 
 Exit statuses: 0 ok, 1 a bug (with a traceback), 2 bad input, 3 a source unavailable, 75 another run
 holds the lock.
@@ -30,6 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="re-run the stages even when nothing changed")
     run.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
 
+    refresh = commands.add_parser("refresh", help="fetch sources, run what is out of date, publish (nightly)", description="Fetch the configured http(s) sources (unchanged ones are skipped), run every out-of-date stage, and publish atomically. Exit 3 when a required source is unavailable, 75 when another run holds the lock.")
+    refresh.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
+    refresh.add_argument("--force", action="store_true", help="re-run every stage even when nothing changed")
+    refresh.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+
+    rollback = commands.add_parser("rollback", help="put the previous published maps back", description="Swap the previously published pages and areas files back in (one step).")
+    rollback.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
+    rollback.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+
     validate = commands.add_parser("validate", help="check the inputs and config, write nothing", description="Read and check every configured input as ingest would, and write nothing.")
     validate.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     validate.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
@@ -42,26 +51,76 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_console: logging.Handler | None = None
+
+
 def _configure_logging(quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
+    """Progress to stderr (warnings and errors only with --quiet); the run's log file gets everything."""
+    global _console
+    if _console is not None:
+        log.removeHandler(_console)
+    _console = logging.StreamHandler(sys.stderr)
+    _console.setLevel(logging.WARNING if quiet else logging.INFO)
+    _console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    log.addHandler(_console)
+    log.setLevel(logging.INFO)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+EXIT_STATUS_WORDS = {2: "bad input", 3: "source unavailable", 75: "locked"}
+
+
+def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
+    """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened."""
+    from pipeline._atomic import write_json
+    from pipeline._lock import run_lock
     from pipeline.config import load_config
-    from pipeline.io import write_json
+    from pipeline.history import append_history, history_line, start_run_log, stop_run_log
     from pipeline.runner import new_run_id, now_iso, run_record, run_stages
 
     config = load_config(args.config)
     run_id, started = new_run_id(), now_iso()
     config = config.with_overrides({"run": {"id": run_id, "started": started}})
-    progress = None if args.quiet else log.info
-    results = run_stages(config, args.stage, force=args.force, progress=progress)
-    write_json(run_record(config, run_id, started, results, "ok"), config.processed("run.json"))
+    handler = start_run_log(config, run_id)
+    results, status, error = [], "ok", None
+    try:
+        with run_lock(config.resolve(config["paths"]["lock"]), started):
+            if fetch:
+                from pipeline.refresh import fetch_sources
+
+                fetch_sources(config)
+            results = run_stages(config, getattr(args, "stage", None), force=args.force,
+                                 progress=None if args.quiet else log.info)
+    except PipelineError as err:
+        status, error = EXIT_STATUS_WORDS.get(err.exit_code, "error"), str(err)
+        raise
+    except BaseException as err:
+        status, error = "error", f"{type(err).__name__}: {err}"
+        raise
+    finally:
+        record = run_record(config, run_id, started, results, status)
+        record["error"] = error
+        if status != "locked":
+            write_json(record, config.processed("run.json"))
+        append_history(config, history_line(record))
+        log.info("Run %s ended: %s", run_id, status)
+        stop_run_log(handler)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    return _execute(args, fetch=False)
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    return _execute(args, fetch=True)
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from pipeline.config import load_config
+    from pipeline.publish.release import rollback
+
+    restored = rollback(load_config(args.config))
+    log.info("Rolled back: the published maps are now %s", restored)
     return 0
 
 
@@ -83,7 +142,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "demo-data": _cmd_demo}
+COMMANDS = {
+    "run": _cmd_run, "refresh": _cmd_refresh, "rollback": _cmd_rollback, "validate": _cmd_validate, "demo-data": _cmd_demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.io import atomic_path, write_geoparquet, write_json
-from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS
+from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS, source_path
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 GEOMETRY_FAMILIES = {
@@ -136,12 +136,12 @@ def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]
     sources, problems = {}, []
     for name in (*VECTOR_LAYERS, *RASTER_LAYERS):
         settings = config["sources"].get(name)
-        if not settings or not settings.get("path"):
+        if not settings or not (settings.get("path") or settings.get("url")):
             if name in REQUIRED_LAYERS:
                 problems.append(Problem(f"no source is configured for the required layer '{name}'",
                                         f"add sources.{name}.path to {config.path}", file=config.path))
             continue
-        sources[name] = Source(name, config.resolve(settings["path"]), dict(settings))
+        sources[name] = Source(name, source_path(config, settings), dict(settings))
     return sources, problems
 
 

@@ -21,7 +21,8 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline._log import log, take_warnings
+from pipeline._atomic import write_json, write_text
+from pipeline._log import take_warnings
 from pipeline.config import Config
 from pipeline.stages import STAGES, Stage
 
@@ -66,8 +67,6 @@ class FileHashes:
 
     def save(self) -> None:
         """Keep the cache for the next run."""
-        from pipeline.io import write_text
-
         write_text(json.dumps(self.cache), self.cache_path)
 
 
@@ -129,8 +128,6 @@ def _run_stage(config: Config, stage: Stage, key: str, hashes: FileHashes) -> St
     rows = {Path(p).name: n for p in outputs if (n := _row_count(Path(p))) is not None}
     result = StageResult(stage.name, "ran", seconds, outputs, rows, take_warnings())
     stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings}
-    from pipeline.io import write_json
-
     write_json(stamp, stamps_dir(config) / f"{stage.name}.json")
     return result
 

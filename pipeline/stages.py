@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pipeline.config import Config
 
@@ -36,12 +37,19 @@ MAP_PAGES = (
 )
 
 
+def source_path(config: Config, settings: dict) -> Path:
+    """The local file of a source: its `path`, or for a `url` without one, data/raw/<file name of the URL>."""
+    if settings.get("path"):
+        return config.resolve(settings["path"])
+    return config.raw_dir / Path(urlparse(settings["url"]).path).name
+
+
 def source_files(config: Config, layer: str) -> list[Path]:
     """The files a configured source consists of (a Shapefile's sidecars too); [] when not configured."""
     source = config["sources"].get(layer)
-    if not source or not source.get("path"):
+    if not source or not (source.get("path") or source.get("url")):
         return []
-    path = config.resolve(source["path"])
+    path = source_path(config, source)
     if path.suffix.lower() == ".shp":
         return [p for p in (path.with_suffix(s) for s in SHAPEFILE_SIDECARS) if p.exists()] or [path]
     return [path]
