@@ -96,15 +96,17 @@ def code_hash(hashes: FileHashes) -> str:
     return hashlib.sha256("".join(f"{p.relative_to(package)}={hashes(p)}" for p in files).encode()).hexdigest()
 
 
-def stage_key(config: Config, stage: Stage, hashes: FileHashes, written: dict[str, str | None]) -> str:
+def stage_key(config: Config, stage: Stage, hashes: FileHashes, written: dict[str, dict[str, str | None]]) -> str:
     """The content key of a stage: its config sections, the package version, the hashes of its inputs.
 
-    A file an earlier stage wrote counts with the hash recorded when it was written (`written`), so a
-    stage that rewrites a file it reads (mix enriching school_districts) does not invalidate itself.
+    A file an earlier stage wrote counts with the hash that stage recorded when it wrote it (`written`, by
+    stage), taken from the last of `stage.needs` that wrote it; so a stage that rewrites a file it reads
+    (mix enriching school_districts) does not invalidate itself, and access keys on ingest's version.
     """
     parts = [__version__, code_hash(hashes), config.section_hash(*stage.config_keys)]
     for path in stage.reads(config):
-        parts.append(f"{path.name}={written.get(str(path)) or hashes(path)}")
+        recorded = [written[n][str(path)] for n in stage.needs if str(path) in written.get(n, {})]
+        parts.append(f"{path.name}={recorded[-1] if recorded else hashes(path)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -141,7 +143,7 @@ def run_stages(
     "ran", "skipped" (up to date) or "not selected" (outside --stage).
     """
     hashes = FileHashes(stamps_dir(config) / "hashes.json")
-    written: dict[str, str | None] = {}
+    written: dict[str, dict[str, str | None]] = {}
     results = []
     try:
         for stage in STAGES:
@@ -166,7 +168,7 @@ def run_stages(
                     _touch(stamps_dir(config) / f"{stage.name}.json")
             else:
                 continue
-            written.update(result.outputs)
+            written[stage.name] = result.outputs
             results.append(result)
             if selected and progress:
                 progress(f"{stage.name}: {result.status} in {result.seconds:.1f} s")

@@ -83,6 +83,9 @@ class Stage:
     reads: Callable[[Config], list[Path]]
     writes: Callable[[Config], list[Path]]
     doc: str
+    # The earlier stages whose outputs this one reads; a file two of them write (school_districts.parquet,
+    # written by ingest and enriched by mix) counts in the version of the last one listed here.
+    needs: tuple[str, ...] = ()
 
 
 STAGES: tuple[Stage, ...] = (
@@ -101,6 +104,7 @@ STAGES: tuple[Stage, ...] = (
         _processed("ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet"),
         _processed("areas_mix.parquet", "segregation.json", "school_districts.parquet"),
         "tenure mix, indicative official status, segregation indices, school-district mix",
+        ("ingest",),
     ),
     Stage(
         "access",
@@ -112,6 +116,7 @@ STAGES: tuple[Stage, ...] = (
         ),
         _processed("areas_access.parquet", "parcels_access.parquet", "network.npz"),
         "distances and reachable jobs and green space on the street network, canopy share",
+        ("ingest",),
     ),
     Stage(
         "scenarios",
@@ -123,6 +128,7 @@ STAGES: tuple[Stage, ...] = (
         ),
         _processed("scenarios_school_sites.parquet", "scenarios_development.parquet"),
         "candidate school sites and development sites against the baseline",
+        ("ingest", "mix", "access"),
     ),
     Stage(
         "publish",
@@ -135,6 +141,7 @@ STAGES: tuple[Stage, ...] = (
         lambda config: [config.processed(n) for n in ("areas.parquet", "areas.gpkg", "areas.csv")]
         + [config.maps_dir / page for page in MAP_PAGES],
         "areas tables and the map pages",
+        ("ingest", "mix", "access", "scenarios"),
     ),
 )
 

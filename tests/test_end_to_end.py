@@ -1,0 +1,139 @@
+"""The whole pipeline through `make all` on the demo municipality, in a copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from pipeline.stages import MAP_PAGES, VECTOR_LAYERS
+
+REPO = Path(__file__).resolve().parents[1]
+VENV = Path(sys.executable).resolve().parents[1] if (Path(sys.prefix) / "pyvenv.cfg").exists() else None
+STATUSES = {"none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse"}
+
+pytestmark = pytest.mark.slow
+
+
+def make(project: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run make in the project copy with this test run's virtual environment."""
+    venv = Path(sys.prefix)
+    result = subprocess.run(["make", *targets, f"VENV={venv}", "QUIET=--quiet"], cwd=project, text=True,
+                            capture_output=True, timeout=1200)
+    if check and result.returncode != 0:
+        raise AssertionError(f"make {' '.join(targets)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def pipeline_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=project, text=True, capture_output=True,
+                          timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project on which `make all` has run once (demo data made because data/raw is empty)."""
+    if not (Path(sys.prefix) / "pyvenv.cfg").exists():
+        pytest.skip("the end-to-end test runs make with this virtual environment")
+    root = tmp_path_factory.mktemp("project")
+    for name in ("pipeline", "config"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.tmp"))
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, root / name)
+    for folder in ("data/raw", "data/processed", "maps", "logs"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / ".gitkeep").touch()
+    os.utime(root / "pyproject.toml", (0, 0))  # the environment is installed already: make must not reinstall
+    make(root, "all")
+    return root
+
+
+def test_make_all_writes_every_layer_and_page(project):
+    processed = project / "data" / "processed"
+    for layer in VECTOR_LAYERS:
+        frame = gpd.read_parquet(processed / f"{layer}.parquet")
+        assert frame.crs.to_epsg() == 25832 and len(frame) > 0, layer
+    for page in MAP_PAGES:
+        assert (project / "maps" / page).stat().st_size > 1000, page
+    run = json.loads((processed / "run.json").read_text())
+    assert run["status"] == "ok" and run["inputs"] and all(len(i["sha256"]) == 64 for i in run["inputs"])
+    assert {s["name"] for s in run["stages"]} == {"ingest", "mix", "access", "scenarios", "publish"}
+
+
+def test_demo_areas_span_every_status(project):
+    areas = gpd.read_parquet(project / "data" / "processed" / "areas_mix.parquet")
+    assert set(areas.status) == STATUSES
+    assert areas.status.notna().all()
+
+
+def test_areas_tables_have_one_row_per_area_with_every_indicator(project):
+    processed = project / "data" / "processed"
+    housing = gpd.read_parquet(processed / "housing_areas.parquet")
+    areas = gpd.read_parquet(processed / "areas.parquet")
+    csv = pd.read_csv(processed / "areas.csv")
+    assert sorted(areas.area_id) == sorted(housing.area_id) and len(csv) == len(housing)
+    for column in ("status", "share_social_family", "tenure_diversity", "criteria_met", "school_dist_m",
+                   "jobs_bike_30", "green_dist_m", "canopy_share"):
+        assert column in areas.columns, column
+
+
+def test_second_make_all_rebuilds_nothing(project):
+    stamps = project / "data" / "processed" / ".stamps"
+    before = {p.name: p.stat().st_mtime_ns for p in stamps.glob("*.json")}
+    result = make(project, "all")
+    assert "running" not in result.stderr
+    assert "pipeline run" not in result.stdout  # make found every stage target up to date
+    assert {p.name: p.stat().st_mtime_ns for p in stamps.glob("*.json")} == before
+
+
+def test_touching_an_input_rechecks_but_recomputes_nothing(project):
+    processed = project / "data" / "processed"
+    outputs = {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")}
+    os.utime(project / "data" / "raw" / "stations.csv")
+    make(project, "all")
+    run = json.loads((processed / "run.json").read_text())
+    assert [s["status"] for s in run["stages"]] == ["not selected"] * 4 + ["skipped"]
+    assert {p.name: p.stat().st_mtime_ns for p in processed.glob("*.parquet")} == outputs
+
+
+def test_changed_threshold_reruns_mix_and_what_follows_not_ingest(project):
+    config = project / "config" / "pipeline.yaml"
+    original = config.read_text()
+    try:
+        config.write_text(original + "\nmix:\n  c1_outside_work_edu_gt: 0.45\n")
+        result = pipeline_cli(project, "run")
+        assert result.returncode == 0, result.stderr
+        run = json.loads((project / "data" / "processed" / "run.json").read_text())
+        status = {s["name"]: s["status"] for s in run["stages"]}
+        assert status == {"ingest": "skipped", "mix": "ran", "access": "skipped", "scenarios": "ran", "publish": "ran"}
+    finally:
+        config.write_text(original)
+        assert pipeline_cli(project, "run").returncode == 0
+
+
+def test_duplicated_parcel_id_exits_2_and_leaves_the_published_pages(project):
+    gpkg = project / "data" / "raw" / "municipality.gpkg"
+    backup = gpkg.read_bytes()
+    index = project / "maps" / "index.html"
+    page_before = index.read_bytes()
+    parcels = gpd.read_file(gpkg, layer="parcels", engine="pyogrio")
+    duplicated = parcels.parcel_id.iloc[0]
+    parcels.loc[parcels.index[1], "parcel_id"] = duplicated
+    parcels.to_file(gpkg, layer="parcels", engine="pyogrio")
+    try:
+        result = pipeline_cli(project, "run")
+        assert result.returncode == 2
+        assert "municipality.gpkg" in result.stderr and "'parcel_id'" in result.stderr
+        assert str(duplicated) in result.stderr and "What to do:" in result.stderr
+        assert index.read_bytes() == page_before
+        failed = make(project, "all", check=False)
+        assert failed.returncode != 0 and index.read_bytes() == page_before
+    finally:
+        gpkg.write_bytes(backup)
