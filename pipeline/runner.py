@@ -15,6 +15,7 @@ import os
 import platform
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -145,7 +146,12 @@ def run_stages(
     hashes = FileHashes(stamps_dir(config) / "hashes.json")
     written: dict[str, dict[str, str | None]] = {}
     results = []
-    try:
+    with ExitStack() as stack:
+        if config["execution"].get("backend", "local") != "local":
+            from pipeline.parallel import executor  # connect before anything is written
+
+            stack.enter_context(executor(config))
+        stack.callback(hashes.save)
         for stage in STAGES:
             key = stage_key(config, stage, hashes, written)
             stamp = _read_stamp(config, stage)
@@ -172,8 +178,6 @@ def run_stages(
             results.append(result)
             if selected and progress:
                 progress(f"{stage.name}: {result.status} in {result.seconds:.1f} s")
-    finally:
-        hashes.save()
     return results
 
 
