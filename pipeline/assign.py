@@ -80,3 +80,16 @@ def assign_parcels(
         int(out["area_id"].isna().sum()),
     )
     return out
+
+
+def report_unassigned(parcels: pd.DataFrame, column: str, what: str) -> dict[str, int]:
+    """Count the parcels and residents whose column (area_id, district_id) is null; warn for run.json."""
+    outside = parcels[column].isna()
+    count = int(outside.sum())
+    residents = int(pd.to_numeric(parcels.loc[outside, "residents"]).sum())
+    if count:
+        warn(f"{count} parcels ({residents} residents) lay outside every {what}; "
+             "they count in the municipality totals only")
+    else:
+        log.info("Every parcel lay in a %s", what)
+    return {"parcels": count, "residents": residents}

@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from conftest import CRS, X0, Y0, tiny_layers, write_config, write_tiny_sources
 from rasterio.transform import from_origin
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from pipeline import ingest
 from pipeline.cli import main
