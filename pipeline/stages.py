@@ -121,12 +121,16 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "scenarios",
         "pipeline.scenarios",
-        ("scenarios", "access", "mix"),
+        ("scenarios", "access", "mix", "ingest"),
         _processed(
             "areas_mix.parquet", "areas_access.parquet", "candidate_sites.parquet", "school_districts.parquet",
-            "schools.parquet", "parcels.parquet", "housing_areas.parquet", "jobs.parquet", "network.npz",
+            "schools.parquet", "parcels.parquet", "housing_areas.parquet", "jobs.parquet", "streets.parquet",
+            "network.npz",
         ),
-        _processed("scenarios_school_sites.parquet", "scenarios_development.parquet"),
+        _processed(
+            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_development.parquet",
+            "scenarios_ranking.json",
+        ),
         "candidate school sites and development sites against the baseline",
         ("ingest", "mix", "access"),
     ),
@@ -136,7 +140,8 @@ STAGES: tuple[Stage, ...] = (
         ("publish", "privacy", "data_note", "data_date"),
         _processed(
             "areas_mix.parquet", "areas_access.parquet", "segregation.json", "school_districts.parquet",
-            "scenarios_school_sites.parquet", "scenarios_development.parquet",
+            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_development.parquet",
+            "scenarios_ranking.json",
         ),
         lambda config: [config.processed(n) for n in ("areas.parquet", "areas.gpkg", "areas.csv")]
         + [config.maps_dir / page for page in MAP_PAGES],

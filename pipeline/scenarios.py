@@ -1,0 +1,755 @@
+"""Stage scenarios: candidate school sites and development sites measured against the baseline (CONTRACT 6).
+
+School sites. The baseline sends each parcel's pupils (children_6_16) to the school of its district. Each
+candidate school site opens a new school at the site (closing `closes_school_id` when given) and sends
+pupils to the nearest open school by network distance. When `scenarios.honour_capacity` is set, a full
+school takes the pupils closest to it first and the others go on to their next nearest school with room
+(`allocate_pupils`: the greedy over (parcel, school) pairs in order of distance, in whole pupils).
+
+Development sites. A site's new dwellings (new_dwellings_<tenure>) join the housing area containing it
+(else the nearest one within `scenarios.development_max_dist_m`); the area's mix, indicative status and
+family housing gap are recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's
+new_jobs for the parcels within cycling reach. Both tables carry a rank by a configurable objective and
+scenarios_ranking.json names the best candidate for each question. See docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline._errors import InputError, Problem, first_ids
+from pipeline._log import log, warn
+from pipeline.access import weighted_area_mean
+from pipeline.assign import assign_parcels
+from pipeline.config import Config
+from pipeline.io import has_layer, layer_path, read_layer, write_geoparquet, write_json
+from pipeline.mix import UDSAT_OR_WORSE, areas_mix
+from pipeline.network import CUTOFF_EPS_M, load_or_build_network, od_distances_m
+from pipeline.segregation import dissimilarity
+
+BASELINE_ID = "baseline"
+BASELINE_NAME = "Baseline (today's districts)"
+P90_NUMERATOR, P90_DENOMINATOR = 9, 10  # the 90th percentile, kept as integers so the cut is exact
+
+SCHOOL_COLUMNS = [
+    "scenario_id", "scenario_name", "school_id", "school_name", "pupils", "capacity", "utilisation",
+    "share_pupils_udsat_or_worse", "mean_dist_m", "p90_dist_m", "pupils_gain_free_transport",
+    "pupils_lose_free_transport", "over_capacity", "dissimilarity", "rank", "geometry",
+]
+CATCHMENT_COLUMNS = ["scenario_id", "school_id", "pupils", "geometry"]
+DEVELOPMENT_COLUMNS = [
+    "site_id", "site_name", "area_id", "area_name", "contains_site", "status_before", "status_after",
+    "share_social_family_before", "share_social_family_after", "share_social_family_change",
+    "gap_add_dwellings_before", "gap_add_dwellings_after", "gap_convert_dwellings_before",
+    "gap_convert_dwellings_after", "dwellings_before", "dwellings_after", "new_dwellings", "new_jobs",
+    "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change", "rank", "geometry",
+]
+# Area columns the development table reports before and after.
+AREA_AFTER_COLUMNS = ("status", "share_social_family", "gap_add_dwellings", "gap_convert_dwellings", "dwellings")
+
+SCHOOLS_FILE = "scenarios_school_sites.parquet"
+CATCHMENTS_FILE = "scenarios_school_catchments.parquet"
+DEVELOPMENT_FILE = "scenarios_development.parquet"
+RANKING_FILE = "scenarios_ranking.json"
+
+
+# --- allocation of pupils ----------------------------------------------------------------------------------
+
+def _pair_ranks(distances_m: np.ndarray) -> np.ndarray:
+    """Each (parcel, school) pair's place in the order of distance; ties by parcel, then school position."""
+    n_parcels, n_schools = distances_m.shape
+    parcel = np.repeat(np.arange(n_parcels), n_schools)
+    school = np.tile(np.arange(n_schools), n_parcels)
+    order = np.lexsort((school, parcel, distances_m.ravel()))
+    ranks = np.empty(order.size, dtype=np.int64)
+    ranks[order] = np.arange(order.size)
+    return ranks.reshape(n_parcels, n_schools)
+
+
+def _whole_rooms(capacities: np.ndarray, honour_capacity: bool) -> np.ndarray:
+    """Seats per school as whole pupils; unlimited (inf) for an unknown capacity or when capacity is ignored."""
+    capacities = np.asarray(capacities, dtype=float)
+    if not honour_capacity:
+        return np.full(capacities.shape, np.inf)
+    return np.where(np.isnan(capacities), np.inf, np.floor(capacities))
+
+
+def allocate_pupils(
+    distances_m: np.ndarray, pupils: np.ndarray, capacities: np.ndarray, honour_capacity: bool
+) -> np.ndarray:
+    """Pupils per parcel (rows) and school (columns): the nearest school with room, closest pupils first.
+
+    The rule is the greedy over (parcel, school) pairs in order of distance (ties: parcel, then school
+    position): a pair sends as many of the parcel's remaining pupils as the school has seats left. So a
+    school that fills keeps the pupils closest to it, and the others go on to their next nearest school
+    with room. It runs as one vectorised round per school that fills (at most one round per school).
+    Pupils are whole (rounded); an unknown capacity (NaN) is unlimited; a non-finite distance means the
+    school cannot be reached from the parcel. Pupils left when every reachable school is full go to
+    their nearest reachable school over its capacity; a parcel that reaches no school keeps none.
+    """
+    dist = np.asarray(distances_m, dtype=float)
+    need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
+    room = _whole_rooms(capacities, honour_capacity)
+    reachable = np.isfinite(dist)
+    ranks = _pair_ranks(np.where(reachable, dist, np.inf))
+    allocation = np.zeros(dist.shape, dtype=np.int64)
+    unreached = np.iinfo(np.int64).max
+    while True:
+        usable = reachable & (room > 0)[None, :]
+        waiting = np.flatnonzero((need > 0) & usable.any(axis=1))
+        if waiting.size == 0:
+            break
+        pair_rank = np.where(usable[waiting], ranks[waiting], unreached)
+        target = pair_rank.argmin(axis=1)
+        if not _fill_round(allocation, need, room, waiting, target, pair_rank[np.arange(waiting.size), target]):
+            break
+    _overflow_to_nearest(allocation, need, np.where(reachable, ranks, unreached), reachable)
+    return allocation
+
+
+def _fill_round(
+    allocation: np.ndarray, need: np.ndarray, room: np.ndarray, waiting: np.ndarray, target: np.ndarray,
+    key: np.ndarray,
+) -> bool:
+    """Send waiting parcels to their targets up to the first school that fills; False when none fills."""
+    order = np.lexsort((key, target))
+    parcels, schools, keys = waiting[order], target[order], key[order]
+    sent = need[parcels]
+    cumulative = np.cumsum(sent)
+    group_start = np.r_[0, np.flatnonzero(np.diff(schools)) + 1]
+    starts = np.repeat(group_start, np.diff(np.r_[group_start, schools.size]))
+    before = cumulative - sent - (cumulative[starts] - sent[starts])  # this school's pupils ahead of the row
+    fills = before + sent >= room[schools]
+    if not fills.any():
+        np.add.at(allocation, (parcels, schools), sent)
+        need[parcels] = 0
+        return False
+    cut = keys[fills].min()
+    whole = keys < cut
+    np.add.at(allocation, (parcels[whole], schools[whole]), sent[whole])
+    np.subtract.at(room, schools[whole], sent[whole])
+    need[parcels[whole]] = 0
+    at_cut = np.flatnonzero(keys == cut)[0]
+    parcel, school = parcels[at_cut], schools[at_cut]
+    seats = int(room[school])
+    allocation[parcel, school] += seats
+    need[parcel] -= seats
+    room[school] = 0
+    return True
+
+
+def _overflow_to_nearest(allocation: np.ndarray, need: np.ndarray, ranks: np.ndarray, reachable: np.ndarray) -> None:
+    """Pupils with no reachable school left with room go to their nearest reachable school (over capacity)."""
+    left = np.flatnonzero((need > 0) & reachable.any(axis=1))
+    if left.size:
+        nearest = ranks[left].argmin(axis=1)
+        np.add.at(allocation, (left, nearest), need[left])
+        need[left] = 0
+
+
+def district_allocation(school_index: np.ndarray, pupils: np.ndarray, n_schools: int) -> np.ndarray:
+    """The baseline: all of a parcel's pupils at the school of its district (school_index -1: none)."""
+    need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
+    school_index = np.asarray(school_index)
+    allocation = np.zeros((need.size, n_schools), dtype=np.int64)
+    placed = np.flatnonzero(school_index >= 0)
+    allocation[placed, school_index[placed]] = need[placed]
+    return allocation
+
+
+# --- figures per school ------------------------------------------------------------------------------------
+
+def _long_allocation(allocation: np.ndarray, distances_m: np.ndarray) -> pd.DataFrame:
+    """One row per (parcel, school) that received pupils: parcel, school, pupils, dist_m."""
+    parcel, school = np.nonzero(allocation)
+    return pd.DataFrame({
+        "parcel": parcel, "school": school, "pupils": allocation[parcel, school],
+        "dist_m": np.asarray(distances_m, dtype=float)[parcel, school],
+    })
+
+
+def _p90_dist_m(pairs: pd.DataFrame, n_schools: int) -> np.ndarray:
+    """Per school, the distance within which at least 90% of its pupils live (no interpolation)."""
+    ordered = pairs.sort_values(["school", "dist_m"], kind="stable")
+    cumulative = ordered.groupby("school")["pupils"].cumsum()
+    total = ordered.groupby("school")["pupils"].transform("sum")
+    reached = ordered[cumulative * P90_DENOMINATOR >= total * P90_NUMERATOR]
+    p90 = reached.groupby("school")["dist_m"].first()
+    return p90.reindex(range(n_schools)).to_numpy(dtype=float)
+
+
+def school_figures(
+    allocation: np.ndarray,
+    distances_m: np.ndarray,
+    udsat_or_worse: np.ndarray,
+    capacities: np.ndarray,
+    baseline_dist_m: np.ndarray,
+    free_transport_dist_m: float,
+) -> pd.DataFrame:
+    """Per school (in column order): pupils, utilisation, udsat share, distances, free-transport changes.
+
+    A pupil gains free transport when the scenario's distance exceeds free_transport_dist_m and the
+    baseline's did not, and loses it the other way round; both are counted at the scenario's school.
+    Utilisation = pupils / capacity (null without a capacity); distances are pupil-weighted.
+    """
+    n_schools = allocation.shape[1]
+    pairs = _long_allocation(allocation, distances_m)
+    in_udsat = np.asarray(udsat_or_worse, dtype=bool)[pairs["parcel"].to_numpy()]
+    base_far = np.asarray(baseline_dist_m, dtype=float)[pairs["parcel"].to_numpy()] > free_transport_dist_m
+    now_far = pairs["dist_m"].to_numpy() > free_transport_dist_m
+    pairs = pairs.assign(
+        udsat=pairs["pupils"] * in_udsat,
+        gain=pairs["pupils"] * (now_far & ~base_far),
+        lose=pairs["pupils"] * (~now_far & base_far),
+        dist_x_pupils=pairs["pupils"] * pairs["dist_m"],
+    )
+    sums = pairs.groupby("school")[["pupils", "udsat", "gain", "lose", "dist_x_pupils"]].sum()
+    sums = sums.reindex(range(n_schools), fill_value=0)
+    pupils = sums["pupils"].to_numpy(dtype=np.int64)
+    capacity = np.asarray(capacities, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, pupils / capacity, np.nan)
+        share_udsat = np.where(pupils > 0, sums["udsat"].to_numpy() / pupils, np.nan)
+        mean_dist = np.where(pupils > 0, sums["dist_x_pupils"].to_numpy() / pupils, np.nan)
+    return pd.DataFrame({
+        "pupils": pupils,
+        "capacity": capacity,
+        "utilisation": utilisation,
+        "share_pupils_udsat_or_worse": share_udsat,
+        "mean_dist_m": mean_dist,
+        "p90_dist_m": _p90_dist_m(pairs, n_schools),
+        "pupils_gain_free_transport": sums["gain"].to_numpy(dtype=np.int64),
+        "pupils_lose_free_transport": sums["lose"].to_numpy(dtype=np.int64),
+        "over_capacity": np.nan_to_num(pupils - capacity, nan=0.0) > 0,
+        "udsat_pupils": sums["udsat"].to_numpy(dtype=np.int64),
+    })
+
+
+def school_dissimilarity(figures: pd.DataFrame) -> float:
+    """D across a scenario's schools: pupils from udsat-or-worse areas against the other pupils."""
+    return dissimilarity(figures["udsat_pupils"].to_numpy(), figures["pupils"].to_numpy())
+
+
+# --- ranking -----------------------------------------------------------------------------------------------
+
+def _school_keys_min_dissimilarity_no_overcapacity(summary: pd.DataFrame) -> list[np.ndarray]:
+    """Scenarios with no school over capacity first, then by fewest pupils over capacity; then lowest D."""
+    return [summary["pupils_over_capacity"].to_numpy() > 0, summary["pupils_over_capacity"].to_numpy(),
+            summary["dissimilarity"].fillna(np.inf).to_numpy()]
+
+
+def _school_keys_min_dissimilarity(summary: pd.DataFrame) -> list[np.ndarray]:
+    """Lowest D across schools, capacity ignored."""
+    return [summary["dissimilarity"].fillna(np.inf).to_numpy()]
+
+
+def _school_keys_min_mean_dist(summary: pd.DataFrame) -> list[np.ndarray]:
+    """Shortest mean distance per pupil."""
+    return [summary["mean_dist_m"].fillna(np.inf).to_numpy()]
+
+
+def _development_keys_max_fall_share_social_family_omdannelse(summary: pd.DataFrame) -> list[np.ndarray]:
+    """Largest fall in share_social_family summed over the omdannelse (transformation) areas."""
+    return [-summary["fall_share_social_family_omdannelse"].to_numpy()]
+
+
+def _development_keys_max_jobs_bike_30_gain(summary: pd.DataFrame) -> list[np.ndarray]:
+    """Largest gain in jobs_bike_30, averaged over the housing areas."""
+    return [-summary["mean_jobs_bike_30_change"].to_numpy()]
+
+
+SCHOOL_OBJECTIVES: dict[str, Callable[[pd.DataFrame], list[np.ndarray]]] = {
+    "min_dissimilarity_no_overcapacity": _school_keys_min_dissimilarity_no_overcapacity,
+    "min_dissimilarity": _school_keys_min_dissimilarity,
+    "min_mean_dist": _school_keys_min_mean_dist,
+}
+DEVELOPMENT_OBJECTIVES: dict[str, Callable[[pd.DataFrame], list[np.ndarray]]] = {
+    "max_fall_share_social_family_omdannelse": _development_keys_max_fall_share_social_family_omdannelse,
+    "max_jobs_bike_30_gain": _development_keys_max_jobs_bike_30_gain,
+}
+
+
+def rank_candidates(summary: pd.DataFrame, objective: str, objectives: dict) -> np.ndarray:
+    """Rank per row of summary (1 = best) by the named objective; ties keep the row order."""
+    if objective not in objectives:
+        raise InputError(Problem(
+            f"the ranking objective '{objective}' is unknown",
+            f"set it to one of: {', '.join(objectives)}", column="scenarios objective"))
+    keys = objectives[objective](summary)
+    order = np.lexsort([np.arange(len(summary)), *reversed(keys)])
+    ranks = np.empty(len(summary), dtype=np.int64)
+    ranks[order] = np.arange(1, len(summary) + 1)
+    return ranks
+
+
+# --- school scenarios --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SchoolScenario:
+    """One scenario: which schools are open (column positions) and how pupils are placed."""
+
+    scenario_id: str
+    scenario_name: str
+    open_schools: np.ndarray
+    by_district: bool = False
+
+
+def school_scenarios(schools: pd.DataFrame, sites: pd.DataFrame) -> list[SchoolScenario]:
+    """The baseline plus one scenario per school site: today's schools, the site open, its closure shut.
+
+    schools holds today's schools then the sites' new schools, all with school_id; sites holds the
+    school sites with site_id, name and closes_school_id (null: none).
+    """
+    n_today = len(schools) - len(sites)
+    today = np.arange(n_today)
+    scenarios = [SchoolScenario(BASELINE_ID, BASELINE_NAME, today, by_district=True)]
+    ids = schools["school_id"].to_numpy()[:n_today]
+    closes = sites["closes_school_id"] if "closes_school_id" in sites.columns else pd.Series(None, index=sites.index)
+    for k, (site_id, name, closed) in enumerate(zip(sites["site_id"], sites["name"], closes, strict=True)):
+        keep = today[ids != closed] if isinstance(closed, str) else today
+        scenarios.append(SchoolScenario(str(site_id), str(name), np.r_[keep, n_today + k]))
+    return scenarios
+
+
+def scenario_table(
+    scenarios: Sequence[SchoolScenario],
+    distances_m: np.ndarray,
+    pupils: np.ndarray,
+    district_school: np.ndarray,
+    udsat_or_worse: np.ndarray,
+    capacities: np.ndarray,
+    *,
+    honour_capacity: bool,
+    free_transport_dist_m: float,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Figures per (scenario, school position) and each scenario's allocation (parcels x all schools).
+
+    district_school is each parcel's baseline school position (-1: in no district, then the nearest).
+    """
+    n_schools = distances_m.shape[1]
+    baseline = _baseline_allocation(distances_m, pupils, district_school, scenarios[0].open_schools)
+    baseline_dist_m = _allocated_dist_m(baseline, distances_m)
+    frames, allocations = [], {}
+    for scenario in scenarios:
+        columns = scenario.open_schools
+        if scenario.by_district:
+            allocation = baseline
+        else:
+            allocation = np.zeros((len(pupils), n_schools), dtype=np.int64)
+            allocation[:, columns] = allocate_pupils(distances_m[:, columns], pupils, capacities[columns], honour_capacity)
+        figures = school_figures(allocation[:, columns], distances_m[:, columns], udsat_or_worse,
+                                 capacities[columns], baseline_dist_m, free_transport_dist_m)
+        figures.insert(0, "school", columns)
+        figures.insert(0, "scenario_id", scenario.scenario_id)
+        figures["dissimilarity"] = school_dissimilarity(figures)
+        frames.append(figures)
+        allocations[scenario.scenario_id] = allocation
+    return pd.concat(frames, ignore_index=True), allocations
+
+
+def _baseline_allocation(
+    distances_m: np.ndarray, pupils: np.ndarray, district_school: np.ndarray, today: np.ndarray
+) -> np.ndarray:
+    """Pupils at their district's school; parcels in no district at their nearest school of today."""
+    district_school = np.asarray(district_school).copy()
+    outside = np.flatnonzero(district_school < 0)
+    if outside.size:
+        nearest = np.where(np.isfinite(distances_m[np.ix_(outside, today)]), distances_m[np.ix_(outside, today)], np.inf)
+        district_school[outside] = today[nearest.argmin(axis=1)]
+    return district_allocation(district_school, pupils, distances_m.shape[1])
+
+
+def _allocated_dist_m(allocation: np.ndarray, distances_m: np.ndarray) -> np.ndarray:
+    """Each parcel's distance to the school holding most of its pupils (NaN for a parcel with none)."""
+    school = allocation.argmax(axis=1)
+    dist = distances_m[np.arange(len(school)), school].astype(float)
+    return np.where(allocation.sum(axis=1) > 0, dist, np.nan)
+
+
+def rank_school_scenarios(table: pd.DataFrame, objective: str) -> pd.Series:
+    """The rank of each scenario (indexed by scenario_id) by the configured objective."""
+    grouped = table.groupby("scenario_id", sort=False)
+    excess = (table["pupils"] - table["capacity"]).clip(lower=0).fillna(0)
+    summary = pd.DataFrame({
+        "dissimilarity": grouped["dissimilarity"].first(),
+        "pupils_over_capacity": excess.groupby(table["scenario_id"], sort=False).sum(),
+        "mean_dist_m": (table["mean_dist_m"] * table["pupils"]).groupby(table["scenario_id"], sort=False).sum()
+        / grouped["pupils"].sum().replace(0, np.nan),
+    })
+    return pd.Series(rank_candidates(summary, objective, SCHOOL_OBJECTIVES), index=summary.index, name="rank")
+
+
+def catchments(
+    allocations: dict[str, np.ndarray], parcel_geometry: gpd.GeoSeries, school_ids: np.ndarray
+) -> gpd.GeoDataFrame:
+    """Per (scenario, school) the dissolved parcels that send it pupils (a split parcel is in each)."""
+    parts = []
+    for scenario_id, allocation in allocations.items():
+        parcel, school = np.nonzero(allocation)
+        parts.append(pd.DataFrame({"scenario_id": scenario_id, "school_id": school_ids[school],
+                                   "pupils": allocation[parcel, school], "parcel": parcel}))
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["scenario_id", "school_id", "pupils", "parcel"])
+    frame = gpd.GeoDataFrame(
+        long[["scenario_id", "school_id", "pupils"]],
+        geometry=parcel_geometry.to_numpy()[long["parcel"].to_numpy(dtype=np.int64)], crs=parcel_geometry.crs)
+    dissolved = frame.dissolve(by=["scenario_id", "school_id"], aggfunc={"pupils": "sum"}, sort=False).reset_index()
+    return dissolved[CATCHMENT_COLUMNS]
+
+
+def empty_frame(columns: list[str], crs) -> gpd.GeoDataFrame:
+    """A table with the output's columns and no rows."""
+    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns if c != "geometry"},
+                            geometry=gpd.GeoSeries([], crs=crs))
+
+
+# --- development sites -------------------------------------------------------------------------------------
+
+def locate_sites(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, max_dist_m: float) -> pd.Series:
+    """The housing area each site joins: the one containing its representative point, else the nearest
+    within max_dist_m, else null. Indexed like sites."""
+    points = gpd.GeoDataFrame(geometry=sites.geometry.representative_point().to_numpy(), crs=sites.crs)
+    right = areas[["area_id", areas.geometry.name]].reset_index(drop=True)
+    inside = gpd.sjoin(points, right, how="left", predicate="within")
+    inside = inside[~inside.index.duplicated(keep="first")].sort_index()["area_id"]
+    outside = inside.isna().to_numpy()
+    if outside.any():
+        near = gpd.sjoin_nearest(points[outside], right, how="left", max_distance=max_dist_m)
+        near = near[~near.index.duplicated(keep="first")]["area_id"]
+        inside = inside.astype(object)
+        inside.loc[near.index] = near.to_numpy()
+    return pd.Series(inside.to_numpy(dtype=object), index=sites.index, name="area_id", dtype="str")
+
+
+def site_parcel(parcels: pd.DataFrame, site_id: str, area_id: str, new_dwellings: dict[str, int]) -> pd.DataFrame:
+    """A parcel holding a site's new dwellings in area_id: every other count of the parcels' columns 0.
+
+    The new dwellings' residents are unknown, so residents and the person counts stay as they are.
+    """
+    numeric = [c for c in parcels.columns if c != parcels.geometry.name and pd.api.types.is_numeric_dtype(parcels[c])]
+    row = dict.fromkeys(numeric, 0)
+    row.update({f"dwellings_{tenure}": int(count) for tenure, count in new_dwellings.items()})
+    row.update({"parcel_id": f"site:{site_id}", "area_id": area_id})
+    return pd.DataFrame([row])
+
+
+def development_effect(
+    parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_id: str, site_id: str,
+    new_dwellings: dict[str, int], mix_config: dict,
+) -> pd.Series:
+    """The receiving area's mix after the site's dwellings: one row of pipeline.mix.areas_mix.
+
+    Only that area is recomputed (its parcels plus the site's parcel), with the same function and
+    config as the mix stage, so its share, status and gap agree with areas_mix.parquet by construction.
+    """
+    own = parcels[parcels["area_id"].astype("str").eq(area_id).fillna(False).to_numpy()]
+    added = site_parcel(own, site_id, area_id, new_dwellings)
+    combined = pd.concat([own.drop(columns=own.geometry.name), added], ignore_index=True)
+    for column in own.columns.drop(own.geometry.name):
+        if pd.api.types.is_numeric_dtype(own[column]):
+            combined[column] = pd.to_numeric(combined[column])
+    area = areas[areas["area_id"].astype("str").eq(area_id).to_numpy()]
+    after = areas_mix(gpd.GeoDataFrame(combined, geometry=[None] * len(combined), crs=areas.crs), area, mix_config)
+    return after.iloc[0]
+
+
+def jobs_bike_30_change(
+    site_to_parcel_dist_m: np.ndarray, new_jobs: np.ndarray, residents: np.ndarray, parcel_area_id: np.ndarray,
+    area_ids: Sequence[str], reach_m: float,
+) -> np.ndarray:
+    """Sites x areas: the change in jobs_bike_30, i.e. the residents-weighted mean over each area's parcels
+    of the site's new jobs where the site lies within reach_m (cycling minutes x metres per minute).
+
+    The mean is pipeline.access.weighted_area_mean, as for jobs_bike_30 itself: an area with no parcel
+    or no residents has a null jobs_bike_30 and a null change.
+    """
+    gained = (np.asarray(site_to_parcel_dist_m, dtype=float) <= reach_m) * np.asarray(new_jobs, dtype=float)[:, None]
+    area_id = pd.Series(parcel_area_id, dtype=object)
+    weights = pd.Series(np.asarray(residents, dtype=float))
+    change = np.full((gained.shape[0], len(area_ids)), np.nan)
+    for k in range(gained.shape[0]):  # one pass per site (a handful), vectorised over parcels
+        change[k] = weighted_area_mean(gained[k], weights, area_id).reindex(list(area_ids)).to_numpy(dtype=float)
+    return change
+
+
+def development_table(
+    sites: pd.DataFrame, site_area: pd.Series, areas_before: gpd.GeoDataFrame, afters: dict[str, pd.Series],
+    jobs_change: np.ndarray, tenures: Sequence[str],
+) -> gpd.GeoDataFrame:
+    """One row per (site, area): before and after for every area, the site's area changed by its dwellings.
+
+    areas_before holds areas_mix's columns plus jobs_bike_30; afters maps site_id to the receiving area's
+    recomputed row; jobs_change is sites x areas (in the order of areas_before).
+    """
+    frames = []
+    new_columns = [f"new_dwellings_{t}" for t in tenures]
+    for k, site in enumerate(sites.itertuples(index=False)):  # one pass per site, vectorised over areas
+        site_id = str(site.site_id)
+        receiving = areas_before["area_id"].eq(site_area.iloc[k]).to_numpy() if pd.notna(site_area.iloc[k]) \
+            else np.zeros(len(areas_before), dtype=bool)
+        frame = _before_after(areas_before, receiving, afters.get(site_id))
+        frame.insert(0, "site_name", str(site.name))
+        frame.insert(0, "site_id", site_id)
+        frame["new_dwellings"] = np.where(receiving, int(sum(getattr(site, c, 0) for c in new_columns)), 0)
+        frame["new_jobs"] = np.where(receiving, int(getattr(site, "new_jobs", 0)), 0)
+        frame["jobs_bike_30_after"] = frame["jobs_bike_30_before"] + jobs_change[k]
+        frame["jobs_bike_30_change"] = jobs_change[k]
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=areas_before.crs)
+
+
+def _before_after(areas_before: gpd.GeoDataFrame, receiving: np.ndarray, after: pd.Series | None) -> pd.DataFrame:
+    """Every area's before columns, with the receiving area's after columns from its recomputed row."""
+    frame = pd.DataFrame({"area_id": areas_before["area_id"].to_numpy(), "area_name": areas_before["name"].to_numpy(),
+                          "contains_site": receiving})
+    for column in AREA_AFTER_COLUMNS:
+        before = areas_before[column].reset_index(drop=True)
+        changed = before.astype(object)
+        if after is not None:
+            changed[receiving] = after[column]
+        frame[f"{column}_before"] = before
+        frame[f"{column}_after"] = changed.astype(before.dtype)
+    frame["share_social_family_change"] = frame["share_social_family_after"] - frame["share_social_family_before"]
+    frame["jobs_bike_30_before"] = areas_before["jobs_bike_30"].to_numpy(dtype=float)
+    frame["geometry"] = areas_before.geometry.to_numpy()
+    return frame
+
+
+def development_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per site the figures the objectives rank by (indexed by site_id, in table order)."""
+    grouped = table.groupby("site_id", sort=False)
+    omdannelse = table["status_before"].eq("omdannelse").fillna(False)
+    fall = (-table["share_social_family_change"]).where(omdannelse, 0.0).fillna(0.0)
+    return pd.DataFrame({
+        "fall_share_social_family_omdannelse": fall.groupby(table["site_id"], sort=False).sum(),
+        "mean_jobs_bike_30_change": grouped["jobs_bike_30_change"].mean(),
+    })
+
+
+def rank_development_sites(table: pd.DataFrame, objective: str) -> pd.Series:
+    """The rank of each development site (indexed by site_id) by the configured objective."""
+    summary = development_summary(table)
+    return pd.Series(rank_candidates(summary, objective, DEVELOPMENT_OBJECTIVES), index=summary.index, name="rank")
+
+
+# --- the stage: inputs, distances, outputs -------------------------------------------------------------------
+
+def _network_distances_m(
+    config: Config, mode: str, origins: gpd.GeoSeries, destinations: gpd.GeoSeries
+) -> tuple[np.ndarray, str]:
+    """Origins x destinations in metres on the street network of mode (straight line x detour without one),
+    and the method in words."""
+    network = load_or_build_network(config, mode)
+    detour = float(config["access"]["detour_factor"])
+    method = f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
+    if network is None:
+        log.info("Scenarios used straight-line distance x %g (no streets layer)", detour)
+    return od_distances_m(network, origins, destinations, detour_factor=detour), method
+
+
+def _check_site_ids(sites: pd.DataFrame, schools: pd.DataFrame, config: Config) -> None:
+    """A school site's id becomes a school id and a scenario id: it must not repeat one of those."""
+    clash = sites["site_id"].isin(schools["school_id"]) | sites["site_id"].eq(BASELINE_ID)
+    if clash.any():
+        raise InputError(Problem(
+            "school sites have a site_id that is also a school_id (or 'baseline'), so the scenario table "
+            "could not tell the new school from the old", "give the candidate sites ids of their own",
+            file=layer_path(config, "candidate_sites"), layer="candidate_sites", column="site_id",
+            ids=first_ids(sites.loc[clash, "site_id"]), count=int(clash.sum())))
+
+
+def all_schools(schools: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, default_capacity: float) -> gpd.GeoDataFrame:
+    """Today's schools then one new school per school site (id = site_id, at its representative point)."""
+    capacity = pd.to_numeric(sites["capacity"]) if "capacity" in sites.columns else pd.Series(np.nan, index=sites.index)
+    today_capacity = pd.to_numeric(schools["capacity"]) if "capacity" in schools.columns else np.nan
+    today = pd.DataFrame({"school_id": schools["school_id"].astype("str").to_numpy(),
+                          "school_name": schools["name"].astype("str").to_numpy(),
+                          "capacity": np.asarray(today_capacity, dtype=float) * np.ones(len(schools)),
+                          "geometry": schools.geometry.to_numpy()})
+    new = pd.DataFrame({"school_id": sites["site_id"].astype("str").to_numpy(),
+                        "school_name": sites["name"].astype("str").to_numpy(),
+                        "capacity": capacity.fillna(float(default_capacity)).to_numpy(dtype=float),
+                        "geometry": sites.geometry.representative_point().to_numpy()})
+    return gpd.GeoDataFrame(pd.concat([today, new], ignore_index=True), geometry="geometry", crs=schools.crs)
+
+
+def _udsat_or_worse(parcels: pd.DataFrame, areas_mix: pd.DataFrame) -> np.ndarray:
+    """Whether each parcel lies in a housing area of status udsat, parallelsamfund or omdannelse."""
+    status = parcels["area_id"].map(areas_mix.set_index("area_id")["status"])
+    return status.isin(UDSAT_OR_WORSE).to_numpy(dtype=bool)
+
+
+def _district_school(parcels: pd.DataFrame, districts: pd.DataFrame, school_ids: pd.Index) -> np.ndarray:
+    """Each parcel's district school as a position in school_ids (-1: in no district, then the nearest)."""
+    school_of_district = districts.set_index(districts["district_id"].astype("str"))["school_id"].astype("str")
+    school = parcels["district_id"].map(school_of_district)
+    positions = school_ids.get_indexer(school.astype(object).to_numpy())
+    outside = int((positions < 0).sum())
+    if outside:
+        warn(f"{outside} parcels with pupils lay in no school district; the baseline sent them to their nearest school")
+    return positions
+
+
+def school_outputs(
+    config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFrame, schools: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict]:
+    """The school-site table, the catchments and the ranking figures, from parcels with area_id and district_id."""
+    settings = config["scenarios"]
+    pupils_all = pd.to_numeric(parcels["children_6_16"]).fillna(0).to_numpy(dtype=float)
+    with_pupils = parcels[pupils_all > 0].reset_index(drop=True)
+    pupils = pupils_all[pupils_all > 0]
+    table = all_schools(schools, sites, settings["default_new_school_capacity"])
+    points = with_pupils.geometry.representative_point()
+    distances_m, method = _network_distances_m(config, settings["school_network_mode"], points, table.geometry)
+    scenarios = school_scenarios(table, sites)
+    figures, allocations = scenario_table(
+        scenarios, distances_m, pupils, _district_school(with_pupils, districts, pd.Index(table["school_id"])),
+        _udsat_or_worse(with_pupils, areas_mix), table["capacity"].to_numpy(dtype=float),
+        honour_capacity=bool(settings["honour_capacity"]),
+        free_transport_dist_m=float(config["access"]["free_transport_dist_m"]))
+    names = {s.scenario_id: s.scenario_name for s in scenarios}
+    school = table.iloc[figures["school"].to_numpy()].reset_index(drop=True)
+    figures = figures.assign(scenario_name=figures["scenario_id"].map(names), school_id=school["school_id"],
+                             school_name=school["school_name"], geometry=school.geometry.to_numpy())
+    ranks = rank_school_scenarios(figures, settings["school_objective"])
+    figures["rank"] = figures["scenario_id"].map(ranks).astype("int64")
+    out = gpd.GeoDataFrame(figures[SCHOOL_COLUMNS], geometry="geometry", crs=schools.crs)
+    log.info("Scenarios allocated %d pupils of %d parcels to %d schools in %d scenarios",
+             int(pupils.sum()), len(pupils), len(table), len(scenarios))
+    ranking = {**school_ranking(out, settings), "distance_method": method}
+    return out, catchments(allocations, with_pupils.geometry, table["school_id"].to_numpy()), ranking
+
+
+def school_ranking(table: pd.DataFrame, settings: dict) -> dict:
+    """scenarios_ranking.json's school part: each scenario's figures in rank order and the best candidate."""
+    grouped = table.groupby("scenario_id", sort=False)
+    rows = pd.DataFrame({
+        "scenario_name": grouped["scenario_name"].first(),
+        "rank": grouped["rank"].first(),
+        "dissimilarity": grouped["dissimilarity"].first(),
+        "schools_over_capacity": grouped["over_capacity"].sum(),
+        "pupils_over_capacity": (table["pupils"] - table["capacity"]).clip(lower=0).fillna(0)
+        .groupby(table["scenario_id"], sort=False).sum().astype("int64"),
+        "pupils_gain_free_transport": grouped["pupils_gain_free_transport"].sum(),
+        "pupils_lose_free_transport": grouped["pupils_lose_free_transport"].sum(),
+    }).sort_values("rank").reset_index()
+    records = rows.to_dict("records")
+    candidates = [r for r in records if r["scenario_id"] != BASELINE_ID]
+    baseline = next(r for r in records if r["scenario_id"] == BASELINE_ID)
+    best = candidates[0] if candidates else None
+    return {"objective": settings["school_objective"], "honour_capacity": bool(settings["honour_capacity"]),
+            "best": best, "best_beats_baseline": bool(best and best["rank"] < baseline["rank"]),
+            "baseline": baseline, "scenarios": records}
+
+
+def development_outputs(
+    config: Config, parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, areas_mix: gpd.GeoDataFrame,
+    areas_access: pd.DataFrame, sites: gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """The development table (every site x every area) and its ranking figures."""
+    settings, access = config["scenarios"], config["access"]
+    tenures = list(config["ingest"]["tenures"])
+    mix_config = {**config["mix"], "tenures": tenures}
+    counts = [f"new_dwellings_{t}" for t in tenures] + ["new_jobs"]
+    sites = sites.assign(**{c: pd.to_numeric(sites[c]).fillna(0).astype("int64") if c in sites.columns else 0
+                            for c in counts})
+    site_area = locate_sites(sites, areas, float(settings["development_max_dist_m"]))
+    lost = site_area.isna().to_numpy()
+    if lost.any():
+        warn(f"{int(lost.sum())} development sites lay in no housing area nor within "
+             f"{settings['development_max_dist_m']} m of one (e.g. {', '.join(sites.loc[lost, 'site_id'].astype(str)[:5])}); "
+             "their dwellings changed no area")
+    afters = {}
+    for site_id, area_id, site in zip(sites["site_id"].astype(str), site_area, sites.itertuples(index=False), strict=True):
+        if pd.notna(area_id):  # one recomputation per site (a handful), each vectorised over the area's parcels
+            new = {t: int(getattr(site, f"new_dwellings_{t}")) for t in tenures}
+            afters[site_id] = development_effect(parcels, areas, area_id, site_id, new, mix_config)
+    before = areas_mix.merge(areas_access[["area_id", "jobs_bike_30"]], on="area_id", how="left")
+    points = parcels.geometry.representative_point()
+    dist_m, method = _network_distances_m(config, "bike", sites.geometry.representative_point(), points)
+    change = jobs_bike_30_change(
+        dist_m, sites["new_jobs"].to_numpy(), parcels["residents"].to_numpy(dtype=float),
+        parcels["area_id"].to_numpy(dtype=object), before["area_id"].astype(str).tolist(),
+        float(access["jobs_bike_minutes"]) * float(access["bike_m_per_min"]) + CUTOFF_EPS_M)
+    table = development_table(sites, site_area, before, afters, change, tenures)
+    ranks = rank_development_sites(table, settings["development_objective"])
+    table["rank"] = table["site_id"].map(ranks).astype("int64")
+    log.info("Scenarios measured %d development sites against %d housing areas", len(sites), len(areas_mix))
+    return table[DEVELOPMENT_COLUMNS], {**development_ranking(table, settings), "distance_method": method}
+
+
+def development_ranking(table: pd.DataFrame, settings: dict) -> dict:
+    """scenarios_ranking.json's development part: each site's figures in rank order and the best site."""
+    summary = development_summary(table)
+    receiving = table[table["contains_site"]].set_index("site_id")
+    rows = summary.assign(
+        site_name=table.groupby("site_id", sort=False)["site_name"].first(),
+        rank=table.groupby("site_id", sort=False)["rank"].first(),
+        area_id=receiving["area_id"], area_name=receiving["area_name"],
+        status_before=receiving["status_before"], status_after=receiving["status_after"],
+        share_social_family_before=receiving["share_social_family_before"],
+        share_social_family_after=receiving["share_social_family_after"],
+    ).sort_values("rank").reset_index()
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return {"objective": settings["development_objective"], "best": records[0] if records else None, "sites": records}
+
+
+def _write(config: Config, schools_table, catchment_table, development, ranking: dict) -> list[Path]:
+    """Write the stage's four files atomically."""
+    return [
+        write_geoparquet(schools_table, config.processed(SCHOOLS_FILE)),
+        write_geoparquet(catchment_table, config.processed(CATCHMENTS_FILE)),
+        write_geoparquet(development, config.processed(DEVELOPMENT_FILE)),
+        write_json(ranking, config.processed(RANKING_FILE)),
+    ]
+
+
+def _has_pupils(parcels: pd.DataFrame) -> bool:
+    """Whether any parcel has children_6_16 above 0."""
+    return "children_6_16" in parcels.columns and bool(pd.to_numeric(parcels["children_6_16"]).fillna(0).gt(0).any())
+
+
+def run(config: Config) -> list[Path]:
+    """Measure every candidate school site and development site against the baseline; write the tables."""
+    started = time.perf_counter()
+    crs = config.crs
+    sites = read_layer(config, "candidate_sites") if has_layer(config, "candidate_sites") else None
+    kinds = sites["kind"].astype(str).str.strip().str.lower() if sites is not None else pd.Series(dtype=str)
+    school_sites = sites[kinds.eq("school").to_numpy()].reset_index(drop=True) if sites is not None else None
+    development_sites = sites[kinds.eq("development").to_numpy()].reset_index(drop=True) if sites is not None else None
+    schools_table = empty_frame(SCHOOL_COLUMNS, crs)
+    catchment_table = empty_frame(CATCHMENT_COLUMNS, crs)
+    development = empty_frame(DEVELOPMENT_COLUMNS, crs)
+    ranking: dict = {"school_sites": None, "development": None}
+    if sites is None:
+        log.info("Scenarios found no candidate_sites layer; wrote empty tables")
+        return _write(config, schools_table, catchment_table, development, ranking)
+
+    log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
+    areas = read_layer(config, "housing_areas")
+    districts = read_layer(config, "school_districts")
+    parcels = assign_parcels(read_layer(config, "parcels"), areas, districts)
+    parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
+    areas_mix = read_layer(config, "areas_mix")
+    if len(school_sites) and not _has_pupils(parcels):
+        warn("the parcels have no children_6_16 (or none above 0), so the school sites could not be measured")
+    elif len(school_sites):
+        schools = read_layer(config, "schools")
+        _check_site_ids(school_sites, schools, config)
+        schools_table, catchment_table, ranking["school_sites"] = school_outputs(
+            config, parcels, areas_mix, schools, districts, school_sites)
+    if len(development_sites):
+        development, ranking["development"] = development_outputs(
+            config, parcels, areas, areas_mix, read_layer(config, "areas_access"), development_sites)
+    outputs = _write(config, schools_table, catchment_table, development, ranking)
+    log.info("Scenarios wrote %d school rows and %d development rows in %.1f s",
+             len(schools_table), len(development), time.perf_counter() - started)
+    return outputs
