@@ -82,4 +82,4 @@ bench: $(INSTALLED) ## Run the benchmarks (installs pandana for the comparison)
 
 clean: ## Remove generated data, maps and logs (keeps data/raw and .venv)
 	rm -rf $(PROCESSED)/* $(PROCESSED)/.stamps published logs/*.log logs/runs.jsonl
-	@if [ -L maps ]; then rm maps; mkdir -p maps; touch maps/.gitkeep; else rm -rf maps/*; fi
+	rm -f maps

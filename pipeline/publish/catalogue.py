@@ -1,0 +1,134 @@
+"""What the published pages and tables say about each indicator: label, unit, format, privacy, colours.
+
+One entry per column of areas_mix, areas_access, school_districts and the scenario tables. `person`
+marks a figure computed from residents or person counts (CONTRACT 7): it is suppressed for an area or
+district with fewer residents than privacy.min_residents. The list is documented in docs/publishing.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How one column is labelled, formatted, classed and protected on the pages."""
+
+    label: str
+    kind: str = "number"  # number | share | metres | ratio | count | flag | text
+    person: bool = False
+    palette: str = "Purples"  # ColorBrewer: YlOrRd when high is a concern, YlGnBu when high is good
+
+
+def _share(label: str, *, person: bool = False, palette: str = "Purples") -> Indicator:
+    return Indicator(label, "share", person, palette)
+
+
+INDICATORS: dict[str, Indicator] = {
+    "name": Indicator("Name", "text"),
+    "residents": Indicator("Residents", "count", person=True),
+    "dwellings": Indicator("Dwellings", "count"),
+    **{f"share_{t}": _share(f"Share {t.replace('_', ' ')} dwellings") for t in TENURES},
+    "tenure_diversity": Indicator("Tenure diversity (0 one tenure, 1 even mix)", "ratio", palette="YlGnBu"),
+    "share_outside_work_edu": _share("c1 Residents 18-64 outside work or education", person=True, palette="YlOrRd"),
+    "crime_ratio": Indicator("c2 Conviction rate / national rate", "ratio", person=True, palette="YlOrRd"),
+    "share_basic_edu": _share("c3 Residents 30-59 with basic education only", person=True, palette="YlOrRd"),
+    "income_ratio": Indicator("c4 Mean income / regional mean", "ratio", person=True, palette="YlGnBu"),
+    "c1_met": Indicator("c1 met", "flag", person=True),
+    "c2_met": Indicator("c2 met", "flag", person=True),
+    "c3_met": Indicator("c3 met", "flag", person=True),
+    "c4_met": Indicator("c4 met", "flag", person=True),
+    "criteria_met": Indicator("Criteria met (of 4)", "count", person=True),
+    "criteria": Indicator("Criteria met", "text", person=True),
+    "share_non_western": _share("Residents of non-Western origin", person=True, palette="Purples"),
+    "status": Indicator("Status (indicative)", "text", person=True),
+    "gap_add_dwellings": Indicator("Family housing gap: dwellings to add", "count"),
+    "gap_convert_dwellings": Indicator("Family housing gap: dwellings to convert", "count"),
+    "gap_demolish_dwellings": Indicator("Family housing gap: dwellings to demolish", "count"),
+    "school_dist_m": Indicator("Distance to district school", "metres", person=True, palette="YlOrRd"),
+    "nearest_school_dist_m": Indicator("Distance to nearest school", "metres", person=True, palette="YlOrRd"),
+    "share_pupils_free_transport": _share("Pupils beyond the free-transport distance", person=True, palette="YlOrRd"),
+    "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, palette="YlGnBu"),
+    "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, palette="YlGnBu"),
+    "job_access_gravity": Indicator("Job access (gravity)", "number", person=True, palette="YlGnBu"),
+    "job_access_index": Indicator("Job access index (mean = 100)", "number", person=True, palette="YlGnBu"),
+    "green_dist_m": Indicator("Distance to a public green area", "metres", person=True, palette="YlOrRd"),
+    "share_residents_green_300": _share("Residents within 300 m of green", person=True, palette="YlGnBu"),
+    "green_m2_per_resident_1km": Indicator("Green m² per resident within 1 km", "number", person=True, palette="YlGnBu"),
+    "canopy_share": _share("Tree canopy share", palette="Greens"),
+    "meets_canopy_30": Indicator("Canopy at least 30 %", "flag"),
+    "station_dist_m": Indicator("Distance to a station", "metres", person=True, palette="YlOrRd"),
+    "distance_method": Indicator("Distance method", "text"),
+    # school districts and scenario schools
+    "pupils": Indicator("Pupils", "count", person=True),
+    "capacity": Indicator("Capacity (pupils)", "count"),
+    "utilisation": _share("Capacity utilisation", person=True, palette="YlOrRd"),
+    "share_pupils_udsat_or_worse": _share("Pupils living in udsat-or-worse areas", person=True, palette="YlOrRd"),
+    "mean_dist_m": Indicator("Mean distance to school", "metres", person=True, palette="YlOrRd"),
+    "p90_dist_m": Indicator("90th percentile distance", "metres", person=True, palette="YlOrRd"),
+    "pupils_gain_free_transport": Indicator("Pupils gaining free transport", "count", person=True),
+    "pupils_lose_free_transport": Indicator("Pupils losing free transport", "count", person=True),
+    "over_capacity": Indicator("Over capacity", "flag", person=True),
+    # development scenarios
+    "status_before": Indicator("Status before", "text", person=True),
+    "status_after": Indicator("Status after", "text", person=True),
+    "share_social_family_before": _share("Share social family before"),
+    "share_social_family_after": _share("Share social family after"),
+    "share_social_family_change": Indicator("Change in share social family (points)", "points", palette="RdBu"),
+    "gap_add_dwellings_before": Indicator("Dwellings to add before", "count"),
+    "gap_add_dwellings_after": Indicator("Dwellings to add after", "count"),
+    "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, palette="YlGnBu"),
+    "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, palette="YlGnBu"),
+    "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, palette="YlGnBu"),
+}
+
+# Official Danish vocabulary (Almenboligloven section 61a) with an English gloss, in order of severity.
+STATUS_LABELS: dict[str, str] = {
+    "none": "ingen (none)",
+    "forebyggelse": "forebyggelsesområde (prevention area)",
+    "udsat": "udsat boligområde (vulnerable area)",
+    "parallelsamfund": "parallelsamfund (parallel society)",
+    "omdannelse": "omdannelsesområde (transformation area)",
+}
+STATUS_COLOURS: dict[str, str] = {
+    "none": "#d9d9d9",
+    "forebyggelse": "#fed976",
+    "udsat": "#fd8d3c",
+    "parallelsamfund": "#e31a1c",
+    "omdannelse": "#800026",
+}
+NO_DATA_COLOUR = "#ffffff"
+SUPPRESSED_COLOUR = "#969696"
+
+
+def indicator(column: str) -> Indicator:
+    """The catalogue entry of a column; unknown columns (lq_*, new ones) get a plain entry."""
+    if column in INDICATORS:
+        return INDICATORS[column]
+    if column.endswith("_id"):
+        return Indicator(column.replace("_", " ").capitalize(), "text")
+    if column.startswith("lq_"):
+        return Indicator(f"Location quotient {column[3:].replace('_', ' ')}", "ratio", person=True)
+    return Indicator(column.replace("_", " "), "number")
+
+
+def person_based(columns) -> list[str]:
+    """The columns that are person-based figures and so suppressed for small areas."""
+    return [c for c in columns if indicator(c).person]
+
+# Identifiers, names and categories: shown as text, never as numbers.
+TEXT_COLUMNS = frozenset({
+    "area_name", "site_name", "school_name", "scenario_name", "scenario_id", "kind", "sector", "area_type",
+    "public", "walk", "bike", "contains_site",
+})
+for _column in TEXT_COLUMNS:
+    INDICATORS.setdefault(_column, Indicator(_column.replace("_", " ").capitalize(), "text"))
+for _column, _label in {
+    "jobs": "Jobs", "new_jobs": "New jobs", "area_m2": "Area (m²)", "years_listed": "Years listed",
+    **{f"new_dwellings_{t}": f"New {t.replace('_', ' ')} dwellings" for t in TENURES},
+}.items():
+    INDICATORS.setdefault(_column, Indicator(_label, "count"))
+INDICATORS["dissimilarity"] = Indicator("Dissimilarity D across schools", "ratio")
+INDICATORS["rank"] = Indicator("Rank (1 = best)", "count")

@@ -1,0 +1,99 @@
+"""Everything publish reads, with what is missing or out of date, so a page can say so instead of failing.
+
+A stage output whose housing areas (or schools) are not the current layers' describes another run's data:
+it is treated as missing and the page says it is out of date, instead of showing it next to current data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline._log import log, warn
+from pipeline.config import Config
+from pipeline.io import read_json, read_table
+from pipeline.stages import VECTOR_LAYERS
+
+# Which stage writes each file publish reads.
+STAGE_OF = {
+    **{f"{layer}.parquet": "ingest" for layer in VECTOR_LAYERS},
+    "areas_mix.parquet": "mix",
+    "segregation.json": "mix",
+    "school_districts.parquet": "mix",
+    "areas_access.parquet": "access",
+    "scenarios_school_sites.parquet": "scenarios",
+    "scenarios_school_catchments.parquet": "scenarios",
+    "scenarios_development.parquet": "scenarios",
+}
+
+
+@dataclass
+class Inputs:
+    """The frames publish works from; a missing or out-of-date one is absent and explained in `missing`."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    segregation: dict | None = None
+    missing: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The frame read from data/processed/<name>.parquet, or None."""
+        return self.frames.get(name)
+
+
+def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
+    """The ids in a column, as text."""
+    if frame is None or column not in frame.columns:
+        return set()
+    return set(frame[column].dropna().astype(str))
+
+
+def mismatched(inputs: Inputs) -> dict[str, str]:
+    """Stage outputs that describe other data than the current layers (another run's housing areas or schools)."""
+    areas = _ids(inputs.get("housing_areas"), "area_id")
+    schools = _ids(inputs.get("schools"), "school_id") | _ids(inputs.get("candidate_sites"), "site_id")
+    found = {}
+    for name, stage in (("areas_mix", "mix"), ("areas_access", "access")):
+        ids = _ids(inputs.get(name), "area_id")
+        if areas and inputs.get(name) is not None and ids != areas:
+            found[name] = (f"out of date: {name}.parquet has {len(ids - areas)} areas not in the current housing areas "
+                           f"and lacks {len(areas - ids)}; the {stage} stage has not re-run since they changed")
+    if areas and not _ids(inputs.get("scenarios_development"), "area_id") <= areas:
+        found["scenarios_development"] = "out of date: the scenarios stage has not re-run since the housing areas changed"
+    if schools and not _ids(inputs.get("scenarios_school_sites"), "school_id") <= schools:
+        found["scenarios_school_sites"] = "out of date: the scenarios stage has not re-run since the schools changed"
+    return found
+
+
+def load_inputs(config: Config) -> Inputs:
+    """Read every file publish uses that exists and is current."""
+    inputs = Inputs()
+    for filename, stage in STAGE_OF.items():
+        path = config.processed(filename)
+        name = filename.rsplit(".", 1)[0]
+        if not path.exists():
+            inputs.missing[name] = f"not computed yet: the {stage} stage has not written {filename}"
+            continue
+        if filename.endswith(".json"):
+            inputs.segregation = read_json(path)
+        else:
+            inputs.frames[name] = read_table(path)
+    for name, reason in mismatched(inputs).items():
+        del inputs.frames[name]
+        inputs.missing[name] = reason
+        warn(f"Publish left out {name}: {reason}")
+    log.info("Read %d inputs for publishing; %d missing or out of date", len(inputs.frames), len(inputs.missing))
+    return inputs
+
+
+def with_area_geometry(frame: pd.DataFrame, areas: gpd.GeoDataFrame | None, on: str = "area_id") -> gpd.GeoDataFrame | None:
+    """The frame with the housing areas' polygons (its own geometry when it has one)."""
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any():
+        return frame
+    if areas is None:
+        return None
+    plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    shapes = areas[["area_id", "geometry"]].rename(columns={"area_id": on})
+    merged = plain.merge(shapes, on=on, how="inner")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=areas.crs)

@@ -1,0 +1,333 @@
+"""Shared folium helpers: offline page shell, embedded data, classed layers, legends, tooltips and popups.
+
+Safety of text from the data: feature properties are embedded as JSON with <, > and & written as \\u
+escapes (so no text can close the <script>), and popups and tooltips are built in the browser with
+`textContent`, so a name like `<img src=x onerror=...>` is shown as text. folium's own GeoJsonTooltip and
+GeoJsonPopup would put property values into `innerHTML` unescaped (folium 0.20, features.py
+GeoJsonDetail), and Leaflet's layer control and folium.Tooltip take HTML: every text that reaches HTML
+(layer names, legends, panels) goes through `html.escape` here.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from branca.utilities import color_brewer
+from jinja2 import Template
+
+from pipeline._log import warn
+from pipeline.config import Config
+from pipeline.publish.assets import PAGE_CSS, PAGE_JS
+from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
+from pipeline.publish.privacy import format_column
+
+MAP_CRS = "EPSG:4326"
+PANEL_WIDTH_PX = 360
+
+PAGE_CSS_TEXT = f"""
+html, body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }}
+.folium-map {{ position: absolute !important; left: {PANEL_WIDTH_PX}px !important; right: 0; top: 0; bottom: 0;
+  width: auto !important; height: auto !important; }}
+.sb-panel {{ position: absolute; left: 0; top: 0; bottom: 0; width: {PANEL_WIDTH_PX - 24}px; padding: 10px 12px;
+  overflow-y: auto; background: #fafafa; border-right: 1px solid #ccc; font-size: 13px; line-height: 1.4; color: #222; }}
+.sb-panel h1 {{ font-size: 18px; margin: 4px 0 6px; }}
+.sb-panel h2 {{ font-size: 14px; margin: 14px 0 4px; border-bottom: 1px solid #ddd; }}
+.sb-panel a {{ color: #0b5394; }}
+.sb-panel table {{ border-collapse: collapse; width: 100%; font-size: 12px; }}
+.sb-panel th, .sb-panel td {{ border-bottom: 1px solid #e3e3e3; padding: 2px 4px; text-align: right; vertical-align: top; }}
+.sb-panel th:first-child, .sb-panel td:first-child {{ text-align: left; }}
+.sb-meta {{ color: #555; font-size: 12px; }}
+.sb-note {{ background: #fff3cd; border: 1px solid #e0c36a; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
+.sb-missing {{ background: #f8d7da; border: 1px solid #d39ca3; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
+.sb-label {{ display: inline-block; background: #e8eef7; border: 1px solid #9fb3d1; border-radius: 3px;
+  padding: 1px 6px; font-size: 12px; }}
+.sb-bars {{ margin: 6px 0; }}
+.sb-bar-row {{ display: flex; align-items: center; font-size: 12px; margin: 2px 0; }}
+.sb-bar-name {{ width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
+.sb-bar-track {{ flex: 1; background: #eee; height: 12px; margin: 0 6px; }}
+.sb-bar {{ height: 12px; background: #3b7dd8; }}
+.sb-bar.sb-best {{ background: #2e9b4f; }}
+.sb-bar-value {{ width: 64px; text-align: right; }}
+.sb-links li {{ margin-bottom: 6px; }}
+.sb-legend {{ background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+  font-size: 12px; line-height: 16px; max-width: 260px; }}
+.sb-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
+.sb-swatch {{ display: inline-block; width: 14px; height: 12px; margin-right: 6px; border: 1px solid #777; vertical-align: middle; }}
+.sb-popup table {{ border-collapse: collapse; font-size: 12px; }}
+.sb-popup th {{ text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; }}
+.sb-popup td {{ text-align: right; padding: 1px 0; }}
+.sb-popup .sb-section th {{ font-weight: 600; color: #222; padding-top: 6px; }}
+.sb-popup h4 {{ margin: 0 0 4px; font-size: 14px; }}
+.sb-popup-body {{ max-height: 320px; overflow-y: auto; }}
+.leaflet-control-layers-expanded {{ font-size: 12px; line-height: 1.3; max-width: 300px; }}
+.sb-site-block {{ margin-bottom: 10px; }}
+.sb-icon {{ color: #1d3557; text-align: center; font-size: 18px; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }}
+.sb-icon.sb-site {{ color: #c1121f; }}
+.sb-icon.sb-station {{ color: #6a040f; font-size: 15px; }}
+"""
+
+# One helper for every data layer: properties become styles, tooltips and popups with textContent only.
+PAGE_JS_TEXT = """
+function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
+function sbPopup(data, p) {
+  var box = document.createElement("div"); box.className = "sb-popup";
+  var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
+  var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
+  var table = document.createElement("table"); body.appendChild(table);
+  data.popup.forEach(function (row) {
+    var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
+    if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
+    var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
+  });
+  return box;
+}
+function sbTip(data, o, p) {
+  var div = document.createElement("div");
+  var text = sbText(p[data.title]);
+  if (o.tipValue) { text += " \\u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
+  div.textContent = text; return div;
+}
+function sbLayer(data, o) {
+  return L.geoJSON(data.geojson, {
+    style: function (f) {
+      var s = Object.assign({}, o.style);
+      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
+      return s;
+    },
+    pointToLayer: function (f, latlng) {
+      if (o.icon) {
+        var i = document.createElement("i"); i.className = "fa-solid " + o.icon;
+        return L.marker(latlng, {icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
+          iconSize: [22, 22], iconAnchor: [11, 11]})});
+      }
+      var s = Object.assign({}, o.style);
+      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
+      if (o.radiusField) { s.radius = f.properties[o.radiusField]; }
+      return L.circleMarker(latlng, s);
+    },
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
+      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
+    }
+  });
+}
+"""
+
+
+def safe_json(value) -> str:
+    """JSON that can sit inside a <script> element: <, >, & and line separators written as \\u escapes."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def esc(text) -> str:
+    """HTML-escape a text from the data (or anything else) for the page markup."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def display_geometry(frame: gpd.GeoDataFrame, config: Config) -> gpd.GeoSeries:
+    """Geometries for the page: simplified in metres, in EPSG:4326, coordinates rounded."""
+    publish = config["publish"]
+    geometry = frame.geometry
+    if publish.get("simplify_tolerance_m"):
+        geometry = geometry.simplify(float(publish["simplify_tolerance_m"]), preserve_topology=True)
+    geometry = geometry.to_crs(MAP_CRS)
+    grid = 10.0 ** -int(publish["coordinate_decimals"])
+    return gpd.GeoSeries(shapely.set_precision(geometry.array, grid), index=frame.index, crs=MAP_CRS)
+
+
+def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> dict:
+    """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped."""
+    shown = gpd.GeoDataFrame(frame[columns].copy(), geometry=display_geometry(frame, config), crs=MAP_CRS)
+    shown = shown[~shown.geometry.is_empty & shown.geometry.notna()]
+    return shown.to_geo_dict(na="null", drop_id=True)
+
+
+class GeoData(MacroElement):
+    """A FeatureCollection embedded once in the page, with the popup rows its layers share."""
+
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.payload }};{% endmacro %}")
+
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
+        super().__init__()
+        self._name = "sb_data"
+        self.payload = safe_json({"geojson": geojson, "popup": popup, "title": title})
+
+
+class DataLayer(MacroElement):
+    """One styled view of a GeoData, added to its parent FeatureGroup (so the layer control toggles it)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "sbLayer({{ this.data.get_name() }}, {{ this.options }}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, data: GeoData, options: dict):
+        super().__init__()
+        self._name = "sb_layer"
+        self.data = data
+        self.options = safe_json(options)
+
+
+class Legend(MacroElement):
+    """A legend control shown while its layer is on the map."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map.get_name() }}, layer = {{ this.layer.get_name() }};
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () { var d = L.DomUtil.create("div", "sb-legend"); d.innerHTML = {{ this.markup }}; return d; };
+  map.on("overlayadd", function (e) { if (e.layer === layer) { legend.addTo(map); } });
+  map.on("overlayremove", function (e) { if (e.layer === layer) { legend.remove(); } });
+  if (map.hasLayer(layer)) { legend.addTo(map); }
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, m: folium.Map, layer: folium.FeatureGroup, title: str, entries: list[tuple[str, str]],
+                 *, shape: str = "box"):
+        super().__init__()
+        self._name = "sb_legend"
+        self.map, self.layer = m, layer
+        radius = "border-radius: 50%;" if shape == "dot" else ""
+        rows = "".join(
+            f'<div><span class="sb-swatch" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
+            for colour, label in entries
+        )
+        self.markup = safe_json(f'<div class="sb-legend-title">{esc(title)}</div>{rows}')
+
+
+def palette(name: str, n: int) -> list[str]:
+    """n ColorBrewer colours (the ramp's ends when fewer than three)."""
+    colours = color_brewer(name, max(n, 3))
+    if n >= 3:
+        return colours
+    return [colours[len(colours) // 2]] if n == 1 else [colours[0], colours[-1]]
+
+
+def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Colour per row and legend entries: mapclassify classes of the shown values; suppressed and null greyed."""
+    publish = config["publish"]
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    hidden = hidden.reindex(values.index).fillna(False).astype(bool)
+    shown = numbers.notna() & ~hidden
+    colours = pd.Series(NO_DATA_COLOUR, index=values.index, dtype=object)
+    colours[hidden] = SUPPRESSED_COLOUR
+    entries: list[tuple[str, str]] = []
+    distinct = int(numbers[shown].nunique())
+    if distinct:
+        k = min(int(publish["classes"]), distinct)
+        y = numbers[shown].to_numpy()
+        if k == 1:
+            bins, yb = np.array([y.max()]), np.zeros(len(y), dtype=int)
+        else:
+            classifier = mapclassify.classify(y, publish["classification_scheme"], k=k)
+            bins, yb = np.asarray(classifier.bins), np.asarray(classifier.yb)
+        ramp = palette(indicator(column).palette, len(bins))
+        colours[shown] = np.asarray(ramp, dtype=object)[yb]
+        # label each class by the smallest and largest value in it, so labels never overlap
+        members = pd.Series(y).groupby(yb)
+        lo_text = format_column(members.min(), column)
+        hi_text = format_column(members.max(), column)
+        labels = {i: lo if lo == hi else f"{lo} – {hi}" for i, lo, hi in zip(lo_text.index, lo_text, hi_text, strict=True)}
+        used = set(labels)
+        entries = [(ramp[i], labels[i]) for i in range(len(bins)) if i in used]
+    return colours, entries + _grey_entries(hidden, numbers.isna() & ~hidden, config)
+
+
+def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:
+    """Legend entries for suppressed and missing values, when any row has them."""
+    entries = []
+    if hidden.any():
+        label = config["privacy"]["suppressed_label"]
+        entries.append((SUPPRESSED_COLOUR, f"{label} (fewer than {config['privacy']['min_residents']} residents)"))
+    if missing.any():
+        entries.append((NO_DATA_COLOUR, "no data"))
+    return entries
+
+
+def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
+    """An offline folium map: local Leaflet and Font Awesome, tiles from config, our page style and helpers."""
+    tiles = str(config["publish"].get("tiles") or "none")
+    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True)
+    m.default_js = list(PAGE_JS)
+    m.default_css = list(PAGE_CSS)
+    header = m.get_root().header
+    header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    if bounds:
+        m.fit_bounds(bounds)
+    return m
+
+
+def bounds_of(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the frames, in EPSG:4326."""
+    boxes = [f.to_crs(MAP_CRS).total_bounds for f in frames if f is not None and len(f) and f.geometry.notna().any()]
+    if not boxes:
+        return None
+    box = np.array(boxes)
+    return [[float(box[:, 1].min()), float(box[:, 0].min())], [float(box[:, 3].max()), float(box[:, 2].max())]]
+
+
+def extent_bounds(config: Config) -> list[list[float]]:
+    """The configured extent in EPSG:4326 (where to look when there is no data yet)."""
+    xmin, ymin, xmax, ymax = config["extent"]
+    box = gpd.GeoSeries([shapely.box(xmin, ymin, xmax, ymax)], crs=config.crs).to_crs(MAP_CRS).total_bounds
+    return [[float(box[1]), float(box[0])], [float(box[3]), float(box[2])]]
+
+
+def add_layer(m: folium.Map, data: GeoData, name: str, options: dict, *, show: bool = True) -> folium.FeatureGroup:
+    """A switchable layer (its name escaped for the layer control) drawing the data with these options."""
+    group = folium.FeatureGroup(name=esc(name), show=show)
+    group.add_child(DataLayer(data, options))
+    m.add_child(group)
+    return group
+
+
+def add_panel(m: folium.Map, markup: str) -> None:
+    """The side panel (markup already escaped by the caller)."""
+    m.get_root().html.add_child(Element(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
+
+
+def finish(m: folium.Map) -> None:
+    """Add the layer control (expanded) last, so it lists every layer."""
+    folium.LayerControl(collapsed=False).add_to(m)
+
+
+EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+
+
+def external_resources(page: str) -> list[str]:
+    """URLs of scripts, stylesheets, images or frames the page would load from another machine."""
+    return EXTERNAL.findall(page) + re.findall(r"""url\(\s*["']?((?:https?:)?//[^)"']+)""", page, flags=re.I)
+
+
+def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
+    """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
+    m.get_root().title = esc(title)
+    page = m.get_root().render()
+    found = external_resources(page)
+    if found:
+        raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    size = path.stat().st_size
+    budget = int(config["publish"]["page_size_budget_bytes"])
+    if size > budget:
+        warn(f"The page {path.name} is {size:,} bytes, over the budget of {budget:,} (publish.page_size_budget_bytes): "
+             "raise publish.simplify_tolerance_m or lower publish.coordinate_decimals")
+    return path

@@ -1,0 +1,707 @@
+"""The five map pages: what each shows, built from the inputs with the helpers in maps.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, SUPPRESSED_COLOUR, TENURES, indicator
+from pipeline.publish.inputs import Inputs, with_area_geometry
+from pipeline.publish.maps import (
+    GeoData,
+    Legend,
+    add_layer,
+    add_panel,
+    bounds_of,
+    classify,
+    esc,
+    extent_bounds,
+    feature_collection,
+    finish,
+    new_map,
+    save_page,
+)
+from pipeline.publish.privacy import NO_DATA, display_frame, is_small, min_residents, suppressed_label
+from pipeline.publish.tables import area_table_from_inputs, small_areas
+
+INDICATIVE = "indicative, computed from supplied data"
+AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One map page: its file, title and the one line the index says about it."""
+
+    file: str
+    title: str
+    description: str
+
+
+PAGES = (
+    Page("index.html", "Social balance: overview", "every input layer on one map"),
+    Page("social-balance.html", "Social balance of housing areas",
+         "tenure mix, the indicative official status (§61a) and its criteria, school districts' pupil mix"),
+    Page("accessibility.html", "Accessibility", "distances to schools, green areas and stations; jobs within reach; tree canopy"),
+    Page("school-sites.html", "School site scenarios", "catchments of each candidate school site against today's districts"),
+    Page("urban-development.html", "Urban development scenarios",
+         "what each development site changes in tenure mix, status and job access"),
+)
+
+MIX_SECTIONS = (
+    ("Housing", ["residents", "dwellings", *[f"share_{t}" for t in TENURES], "tenure_diversity"]),
+    ("Indicative status (Almenboligloven §61a)", [
+        "status", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
+        "income_ratio", "share_non_western"]),
+    ("Family housing gap (omdannelse areas)", ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
+    ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
+                       "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
+                       "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
+                       "station_dist_m", "distance_method"]),
+)
+MIX_LAYERS = ("share_social_family", "tenure_diversity", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
+              "income_ratio", "share_non_western")
+ACCESS_LAYERS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15", "jobs_bike_30",
+                 "job_access_index", "job_access_gravity", "green_dist_m", "share_residents_green_300",
+                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m")
+SCHOOL_FIELDS = ["school_name", "pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse", "mean_dist_m",
+                 "p90_dist_m", "pupils_gain_free_transport", "pupils_lose_free_transport", "over_capacity"]
+DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
+                      "share_social_family_after", "share_social_family_change", "gap_add_dwellings_before",
+                      "gap_add_dwellings_after", "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change"]
+
+
+# ---------------------------------------------------------------- shared page parts
+
+def run_id(config: Config) -> str:
+    """The runner's run id, or a note that the page was built outside a run."""
+    return str((config.get("run") or {}).get("id") or "none (built outside the runner)")
+
+
+def data_date(config: Config) -> str:
+    """The configured data date, else the date of the newest input file."""
+    if config.get("data_date"):
+        return str(config["data_date"])
+    from pipeline.stages import stage
+
+    files = [p for p in stage("ingest").reads(config) if p.exists()]
+    if not files:
+        files = [p for p in config.processed_dir.glob("*.parquet") if p.exists()]
+    if not files:
+        return "unknown"
+    newest = max(p.stat().st_mtime for p in files)
+    return datetime.fromtimestamp(newest, UTC).date().isoformat()
+
+
+def panel_head(page: Page, config: Config, *, back: bool = True) -> str:
+    """Title, back link, data date, run id and data note (all escaped)."""
+    parts = [f"<h1>{esc(page.title)}</h1>"]
+    if back:
+        parts.append('<p><a href="index.html" id="sb-back">&larr; All maps (index)</a></p>')
+    parts.append(f'<p class="sb-meta">Data date: <b id="sb-data-date">{esc(data_date(config))}</b><br>'
+                 f'Run id: <b id="sb-run-id">{esc(run_id(config))}</b></p>')
+    if config.get("data_note"):
+        parts.append(f'<p class="sb-note">{esc(config["data_note"])}</p>')
+    return "".join(parts)
+
+
+def missing_notice(what: str, reasons: list[str]) -> str:
+    """A clear notice that a page's data is not there (yet)."""
+    items = "".join(f"<li>{esc(r)}</li>" for r in reasons)
+    return (f'<div class="sb-missing"><b>{esc(what)}: not computed yet.</b><ul>{items}</ul>'
+            "Run <code>python -m pipeline run</code> to compute it.</div>")
+
+
+def missing(inputs: Inputs, *names: str) -> list[str]:
+    """The reasons why these inputs are absent (empty when all are there)."""
+    return [inputs.missing[n] for n in names if n in inputs.missing]
+
+
+def popup_rows(columns: list[str], sections) -> list[list[str]]:
+    """Popup rows [[section], [label, field], ...] for the columns that exist."""
+    rows: list[list[str]] = []
+    for title, fields in sections:
+        present = [c for c in fields if c in columns]
+        if present:
+            rows.append([title])
+            rows += [[indicator(c).label, f"f_{c}"] for c in present]
+    return rows
+
+
+def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config) -> gpd.GeoDataFrame:
+    """The frame's name, the formatted f_<column> texts (suppressed where small) and geometry."""
+    text = display_frame(frame, columns, small, suppressed_label(config)).add_prefix("f_")
+    if "f_status" in text.columns:
+        text["f_status"] = text["f_status"].replace(STATUS_LABELS)
+    name = frame["name"].astype(object).where(frame["name"].notna(), "") if "name" in frame.columns else frame.index.astype(str)
+    out = gpd.GeoDataFrame(text, geometry=frame.geometry, crs=frame.crs)
+    out["name"] = pd.Series(name, index=frame.index).astype(str)
+    return out
+
+
+def categorical_colours(values: pd.Series, hidden: pd.Series, colours: dict[str, str]) -> pd.Series:
+    """A colour per category; suppressed rows grey, unknown categories white."""
+    out = values.map(colours).astype(object).where(values.map(colours).notna(), "#ffffff")
+    return out.where(~hidden.to_numpy(), SUPPRESSED_COLOUR)
+
+
+def area_data(m: folium.Map, frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, config: Config,
+              rows: list[list[str]]) -> GeoData:
+    """Embed the areas once; every area layer on the page draws from it."""
+    fields = [c for c in shown.columns if c != "geometry"]
+    data = GeoData(feature_collection(shown, config, fields), rows)
+    m.add_child(data)
+    return data
+
+
+# ---------------------------------------------------------------- context layers (points, lines, polygons)
+
+def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config, name: str, *, fields: list[str],
+                  options: dict, show: bool = True, small: pd.Series | None = None) -> folium.FeatureGroup | None:
+    """A layer of one frame (schools, districts, catchments ...) with tooltip and popup of the given fields.
+
+    options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
+    in tooltips and popups) and `popup` (false: tooltip only); a raw `fill` or `radius` column is passed as is.
+    """
+    if frame is None or not len(frame):
+        return None
+    options = dict(options)
+    title = options.pop("title", None)
+    fields = [c for c in fields if c in frame.columns]
+    small = small if small is not None else pd.Series(False, index=frame.index)
+    shown = gpd.GeoDataFrame(display_frame(frame, fields, small, suppressed_label(config)).add_prefix("f_"),
+                             geometry=frame.geometry, crs=frame.crs)
+    for column in [c for c in shown.columns if c.startswith("f_status")]:
+        shown[column] = shown[column].replace(STATUS_LABELS)
+    title_col = title if title in frame.columns else fields[0]
+    shown["name"] = frame[title_col].astype(object).where(frame[title_col].notna(), "").astype(str)
+    for key in ("radius", "fill"):
+        if key in frame.columns:
+            shown[key] = frame[key].to_numpy()
+    rows = [[indicator(c).label, f"f_{c}"] for c in fields] if options.pop("popup", True) else []
+    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows)
+    m.add_child(data)
+    return add_layer(m, data, name, options, show=show)
+
+
+def add_schools(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
+    """Schools as school icons."""
+    context_layer(m, inputs.get("schools"), config, "Schools", fields=["name", "school_id", "capacity"],
+                  options={"icon": "fa-school"}, show=show)
+
+
+def add_jobs(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
+    """Job sites as circles sized by their jobs (area proportional)."""
+    jobs = inputs.get("jobs")
+    if jobs is None or not len(jobs):
+        return
+    jobs = jobs.copy()
+    counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0).clip(lower=0)
+    jobs["radius"] = (3 + 12 * np.sqrt(counts / max(float(counts.max()), 1.0))).round(1)
+    jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map("{:,.0f} jobs".format)
+    context_layer(m, jobs, config, "Job sites (sized by jobs)", fields=["site_id", "jobs", "sector"], options={"title": "title", "radiusField": "radius", "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261",
+                                                                "fillOpacity": 0.7}}, show=show)
+
+
+def add_green(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
+    """Green areas, filled green."""
+    green = inputs.get("green_areas")
+    if green is None or not len(green):
+        return
+    green = green.copy()
+    green["area_m2"] = green.geometry.area.round()
+    green["title"] = "Green area " + green["green_id"].astype(str) + (
+        " (" + green["kind"].astype(str) + ")" if "kind" in green.columns else "")
+    context_layer(m, green, config, "Green areas", fields=["green_id", "kind", "public", "area_m2"], options={"title": "title", "style": {"color": "#2d6a4f", "weight": 1, "fillColor": "#74c69d", "fillOpacity": 0.5}},
+                  show=show)
+
+
+def district_frame(inputs: Inputs, config: Config) -> tuple[gpd.GeoDataFrame | None, pd.Series | None]:
+    """School districts with their pupil mix, and which are too small to show person-based figures."""
+    districts = inputs.get("school_districts")
+    if districts is None or not len(districts):
+        return None, None
+    if "residents" in districts.columns:
+        small = is_small(districts["residents"], min_residents(config))
+    else:
+        small = pd.Series("pupils" in districts.columns, index=districts.index)
+    return districts, small
+
+
+DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "capacity", "utilisation",
+                   "share_pupils_udsat_or_worse"]
+
+
+# ---------------------------------------------------------------- pages
+
+def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[str]) -> Path:
+    """The landing page: every ingested layer on one map, links to the pages, data date, run id, warnings."""
+    page = PAGES[0]
+    table = area_table_from_inputs(inputs, config)
+    frames = [inputs.get(n) for n in ("housing_areas", "parcels", "school_districts", "jobs", "green_areas")]
+    m = new_map(config, bounds_of(*frames) or extent_bounds(config))
+    if len(table) and table.geometry.notna().any():
+        small = small_areas(table, config)
+        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
+        shown = shown_frame(table, columns, small, config)
+        rows = popup_rows(columns, MIX_SECTIONS)
+        data = area_data(m, table, shown, config, rows)
+        add_layer(m, data, "Housing areas", {"style": {**AREA_STYLE, "fillColor": "#9ecae1", "fillOpacity": 0.45},
+                                             "tipLabel": "Dwellings", "tipValue": "f_dwellings" if "dwellings" in columns else None})
+    districts, small_d = district_frame(inputs, config)
+    context_layer(m, districts, config, "School districts", fields=DISTRICT_FIELDS, small=small_d,
+                  options={"style": {"color": "#6a3d9a", "weight": 2, "fill": True, "fillOpacity": 0.03, "dashArray": "6 4"}})
+    add_green(m, inputs, config)
+    streets = inputs.get("streets")
+    context_layer(m, streets, config, "Streets", fields=["street_id", "walk", "bike"],
+                  options={"style": {"color": "#555555", "weight": 1.2, "opacity": 0.8}, "popup": False})
+    parcels = inputs.get("parcels")
+    if parcels is not None and len(parcels):
+        dots = parcels.copy()
+        dots["geometry"] = dots.geometry.representative_point()
+        tenure_cols = [c for c in dots.columns if c.startswith("dwellings_")]
+        dots["dwellings"] = dots[tenure_cols].sum(axis=1) if tenure_cols else np.nan
+        dots["title"] = "Parcel " + dots["parcel_id"].astype(str)
+        context_layer(m, dots, config, "Parcels (dots)", fields=["dwellings"], show=False,
+                      options={"title": "title", "style": {"radius": 2, "color": "#333333", "weight": 0, "fillColor": "#333333",
+                                         "fillOpacity": 0.6}, "tipLabel": "Dwellings", "tipValue": "f_dwellings",
+                               "popup": False})
+    add_jobs(m, inputs, config)
+    add_schools(m, inputs, config)
+    context_layer(m, inputs.get("stations"), config, "Stations", fields=["name", "station_id"],
+                  options={"icon": "fa-train", "iconClass": "sb-station"})
+    context_layer(m, inputs.get("candidate_sites"), config, "Candidate sites",
+                  fields=["name", "site_id", "kind", "capacity", "closes_school_id",
+                          *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
+                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+    finish(m)
+    links = "".join(f'<li><a href="{esc(p.file)}">{esc(p.title)}</a><br><span class="sb-meta">{esc(p.description)}</span></li>'
+                    for p in PAGES[1:])
+    ingest_missing = [r for n, r in inputs.missing.items() if n in ("housing_areas", "parcels", "schools", "school_districts")]
+    body = [panel_head(page, config, back=False), f'<h2>Maps</h2><ul class="sb-links">{links}</ul>',
+            '<h2>Data</h2><p class="sb-meta">Tables of every indicator per housing area: '
+            '<code>data/areas.csv</code>, <code>areas.gpkg</code>, <code>areas.parquet</code> '
+            f'(person-based figures of areas with fewer than {min_residents(config)} residents are shown as '
+            f'"{esc(suppressed_label(config))}").</p>']
+    if ingest_missing:
+        body.append(missing_notice("Input layers", ingest_missing))
+    body.append(_symbol_key())
+    body.append(_warnings_markup(warnings))
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, page.title)
+
+
+def _symbol_key() -> str:
+    """What the index map's symbols mean."""
+    items = [("#9ecae1", "Housing areas"), ("#74c69d", "Green areas"), ("#6a3d9a", "School districts (dashed)"),
+             ("#f4a261", "Job sites, sized by jobs"), ("#333333", "Parcels (switch on in the layer list)")]
+    rows = "".join(f'<div><span class="sb-swatch" style="background:{c}"></span>{esc(t)}</div>' for c, t in items)
+    icons = ('<div><i class="fa-solid fa-school"></i> School &nbsp; <i class="fa-solid fa-train"></i> Station &nbsp; '
+             '<i class="fa-solid fa-location-dot" style="color:#c1121f"></i> Candidate site</div>')
+    return f"<h2>Map key</h2>{rows}{icons}"
+
+
+def _warnings_markup(warnings: list[str]) -> str:
+    """The run's warnings, escaped."""
+    if not warnings:
+        return '<h2>Warnings</h2><p class="sb-meta" id="sb-warnings">None in this run.</p>'
+    items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    return f'<h2>Warnings ({len(warnings)})</h2><ul id="sb-warnings" class="sb-meta">{items}</ul>'
+
+
+def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
+    """Areas by indicative status, with a classed layer per mix indicator and the districts' pupil mix."""
+    page = PAGES[1]
+    table = area_table_from_inputs(inputs, config)
+    mix = inputs.get("areas_mix")
+    m = new_map(config, bounds_of(table if len(table) else None) or extent_bounds(config))
+    body = [panel_head(page, config), f'<p><span class="sb-label" id="sb-indicative">{esc(INDICATIVE)}</span></p>']
+    if mix is None or not table.geometry.notna().any():
+        body.append(missing_notice("Social balance of housing areas", missing(inputs, "areas_mix", "housing_areas")))
+    else:
+        small = small_areas(table, config)
+        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
+        shown = shown_frame(table, columns, small, config)
+        data_columns = [c for c in MIX_LAYERS if c in table.columns]
+        if "status" in table.columns:
+            shown["fill_status"] = categorical_colours(table["status"], small, STATUS_COLOURS).to_numpy()
+        for column in data_columns:
+            shown[f"fill_{column}"] = classify(table[column], small, config, column)[0].to_numpy()
+        data = area_data(m, table, shown, config, popup_rows(columns, MIX_SECTIONS))
+        if "status" in table.columns:
+            group = add_layer(m, data, "Status (indicative)", {"fill": "fill_status", "tipLabel": "Status",
+                                                               "tipValue": "f_status", "style": AREA_STYLE})
+            entries = [(STATUS_COLOURS[k], v) for k, v in STATUS_LABELS.items()]
+            if small.any():
+                entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
+            Legend(m, group, "Status (indicative, §61a)", entries).add_to(m)
+            body.append(_status_counts(table["status"], small, config))
+        for column in data_columns:
+            _, entries = classify(table[column], small, config, column)
+            label = indicator(column).label
+            group = add_layer(m, data, label, {"fill": f"fill_{column}", "tipLabel": label, "tipValue": f"f_{column}",
+                                               "style": AREA_STYLE}, show=False)
+            Legend(m, group, label, entries).add_to(m)
+    districts, small_d = district_frame(inputs, config)
+    if districts is not None and "share_pupils_udsat_or_worse" in districts.columns:
+        colours, entries = classify(districts["share_pupils_udsat_or_worse"], small_d, config, "share_pupils_udsat_or_worse")
+        frame = districts.assign(fill=colours.to_numpy())
+        group = context_layer(m, frame, config, "School districts: pupil mix", fields=DISTRICT_FIELDS, small=small_d,
+                              show=False, options={"fill": "fill", "style": {**AREA_STYLE, "weight": 2},
+                                                   "tipLabel": "Pupils in udsat-or-worse areas",
+                                                   "tipValue": "f_share_pupils_udsat_or_worse"})
+        Legend(m, group, "School districts: " + indicator("share_pupils_udsat_or_worse").label, entries).add_to(m)
+    elif "school_districts" in inputs.missing or "school_districts figures" in inputs.missing:
+        body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts", "school_districts figures")))
+    add_schools(m, inputs, config, show=False)
+    body.append(_segregation_markup(inputs))
+    body.append(_status_glossary())
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, page.title)
+
+
+def _status_counts(status: pd.Series, small: pd.Series, config: Config) -> str:
+    """How many areas have each status (small areas counted as suppressed)."""
+    shown = status.astype(object).where(~small, "__suppressed")
+    counts = shown.value_counts()
+    rows = "".join(f"<tr><td>{esc(STATUS_LABELS.get(k, k))}</td><td>{int(counts.get(k, 0))}</td></tr>" for k in STATUS_LABELS)
+    if counts.get("__suppressed", 0):
+        rows += f"<tr><td>{esc(suppressed_label(config))}</td><td>{int(counts['__suppressed'])}</td></tr>"
+    return f"<h2>Areas by status</h2><table><tr><th>Status</th><th>Areas</th></tr>{rows}</table>"
+
+
+def _status_glossary() -> str:
+    """The official vocabulary, explained in a sentence."""
+    return ("<h2>Reading the status</h2><p class='sb-meta'>The status follows Almenboligloven §61a: an area of mainly "
+            "social housing with at least 1,000 residents is <i>udsat</i> when 2 of the 4 criteria (c1 work, c2 crime, "
+            "c3 education, c4 income) are met, <i>parallelsamfund</i> when also more than half the residents are of "
+            "non-Western origin, <i>omdannelse</i> after years on that list; <i>forebyggelse</i> areas meet lower "
+            "thresholds. The official list uses two-year register averages; this map is indicative.</p>")
+
+
+SEGREGATION_INDICES = {"d": "dissimilarity D", "dissimilarity": "dissimilarity D", "xpx": "isolation xPx",
+                       "isolation": "isolation xPx", "h": "Theil H", "theil_h": "Theil H"}
+
+
+def _segregation_markup(inputs: Inputs) -> str:
+    """The municipality-wide indices (D, xPx, Theil H) from segregation.json, one row per group and index."""
+    if inputs.segregation is None:
+        return missing_notice("Segregation indices", missing(inputs, "segregation"))
+    rows = []
+
+    def walk(path: tuple[str, ...], value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk((*path, str(key)), inner)
+        elif path and path[-1].lower() in SEGREGATION_INDICES and isinstance(value, int | float) and not isinstance(value, bool):
+            group = " ".join(p for p in path[:-1] if p != "groups").replace("_", " ")
+            rows.append(f"<tr><td>{esc(group)}</td><td>{esc(SEGREGATION_INDICES[path[-1].lower()])}</td>"
+                        f"<td>{value:.3f}</td></tr>")
+
+    walk((), inputs.segregation)
+    body = "".join(rows) or "<tr><td colspan=3>no figures</td></tr>"
+    return ("<h2>Segregation (municipality)</h2><table id='sb-segregation'><tr><th>Group</th><th>Index</th><th></th></tr>"
+            f"{body}</table><p class='sb-meta'>D: share of the group that would have to move for an even spread "
+            "(0 even, 1 apart); xPx: the group's share in the average member's area; H: tenure mix evenness gap.</p>")
+
+
+def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
+    """A classed layer per access indicator, with schools, job sites and green areas as context."""
+    page = PAGES[2]
+    table = area_table_from_inputs(inputs, config)
+    access = inputs.get("areas_access")
+    m = new_map(config, bounds_of(table if len(table) else None) or extent_bounds(config))
+    body = [panel_head(page, config)]
+    if access is None or not table.geometry.notna().any():
+        body.append(missing_notice("Accessibility", missing(inputs, "areas_access", "housing_areas")))
+    else:
+        small = small_areas(table, config)
+        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
+        shown = shown_frame(table, columns, small, config)
+        layers = [c for c in ACCESS_LAYERS if c in table.columns]
+        for column in layers:
+            shown[f"fill_{column}"] = classify(table[column], small, config, column)[0].to_numpy()
+        if "meets_canopy_30" in table.columns:
+            flags = table["meets_canopy_30"].map({True: "yes", False: "no"})
+            shown["fill_meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index),
+                                                                {"yes": "#31a354", "no": "#fdae6b"}).to_numpy()
+        data = area_data(m, table, shown, config, popup_rows(columns, MIX_SECTIONS))
+        for i, column in enumerate(layers):
+            _, entries = classify(table[column], small, config, column)
+            label = indicator(column).label
+            group = add_layer(m, data, label, {"fill": f"fill_{column}", "tipLabel": label, "tipValue": f"f_{column}",
+                                               "style": AREA_STYLE}, show=i == 0)
+            Legend(m, group, label, entries).add_to(m)
+        if "meets_canopy_30" in table.columns:
+            label = indicator("meets_canopy_30").label
+            group = add_layer(m, data, label, {"fill": "fill_meets_canopy_30", "tipLabel": label,
+                                               "tipValue": "f_meets_canopy_30", "style": AREA_STYLE}, show=False)
+            Legend(m, group, label, [("#31a354", "yes"), ("#fdae6b", "no")]).add_to(m)
+        body.append(_distance_method_note(table, config))
+        body.append(f'<p class="sb-meta">Values are means over each area\'s parcels weighted by residents (children '
+                    f'6-16 for school figures). Areas with fewer than {min_residents(config)} residents show '
+                    f'"{esc(suppressed_label(config))}".</p>')
+    add_green(m, inputs, config, show=False)
+    add_jobs(m, inputs, config, show=False)
+    add_schools(m, inputs, config, show=False)
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, page.title)
+
+
+def _distance_method_note(table: pd.DataFrame, config: Config) -> str:
+    """Say plainly when distances are straight lines times the detour factor instead of network distances."""
+    if "distance_method" not in table.columns:
+        return ""
+    methods = table["distance_method"].dropna().astype(str)
+    fallback = methods[~methods.str.lower().str.startswith("network")]
+    if fallback.empty:
+        return '<p class="sb-meta" id="sb-distance-method">Distances are measured along the street network.</p>'
+    factor = (config.get("access") or {}).get("detour_factor", "")
+    return (f'<div class="sb-note" id="sb-distance-method"><b>Straight-line fallback:</b> for {len(fallback)} of '
+            f'{len(methods)} areas, distances are straight-line distance × detour factor {esc(factor)} '
+            f'(method: {esc(", ".join(sorted(fallback.unique())))}) because no usable street network was given.</div>')
+
+
+def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
+    """Today's districts and each scenario's catchments, candidate sites, and a comparison with the baseline."""
+    page = PAGES[3]
+    sites = inputs.get("scenarios_school_sites")
+    catchments = inputs.get("scenarios_school_catchments")
+    districts = inputs.get("school_districts")
+    m = new_map(config, bounds_of(catchments if isinstance(catchments, gpd.GeoDataFrame) else None, districts)
+                or extent_bounds(config))
+    body = [panel_head(page, config)]
+    if sites is None:
+        body.append(missing_notice("School site scenarios", missing(inputs, "scenarios_school_sites")))
+    else:
+        small = is_small(sites["pupils"], min_residents(config)) if "pupils" in sites.columns else pd.Series(True, index=sites.index)
+        colours, entries = classify(sites["utilisation"], small, config, "utilisation")
+        sites = sites.assign(fill=colours.to_numpy())
+        shapes = _catchment_shapes(sites, catchments, districts)
+        if shapes is None:
+            body.append(missing_notice("Catchment maps", missing(inputs, "scenarios_school_catchments", "school_districts")))
+        else:
+            _add_scenario_layers(m, shapes, config, entries)
+        body.append(_scenario_comparison(sites, config))
+    candidates = inputs.get("candidate_sites")
+    if candidates is not None and "kind" in candidates.columns:
+        candidates = candidates[candidates["kind"].astype(str) == "school"]
+    context_layer(m, candidates, config, "Candidate school sites",
+                  fields=["name", "site_id", "capacity", "closes_school_id"],
+                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+    add_schools(m, inputs, config)
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, page.title)
+
+
+def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
+                      districts: pd.DataFrame | None) -> gpd.GeoDataFrame | None:
+    """Per scenario and school: the catchment polygon with the school's figures (baseline: today's districts)."""
+    parts = []
+    if isinstance(catchments, gpd.GeoDataFrame) and len(catchments):
+        parts.append(catchments[["scenario_id", "school_id", "geometry"]])
+    has_baseline = bool(parts) and (parts[0]["scenario_id"] == "baseline").any()
+    if not has_baseline and isinstance(districts, gpd.GeoDataFrame) and len(districts):
+        base = districts[["school_id", "geometry"]].dissolve(by="school_id", as_index=False)
+        parts.append(gpd.GeoDataFrame(base.assign(scenario_id="baseline"), geometry="geometry", crs=districts.crs))
+    if not parts:
+        return None
+    shapes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    shapes["school_id"] = shapes["school_id"].astype(str)
+    sites = sites.assign(school_id=sites["school_id"].astype(str))
+    merged = shapes.merge(pd.DataFrame(sites.drop(columns="geometry", errors="ignore")), on=["scenario_id", "school_id"], how="left")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
+
+
+def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config, entries) -> None:
+    """One switchable layer per scenario (baseline first and shown), with the utilisation legend."""
+    order = ["baseline", *sorted(s for s in shapes["scenario_id"].astype(str).unique() if s != "baseline")]
+    small = is_small(shapes["pupils"], min_residents(config)) if "pupils" in shapes.columns else pd.Series(True, index=shapes.index)
+    for scenario in order:
+        part = shapes[shapes["scenario_id"].astype(str) == scenario]
+        if part.empty:
+            continue
+        name = "Baseline: today's districts" if scenario == "baseline" else f"Scenario: {_scenario_name(part, scenario)}"
+        part = part.assign(school_name=part.get("school_name", part["school_id"]))
+        group = context_layer(m, part, config, name, fields=SCHOOL_FIELDS, small=small.loc[part.index],
+                              show=scenario == "baseline",
+                              options={"title": "school_name", "fill": "fill", "style": {**AREA_STYLE, "weight": 2, "fillOpacity": 0.6},
+                                       "tipLabel": "Utilisation", "tipValue": "f_utilisation"})
+        Legend(m, group, f"{name}: capacity utilisation", entries).add_to(m)
+
+
+def _scenario_name(rows: pd.DataFrame, fallback: str) -> str:
+    """A scenario's name from its rows (its id when it has none)."""
+    if "scenario_name" in rows.columns and rows["scenario_name"].notna().any():
+        return str(rows["scenario_name"].dropna().iloc[0])
+    return fallback
+
+
+def scenario_summary(sites: pd.DataFrame) -> pd.DataFrame:
+    """Per school-site scenario: D, rank, pupil-weighted mean distance, transport gains and losses, schools over capacity."""
+    frame = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).copy()
+    frame["pupils_n"] = pd.to_numeric(frame.get("pupils"), errors="coerce").fillna(0)
+    frame["dist_x_pupils"] = pd.to_numeric(frame.get("mean_dist_m"), errors="coerce") * frame["pupils_n"]
+    frame["over"] = frame.get("over_capacity", pd.Series(False, index=frame.index)).fillna(False).astype(bool)
+    grouped = frame.groupby("scenario_id", sort=False)
+    summary = pd.DataFrame({
+        "scenario_name": grouped["scenario_name"].first() if "scenario_name" in frame else grouped["scenario_id"].first(),
+        "rank": grouped["rank"].first() if "rank" in frame else np.nan,
+        "dissimilarity": grouped["dissimilarity"].first() if "dissimilarity" in frame else np.nan,
+        "mean_dist_m": grouped["dist_x_pupils"].sum() / grouped["pupils_n"].sum().replace(0, np.nan),
+        "pupils_gain_free_transport": grouped["pupils_gain_free_transport"].sum() if "pupils_gain_free_transport" in frame else np.nan,
+        "pupils_lose_free_transport": grouped["pupils_lose_free_transport"].sum() if "pupils_lose_free_transport" in frame else np.nan,
+        "schools_over_capacity": grouped["over"].sum(),
+    })
+    baseline = summary.loc["baseline"] if "baseline" in summary.index else None
+    for column in ("dissimilarity", "mean_dist_m"):
+        summary[f"{column}_vs_baseline"] = summary[column] - (baseline[column] if baseline is not None else np.nan)
+    return summary.sort_values("rank", na_position="first").reset_index()
+
+
+def _scenario_comparison(sites: pd.DataFrame, config: Config) -> str:
+    """The side panel's table and bar chart: each scenario against the baseline."""
+    summary = scenario_summary(sites)
+    rows = []
+    for rec in summary.to_dict("records"):
+        rows.append(
+            f"<tr><td>{esc(rec['scenario_name'])}</td><td>{_fmt(rec['rank'], '{:.0f}')}</td>"
+            f"<td>{_fmt(rec['dissimilarity'], '{:.3f}')}<br><small>{_fmt(rec['dissimilarity_vs_baseline'], '{:+.3f}')}</small></td>"
+            f"<td>{_fmt(rec['mean_dist_m'], '{:,.0f} m')}<br><small>{_fmt(rec['mean_dist_m_vs_baseline'], '{:+,.0f} m')}</small></td>"
+            f"<td>{_fmt(rec['pupils_gain_free_transport'], '{:,.0f}')} / {_fmt(rec['pupils_lose_free_transport'], '{:,.0f}')}</td>"
+            f"<td>{_fmt(rec['schools_over_capacity'], '{:.0f}')}</td></tr>")
+    table = ("<h2>Scenarios against the baseline</h2><table id='sb-comparison'><tr><th>Scenario</th><th>Rank</th>"
+             "<th>D</th><th>Mean distance</th><th>Free transport +/-</th><th>Over cap.</th></tr>" + "".join(rows) + "</table>"
+             "<p class='sb-meta'>D: dissimilarity of pupils from udsat-or-worse areas across schools (0 = even, lower is "
+             "better); small figures: change against the baseline. Rank 1 = best by the configured objective.</p>")
+    return table + bar_chart(summary["scenario_name"], summary["dissimilarity"], "{:.3f}", summary["rank"],
+                             "Dissimilarity D by scenario")
+
+
+def _fmt(value, pattern: str) -> str:
+    """A number in the pattern, or 'no data'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
+        return NO_DATA
+    return esc(pattern.format(value))
+
+
+def bar_chart(names: pd.Series, values: pd.Series, pattern: str, rank: pd.Series | None, title: str) -> str:
+    """A horizontal bar chart in plain HTML and CSS (no chart library); the rank-1 bar in green."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    top = float(numbers.abs().max()) if numbers.notna().any() else 0.0
+    rows = []
+    for name, value, r in zip(names, numbers, rank if rank is not None else [None] * len(names), strict=True):
+        width = 0.0 if not top or pd.isna(value) else abs(float(value)) / top * 100
+        best = " sb-best" if r is not None and not pd.isna(r) and int(r) == 1 else ""
+        rows.append(f'<div class="sb-bar-row"><span class="sb-bar-name" title="{esc(name)}">{esc(name)}</span>'
+                    f'<span class="sb-bar-track"><span class="sb-bar{best}" style="display:block;width:{width:.1f}%"></span></span>'
+                    f'<span class="sb-bar-value">{_fmt(value, pattern)}</span></div>')
+    return f'<h2>{esc(title)}</h2><div class="sb-bars" id="sb-bars">{"".join(rows)}</div>'
+
+
+def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
+    """Development sites, the areas they change (before/after) and the change in job access, per site."""
+    page = PAGES[4]
+    dev = inputs.get("scenarios_development")
+    areas = inputs.get("housing_areas")
+    m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    body = [panel_head(page, config), f'<p><span class="sb-label">{esc(INDICATIVE)}</span></p>']
+    table = area_table_from_inputs(inputs, config)
+    if dev is None or areas is None:
+        body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas")))
+    else:
+        residents = table.set_index("area_id")["residents"] if "residents" in table.columns else None
+        dev = dev.assign(area_id=dev["area_id"].astype(str))
+        counts = dev["area_id"].map(residents) if residents is not None else pd.Series(np.nan, index=dev.index)
+        small = is_small(counts, min_residents(config))
+        dev = dev.assign(residents=counts, name=dev.get("area_name", dev["area_id"]))
+        shaped = with_area_geometry(dev, areas)
+        _add_development_layers(m, shaped, small.loc[shaped.index], config)
+        body.append(_development_comparison(dev, small, config))
+    candidates = inputs.get("candidate_sites")
+    if candidates is not None and "kind" in candidates.columns:
+        candidates = candidates[candidates["kind"].astype(str) == "development"]
+    context_layer(m, candidates, config, "Development sites",
+                  fields=["name", "site_id", *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
+                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, page.title)
+
+
+def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.Series, config: Config) -> None:
+    """Per site, areas coloured by the change in jobs within 30 min by bike; the receiving areas before/after."""
+    fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns]
+    site_ids = list(dict.fromkeys(shaped["site_id"].astype(str)))
+    for i, site in enumerate(site_ids):
+        part = shaped[shaped["site_id"].astype(str) == site]
+        hidden = small.loc[part.index]
+        if "jobs_bike_30_change" not in part.columns:
+            continue
+        colours, entries = classify(part["jobs_bike_30_change"], hidden, config, "jobs_bike_30_change")
+        site_name = str(part["site_name"].dropna().iloc[0]) if "site_name" in part and part["site_name"].notna().any() else site
+        name = f"Site {site_name}: change in jobs within 30 min by bike"
+        group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, small=hidden, show=i == 0,
+                              options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": "Change in jobs by bike",
+                                       "tipValue": "f_jobs_bike_30_change"})
+        Legend(m, group, name, entries).add_to(m)
+    if "contains_site" in shaped.columns:
+        hosts = shaped[shaped["contains_site"].fillna(False).astype(bool)]
+        if len(hosts) and "status_after" in hosts.columns:
+            hidden = small.loc[hosts.index]
+            colours = categorical_colours(hosts["status_after"], hidden, STATUS_COLOURS)
+            group = context_layer(m, hosts.assign(fill=colours.to_numpy()), config, "Areas receiving a site: status after",
+                                  fields=fields, small=hidden, show=False,
+                                  options={"title": "name", "fill": "fill", "style": {**AREA_STYLE, "weight": 3},
+                                           "tipLabel": "Share social family after", "tipValue": "f_share_social_family_after"})
+            Legend(m, group, "Status after the development (indicative)",
+                   [(STATUS_COLOURS[k], v) for k, v in STATUS_LABELS.items()]).add_to(m)
+
+
+def _development_comparison(dev: pd.DataFrame, small: pd.Series, config: Config) -> str:
+    """Per site: the receiving area's mix and status before and after, and the mean change in job access."""
+    label = suppressed_label(config)
+    frame = dev.assign(small=small.to_numpy())
+    weights = pd.to_numeric(frame["residents"], errors="coerce").fillna(0)
+    change = pd.to_numeric(frame.get("jobs_bike_30_change"), errors="coerce")
+    frame["w_change"] = change * weights
+    frame["w"] = weights.where(change.notna(), 0)
+    per_site = frame.groupby("site_id", sort=False).agg(w_change=("w_change", "sum"), w=("w", "sum"))
+    per_site["jobs_change"] = per_site["w_change"] / per_site["w"].replace(0, np.nan)
+    hosts = frame[frame.get("contains_site", pd.Series(False, index=frame.index)).fillna(False).astype(bool)]
+    hosts = hosts.drop_duplicates("site_id").set_index("site_id")
+    per_site = per_site.join(hosts.drop(columns=["w_change", "w"]))
+    per_site = per_site.sort_values("rank", na_position="last") if "rank" in per_site else per_site
+    blocks = []
+    for site_id, rec in per_site.iterrows():
+        hidden = bool(rec.get("small")) if pd.notna(rec.get("small")) else True
+        status_b = label if hidden else STATUS_LABELS.get(str(rec.get("status_before")), NO_DATA).split(" (")[0]
+        status_a = label if hidden else STATUS_LABELS.get(str(rec.get("status_after")), NO_DATA).split(" (")[0]
+        site = rec.get("site_name") if pd.notna(rec.get("site_name")) else site_id
+        area = rec.get("area_name") if pd.notna(rec.get("area_name")) else NO_DATA
+        blocks.append(
+            f'<div class="sb-site-block"><b>{esc(site)}</b> (rank {_fmt(rec.get("rank"), "{:.0f}")}), in {esc(area)}'
+            "<table><tr><th></th><th>Before</th><th>After</th></tr>"
+            f"<tr><td>Social family share</td><td>{_fmt(rec.get('share_social_family_before'), '{:.1%}')}</td>"
+            f"<td>{_fmt(rec.get('share_social_family_after'), '{:.1%}')}</td></tr>"
+            f"<tr><td>Status</td><td>{esc(status_b)}</td><td>{esc(status_a)}</td></tr>"
+            f"<tr><td>Dwellings to add (gap)</td><td>{_fmt(rec.get('gap_add_dwellings_before'), '{:,.0f}')}</td>"
+            f"<td>{_fmt(rec.get('gap_add_dwellings_after'), '{:,.0f}')}</td></tr>"
+            f"<tr><td>Jobs by bike, mean change</td><td colspan=2>{_fmt(rec.get('jobs_change'), '{:+,.0f}')}</td></tr>"
+            "</table></div>")
+    table = ("<h2>Sites against the baseline</h2><div id='sb-comparison'>" + "".join(blocks) + "</div>"
+             "<p class='sb-meta'>Before and after for the housing area the site lies in; jobs by bike: mean change "
+             "over all areas, weighted by residents.</p>")
+    fall = -pd.to_numeric(per_site.get("share_social_family_change"), errors="coerce") * 100
+    names = per_site["site_name"].where(per_site["site_name"].notna(), per_site.index.to_series()) if "site_name" in per_site else per_site.index.to_series()
+    return table + bar_chart(names.astype(str), fall, "{:+.1f} pts", per_site.get("rank"),
+                             "Fall in social family share (points)")

@@ -1,0 +1,166 @@
+"""Headless Chromium against the published pages, with the network blocked: they must work offline.
+
+Uses the Debian chromium (/usr/bin/chromium) through playwright; screenshots land in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from browser_util import EVIL, make_project
+
+from pipeline.publish import run
+from pipeline.stages import MAP_PAGES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+FIND_MAP = """() => { for (const k of Object.keys(window)) { if (k.startsWith('map_') && window[k] instanceof L.Map) return k; } return null; }"""
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """The fixture project, published once with tiles off."""
+    config = make_project(tmp_path_factory.mktemp("project"))
+    run(config)
+    return config.maps_dir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page load with everything the page tried to do recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.console_errors, self.page_errors, self.blocked, self.dialogs = [], [], [], []
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        self.map = self.page.evaluate(FIND_MAP)
+
+    def _route(self, route):
+        url = urlparse(route.request.url)
+        if url.scheme in ("file", "data", "blob") or url.hostname in LOOPBACK:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def js(self, body: str, arg=None):
+        """Evaluate a function body with `map` bound to the page's Leaflet map."""
+        return self.page.evaluate(f"(arg) => {{ const map = window['{self.map}']; {body} }}", arg)
+
+
+def _layer_count(visit: Visit) -> int:
+    return visit.js("let n = 0; map.eachLayer(() => n++); return n;")
+
+
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+def test_page_works_offline(browser, published, page_name):
+    """Loads from the file with no errors and no request leaving the machine; layers toggle; tooltip; legend."""
+    visit = Visit(browser, published / page_name)
+    page = visit.page
+    assert visit.page.evaluate("() => typeof window.L") == "object"
+    assert visit.map is not None
+    # every overlay in the layer control switches its layer on and off
+    boxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    assert boxes.count() >= 3, "expected several switchable layers"
+    for i in range(boxes.count()):
+        before = _layer_count(visit)
+        boxes.nth(i).click()
+        after = _layer_count(visit)
+        assert after != before, f"layer {i} of {page_name} did not toggle"
+        boxes.nth(i).click()
+        assert _layer_count(visit) == before
+    # a tooltip appears when hovering a feature of a visible polygon layer
+    point = visit.js("""
+        let found = null;
+        map.eachLayer(l => { if (!found && l.feature && l.getTooltip && l.getTooltip() && l.getBounds) {
+            const c = map.latLngToContainerPoint(l.getBounds().getCenter()); found = [c.x, c.y]; } });
+        return found;""")
+    assert point is not None, "no polygon with a tooltip is shown"
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_selector(".leaflet-tooltip", state="visible", timeout=3000)
+    # legend or map key visible; the data date, run id and (except on the index) the back link
+    if page_name == "index.html":
+        assert page.locator("text=Map key").is_visible()
+        assert page.locator("a[href='social-balance.html']").is_visible()
+    else:
+        assert page.locator(".sb-legend").first.is_visible()
+        assert page.locator("#sb-back").get_attribute("href") == "index.html"
+    assert page.locator("#sb-run-id").inner_text() == "run-1"
+    assert page.locator("#sb-data-date").inner_text() == "2025-01-31"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{page_name.removesuffix('.html')}.png"))
+    assert visit.blocked == []
+    assert visit.console_errors == [] and visit.page_errors == []
+    assert visit.dialogs == []
+    page.close()
+
+
+def _open_popup_of(visit: Visit, name: str) -> str:
+    """Open the popup of the first feature with this name and return its text."""
+    opened = visit.js("""
+        let hit = null;
+        map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.name === arg && l.getPopup && l.getPopup()) hit = l; });
+        if (!hit) return false; hit.openPopup(); return true;""", name)
+    assert opened, f"no feature named {name!r} with a popup"
+    return visit.page.locator(".leaflet-popup-content").inner_text()
+
+
+@pytest.mark.parametrize("page_name", ["index.html", "social-balance.html", "accessibility.html"])
+def test_injected_name_is_text_and_small_area_is_suppressed(browser, published, page_name):
+    """The area named <img src=x onerror=...> shows that text, runs nothing, and its person figures say suppressed."""
+    visit = Visit(browser, published / page_name)
+    text = _open_popup_of(visit, EVIL)
+    assert EVIL in text
+    assert visit.page.locator(".leaflet-popup-content img").count() == 0
+    rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text, flags=re.M))
+    # 50 residents < privacy.min_residents 100: residents and the resident-weighted figures are words
+    person_rows = {k: v for k, v in rows.items() if k in ("Residents", "Residents of non-Western origin",
+                                                           "Jobs within 30 min by bike", "Distance to a public green area")}
+    assert person_rows and set(person_rows.values()) == {"suppressed"}
+    assert rows["Dwellings"] == "20"  # not person-based: shown
+    # and the tooltip of the same area is text too
+    visit.page.wait_for_timeout(100)
+    assert visit.dialogs == [] and visit.page_errors == []
+    visit.page.close()
+
+
+def test_small_district_and_school_suppressed(browser, published):
+    """District Øst (60 residents) shows its pupil figures as the word; the comparison panel is there."""
+    visit = Visit(browser, published / "school-sites.html")
+    assert visit.page.locator("#sb-comparison tr").count() == 3  # header + baseline + one scenario
+    assert visit.page.locator("#sb-bars .sb-bar-row").count() == 2
+    visit.page.close()
+    visit = Visit(browser, published / "index.html")
+    text = _open_popup_of(visit, "Øst")
+    rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text, flags=re.M))
+    assert rows["Pupils"] == "suppressed" and rows["Capacity (pupils)"] == "500"
+    visit.page.close()

@@ -1,0 +1,226 @@
+"""Stage publish: areas tables, privacy, escaping, offline pages, missing inputs, atomic release and rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from browser_util import EVIL, make_project
+
+from pipeline._errors import PipelineError
+from pipeline._log import take_warnings
+from pipeline.io import write_json
+from pipeline.publish import build_release, run
+from pipeline.publish.maps import classify, external_resources, safe_json
+from pipeline.publish.pages import scenario_summary
+from pipeline.publish.privacy import format_column
+from pipeline.publish.release import release, rollback
+from pipeline.stages import MAP_PAGES
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project")
+
+
+def test_tables_join_mix_and_access_and_keep_values_in_parquet(project):
+    run(project)
+    table = gpd.read_parquet(project.processed("areas.parquet"))
+    assert table["area_id"].tolist() == ["A1", "A2", "A3", "A4"]
+    assert table.crs.to_epsg() == 25832
+    # a mix column and an access column side by side, values as written in the fixture
+    a1 = table.set_index("area_id").loc["A1"]
+    assert a1["share_social_family"] == pytest.approx(0.917) and a1["jobs_bike_30"] == 15000
+    assert a1["gap_add_dwellings"] == 1293 and a1["distance_method"] == "network"
+    # parquet keeps the small area's values for analysts
+    a4 = table.set_index("area_id").loc["A4"]
+    assert a4["residents"] == 50 and a4["share_non_western"] == pytest.approx(0.4321)
+
+
+def test_csv_and_gpkg_suppress_person_figures_of_the_50_resident_area(project):
+    run(project)
+    csv = pd.read_csv(project.processed("areas.csv"), dtype=str, keep_default_na=False).set_index("area_id")
+    a4, a1 = csv.loc["A4"], csv.loc["A1"]
+    for column in ("residents", "share_non_western", "share_outside_work_edu", "criteria_met", "status",
+                   "jobs_bike_30", "green_dist_m", "lq_non_western"):
+        assert a4[column] == "suppressed", column
+        assert a1[column] != "suppressed"
+    assert a1["share_non_western"] == "0.7" and a1["residents"] == "2500"
+    # dwelling-based and polygon-based figures are not person-based: shown
+    assert a4["dwellings"] == "20" and a4["share_owner"] == "0.5" and a4["canopy_share"] == "0.05"
+    assert a4["name"] == EVIL  # CSV is data, not HTML: the name is kept verbatim
+    assert (a4["suppressed"], a1["suppressed"]) == ("True", "False")
+    gpkg = gpd.read_file(project.processed("areas.gpkg")).set_index("area_id")
+    assert pd.isna(gpkg.loc["A4", "share_non_western"]) and gpkg.loc["A4", "dwellings"] == 20
+    assert gpkg.loc["A1", "share_non_western"] == pytest.approx(0.7)
+
+
+def test_pages_are_offline_and_escape_the_injected_name(project):
+    run(project)
+    for name in MAP_PAGES:
+        page = (project.maps_dir / name).read_text(encoding="utf-8")
+        assert external_resources(page) == [], name
+        assert "cdn" not in page.lower() and "bootstrap" not in page.lower(), name
+        assert EVIL not in page and "<b>not bold</b>" not in page, name
+        assert '<script src="assets/leaflet/leaflet.js">' in page, name
+    social = (project.maps_dir / "social-balance.html").read_text(encoding="utf-8")
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in social  # embedded as escaped JSON, drawn with textContent
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in social  # the data note, HTML-escaped in the panel
+    assert "indicative, computed from supplied data" in social
+    assert (project.maps_dir / "assets/leaflet/leaflet.js").stat().st_size > 100_000
+
+
+def test_tile_url_is_the_only_network_address(tmp_path):
+    config = make_project(tmp_path / "p", {"publish": {"tiles": "OpenStreetMap"}})
+    run(config)
+    page = (config.maps_dir / "index.html").read_text(encoding="utf-8")
+    assert external_resources(page) == []
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
+
+
+def test_safe_json_cannot_close_the_script():
+    text = safe_json({"name": "</script><script>alert(1)</script>&"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"name": "</script><script>alert(1)</script>&"}  # same value after decoding
+
+
+def test_missing_and_out_of_date_inputs_show_a_notice(project):
+    project.processed("areas_access.parquet").unlink()
+    write_json({"key": "k", "outputs": {}, "warnings": ["a parcel lay outside every area"]},
+               project.processed(".stamps/ingest.json"))
+    # scenarios from another run: a school id the current schools and candidate sites do not have
+    sites = pd.read_parquet(project.processed("scenarios_school_sites.parquet"))
+    sites.loc[4, "school_id"] = "S9"
+    sites.to_parquet(project.processed("scenarios_school_sites.parquet"))
+    run(project)
+    access = (project.maps_dir / "accessibility.html").read_text(encoding="utf-8")
+    assert "not computed yet" in access and "areas_access.parquet" in access
+    school = (project.maps_dir / "school-sites.html").read_text(encoding="utf-8")
+    assert "out of date: the scenarios stage" in school and "Scenario: Ny skole Nord" not in school
+    index = (project.maps_dir / "index.html").read_text(encoding="utf-8")
+    assert "a parcel lay outside every area" in index  # the run's warnings on the landing page
+    csv = pd.read_csv(project.processed("areas.csv"))
+    assert "jobs_bike_30" not in csv.columns and "share_owner" in csv.columns
+
+
+def test_classes_follow_fisher_jenks_and_grey_out_suppressed(project):
+    values = pd.Series([1, 2, 3, 10, 11, 12, 30, 31, 50, 99.0])
+    hidden = pd.Series([False] * 9 + [True])
+    colours, entries = classify(values, hidden, project, "jobs_walk_15")
+    # five obvious clusters {1} {2,3} {10,11,12} {30,31} {50}: one colour each, the hidden value grey
+    groups = colours.iloc[:9].tolist()
+    assert groups[1] == groups[2] and groups[3] == groups[4] == groups[5] and groups[6] == groups[7]
+    assert len(set(groups)) == 5 and colours.iloc[9] == "#969696"
+    assert [label for _, label in entries] == ["1", "2 – 3", "10 – 12", "30 – 31", "50",
+                                               "suppressed (fewer than 100 residents)"]
+
+
+def test_formats_for_planners():
+    assert format_column(pd.Series([0.4567, None]), "share_owner").tolist() == ["45.7 %", "no data"]
+    assert format_column(pd.Series([1234.4]), "green_dist_m").tolist() == ["1,234 m"]
+    assert format_column(pd.Series([True, False]), "c1_met").tolist() == ["yes", "no"]
+
+
+def test_scenario_summary_weights_distance_by_pupils():
+    sites = pd.DataFrame({"scenario_id": ["baseline", "baseline", "X"], "scenario_name": ["Baseline", "Baseline", "X"],
+                          "school_id": ["a", "b", "a"], "pupils": [100, 300, 400], "mean_dist_m": [1000.0, 2000.0, 1500.0],
+                          "pupils_gain_free_transport": [0, 0, 7], "pupils_lose_free_transport": [0, 0, 3],
+                          "over_capacity": [False, True, False], "dissimilarity": [0.4, 0.4, 0.25], "rank": [2, 2, 1]})
+    summary = scenario_summary(sites).set_index("scenario_id")
+    # (100 * 1000 + 300 * 2000) / 400 = 1750 m
+    assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(1750.0)
+    assert summary.loc["X", "mean_dist_m_vs_baseline"] == pytest.approx(1500.0 - 1750.0)
+    assert summary.loc["X", "dissimilarity_vs_baseline"] == pytest.approx(0.25 - 0.4)
+    assert summary.loc["baseline", "schools_over_capacity"] == 1 and summary.index[0] == "X"
+
+
+def test_page_over_budget_warns(tmp_path):
+    config = make_project(tmp_path / "p", {"publish": {"page_size_budget_bytes": 1000}})
+    take_warnings()
+    build_release(config, tmp_path / "out")
+    warned = [w for w in take_warnings() if "over the budget" in w]
+    assert len(warned) == len(MAP_PAGES)
+
+
+def _release_name(config) -> str:
+    return os.readlink(config.resolve("published/current"))
+
+
+def test_release_swaps_and_rollback_restores(project):
+    first = run(project)
+    assert _release_name(project) == "releases/run-1"
+    assert project.maps_dir.is_symlink() and first[0].is_symlink()
+    second = project.with_overrides({"run": {"id": "run-2"}})
+    run(second)
+    root = project.resolve("published")
+    assert os.readlink(root / "current") == "releases/run-2" and os.readlink(root / "previous") == "releases/run-1"
+    assert (project.maps_dir / "index.html").read_text().count("run-2") >= 1
+    back = rollback(project)
+    assert back.name == "run-1" and os.readlink(root / "previous") == "releases/run-2"
+    assert "run-1" in (project.maps_dir / "index.html").read_text()
+    run(project.with_overrides({"run": {"id": "run-3"}}))
+    # keep_previous 1: current run-3, previous run-1 (what was current), run-2 deleted
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["run-1", "run-3"]
+    assert os.readlink(root / "previous") == "releases/run-1"
+
+
+def test_failed_build_changes_nothing_and_no_previous_refuses_rollback(project):
+    with pytest.raises(PipelineError, match="no previous release"):
+        rollback(project)
+    run(project)
+
+    def broken(folder: Path) -> None:
+        (folder / "maps").mkdir()
+        (folder / "maps" / "index.html").write_text("half")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        release(project.with_overrides({"run": {"id": "run-2"}}), broken)
+    assert _release_name(project) == "releases/run-1"
+    assert "half" not in (project.maps_dir / "index.html").read_text()
+    assert [p.name for p in project.resolve("published/releases").iterdir()] == ["run-1"]
+
+
+def test_release_is_intact_after_sigkill(project):
+    run(project)
+    before = (project.maps_dir / "index.html").read_text()
+    script = (
+        "import sys, time; sys.path.insert(0, 'tests')\n"
+        "from pathlib import Path\n"
+        "from pipeline.config import load_config\n"
+        "from pipeline.publish.release import release\n"
+        f"config = load_config({str(project.path)!r}, overrides={{'run': {{'id': 'run-2'}}}})\n"
+        "def build(folder):\n"
+        "    (folder / 'maps').mkdir(); (folder / 'maps' / 'index.html').write_text('partial')\n"
+        "    print('building', flush=True); time.sleep(60)\n"
+        "release(config, build)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[1], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "building"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    assert _release_name(project) == "releases/run-1"
+    assert (project.maps_dir / "index.html").read_text() == before
+    assert pd.read_csv(project.processed("areas.csv")).shape[0] == 4
+    # the next release removes the killed run's staging folder
+    time.sleep(0.01)
+    run(project.with_overrides({"run": {"id": "run-3"}}))
+    names = sorted(p.name for p in project.resolve("published/releases").iterdir())
+    assert names == ["run-1", "run-3"] and not any(n.startswith(".staging") for n in names)
+
+
+def test_maps_folder_with_foreign_files_is_not_replaced(project):
+    (project.maps_dir / "notes.txt").write_text("mine")
+    with pytest.raises(PipelineError, match="notes.txt"):
+        run(project)
+    assert (project.maps_dir / "notes.txt").read_text() == "mine"
