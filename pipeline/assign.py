@@ -4,7 +4,8 @@ A parcel keeps its own area_id when it has one that names a housing area; otherw
 area containing its representative point (a point guaranteed inside the parcel, so a parcel straddling
 a boundary goes to one side, and a point parcel is its own point). A parcel in no area keeps a null
 area_id and counts in the municipality totals only. The district is always found by containment.
-Both are single vectorised spatial joins (geopandas.sjoin, predicate "within").
+Both are single vectorised spatial joins (geopandas.sjoin, predicate "within"; a point exactly on a shared
+boundary takes the first polygon it touches).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from pipeline._errors import InputError, Problem
 from pipeline._log import log, warn
+from pipeline.parallel import active_executor
 
 
 def _check_crs(parcels: gpd.GeoDataFrame, other: gpd.GeoDataFrame, layer: str) -> None:
@@ -29,17 +31,34 @@ def _check_crs(parcels: gpd.GeoDataFrame, other: gpd.GeoDataFrame, layer: str) -
         )
 
 
+def _join_ids(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
+    """Per point: the id of the first polygon containing it, and how many contain it.
+
+    A point exactly on a shared boundary is within neither polygon; it takes the first polygon it touches.
+    """
+    joined = gpd.sjoin(points, polygons, how="left", predicate="within")
+    counts = joined.groupby(level=0)[id_column].count()
+    first = joined[~joined.index.duplicated(keep="first")][id_column]
+    on_edge = first.isna()
+    if on_edge.any():
+        touching = gpd.sjoin(points[on_edge.reindex(points.index).to_numpy()], polygons, how="inner", predicate="intersects")
+        touching = touching[~touching.index.duplicated(keep="first")][id_column]
+        first = first.fillna(touching.reindex(first.index))
+    return pd.DataFrame({id_column: first.reindex(points.index), "n_containing": counts.reindex(points.index)})
+
+
 def _containing_id(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame, id_column: str, layer: str) -> np.ndarray:
-    """The id of the polygon containing each point (first one where polygons overlap), else null."""
+    """The id of the polygon containing each point (first one where polygons overlap), else null.
+
+    Runs per spatial partition on the Dask cluster when the run's execution backend is dask.
+    """
     left = gpd.GeoDataFrame(geometry=points.reset_index(drop=True), crs=points.crs)
     right = polygons[[id_column, polygons.geometry.name]].reset_index(drop=True)
-    joined = gpd.sjoin(left, right, how="left", predicate="within")
-    in_several = joined.index.duplicated(keep=False)
+    found = active_executor().map_parcels(_join_ids, left, right, id_column)
+    in_several = found["n_containing"] > 1
     if in_several.any():
-        count = int(joined.index[in_several].nunique())
-        warn(f"{count} parcels lay in more than one {layer} polygon; each was given the first one")
-    first = joined[~joined.index.duplicated(keep="first")].sort_index()
-    return first[id_column].astype("str").to_numpy(dtype=object, na_value=None)
+        warn(f"{int(in_several.sum())} parcels lay in more than one {layer} polygon; each was given the first one")
+    return found[id_column].astype("str").to_numpy(dtype=object, na_value=None)
 
 
 def _own_area_ids(parcels: gpd.GeoDataFrame, known: pd.Index) -> pd.Series:

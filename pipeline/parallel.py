@@ -75,6 +75,11 @@ def _apply_keeping_order(func, part, shared, kwargs):
     return result.assign(**{ROW_ORDER: order})
 
 
+def active_executor() -> Executor:
+    """The executor of the running stage: the Dask one inside `executor(config)` with backend dask, else local."""
+    return _active if _active is not None else Executor("local", 1)
+
+
 def _connect(config: Config):
     """A distributed Client: to the configured scheduler, or a LocalCluster on loopback."""
     from distributed import Client, LocalCluster

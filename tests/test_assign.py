@@ -96,3 +96,17 @@ def test_crs_mismatch_is_an_input_error(parcels, areas):
 
     with pytest.raises(InputError, match="housing_areas"):
         assign_parcels(parcels, areas.to_crs("EPSG:4326"), None)
+
+
+def test_point_on_a_shared_boundary_takes_the_first_polygon_it_touches():
+    from shapely.geometry import Point, box
+
+    crs = "EPSG:25832"
+    districts = gpd.GeoDataFrame({"district_id": ["W", "E"]},
+                                 geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=crs)
+    areas = gpd.GeoDataFrame({"area_id": ["A"]}, geometry=[box(0, 0, 200, 100)], crs=crs)
+    # (100, 50) lies on the W/E boundary: within neither, touching both; (150, 50) is inside E
+    parcels = gpd.GeoDataFrame({"parcel_id": ["p1", "p2"], "residents": [1, 1]},
+                               geometry=[Point(100, 50), Point(150, 50)], crs=crs)
+    out = assign_parcels(parcels, areas, districts)
+    assert out["district_id"].tolist() == ["W", "E"]
