@@ -99,8 +99,6 @@ def test_crs_mismatch_is_an_input_error(parcels, areas):
 
 
 def test_point_on_a_shared_boundary_takes_the_first_polygon_it_touches():
-    from shapely.geometry import Point, box
-
     crs = "EPSG:25832"
     districts = gpd.GeoDataFrame({"district_id": ["W", "E"]},
                                  geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=crs)

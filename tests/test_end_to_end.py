@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -137,3 +138,40 @@ def test_duplicated_parcel_id_exits_2_and_leaves_the_published_pages(project):
         assert failed.returncode != 0 and index.read_bytes() == page_before
     finally:
         gpkg.write_bytes(backup)
+
+
+def test_sigkill_at_any_moment_of_publish_leaves_readable_pages_and_the_next_run_completes(project):
+    import signal
+    import threading
+
+    maps = project / "maps"
+    seen_broken: list[str] = []
+    stop = threading.Event()
+
+    def read_pages() -> None:
+        """A planner reloading the pages throughout: every read must be a whole page."""
+        while not stop.is_set():
+            for page in MAP_PAGES:
+                text = (maps / page).read_text(encoding="utf-8")
+                if not text.rstrip().endswith("</html>"):
+                    seen_broken.append(page)
+
+    reader = threading.Thread(target=read_pages)
+    reader.start()
+    try:
+        for delay_s in (0.5, 1.5, 3.0, 5.0, 7.0):
+            proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--quiet", "run", "--stage", "publish", "--force"],
+                                    cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(delay_s)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    finally:
+        stop.set()
+        reader.join()
+    assert seen_broken == []
+    result = pipeline_cli(project, "run", "--stage", "publish", "--force")
+    assert result.returncode == 0, result.stderr
+    run = json.loads((project / "data" / "processed" / "run.json").read_text())
+    assert run["status"] == "ok" and "publish" in [s["name"] for s in run["stages"] if s["status"] == "ran"]
+    releases = project / "published" / "releases"
+    assert not [p for p in releases.iterdir() if p.name.startswith(".staging")]
