@@ -21,6 +21,7 @@ from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.io import atomic_path, write_geoparquet, write_json
+from pipeline.parallel import active_executor
 from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS, source_path
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
@@ -145,17 +146,36 @@ def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]
     return sources, problems
 
 
-def read_vector(source: Source) -> gpd.GeoDataFrame:
-    """Read one vector source (any OGR format, or CSV with x/y or WKT columns) as it is."""
+def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoDataFrame:
+    """Read one vector source (any OGR format, or CSV with x/y or WKT columns): only the columns we use.
+
+    With ingest.read_extent_only, only features intersecting the configured extent are read (pyogrio bbox),
+    which bounds memory for national files; features outside are then not reported.
+    """
     if source.path.suffix.lower() == ".parquet":
         # GeoParquet through pyarrow: the pyogrio wheels' GDAL routes .parquet to a driver needing libduckdb.
         return gpd.read_parquet(source.path)
     options = {}
     if source.path.suffix.lower() in CSV_SUFFIXES:
         options = _csv_open_options(source)
+    else:
+        info = pyogrio.read_info(source.path, layer=source.file_layer, encoding=source.settings.get("encoding"))
+        options["columns"] = _columns_to_read(source, schema, list(info["fields"]))
+        if config["ingest"].get("read_extent_only") and info["crs"]:
+            extent = gpd.GeoSeries([shapely.box(*config["extent"])], crs=config.crs).to_crs(info["crs"])
+            options["bbox"] = tuple(extent.total_bounds)
     if source.settings.get("encoding"):
         options["encoding"] = source.settings["encoding"]
     return pyogrio.read_dataframe(source.path, layer=source.file_layer, use_arrow=True, **options)
+
+
+def _columns_to_read(source: Source, schema: LayerSchema, fields: list[str]) -> list[str] | None:
+    """The source columns that map to canonical ones; all columns when a required one is missing (to list them)."""
+    mapping = source.settings.get("columns") or {}
+    wanted = [mapping.get(c, c) for c in (*schema.required, *schema.optional)]
+    if any(mapping.get(c, c) not in fields for c in schema.required):
+        return None
+    return [f for f in fields if f in wanted]
 
 
 def _csv_open_options(source: Source) -> dict:
@@ -383,7 +403,7 @@ def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchem
 
 def _repair(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """make_valid invalid polygons, keeping their polygonal parts; warn about what was repaired."""
-    invalid = ~frame.geometry.is_valid
+    invalid = active_executor().map_parcels(_invalid_geometries, frame)["invalid"]
     if not invalid.any():
         return frame, []
     ids = frame[schema.id_column]
@@ -400,6 +420,11 @@ def _repair(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tup
     warn(f"{source.path} layer '{source.file_layer or source.layer_name}': repaired {int(invalid.sum())} invalid "
          f"geometries with make_valid (ids {', '.join(map(str, first_ids(ids[invalid])))})")
     return frame, []
+
+
+def _invalid_geometries(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Which geometries GEOS finds invalid (row-wise, so it runs per partition on a cluster)."""
+    return pd.DataFrame({"invalid": ~frame.geometry.is_valid}, index=frame.index)
 
 
 def _polygonal_parts(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -549,7 +574,7 @@ def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | No
                 continue
             problems.append(opened)
             continue
-        frame, found = prepare_layer(read_vector(source), source, config)
+        frame, found = prepare_layer(read_vector(source, SCHEMAS[name], config), source, config)
         problems += found
         if not found:
             layers[name] = frame

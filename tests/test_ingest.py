@@ -295,3 +295,22 @@ def test_street_crossing_line_is_kept_as_drawn(tiny_config):
     ingest.run(tiny_config)
     streets = gpd.read_parquet(tiny_config.processed("streets.parquet"))
     assert streets.geometry.iloc[1].equals(LineString([(X0 + 1000, Y0), (X0 + 1000, Y0 + 1000)]))
+
+
+def test_read_extent_only_skips_features_outside_the_extent(tmp_path):
+    sources = write_tiny_sources(tmp_path)
+    far = gpd.GeoDataFrame({"school_id": ["far"], "name": ["Far"], "capacity": [1]}, geometry=[Point(100, 100)], crs=CRS)
+    pd.concat([tiny_layers()["schools"], far]).to_file(tmp_path / "raw" / "tiny.gpkg", layer="schools", engine="pyogrio")
+    sources["schools"] = {"path": "raw/tiny.gpkg", "layer": "schools"}
+    config = load_config(write_config(tmp_path, {"sources": sources, "ingest": {"read_extent_only": True}}))
+    ingest.run(config)
+    # the default extent starts at x = 400,000 m: the school at (100, 100) is not read
+    assert gpd.read_parquet(config.processed("schools.parquet")).school_id.tolist() == ["S1", "S2"]
+
+
+def test_only_the_mapped_columns_are_read(tiny_config, tmp_path):
+    extra = tiny_layers()["green_areas"].assign(notes=["not needed"], area_m2=[22500.0])
+    extra.to_file(tmp_path / "raw" / "tiny.gpkg", layer="green_areas", engine="pyogrio")
+    ingest.run(tiny_config)
+    assert list(gpd.read_parquet(tiny_config.processed("green_areas.parquet")).columns) == [
+        "green_id", "kind", "public", "geometry"]

@@ -1,0 +1,167 @@
+"""Time every stage and the whole run at several demo scales with both execution backends.
+
+For each scale, a demo municipality is generated (scale 1 is about 6,000 parcels, 10 about 60,000,
+50 about 300,000), then the pipeline runs once with the local backend and once with the dask backend
+(a LocalCluster on 127.0.0.1), each stage in its own process so that its peak memory (the process and its
+workers) can be read. The areas tables of both backends are compared. Prints a table, and with --write
+replaces the scale section of docs/benchmarks.md.
+
+Usage: python benchmarks/scale.py [--scales 1 10 50] [--backends local dask] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ("ingest", "mix", "access", "scenarios", "publish")
+MARK_START = "<!-- scale:start -->"
+MARK_END = "<!-- scale:end -->"
+
+PROBE = """
+import json, resource, sys, time
+from pipeline.cli import main
+started = time.perf_counter()
+status = main(["--quiet", "run", "--force", "--stage", sys.argv[2], "--config", sys.argv[1]])
+seconds = time.perf_counter() - started
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"status": status, "seconds": seconds, "peak_mb": max(own, workers) / 1024}))
+"""
+
+
+def run_stage(config: Path, stage: str) -> dict:
+    """One stage in a fresh process: seconds and peak memory (MB) of the process or its largest worker."""
+    result = subprocess.run([sys.executable, "-c", PROBE, str(config), stage], capture_output=True, text=True,
+                            cwd=config.parent)
+    if result.returncode != 0 or not result.stdout.strip():
+        sys.exit(f"stage {stage} failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if figures["status"] != 0:
+        sys.exit(f"stage {stage} exited {figures['status']}:\n{result.stderr[-3000:]}")
+    return figures
+
+
+def make_project(folder: Path, raw: Path, backend: str, partitions: int) -> Path:
+    """A config over the shared raw demo files, writing to its own processed and maps folders."""
+    config = yaml.safe_load((REPO / "config" / "pipeline.yaml").read_text())
+    config["root"] = "."
+    for source in config["sources"].values():
+        source["path"] = str(raw / Path(source["path"]).name)
+    config["execution"] = {"backend": backend, "partitions": partitions}
+    folder.mkdir(parents=True)
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def compare_outputs(local: Path, dask: Path) -> str:
+    """'identical' when both backends wrote the same areas table and segregation indices."""
+    import pandas as pd
+
+    a = pd.read_parquet(local / "data/processed/areas.parquet").drop(columns="geometry")
+    b = pd.read_parquet(dask / "data/processed/areas.parquet").drop(columns="geometry")
+    try:
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-9)
+    except AssertionError as err:
+        return f"DIFFERENT: {str(err).splitlines()[0]}"
+    seg_a = json.loads((local / "data/processed/segregation.json").read_text())
+    seg_b = json.loads((dask / "data/processed/segregation.json").read_text())
+    return "identical" if seg_a == seg_b else "DIFFERENT segregation.json"
+
+
+def bench_scale(scale: float, backends: list[str], partitions: int, work: Path) -> list[dict]:
+    """Generate one scale and run every stage with each backend."""
+    from pipeline.demo import generate
+
+    raw = work / f"raw-{scale:g}"
+    started = time.perf_counter()
+    generate(raw, seed=42, scale=scale)
+    demo_s = time.perf_counter() - started
+    import pyogrio
+
+    parcels = pyogrio.read_info(raw / "municipality.gpkg", layer="parcels")["features"]
+    rows = []
+    for backend in backends:
+        config = make_project(work / f"{backend}-{scale:g}", raw, backend, partitions)
+        stages = {stage: run_stage(config, stage) for stage in STAGES}
+        rows.append({"scale": scale, "parcels": parcels, "backend": backend, "demo_s": demo_s,
+                     "stages": stages, "total_s": sum(s["seconds"] for s in stages.values()),
+                     "peak_mb": max(s["peak_mb"] for s in stages.values()), "folder": config.parent})
+    if len(rows) == 2:
+        rows[1]["same_as_local"] = compare_outputs(rows[0]["folder"], rows[1]["folder"])
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """A Markdown table of the figures, with the growth ratios."""
+    header = ("| scale | parcels | backend | " + " | ".join(f"{s} s" for s in STAGES)
+              + " | total s | peak MB | outputs vs local |")
+    lines = [header, "|" + "---|" * (len(STAGES) + 6)]
+    for r in rows:
+        cells = [f"{r['stages'][s]['seconds']:.1f}" for s in STAGES]
+        lines.append(f"| {r['scale']:g} | {r['parcels']:,} | {r['backend']} | " + " | ".join(cells)
+                     + f" | {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r.get('same_as_local', '-')} |")
+    growth = []
+    for backend in {r["backend"] for r in rows}:
+        mine = sorted((r for r in rows if r["backend"] == backend), key=lambda r: r["scale"])
+        for small, large in zip(mine, mine[1:], strict=False):
+            time_ratio = large["total_s"] / small["total_s"]
+            parcel_ratio = large["parcels"] / small["parcels"]
+            growth.append(f"- {backend}: scale {small['scale']:g} to {large['scale']:g}: parcels x{parcel_ratio:.1f}, "
+                          f"time x{time_ratio:.1f} (growth exponent {_exponent(time_ratio, parcel_ratio):.2f}; 1 = linear)")
+    return "\n".join(lines) + "\n\n" + "\n".join(sorted(growth))
+
+
+def _exponent(time_ratio: float, parcel_ratio: float) -> float:
+    import math
+
+    return math.log(time_ratio) / math.log(parcel_ratio)
+
+
+def write_docs(text: str) -> None:
+    """Replace the scale section of docs/benchmarks.md (or append it)."""
+    path = REPO / "docs" / "benchmarks.md"
+    doc = path.read_text(encoding="utf-8")
+    section = f"{MARK_START}\n{text}\n{MARK_END}"
+    if MARK_START in doc:
+        doc = doc[: doc.index(MARK_START)] + section + doc[doc.index(MARK_END) + len(MARK_END):]
+    else:
+        doc = doc.rstrip() + "\n\n## Scale-out: every stage at scales 1, 10 and 50 (`benchmarks/scale.py`)\n\n" + section + "\n"
+    path.write_text(doc, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--backends", nargs="+", default=["local", "dask"], choices=["local", "dask"])
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    try:
+        rows = [row for scale in args.scales for row in bench_scale(scale, args.backends, args.partitions, work)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+               f"measured {date.today()}. Demo generation is not included in the totals.")
+    text = machine + "\n\n" + table(rows)
+    print(text)
+    if args.write:
+        write_docs(text)
+
+
+if __name__ == "__main__":
+    main()
