@@ -18,7 +18,8 @@ PIPELINE := $(PY) -m pipeline $(QUIET)
 
 RAW_FILES = $(filter-out $(RAW)/.gitkeep,$(wildcard $(RAW)/*))
 CODE_FILES := $(wildcard pipeline/*.py pipeline/*.yaml pipeline/*/*.py)
-INSTALLED := $(VENV)/.installed
+# The stamp of an installed environment (a test run points it at a stamp of its own).
+INSTALLED ?= $(VENV)/.installed
 
 .PHONY: help all pipeline ingest mix access scenarios publish demo-data test lint bench nightly rollback clean
 

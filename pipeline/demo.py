@@ -1060,10 +1060,12 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     mix = _mix_thresholds()
     grid = _grid(scale)
     plan = _area_plan(rng, scale, mix)
+    n_schools = max(2, round(12 * scale))
     pool = _name_pool(rng)
+    # the pool of stems repeats at large scales; _unique numbers the repeats
+    pool = [pool[k % len(pool)] for k in range(len(plan) + n_schools)]
     plan["area_id"] = [f"A{k:03d}" for k in range(1, len(plan) + 1)]
     plan["name"] = _unique([_area_name(p, s) for p, s in pool[: len(plan)]])
-    n_schools = max(2, round(12 * scale))
     school_names = _unique([_school_name(p, s) for p, s in pool[len(plan): len(plan) + n_schools]])
     towns = [p + TOWN_ENDINGS[k % len(TOWN_ENDINGS)] for k, p in enumerate(rng.permutation(PREFIXES))]
     area_quads = int(plan.quads.iloc[:-1].sum())

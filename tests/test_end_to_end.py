@@ -26,8 +26,9 @@ pytestmark = pytest.mark.slow
 def make(project: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run make in the project copy with this test run's virtual environment."""
     venv = Path(sys.prefix)
-    result = subprocess.run(["make", *targets, f"VENV={venv}", "QUIET=--quiet"], cwd=project, text=True,
-                            capture_output=True, timeout=1200)
+    # INSTALLED names a stamp inside the copy, so make never (re)installs into this run's environment
+    result = subprocess.run(["make", *targets, f"VENV={venv}", f"INSTALLED={project / '.installed'}", "QUIET=--quiet"],
+                            cwd=project, text=True, capture_output=True, timeout=1200)
     if check and result.returncode != 0:
         raise AssertionError(f"make {' '.join(targets)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -52,6 +53,7 @@ def project(tmp_path_factory) -> Path:
         (root / folder).mkdir(parents=True)
         (root / folder / ".gitkeep").touch()
     os.utime(root / "pyproject.toml", (0, 0))  # the environment is installed already: make must not reinstall
+    (root / ".installed").touch()
     make(root, "all")
     return root
 

@@ -1,0 +1,400 @@
+"""Stage access: distances, reachable jobs, green space and tree canopy per parcel and housing area (CONTRACT 5).
+
+Origins are the parcels (their representative point). Distances run on the street network of the mode
+(walking for schools, green areas and stations; walking and cycling for jobs), plus the straight snap
+distance from each origin and destination to its nearest routable node. Without a streets layer each
+distance is the straight-line distance times the detour factor, and `distance_method` says so.
+
+An area's value is the mean over its parcels weighted by residents (children_6_16 for the school
+figures). The formulas, in a planner's words, are in docs/accessibility.md.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from pipeline._log import log, warn
+from pipeline.config import Config
+from pipeline.io import CANOPY_FILE, has_layer, read_layer, write_geoparquet
+from pipeline.network import (
+    CUTOFF_EPS_M,
+    MAX_BLOCK_CELLS,
+    NETWORK_FILE,
+    Network,
+    load_or_build_network,
+    nearest_distance_m,
+    od_distances_m,
+    reachable_sum,
+    snap,
+)
+
+AREAS_FILE = "areas_access.parquet"
+PARCELS_FILE = "parcels_access.parquet"
+SCHOOL_COLUMNS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport")
+CANOPY_COLUMNS = ("canopy_share", "meets_canopy_30")
+AREA_COLUMNS = (
+    *SCHOOL_COLUMNS, "jobs_walk_15", "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
+    "share_residents_green_300", "green_m2_per_resident_1km", *CANOPY_COLUMNS, "station_dist_m",
+)
+# Per parcel, the two shares are yes/no flags; the area share is their weighted mean.
+PARCEL_FLAG = {"share_pupils_free_transport": "free_transport", "share_residents_green_300": "green_within_300"}
+BUFFER_QUAD_SEGS = 16
+
+
+@dataclass(frozen=True)
+class Travel:
+    """How distances are measured: the walking and cycling networks, or straight lines times a detour factor."""
+
+    walk: Network | None
+    bike: Network | None
+    detour_factor: float
+
+    @property
+    def method(self) -> str:
+        """The `distance_method` written in every output."""
+        return "network" if self.walk is not None else f"straight_line_x{self.detour_factor:g}"
+
+
+# --- jobs ----------------------------------------------------------------------------------------------
+
+def _straight_within(origin_xy: np.ndarray, target_xy: np.ndarray, weight: np.ndarray, reach_m: float) -> np.ndarray:
+    """Summed weight of the targets within reach_m straight-line (inclusive) of each origin."""
+    out = np.zeros(len(origin_xy))
+    if len(target_xy) == 0 or len(origin_xy) == 0:
+        return out
+    tree = cKDTree(target_xy)
+    step = max(1, MAX_BLOCK_CELLS // 4000)  # origins per block: ~20 M pairs at 4,000 targets in reach each
+    for start in range(0, len(origin_xy), step):
+        pairs = cKDTree(origin_xy[start:start + step]).sparse_distance_matrix(
+            tree, reach_m + CUTOFF_EPS_M, output_type="ndarray"
+        )
+        pairs = pairs[pairs["v"] <= reach_m + CUTOFF_EPS_M]
+        out[start:start + step] = np.bincount(pairs["i"], weights=weight[pairs["j"]], minlength=min(step, len(origin_xy) - start))
+    return out
+
+
+def jobs_within_minutes(
+    network: Network | None,
+    origins: gpd.GeoSeries,
+    job_points: gpd.GeoSeries,
+    jobs: np.ndarray,
+    *,
+    minutes: float,
+    m_per_min: float,
+    detour_factor: float,
+) -> np.ndarray:
+    """Jobs reachable from each origin within the time (inclusive): sum of jobs_j where t_ij <= minutes."""
+    jobs = np.asarray(jobs, dtype=float)
+    cutoff_m = minutes * m_per_min
+    if network is None:
+        return _straight_within(_points_xy(origins), _points_xy(job_points), jobs, cutoff_m / detour_factor)
+    origin_node, origin_snap = snap(network, origins)
+    job_node, job_snap = snap(network, job_points)
+    return reachable_sum(
+        network, origin_node, job_node, jobs, cutoff_m=cutoff_m, source_offset_m=origin_snap, target_offset_m=job_snap
+    )
+
+
+def job_access_gravity(
+    network: Network | None,
+    origins: gpd.GeoSeries,
+    job_points: gpd.GeoSeries,
+    jobs: np.ndarray,
+    *,
+    beta_per_min: float,
+    m_per_min: float,
+    detour_factor: float,
+) -> np.ndarray:
+    """Gravity job access: sum_j jobs_j exp(-beta t_ij), t_ij in minutes at m_per_min."""
+    jobs = np.asarray(jobs, dtype=float)
+    decay_per_m = beta_per_min / m_per_min
+    if network is None:
+        a, b = _points_xy(origins), _points_xy(job_points)
+        out = np.zeros(len(a))
+        step = max(1, MAX_BLOCK_CELLS // max(1, len(b)))
+        for start in range(0, len(a), step):
+            d = np.hypot(a[start:start + step, None, 0] - b[None, :, 0], a[start:start + step, None, 1] - b[None, :, 1])
+            out[start:start + step] = np.exp(-decay_per_m * detour_factor * d) @ jobs
+        return out
+    origin_node, origin_snap = snap(network, origins)
+    job_node, job_snap = snap(network, job_points)
+    # exp(-b (s_o + d + s_j)) = exp(-b s_o) exp(-b d) exp(-b s_j): the snaps factor out of the sum.
+    job_weight = np.bincount(job_node, weights=jobs * np.exp(-decay_per_m * job_snap), minlength=network.n_nodes)
+    return np.exp(-decay_per_m * origin_snap) * _gravity_at_nodes(network, origin_node, job_weight, decay_per_m)
+
+
+def _gravity_at_nodes(network: Network, origin_node: np.ndarray, node_weight: np.ndarray, decay_per_m: float) -> np.ndarray:
+    """sum over nodes n of node_weight_n exp(-decay d(o, n)) for each origin node o, searched from the smaller side."""
+    origins, position = np.unique(origin_node, return_inverse=True)
+    targets = np.flatnonzero(node_weight)
+    out = np.zeros(len(origins))
+    step = max(1, MAX_BLOCK_CELLS // network.n_nodes)
+    if len(targets) <= len(origins):
+        for start in range(0, len(targets), step):
+            block = targets[start:start + step]
+            d = dijkstra(network.graph, directed=True, indices=block)[:, origins]
+            out += node_weight[block] @ np.exp(-decay_per_m * d)
+    else:
+        for start in range(0, len(origins), step):
+            d = dijkstra(network.graph, directed=True, indices=origins[start:start + step])[:, targets]
+            out[start:start + step] = np.exp(-decay_per_m * d) @ node_weight[targets]
+    return out[position]
+
+
+# --- green space ---------------------------------------------------------------------------------------
+
+def public_green(green: gpd.GeoDataFrame) -> np.ndarray:
+    """The public green areas dissolved into separate pieces (touching polygons form one piece)."""
+    public = green["public"].fillna(True).astype(bool).to_numpy() if "public" in green.columns else np.ones(len(green), bool)
+    polygons = green.geometry.to_numpy()[public]
+    if len(polygons) == 0:
+        return np.empty(0, dtype=object)
+    return shapely.get_parts(shapely.union_all(polygons))
+
+
+def green_access_points(pieces: np.ndarray, spacing_m: float) -> np.ndarray:
+    """Access points along the boundary of each green piece: its vertices and points at most spacing_m apart."""
+    if len(pieces) == 0:
+        return np.empty(0, dtype=object)
+    edges = shapely.segmentize(shapely.boundary(pieces), spacing_m)
+    return shapely.points(np.unique(shapely.get_coordinates(edges), axis=0))
+
+
+def green_dist_m(travel: Travel, origins: gpd.GeoSeries, pieces: np.ndarray, *, spacing_m: float) -> np.ndarray:
+    """Walking distance to the nearest green piece, reached at its nearest boundary access point."""
+    if len(pieces) == 0:
+        return np.full(len(origins), np.nan)
+    if travel.walk is None:
+        return nearest_distance_m(None, origins, gpd.GeoSeries(pieces), detour_factor=travel.detour_factor)
+    points = gpd.GeoSeries(green_access_points(pieces, spacing_m))
+    return nearest_distance_m(travel.walk, origins, points, detour_factor=travel.detour_factor)
+
+
+def green_m2_within(origin_xy: np.ndarray, pieces: np.ndarray, radius_m: float) -> np.ndarray:
+    """Public green area (m2) within radius_m straight-line of each origin: area of green inside the circle."""
+    out = np.zeros(len(origin_xy))
+    if len(pieces) == 0 or len(origin_xy) == 0:
+        return out
+    circles = shapely.buffer(shapely.points(origin_xy), radius_m, quad_segs=BUFFER_QUAD_SEGS)
+    circle, piece = shapely.STRtree(pieces).query(circles, predicate="intersects")
+    area = shapely.area(shapely.intersection(circles[circle], pieces[piece]))
+    return np.bincount(circle, weights=area, minlength=len(origin_xy))
+
+
+def green_m2_per_resident(origin_xy: np.ndarray, residents: np.ndarray, pieces: np.ndarray, radius_m: float) -> pd.DataFrame:
+    """Green within radius_m of a parcel over the residents within radius_m of it (who share that green)."""
+    green_m2 = green_m2_within(origin_xy, pieces, radius_m)
+    residents_near = _straight_within(origin_xy, origin_xy, residents, radius_m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_resident = np.where(residents_near > 0, green_m2 / residents_near, np.nan)
+    return pd.DataFrame({"green_m2_1km": green_m2, "residents_1km": residents_near, "green_m2_per_resident_1km": per_resident})
+
+
+# --- canopy --------------------------------------------------------------------------------------------
+
+def canopy_share(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.ndarray:
+    """Mean canopy fraction over each polygon, cells weighted by the share of them it covers (exactextract)."""
+    out = np.full(len(polygons), np.nan)
+    is_polygon = polygons.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if canopy_path is None or not is_polygon.any():
+        return out
+    from exactextract import exact_extract
+
+    frame = gpd.GeoDataFrame({"row": np.flatnonzero(is_polygon)}, geometry=polygons.geometry.to_numpy()[is_polygon], crs=polygons.crs)
+    result = exact_extract(
+        str(canopy_path), frame, ["mean"], include_cols=["row"], output="pandas", strategy="raster-sequential"
+    )
+    out[result["row"].to_numpy()] = result["mean"].to_numpy(dtype=float)
+    return out
+
+
+# --- schools and stations ------------------------------------------------------------------------------
+
+def school_distances(
+    travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, districts: pd.DataFrame, schools: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Walking distance to the school of the parcel's district, and to the nearest school (m)."""
+    if len(schools) == 0:
+        return np.full(len(origins), np.nan), np.full(len(origins), np.nan)
+    matrix = od_distances_m(travel.walk, origins, schools.geometry, detour_factor=travel.detour_factor)
+    school_of_district = districts.drop_duplicates("district_id").set_index("district_id")["school_id"].astype(str)
+    position = pd.Series(np.arange(len(schools)), index=schools["school_id"].astype(str).to_numpy())
+    school = district_id.map(school_of_district)
+    column = school.map(position)
+    unknown = school.notna() & column.isna()
+    if unknown.any():
+        warn(f"{int(unknown.sum())} parcels lay in a district whose school_id is not in the schools layer "
+             f"(e.g. {', '.join(sorted(set(school[unknown].astype(str)))[:5])}); their school_dist_m is empty")
+    rows = np.flatnonzero(column.notna().to_numpy())
+    own = np.full(len(origins), np.nan)
+    own[rows] = matrix[rows, column.to_numpy()[rows].astype(np.intp)]
+    return own, matrix.min(axis=1)
+
+
+# --- per parcel and per area ---------------------------------------------------------------------------
+
+def _points_xy(points: gpd.GeoSeries) -> np.ndarray:
+    """Coordinates of point geometries."""
+    return shapely.get_coordinates(np.asarray(points.geometry.to_numpy() if hasattr(points, "geometry") else points))
+
+
+def _jobs_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, settings: dict) -> dict:
+    """jobs_walk_15, jobs_bike_30 and job_access_gravity per origin."""
+    count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
+    common = {"job_points": jobs.geometry, "jobs": count, "detour_factor": travel.detour_factor}
+    return {
+        "jobs_walk_15": jobs_within_minutes(
+            travel.walk, origins, minutes=settings["jobs_walk_minutes"], m_per_min=settings["walk_m_per_min"], **common
+        ),
+        "jobs_bike_30": jobs_within_minutes(
+            travel.bike, origins, minutes=settings["jobs_bike_minutes"], m_per_min=settings["bike_m_per_min"], **common
+        ),
+        "job_access_gravity": job_access_gravity(
+            travel.bike, origins, beta_per_min=settings["gravity_beta_per_min"], m_per_min=settings["bike_m_per_min"], **common
+        ),
+    }
+
+
+def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, settings: dict) -> gpd.GeoDataFrame:
+    """Every access figure per parcel (parcels must carry area_id and district_id)."""
+    origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=parcels.crs)
+    residents = parcels["residents"].fillna(0).to_numpy(dtype=float)
+    out = parcels[[c for c in ("parcel_id", "area_id", "district_id", "residents", "children_6_16") if c in parcels]].copy()
+    school_dist, nearest_school = school_distances(travel, origins, parcels["district_id"], layers["school_districts"], layers["schools"])
+    out["school_dist_m"] = school_dist
+    out["nearest_school_dist_m"] = nearest_school
+    out["free_transport"] = pd.array(np.where(np.isnan(school_dist), None, school_dist > settings["free_transport_dist_m"]), dtype="boolean")
+    for name, values in _jobs_columns(travel, origins, layers["jobs"], settings).items():
+        out[name] = values
+    out["job_access_index"] = job_access_index(out["job_access_gravity"], residents)
+    pieces = public_green(layers["green_areas"])
+    large = pieces[shapely.area(pieces) >= settings["min_green_area_m2"]] if len(pieces) else pieces
+    if len(large) == 0:
+        warn(f"no public green area of at least {settings['min_green_area_m2']} m2; green_dist_m is empty")
+    out["green_dist_m"] = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
+    green_dist = out["green_dist_m"].to_numpy()
+    out["green_within_300"] = pd.array(np.where(np.isnan(green_dist), None, green_dist <= settings["green_near_m"] + CUTOFF_EPS_M), dtype="boolean")
+    per_resident = green_m2_per_resident(_points_xy(origins), residents, pieces, settings["green_radius_m"])
+    for name in per_resident.columns:
+        out[name] = per_resident[name].to_numpy()
+    out["canopy_share"] = canopy_share(layers.get("canopy_path"), parcels)
+    stations = layers.get("stations")
+    out["station_dist_m"] = (
+        np.full(len(parcels), np.nan) if stations is None
+        else nearest_distance_m(travel.walk, origins, stations.geometry, detour_factor=travel.detour_factor)
+    )
+    out["distance_method"] = travel.method
+    return gpd.GeoDataFrame(out, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+
+
+def job_access_index(gravity: pd.Series, residents: np.ndarray) -> np.ndarray:
+    """Gravity job access as an index: 100 x value / the municipality's resident-weighted mean."""
+    values = np.asarray(gravity, dtype=float)
+    valid = ~np.isnan(values)
+    total = residents[valid].sum()
+    mean = (values[valid] * residents[valid]).sum() / total if total > 0 else np.nan
+    if not mean > 0:
+        return np.full(len(values), np.nan)
+    return 100.0 * values / mean
+
+
+def weighted_area_mean(values: pd.Series, weights: pd.Series, area_id: pd.Series) -> pd.Series:
+    """Mean of the parcels' values per area weighted by weights; parcels with no value are left out; 0 weight -> null."""
+    values = pd.Series(np.asarray(values, dtype=float), index=area_id.index)
+    weights = pd.Series(np.asarray(weights, dtype=float), index=area_id.index).fillna(0.0)
+    valid = values.notna() & area_id.notna()
+    frame = pd.DataFrame({"area_id": area_id[valid], "num": (values * weights)[valid], "den": weights[valid]})
+    sums = frame.groupby("area_id").sum()
+    return (sums["num"] / sums["den"]).where(sums["den"] > 0)
+
+
+def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path: Path | None, settings: dict, method: str) -> gpd.GeoDataFrame:
+    """The per-area figures: parcel values averaged with residents (children_6_16 for schools) as weights."""
+    out = areas[[c for c in ("area_id", "name") if c in areas]].copy()
+    area_id = parcels["area_id"]
+    has_children = "children_6_16" in parcels.columns
+    if not has_children:
+        warn("parcels have no children_6_16 column; the school figures per housing area are empty")
+    for column in AREA_COLUMNS:
+        if column in CANOPY_COLUMNS:
+            continue
+        source = parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if column in SCHOOL_COLUMNS:
+            if not has_children:
+                out[column] = np.nan
+                continue
+            weights = parcels["children_6_16"]
+        else:
+            weights = parcels["residents"]
+        out[column] = out["area_id"].map(weighted_area_mean(source, weights, area_id)).astype(float).to_numpy()
+    out["canopy_share"] = canopy_share(canopy_path, areas)
+    canopy = out["canopy_share"].to_numpy()
+    out["meets_canopy_30"] = pd.array(np.where(np.isnan(canopy), None, canopy >= settings["canopy_target_share"]), dtype="boolean")
+    out["distance_method"] = method
+    ordered = ["area_id", *(["name"] if "name" in out else []), *AREA_COLUMNS, "distance_method"]
+    return gpd.GeoDataFrame(out[ordered], geometry=areas.geometry.to_numpy(), crs=areas.crs)
+
+
+# --- the stage -----------------------------------------------------------------------------------------
+
+def _read_layers(config: Config) -> dict:
+    """The layers this stage reads; the optional ones (stations, canopy) None when absent."""
+    from pipeline.assign import assign_parcels
+
+    areas = read_layer(config, "housing_areas")
+    districts = read_layer(config, "school_districts", columns=["district_id", "school_id"])
+    parcels = assign_parcels(read_layer(config, "parcels"), areas, districts)
+    return {
+        "areas": areas,
+        "parcels": parcels,
+        "schools": read_layer(config, "schools", columns=["school_id"]),
+        "school_districts": districts,
+        "jobs": read_layer(config, "jobs", columns=["site_id", "jobs"]),
+        "green_areas": read_layer(config, "green_areas"),
+        "stations": read_layer(config, "stations", columns=["station_id"]) if has_layer(config, "stations") else None,
+        "canopy_path": config.processed(CANOPY_FILE) if has_layer(config, "canopy") else None,
+    }
+
+
+def _travel(config: Config) -> Travel:
+    """The walking and cycling networks (cached), or the straight-line fallback when there are no streets."""
+    settings = config["access"]
+    walk, bike = load_or_build_network(config, "walk"), load_or_build_network(config, "bike")
+    if walk is None:
+        warn(f"there is no streets layer; distances are straight lines times {settings['detour_factor']:g} "
+             "(distance_method straight_line)")
+        config.processed(NETWORK_FILE).unlink(missing_ok=True)
+    else:
+        dropped = sorted(set(walk.dropped_street_ids) | set(bike.dropped_street_ids))
+        if dropped:
+            warn(f"{len(dropped)} streets were not connected to the main network and were left out of routing "
+                 f"(e.g. street_id {', '.join(dropped[:10])})")
+    return Travel(walk, bike, float(settings["detour_factor"]))
+
+
+def run(config: Config) -> list[Path]:
+    """Compute every CONTRACT 5 access figure per parcel and per housing area and write them."""
+    started = time.perf_counter()
+    settings = config["access"]
+    layers = _read_layers(config)
+    travel = _travel(config)
+    parcels = parcel_access(travel, layers["parcels"], layers, settings)
+    areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method)
+    written = [
+        write_geoparquet(areas, config.processed(AREAS_FILE)),
+        write_geoparquet(parcels, config.processed(PARCELS_FILE)),
+    ]
+    if travel.walk is not None:
+        written.append(config.processed(NETWORK_FILE))
+    log.info("Computed access for %d parcels and %d housing areas (%s) in %.1f s",
+             len(parcels), len(areas), travel.method, time.perf_counter() - started)
+    return written

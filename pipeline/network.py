@@ -1,0 +1,514 @@
+"""The street network: a graph built from the streets layer, snapping, and network distances.
+
+Lines join where they share a vertex (also a vertex in the middle of a line, as OpenStreetMap ways do);
+lines that only cross (bridges, tunnels) do not. A line's end point within `tolerance_m` of another
+line's vertex is merged with it, closing the small gaps digitising leaves. Only the largest connected
+piece is routable; the pieces left out are reported. Edges are the straight segments between consecutive
+vertices, with their length in metres.
+
+Everything is vectorised: shapely for the geometry, numpy for the bookkeeping, scipy.sparse for the
+graph and scipy.sparse.csgraph.dijkstra for the searches. The mode-independent part of the graph is
+cached in data/processed/network.npz, keyed by the hash of streets.parquet and the config it depends on.
+
+Without a streets layer every distance is the straight-line distance times a detour factor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from pipeline._errors import InputError, Problem
+from pipeline._log import log
+from pipeline.config import Config
+from pipeline.io import atomic_path, has_layer, layer_path, read_layer
+
+NETWORK_FILE = "network.npz"
+CACHE_FORMAT = 1
+# Coordinates are compared after rounding to this many decimals of a metre, so that the same vertex
+# written twice with floating-point noise is still one junction.
+VERTEX_DECIMALS = 6
+# Largest dense distance block (sources x nodes) held in memory at once: 20 million cells = 160 MB.
+MAX_BLOCK_CELLS = 20_000_000
+# Distances this close to a cut-off count as within it (floating-point sums of segment lengths).
+CUTOFF_EPS_M = 1e-6
+MODES = ("walk", "bike")
+
+
+@dataclass(frozen=True)
+class StreetGraph:
+    """Every street segment as an edge between junction nodes, before any mode filter."""
+
+    node_xy: np.ndarray  # (n, 2) metres, working CRS
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_walk: np.ndarray
+    edge_bike: np.ndarray
+    edge_street: np.ndarray  # index into street_ids
+    street_ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class Network:
+    """The routable street graph of one mode: node coordinates and a symmetric sparse matrix of lengths."""
+
+    node_xy: np.ndarray
+    graph: sp.csr_matrix
+    mode: str | None
+    dropped_street_ids: tuple
+    dropped_length_m: float
+    tree: cKDTree
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+
+# --- building ------------------------------------------------------------------------------------------
+
+def _line_parts(streets: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Single LineStrings of the streets and, for each, the row of the street it came from."""
+    geoms = streets.geometry.to_numpy()
+    parts, row = shapely.get_parts(geoms, return_index=True)
+    keep = (shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING) & ~shapely.is_empty(parts)
+    return parts[keep], row[keep]
+
+
+def _vertex_nodes(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One node per distinct vertex position: node coordinates, and each vertex's node."""
+    rounded = np.round(coords, VERTEX_DECIMALS)
+    node_xy, vertex_node = np.unique(rounded, axis=0, return_inverse=True)
+    return node_xy, vertex_node.ravel()
+
+
+def _merge_close_ends(node_xy: np.ndarray, is_end: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Merge every line end with the vertices within tolerance; new coordinates and old->new node ids."""
+    n = len(node_xy)
+    if tolerance_m > 0 and n > 1:
+        pairs = cKDTree(node_xy).query_pairs(r=tolerance_m, output_type="ndarray")
+        pairs = pairs[is_end[pairs[:, 0]] | is_end[pairs[:, 1]]]
+    else:
+        pairs = np.empty((0, 2), dtype=np.intp)
+    links = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    n_merged, label = connected_components(links, directed=False)
+    counts = np.bincount(label, minlength=n_merged)
+    merged_xy = np.column_stack([
+        np.bincount(label, weights=node_xy[:, 0], minlength=n_merged) / counts,
+        np.bincount(label, weights=node_xy[:, 1], minlength=n_merged) / counts,
+    ])
+    return merged_xy, label
+
+
+def _flag(streets: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    """A street's walk or bike flag as bool (true when the column is absent or empty)."""
+    if column not in streets.columns:
+        return np.ones(len(streets), dtype=bool)
+    return streets[column].fillna(True).astype(bool).to_numpy()
+
+
+def street_graph(streets: gpd.GeoDataFrame, *, tolerance_m: float) -> StreetGraph:
+    """The street segments as edges between junctions (shared vertices, and line ends merged within tolerance)."""
+    parts, row = _line_parts(streets)
+    coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
+    node_xy, vertex_node = _vertex_nodes(coords)
+    first = np.r_[True, vertex_part[1:] != vertex_part[:-1]]
+    last = np.r_[vertex_part[1:] != vertex_part[:-1], True]
+    is_end = np.zeros(len(node_xy), dtype=bool)
+    is_end[vertex_node[first | last]] = True
+    node_xy, label = _merge_close_ends(node_xy, is_end, tolerance_m)
+    vertex_node = label[vertex_node]
+    same_line = ~last[:-1]  # vertex i and i+1 belong to one line
+    a = np.flatnonzero(same_line)
+    u, v = vertex_node[a], vertex_node[a + 1]
+    length = np.hypot(*(coords[a + 1] - coords[a]).T)
+    keep = u != v
+    street = row[vertex_part[a]][keep]
+    if "street_id" in streets.columns:
+        street_ids = streets["street_id"].astype(str).to_numpy(dtype=str)
+    else:
+        street_ids = np.arange(len(streets)).astype(str)
+    graph = StreetGraph(
+        node_xy=node_xy, edge_u=u[keep], edge_v=v[keep], edge_length_m=length[keep],
+        edge_walk=_flag(streets, "walk")[street], edge_bike=_flag(streets, "bike")[street],
+        edge_street=street, street_ids=street_ids,
+    )
+    log.info("Built the street graph: %d streets, %d nodes, %d edges", len(streets), len(node_xy), int(keep.sum()))
+    return graph
+
+
+def _shortest_parallel_edges(u: np.ndarray, v: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Positions of the edges to keep: of several edges joining the same two nodes, the shortest."""
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    order = np.lexsort((length, hi, lo))
+    first = np.r_[True, (lo[order][1:] != lo[order][:-1]) | (hi[order][1:] != hi[order][:-1])]
+    return order[first]
+
+
+def _mode_mask(base: StreetGraph, mode: str | None) -> np.ndarray:
+    """Which edges the mode may use."""
+    if mode is None:
+        return np.ones(len(base.edge_u), dtype=bool)
+    if mode not in MODES:
+        raise ValueError(f"`mode` must be one of {MODES} or None, got {mode!r}")
+    return base.edge_walk if mode == "walk" else base.edge_bike
+
+
+def routable(base: StreetGraph, mode: str | None = None) -> Network:
+    """The largest connected piece of the street graph that the mode may use, renumbered."""
+    use = np.flatnonzero(_mode_mask(base, mode))
+    if len(use) == 0:
+        raise InputError(Problem(
+            f"no street can be used for {mode or 'travel'}", "check the streets layer and its walk/bike columns",
+            layer="streets", column=mode,
+        ))
+    use = use[_shortest_parallel_edges(base.edge_u[use], base.edge_v[use], base.edge_length_m[use])]
+    u, v, length = base.edge_u[use], base.edge_v[use], base.edge_length_m[use]
+    n = len(base.node_xy)
+    graph = sp.csr_matrix((length, (u, v)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component[u], minlength=component.max() + 1)
+    keep_node = component == np.argmax(sizes)
+    new_id = np.cumsum(keep_node) - 1
+    kept_edge = keep_node[u]
+    dropped = np.unique(base.street_ids[base.edge_street[use][~kept_edge]])
+    dropped_length = float(length[~kept_edge].sum())
+    u, v, length = new_id[u[kept_edge]], new_id[v[kept_edge]], length[kept_edge]
+    m = int(keep_node.sum())
+    symmetric = sp.csr_matrix((np.r_[length, length], (np.r_[u, v], np.r_[v, u])), shape=(m, m))
+    node_xy = base.node_xy[keep_node]
+    log.info(
+        "Kept the routable %s network: %d nodes, %d edges, %.0f m; left out %d unconnected streets (%.0f m)",
+        mode or "street", m, len(u), float(length.sum()), len(dropped), dropped_length,
+    )
+    return Network(node_xy, symmetric, mode, tuple(dropped.tolist()), dropped_length, cKDTree(node_xy))
+
+
+def build_network(streets: gpd.GeoDataFrame, *, tolerance_m: float, mode: str | None = None) -> Network:
+    """The routable network of the streets for a mode ("walk", "bike", or None for every street)."""
+    return routable(street_graph(streets, tolerance_m=tolerance_m), mode)
+
+
+# --- the cache -----------------------------------------------------------------------------------------
+
+def network_key(config: Config) -> str:
+    """The cache key: sha256 of streets.parquet and the config the graph depends on."""
+    digest = hashlib.sha256()
+    with open(layer_path(config, "streets"), "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    settings = {"format": CACHE_FORMAT, "tolerance_m": config["access"]["snap_tolerance_m"], "crs": config.crs}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> StreetGraph | None:
+    """The cached street graph when its key matches, else None."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            return StreetGraph(**{name: data[name] for name in StreetGraph.__dataclass_fields__})
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_cache(graph: StreetGraph, key: str, path: Path) -> Path:
+    """Write the street graph and its key atomically."""
+    arrays = {name: getattr(graph, name) for name in StreetGraph.__dataclass_fields__}
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, key=np.array(key), **arrays)
+    return path
+
+
+def load_or_build_network(config: Config, mode: str | None) -> Network | None:
+    """The routable network for a mode from the cached graph (rebuilt when streets changed); None without streets."""
+    if not has_layer(config, "streets"):
+        return None
+    key = network_key(config)
+    cache = config.processed(NETWORK_FILE)
+    base = _read_cache(cache, key)
+    if base is None:
+        base = street_graph(read_layer(config, "streets"), tolerance_m=float(config["access"]["snap_tolerance_m"]))
+        _write_cache(base, key, cache)
+        log.info("Cached the street graph in %s", cache.name)
+    else:
+        log.info("Reused the cached street graph (%d nodes)", len(base.node_xy))
+    return routable(base, mode)
+
+
+# --- snapping and searches -----------------------------------------------------------------------------
+
+def _xy(points: gpd.GeoSeries) -> np.ndarray:
+    """Coordinates of points (other geometries by their representative point)."""
+    geoms = np.asarray(points.geometry.to_numpy() if hasattr(points, "geometry") else points)
+    not_point = shapely.get_type_id(geoms) != shapely.GeometryType.POINT
+    if not_point.any():
+        geoms = geoms.copy()
+        geoms[not_point] = shapely.point_on_surface(geoms[not_point])
+    return shapely.get_coordinates(geoms)
+
+
+def snap(network: Network, points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's nearest routable node, and the straight distance to it in metres."""
+    dist, node = network.tree.query(_xy(points))
+    return np.asarray(node, dtype=np.intp), np.asarray(dist, dtype=float)
+
+
+def _rows_per_block(n_columns: int) -> int:
+    """How many search sources fit in one dense block of distances."""
+    return max(1, MAX_BLOCK_CELLS // max(1, n_columns))
+
+
+def node_distances(network: Network, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Network distances sources x targets between nodes, searching from the smaller side in blocks."""
+    sources, targets = np.asarray(sources, dtype=np.intp), np.asarray(targets, dtype=np.intp)
+    flip = len(np.unique(targets)) < len(np.unique(sources))
+    if flip:
+        sources, targets = targets, sources
+    from_nodes, from_pos = np.unique(sources, return_inverse=True)
+    out = np.empty((len(from_nodes), len(targets)))
+    step = _rows_per_block(network.n_nodes)
+    for start in range(0, len(from_nodes), step):
+        block = dijkstra(network.graph, directed=True, indices=from_nodes[start:start + step])
+        out[start:start + step] = block[:, targets]
+    out = out[from_pos]
+    return out.T if flip else out
+
+
+def nearest_node_distance_m(network: Network, target_nodes: np.ndarray, target_offset_m: np.ndarray) -> np.ndarray:
+    """For every node, the least of (network distance to a target node + that target's offset).
+
+    One search from a virtual source joined to each target node by an edge as long as its offset
+    (the target's snap distance), so every target counts with its own snap distance.
+    """
+    n = network.n_nodes
+    best = np.full(n, np.inf)
+    np.minimum.at(best, np.asarray(target_nodes, dtype=np.intp), np.asarray(target_offset_m, dtype=float))
+    ends = np.flatnonzero(np.isfinite(best))
+    coo = network.graph.tocoo()
+    rows = np.r_[coo.row, np.full(len(ends), n)]
+    cols = np.r_[coo.col, ends]
+    augmented = sp.csr_matrix((np.r_[coo.data, best[ends]], (rows, cols)), shape=(n + 1, n + 1))
+    return dijkstra(augmented, directed=True, indices=n)[:n]
+
+
+def nearest_distance_m(
+    network: Network | None, origins: gpd.GeoSeries, targets: gpd.GeoSeries, *, detour_factor: float
+) -> np.ndarray:
+    """Distance from each origin to its nearest target, both snap distances included (m).
+
+    With network None: the straight-line distance to the nearest target geometry times detour_factor.
+    NaN for every origin when there is no target.
+    """
+    if len(targets) == 0:
+        return np.full(len(origins), np.nan)
+    if network is None:
+        tree = shapely.STRtree(np.asarray(targets.geometry.to_numpy()))
+        _, dist = tree.query_nearest(np.asarray(origins.geometry.to_numpy()), return_distance=True, all_matches=False)
+        return dist * detour_factor
+    origin_node, origin_snap = snap(network, origins)
+    target_node, target_snap = snap(network, targets)
+    return origin_snap + nearest_node_distance_m(network, target_node, target_snap)[origin_node]
+
+
+def od_distances_m(
+    network: Network | None, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, *, detour_factor: float
+) -> np.ndarray:
+    """Origins x destinations distances in metres, including both snap distances.
+
+    With network None: the straight-line distance times detour_factor.
+    """
+    if network is None:
+        a, b = _xy(origins), _xy(destinations)
+        return np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) * detour_factor
+    origin_node, origin_snap = snap(network, origins)
+    dest_node, dest_snap = snap(network, destinations)
+    return node_distances(network, origin_node, dest_node) + origin_snap[:, None] + dest_snap[None, :]
+
+
+# --- cumulative opportunities --------------------------------------------------------------------------
+
+def _grid_cells(xy: np.ndarray, origin: np.ndarray, cell_m: float) -> np.ndarray:
+    """Integer (column, row) of each point in a square grid."""
+    return np.floor((xy - origin) / cell_m).astype(np.int64)
+
+
+def _subgraph(graph: sp.csr_matrix, nodes: np.ndarray, local: np.ndarray) -> sp.csr_matrix:
+    """The graph induced by the nodes; local maps global ids to positions in nodes (-1 elsewhere)."""
+    starts, ends = graph.indptr[nodes], graph.indptr[nodes + 1]
+    counts = ends - starts
+    shift = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    positions = shift + np.arange(int(counts.sum()))
+    cols = local[graph.indices[positions]]
+    inside = cols >= 0
+    kept = np.bincount(np.repeat(np.arange(len(nodes)), counts)[inside], minlength=len(nodes))
+    indptr = np.r_[0, np.cumsum(kept)]
+    return sp.csr_matrix((graph.data[positions][inside], cols[inside], indptr), shape=(len(nodes), len(nodes)))
+
+
+class _CellIndex:
+    """Points sorted by grid cell, to fetch every point of a block of cells quickly."""
+
+    def __init__(self, xy: np.ndarray, origin: np.ndarray, cell_m: float, width: int):
+        cells = _grid_cells(xy, origin, cell_m)
+        self.width = width
+        key = (cells[:, 1] + 1) * width + (cells[:, 0] + 1)
+        self.order = np.argsort(key, kind="stable")
+        self.sorted_key = key[self.order]
+
+    def near(self, col: int, row: int, ring: int) -> np.ndarray:
+        """Sorted positions of the points in the (2 ring + 1)^2 cells around a cell."""
+        rows = np.arange(row - ring, row + ring + 1) + 1
+        lo = rows * self.width + max(col - ring + 1, 0)
+        hi = rows * self.width + min(col + ring + 1, self.width - 1)
+        first = np.searchsorted(self.sorted_key, lo, side="left")
+        last = np.searchsorted(self.sorted_key, hi, side="right")
+        return np.sort(np.concatenate([self.order[a:b] for a, b in zip(first, last, strict=True)]))
+
+
+@dataclass(frozen=True)
+class _Items:
+    """Points on the network grouped by node: per node its items, their weight and offset range."""
+
+    item_node: np.ndarray  # position of each item's node in `nodes`
+    item_offset: np.ndarray
+    nodes: np.ndarray  # distinct node ids
+    order: np.ndarray  # items sorted by node
+    start: np.ndarray  # first position in `order` of each node's items
+    count: np.ndarray
+    weight: np.ndarray  # summed item weight per node
+    min_offset: np.ndarray
+    max_offset: np.ndarray
+
+    @classmethod
+    def of(cls, node: np.ndarray, offset: np.ndarray, weight: np.ndarray) -> _Items:
+        nodes, item_node = np.unique(node, return_inverse=True)
+        order = np.argsort(item_node, kind="stable")
+        count = np.bincount(item_node, minlength=len(nodes))
+        start = np.r_[0, np.cumsum(count)[:-1]]
+        sorted_offset = offset[order]
+        return cls(
+            item_node, offset, nodes, order, start, count, np.bincount(item_node, weights=weight, minlength=len(nodes)),
+            np.minimum.reduceat(sorted_offset, start), np.maximum.reduceat(sorted_offset, start),
+        )
+
+    def expand(self, node_positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each given node position, its items: (index into node_positions, item) pairs."""
+        count = self.count[node_positions]
+        which = np.repeat(np.arange(len(node_positions)), count)
+        within = np.arange(int(count.sum())) - np.repeat(np.r_[0, np.cumsum(count)[:-1]], count)
+        return which, self.order[self.start[node_positions][which] + within]
+
+
+def reachable_sum(
+    network: Network,
+    source_nodes: np.ndarray,
+    target_nodes: np.ndarray,
+    target_weight: np.ndarray,
+    *,
+    cutoff_m: float,
+    source_offset_m: np.ndarray | None = None,
+    target_offset_m: np.ndarray | None = None,
+    cell_m: float | None = None,
+) -> np.ndarray:
+    """For each source, the summed weight of the targets within cutoff_m (inclusive), offsets included.
+
+    A source's distance to a target is source offset + network distance + target offset. Sources and
+    targets are grouped by node: a pair of nodes whose distance plus the largest offsets is within the
+    cut-off counts whole, one whose distance plus the smallest offsets is beyond counts nothing, and only
+    the thin band in between is checked item by item. The graph is undirected, so the bounded searches
+    run from whichever side has fewer nodes. That side is grouped in square cells; a path no longer than
+    the cut-off stays within the cut-off of where it starts (straight line), so each cell is searched on
+    the subgraph within that reach only, and a search costs what the reach costs, not the whole network.
+    """
+    source_nodes = np.asarray(source_nodes, dtype=np.intp)
+    src_off = np.zeros(len(source_nodes)) if source_offset_m is None else np.asarray(source_offset_m, dtype=float)
+    t_off = np.zeros(len(target_nodes)) if target_offset_m is None else np.asarray(target_offset_m, dtype=float)
+    useful = (np.asarray(target_weight) != 0) & (t_off <= cutoff_m + CUTOFF_EPS_M)
+    if len(source_nodes) == 0 or not useful.any():
+        return np.zeros(len(source_nodes))
+    sources = _Items.of(source_nodes, src_off, np.zeros(len(source_nodes)))
+    targets = _Items.of(
+        np.asarray(target_nodes, dtype=np.intp)[useful], t_off[useful], np.asarray(target_weight, float)[useful]
+    )
+    target_item_weight = np.asarray(target_weight, float)[useful]
+    limit = cutoff_m + CUTOFF_EPS_M
+    node_sum = np.zeros(len(sources.nodes))
+    item_sum = np.zeros(len(source_nodes))
+    cells = _Cells(network, cutoff_m, cell_m)
+    from_targets = len(targets.nodes) < len(sources.nodes)
+    searched, other = (targets, sources) if from_targets else (sources, targets)
+    for s_pos, o_pos, dist in cells.blocks(searched.nodes, other.nodes):
+        src, tgt, d = (o_pos, s_pos, dist.T) if from_targets else (s_pos, o_pos, dist)
+        whole = d + sources.max_offset[src, None] + targets.max_offset[None, tgt] <= limit
+        node_sum[src] += whole.astype(np.float64) @ targets.weight[tgt]  # float: a bool matrix is 20x slower
+        band = ~whole & (d + sources.min_offset[src, None] + targets.min_offset[None, tgt] <= limit)
+        if band.any():
+            _band_items(sources, targets, target_item_weight, (src, tgt, d, band), limit, item_sum)
+    return node_sum[sources.item_node] + item_sum
+
+
+def _band_items(sources: _Items, targets: _Items, weight: np.ndarray, block: tuple, limit: float, out: np.ndarray) -> None:
+    """Add, item by item, the targets within the limit for the node pairs of the band."""
+    src, tgt, d, band = block
+    row, col = np.nonzero(band)
+    pair, source_item = sources.expand(src[row])
+    pair_of_item, target_item = targets.expand(tgt[col[pair]])
+    source_item = source_item[pair_of_item]
+    dist = d[row, col][pair][pair_of_item]
+    total = sources.item_offset[source_item] + dist + targets.item_offset[target_item]
+    reached = total <= limit
+    out += np.bincount(source_item[reached], weights=weight[target_item[reached]], minlength=len(out))
+
+
+class _Cells:
+    """The network cut in square cells, each searched on the subgraph within the cut-off around it."""
+
+    def __init__(self, network: Network, cutoff_m: float, cell_m: float | None):
+        self.network = network
+        self.limit = cutoff_m + CUTOFF_EPS_M
+        self.cell_m = float(cell_m or max(cutoff_m, 1.0))
+        self.ring = int(np.ceil(self.limit / self.cell_m))
+        self.origin = network.node_xy.min(axis=0)
+        self.width = int(_grid_cells(network.node_xy, self.origin, self.cell_m)[:, 0].max()) + 3
+        self.nodes = _CellIndex(network.node_xy, self.origin, self.cell_m, self.width)
+        self.local = np.full(network.n_nodes, -1, dtype=np.intp)
+
+    def blocks(self, searched: np.ndarray, other: np.ndarray):
+        """Yield (positions in searched, positions in other, distances) for all pairs within reach.
+
+        searched and other are distinct node ids; distances beyond the cut-off are inf.
+        """
+        xy = self.network.node_xy
+        others = _CellIndex(xy[other], self.origin, self.cell_m, self.width)
+        cells = _grid_cells(xy[searched], self.origin, self.cell_m)
+        key = cells[:, 1] * self.width + cells[:, 0]
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            rows = order[a:b]
+            col, row = (int(c) for c in cells[rows[0]])
+            cols = others.near(col, row, self.ring)
+            if len(cols) == 0:
+                continue
+            sub_nodes = self.nodes.near(col, row, self.ring)
+            self.local[sub_nodes] = np.arange(len(sub_nodes))
+            sub = _subgraph(self.network.graph, sub_nodes, self.local)
+            cols_local = self.local[other[cols]]
+            every_node = len(cols_local) == len(sub_nodes) and bool((cols_local == np.arange(len(sub_nodes))).all())
+            step = _rows_per_block(len(sub_nodes))
+            for start in range(0, len(rows), step):
+                part = rows[start:start + step]
+                dist = dijkstra(sub, directed=True, indices=self.local[searched[part]], limit=self.limit)
+                yield part, cols, dist if every_node else dist[:, cols_local]
+            self.local[sub_nodes] = -1

@@ -1,0 +1,208 @@
+"""The street graph, snapping and network distances on a hand-drawn network whose distances are known.
+
+Coordinates are metres relative to (X0, Y0) in EPSG:25832:
+
+    (0,300.5) f (200,300.5)~(200,300)        the gap of 0.5 m between f and b is merged (tolerance 1 m)
+        |                  |
+        g (bike only)      b                 b starts at a vertex in the middle of a
+        |                  |
+      (0,0) ----- a ---- (200,0) --- a --- (400,0)
+                                   c crosses a at (300,0) without a vertex (a bridge)
+    c: (300,-100) -> (300,100);  d: (300,100) -> (400,100) -> (400,0);  e: far away, unconnected
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from pipeline._errors import InputError
+from pipeline.config import load_config
+from pipeline.network import (
+    NETWORK_FILE,
+    build_network,
+    load_or_build_network,
+    nearest_distance_m,
+    node_distances,
+    od_distances_m,
+    snap,
+)
+
+X0, Y0 = 600_000.0, 6_200_000.0
+
+
+def at(*xy: tuple[float, float]) -> gpd.GeoSeries:
+    """Points at coordinates relative to (X0, Y0)."""
+    return gpd.GeoSeries([shapely.Point(X0 + x, Y0 + y) for x, y in xy], crs=25832)
+
+
+def line(*xy: tuple[float, float]) -> shapely.LineString:
+    return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
+
+
+def hand_streets() -> gpd.GeoDataFrame:
+    """The hand-drawn streets of the module docstring."""
+    rows = [
+        ("a", line((0, 0), (200, 0), (400, 0)), True, True),
+        ("b", line((200, 0), (200, 300)), True, True),
+        ("c", line((300, -100), (300, 100)), True, True),
+        ("d", line((300, 100), (400, 100), (400, 0)), True, True),
+        ("e", line((1000, 1000), (1100, 1000)), True, True),
+        ("f", line((200, 300.5), (0, 300.5)), True, True),
+        ("g", line((0, 0), (0, 300.5)), False, True),
+    ]
+    ids, geoms, walk, bike = zip(*rows, strict=True)
+    return gpd.GeoDataFrame({"street_id": ids, "walk": walk, "bike": bike}, geometry=list(geoms), crs=25832)
+
+
+def dist(network, a, b) -> float:
+    """Network distance between the nodes at two points (both points lie on nodes)."""
+    (na, nb), snaps = snap(network, at(a, b))
+    assert snaps.max() < 1e-9
+    return float(node_distances(network, [na], [nb])[0, 0])
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return build_network(hand_streets(), tolerance_m=1.0, mode="walk")
+
+
+@pytest.fixture(scope="module")
+def bike():
+    return build_network(hand_streets(), tolerance_m=1.0, mode="bike")
+
+
+def test_a_vertex_in_the_middle_of_a_line_is_a_junction(walk):
+    # (0,0) -> (200,0) along a, then up b: 200 + 300 = 500
+    assert dist(walk, (0, 0), (200, 300.25)) == pytest.approx(500.0, abs=0.01)
+
+
+def test_a_bridge_crossing_without_a_vertex_does_not_join(walk):
+    # From the south end of c the way goes round: c 200, d 100 + 100, then a west 200 = 600
+    # (a junction at the crossing would give 100 + 100 = 200).
+    assert dist(walk, (300, -100), (200, 0)) == pytest.approx(600.0, abs=0.01)
+
+
+def test_ends_within_tolerance_are_merged(walk):
+    # f's end (200,300.5) is 0.5 m from b's end: one junction at their mean (200, 300.25).
+    # (0,0) -> (0,300.5) walking: a 200 + b 300 + f 200 = 700 (g is not walkable)
+    assert dist(walk, (0, 0), (0, 300.5)) == pytest.approx(700.0, abs=0.01)
+    node, gap = snap(walk, at((200, 300.25)))
+    np.testing.assert_allclose(walk.node_xy[node[0]], [X0 + 200, Y0 + 300.25])
+    assert gap[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ends_beyond_tolerance_stay_apart_and_the_piece_is_dropped():
+    network = build_network(hand_streets(), tolerance_m=0.1, mode="walk")
+    # f no longer touches b and g is not walkable: f is a loose piece like e
+    assert network.dropped_street_ids == ("e", "f")
+    assert network.dropped_length_m == pytest.approx(100.0 + 200.0, abs=0.01)
+
+
+def test_the_disconnected_piece_is_reported_and_not_routable(walk):
+    assert walk.dropped_street_ids == ("e",)
+    # a, b, c, d, f: (0,0), (200,0), (400,0), (200,300.25), (300,-100), (300,100), (400,100), (0,300.5)
+    assert walk.n_nodes == 8
+    # A point on e snaps to the nearest routable node, the merged junction (200,300.25):
+    # hypot(1000 - 200, 1000 - 300.25) = hypot(800, 699.75)
+    node, gap = snap(walk, at((1000, 1000)))
+    np.testing.assert_allclose(walk.node_xy[node[0]], [X0 + 200, Y0 + 300.25])
+    assert gap[0] == pytest.approx(np.hypot(800, 699.75), abs=0.01)
+
+
+def test_walk_false_streets_are_only_in_the_bike_network(walk, bike):
+    # cycling may take g straight up: 300.5; walking goes round: 700
+    assert dist(bike, (0, 0), (0, 300.5)) == pytest.approx(300.5, abs=0.01)
+    assert dist(walk, (0, 0), (0, 300.5)) == pytest.approx(700.0, abs=0.01)
+    assert build_network(hand_streets(), tolerance_m=1.0).n_nodes == 8
+
+
+def test_snapping_adds_its_distance(walk):
+    # (0,-10) snaps 10 m to (0,0); (405,0) snaps 5 m to (400,0); network 400: 10 + 400 + 5 = 415
+    # (0,-10) to (200,310): 10 + 500 + snap of (200,310) to (200,300.25) = 9.75 -> 519.75
+    matrix = od_distances_m(walk, at((0, -10)), at((405, 0), (200, 310)), detour_factor=1.3)
+    np.testing.assert_allclose(matrix, [[415.0, 519.75]], atol=0.01)
+
+
+def test_nearest_counts_each_targets_own_snap(walk):
+    # Targets (405,0): 400 + 5 = 405 and (0,330.5): 700 + 30 = 730 from (0,0); the nearest is 405.
+    # From (0,320.5) (snap 20 to (0,300.5)): 20 + 30 = 50 to the second target.
+    got = nearest_distance_m(walk, at((0, 0), (0, 320.5)), at((405, 0), (0, 330.5)), detour_factor=1.3)
+    np.testing.assert_allclose(got, [405.0, 50.0], atol=0.01)
+
+
+def test_od_distances_without_streets_are_straight_lines_times_the_detour():
+    # 3-4-5 triangle: 500 m straight, x 1.3 = 650
+    matrix = od_distances_m(None, at((0, 0), (300, 0)), at((300, 400)), detour_factor=1.3)
+    np.testing.assert_allclose(matrix, [[650.0], [400.0 * 1.3]], atol=0.01)
+
+
+def test_no_walkable_street_is_an_input_error():
+    streets = hand_streets().assign(walk=False)
+    with pytest.raises(InputError, match="walk"):
+        build_network(streets, tolerance_m=1.0, mode="walk")
+
+
+def test_the_cache_is_reused_until_streets_change(tmp_path):
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (tmp_path / "pipeline.yaml").write_text('root: "."\n')
+    config = load_config(tmp_path / "pipeline.yaml")
+    assert load_or_build_network(config, "walk") is None  # no streets layer
+    hand_streets().to_parquet(processed / "streets.parquet")
+    first = load_or_build_network(config, "walk")
+    cache = processed / NETWORK_FILE
+    stamp = cache.stat().st_mtime_ns
+    second = load_or_build_network(config, "bike")
+    assert cache.stat().st_mtime_ns == stamp  # read, not rebuilt
+    assert (first.n_nodes, second.n_nodes) == (8, 8)
+    assert dist(second, (0, 0), (0, 300.5)) == pytest.approx(300.5, abs=0.01)
+    hand_streets().iloc[:4].to_parquet(processed / "streets.parquet")  # only a, b, c, d
+    third = load_or_build_network(config, "walk")
+    assert cache.stat().st_mtime_ns != stamp
+    assert third.n_nodes == 7  # (0,0) (200,0) (400,0) (200,300) (300,-100) (300,100) (400,100)
+    changed = config.with_overrides({"access": {"snap_tolerance_m": 0.1}})
+    load_or_build_network(changed, "walk")
+    assert cache.stat().st_mtime_ns != stamp
+
+
+def jittered_grid(side: int, seed: int) -> gpd.GeoDataFrame:
+    """Streets of a side x side grid of 100 m blocks with junctions moved up to 20 m at random."""
+    rng = np.random.default_rng(seed)
+    xs, ys = np.meshgrid(np.arange(side) * 100.0, np.arange(side) * 100.0)
+    xy = np.column_stack([xs.ravel(), ys.ravel()]) + rng.uniform(-20, 20, (side * side, 2)) + [X0, Y0]
+    node = np.arange(side * side).reshape(side, side)
+    a = np.r_[node[:, :-1].ravel(), node[:-1, :].ravel()]
+    b = np.r_[node[:, 1:].ravel(), node[1:, :].ravel()]
+    return gpd.GeoDataFrame(geometry=shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)), crs=25832)
+
+
+@pytest.mark.parametrize("many_targets", [True, False])
+@pytest.mark.parametrize("block_cells", [None, 500])
+def test_reachable_sum_equals_a_search_over_the_whole_network(many_targets, block_cells, monkeypatch):
+    # Independent method: one unbounded Dijkstra per source on the whole graph, then sum by hand.
+    # many_targets searches from the sources, few targets searches from the targets; a tiny block size
+    # forces the searches of one cell to be split into several blocks.
+    from scipy.sparse.csgraph import dijkstra
+
+    import pipeline.network as network_module
+
+    if block_cells:
+        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+    network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
+    rng = np.random.default_rng(4)
+    n_targets = 2000 if many_targets else 40
+    source = rng.integers(0, network.n_nodes, 300)  # repeated nodes with different offsets
+    source_off = rng.uniform(0, 60, 300)
+    target = rng.integers(0, network.n_nodes, n_targets)
+    target_off = rng.uniform(0, 60, n_targets)
+    weight = rng.integers(1, 9, n_targets).astype(float)
+    got = network_module.reachable_sum(
+        network, source, target, weight, cutoff_m=700, source_offset_m=source_off, target_offset_m=target_off
+    )
+    full = dijkstra(network.graph, indices=source)[:, target] + source_off[:, None] + target_off[None, :]
+    want = (full <= 700) @ weight
+    np.testing.assert_allclose(got, want)
+    assert (want > 0).mean() > 0.5 and want.max() < weight.sum()  # most reach some targets, none reach all
