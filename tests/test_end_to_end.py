@@ -110,12 +110,19 @@ def test_changed_threshold_reruns_mix_and_what_follows_not_ingest(project):
     config = project / "config" / "pipeline.yaml"
     original = config.read_text()
     try:
-        config.write_text(original + "\nmix:\n  c1_outside_work_edu_gt: 0.45\n")
+        # no area has 100,000 residents: every status becomes none, so mix's outputs change
+        config.write_text(original + "\nmix:\n  min_residents: 100000\n")
         result = pipeline_cli(project, "run")
         assert result.returncode == 0, result.stderr
         run = json.loads((project / "data" / "processed" / "run.json").read_text())
         status = {s["name"]: s["status"] for s in run["stages"]}
         assert status == {"ingest": "skipped", "mix": "ran", "access": "skipped", "scenarios": "ran", "publish": "ran"}
+        assert set(gpd.read_parquet(project / "data" / "processed" / "areas_mix.parquet").status) == {"none"}
+        # a threshold that changes no result re-runs mix (its config changed) but publishes nothing new
+        config.write_text(original + "\nmix:\n  min_residents: 100001\n")
+        assert pipeline_cli(project, "run").returncode == 0
+        run = json.loads((project / "data" / "processed" / "run.json").read_text())
+        assert {s["name"]: s["status"] for s in run["stages"]}["publish"] == "skipped"
     finally:
         config.write_text(original)
         assert pipeline_cli(project, "run").returncode == 0
