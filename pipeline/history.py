@@ -23,7 +23,7 @@ def start_run_log(config: Config, run_id: str) -> logging.Handler:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     keep = int(config["refresh"]["keep_logs"])
-    for old in sorted(folder.glob("*.log"))[:-keep]:
+    for old in sorted(folder.glob("*.log"), key=lambda p: (p.stat().st_mtime_ns, p.name))[:-keep]:
         old.unlink(missing_ok=True)
     return handler
 

@@ -210,8 +210,9 @@ def package_versions() -> dict[str, str]:
 
 
 def new_run_id() -> str:
-    """A sortable, unique run id: UTC time plus a short random suffix."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    """A sortable, unique run id: UTC time to the millisecond plus a short random suffix."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z-" + uuid.uuid4().hex[:6]
 
 
 def now_iso() -> str:

@@ -197,7 +197,7 @@ def test_every_run_leaves_a_log_and_a_history_line(tmp_path):
     history = [json.loads(line) for line in (tmp_path / "logs" / "runs.jsonl").read_text().splitlines()]
     assert [h["status"] for h in history] == ["ok", "ok", "ok"]
     assert history[0]["stages_run"] == ["ingest"] and history[1]["stages_skipped"] == ["ingest"]
-    logs = sorted((tmp_path / "logs").glob("*.log"))
+    logs = sorted((tmp_path / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime_ns)
     assert len(logs) == 2  # rotation keeps the newest refresh.keep_logs
     assert history[-1]["run_id"] in logs[-1].name
     assert "Run " + history[-1]["run_id"] + " ended: ok" in logs[-1].read_text()
