@@ -55,13 +55,14 @@ def main() -> None:
         figures = {
             "demo-data": timed([python, "-m", "pipeline", "demo-data", "--out", "data/raw", "--scale", str(args.scale)], root),
             "make all (first)": timed([*make, "all"], root),
+            "pages written": float(len(list((root / "maps").glob("*.html")))),
             "make all (nothing changed)": timed([*make, "all"], root),
             "refresh (nothing changed)": timed([python, "-m", "pipeline", "--quiet", "refresh"], root),
         }
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {date.today()}")
     print(f"scale: {args.scale}")
-    for name, seconds in figures.items():
-        print(f"{name:28s} {seconds:8.2f} s")
+    for name, value in figures.items():
+        print(f"{name:28s} {value:8.2f}" + ("" if name == "pages written" else " s"))
 
 
 if __name__ == "__main__":
