@@ -28,26 +28,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stage", action="append", choices=STAGE_NAMES, metavar="NAME", help=f"run only this stage (repeatable): {', '.join(STAGE_NAMES)}")
     run.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     run.add_argument("--force", action="store_true", help="re-run the stages even when nothing changed")
-    run.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    run.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     refresh = commands.add_parser("refresh", help="fetch sources, run what is out of date, publish (nightly)", description="Fetch the configured http(s) sources (unchanged ones are skipped), run every out-of-date stage, and publish atomically. Exit 3 when a required source is unavailable, 75 when another run holds the lock.")
     refresh.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     refresh.add_argument("--force", action="store_true", help="re-run every stage even when nothing changed")
-    refresh.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    refresh.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     rollback = commands.add_parser("rollback", help="put the previous published maps back", description="Swap the previously published pages and areas files back in (one step).")
     rollback.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
-    rollback.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    rollback.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     validate = commands.add_parser("validate", help="check the inputs and config, write nothing", description="Read and check every configured input as ingest would, and write nothing.")
     validate.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
-    validate.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    validate.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     demo = commands.add_parser("demo-data", help="write a synthetic demo municipality", description="Write a synthetic demonstration municipality (deterministic for a seed) in the formats analysts receive.")
     demo.add_argument("--out", type=Path, default=Path("data/raw"), help="folder to write to (default data/raw)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--scale", type=float, default=1.0, help="size factor: 10 makes a ten times larger municipality")
-    demo.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    demo.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
