@@ -85,6 +85,9 @@ def test_areas_tables_have_one_row_per_area_with_every_indicator(project):
     for column in ("status", "share_social_family", "tenure_diversity", "criteria_met", "school_dist_m",
                    "jobs_bike_30", "green_dist_m", "canopy_share"):
         assert column in areas.columns, column
+    # every output made from the demo says it is synthetic
+    assert csv.data_note.str.contains("Synthetic demonstration data").all()
+    assert "Synthetic demonstration data" in (project / "maps" / "index.html").read_text(encoding="utf-8")
 
 
 def test_second_make_all_rebuilds_nothing(project):

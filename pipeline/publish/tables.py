@@ -50,11 +50,18 @@ def small_areas(table: pd.DataFrame, config: Config) -> pd.Series:
     return is_small(table["residents"], min_residents(config))
 
 
+def with_provenance(table: gpd.GeoDataFrame, config: Config) -> gpd.GeoDataFrame:
+    """The data note (e.g. "synthetic demonstration data") and run id on every row, so a copy keeps them."""
+    run = config.get("run") or {}
+    return table.assign(data_note=config.get("data_note") or "", run_id=run.get("id", ""))
+
+
 def write_tables(table: gpd.GeoDataFrame, data_dir: Path, config: Config) -> list[Path]:
     """areas.parquet with every value; areas.gpkg and areas.csv with small areas' person figures suppressed."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     small = small_areas(table, config)
+    table = with_provenance(table, config)
     parquet = write_geoparquet(table, data_dir / "areas.parquet")
 
     published = table.copy()
