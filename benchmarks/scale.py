@@ -71,8 +71,8 @@ def compare_outputs(local: Path, dask: Path) -> str:
     """'identical' when both backends wrote the same areas table and segregation indices."""
     import pandas as pd
 
-    a = pd.read_parquet(local / "data/processed/areas.parquet").drop(columns="geometry")
-    b = pd.read_parquet(dask / "data/processed/areas.parquet").drop(columns="geometry")
+    a = pd.read_parquet(local / "data/processed/areas.parquet").drop(columns=["geometry", "run_id"], errors="ignore")
+    b = pd.read_parquet(dask / "data/processed/areas.parquet").drop(columns=["geometry", "run_id"], errors="ignore")
     try:
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-9)
     except AssertionError as err:

@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from pipeline._log import log, warn
@@ -27,15 +26,18 @@ from pipeline.config import Config
 from pipeline.io import CANOPY_FILE, has_layer, read_layer, write_geoparquet
 from pipeline.network import (
     CUTOFF_EPS_M,
+    DEFAULT_CHUNK_SIZE,
     MAX_BLOCK_CELLS,
     NETWORK_FILE,
     Network,
+    assigned_distance_m,
+    decayed_sum,
     load_or_build_network,
     nearest_distance_m,
-    od_distances_m,
     reachable_sum,
     snap,
 )
+from pipeline.parallel import active_executor
 
 AREAS_FILE = "areas_access.parquet"
 PARCELS_FILE = "parcels_access.parquet"
@@ -68,10 +70,14 @@ class Travel:
 
 def _straight_within(origin_xy: np.ndarray, target_xy: np.ndarray, weight: np.ndarray, reach_m: float) -> np.ndarray:
     """Summed weight of the targets within reach_m straight-line (inclusive) of each origin."""
-    out = np.zeros(len(origin_xy))
     if len(target_xy) == 0 or len(origin_xy) == 0:
-        return out
-    tree = cKDTree(target_xy)
+        return np.zeros(len(origin_xy))
+    return _weight_within(origin_xy, cKDTree(target_xy), weight, reach_m)
+
+
+def _weight_within(origin_xy: np.ndarray, tree: cKDTree, weight: np.ndarray, reach_m: float) -> np.ndarray:
+    """Summed weight of the points of tree within reach_m straight-line (inclusive) of each origin."""
+    out = np.zeros(len(origin_xy))
     step = max(1, MAX_BLOCK_CELLS // 4000)  # origins per block: ~20 M pairs at 4,000 targets in reach each
     for start in range(0, len(origin_xy), step):
         pairs = cKDTree(origin_xy[start:start + step]).sparse_distance_matrix(
@@ -91,6 +97,7 @@ def jobs_within_minutes(
     minutes: float,
     m_per_min: float,
     detour_factor: float,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> np.ndarray:
     """Jobs reachable from each origin within the time (inclusive): sum of jobs_j where t_ij <= minutes."""
     jobs = np.asarray(jobs, dtype=float)
@@ -100,7 +107,8 @@ def jobs_within_minutes(
     origin_node, origin_snap = snap(network, origins)
     job_node, job_snap = snap(network, job_points)
     return reachable_sum(
-        network, origin_node, job_node, jobs, cutoff_m=cutoff_m, source_offset_m=origin_snap, target_offset_m=job_snap
+        network, origin_node, job_node, jobs, cutoff_m=cutoff_m, source_offset_m=origin_snap, target_offset_m=job_snap,
+        chunk_size=chunk_size,
     )
 
 
@@ -110,44 +118,33 @@ def job_access_gravity(
     job_points: gpd.GeoSeries,
     jobs: np.ndarray,
     *,
-    beta_per_min: float,
-    m_per_min: float,
+    decay_per_m: float,
     detour_factor: float,
+    limit_m: float = np.inf,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> np.ndarray:
-    """Gravity job access: sum_j jobs_j exp(-beta t_ij), t_ij in minutes at m_per_min."""
+    """Gravity job access: sum_j jobs_j exp(-decay_per_m d_ij) over the jobs with d_ij <= limit_m.
+
+    decay_per_m is beta (per minute) / speed (m per minute), so the sum is sum_j jobs_j exp(-beta t_ij).
+    On the network the limit applies to the distance between the snapped nodes; a job beyond it would
+    count less than exp(-decay_per_m limit_m) of its weight.
+    """
     jobs = np.asarray(jobs, dtype=float)
-    decay_per_m = beta_per_min / m_per_min
     if network is None:
         a, b = _points_xy(origins), _points_xy(job_points)
         out = np.zeros(len(a))
         step = max(1, MAX_BLOCK_CELLS // max(1, len(b)))
         for start in range(0, len(a), step):
-            d = np.hypot(a[start:start + step, None, 0] - b[None, :, 0], a[start:start + step, None, 1] - b[None, :, 1])
-            out[start:start + step] = np.exp(-decay_per_m * detour_factor * d) @ jobs
+            d = detour_factor * np.hypot(a[start:start + step, None, 0] - b[None, :, 0], a[start:start + step, None, 1] - b[None, :, 1])
+            out[start:start + step] = np.where(d <= limit_m + CUTOFF_EPS_M, np.exp(-decay_per_m * d), 0.0) @ jobs
         return out
     origin_node, origin_snap = snap(network, origins)
     job_node, job_snap = snap(network, job_points)
     # exp(-b (s_o + d + s_j)) = exp(-b s_o) exp(-b d) exp(-b s_j): the snaps factor out of the sum.
-    job_weight = np.bincount(job_node, weights=jobs * np.exp(-decay_per_m * job_snap), minlength=network.n_nodes)
-    return np.exp(-decay_per_m * origin_snap) * _gravity_at_nodes(network, origin_node, job_weight, decay_per_m)
-
-
-def _gravity_at_nodes(network: Network, origin_node: np.ndarray, node_weight: np.ndarray, decay_per_m: float) -> np.ndarray:
-    """sum over nodes n of node_weight_n exp(-decay d(o, n)) for each origin node o, searched from the smaller side."""
-    origins, position = np.unique(origin_node, return_inverse=True)
-    targets = np.flatnonzero(node_weight)
-    out = np.zeros(len(origins))
-    step = max(1, MAX_BLOCK_CELLS // network.n_nodes)
-    if len(targets) <= len(origins):
-        for start in range(0, len(targets), step):
-            block = targets[start:start + step]
-            d = dijkstra(network.graph, directed=True, indices=block)[:, origins]
-            out += node_weight[block] @ np.exp(-decay_per_m * d)
-    else:
-        for start in range(0, len(origins), step):
-            d = dijkstra(network.graph, directed=True, indices=origins[start:start + step])[:, targets]
-            out[start:start + step] = np.exp(-decay_per_m * d) @ node_weight[targets]
-    return out[position]
+    job_weight = jobs * np.exp(-decay_per_m * job_snap)
+    at_nodes = decayed_sum(network, origin_node, job_node, job_weight, decay_per_m=decay_per_m, limit_m=limit_m,
+                           chunk_size=chunk_size)
+    return np.exp(-decay_per_m * origin_snap) * at_nodes
 
 
 # --- green space ---------------------------------------------------------------------------------------
@@ -190,13 +187,26 @@ def green_m2_within(origin_xy: np.ndarray, pieces: np.ndarray, radius_m: float) 
     return np.bincount(circle, weights=area, minlength=len(origin_xy))
 
 
-def green_m2_per_resident(origin_xy: np.ndarray, residents: np.ndarray, pieces: np.ndarray, radius_m: float) -> pd.DataFrame:
-    """Green within radius_m of a parcel over the residents within radius_m of it (who share that green)."""
-    green_m2 = green_m2_within(origin_xy, pieces, radius_m)
-    residents_near = _straight_within(origin_xy, origin_xy, residents, radius_m)
+def green_m2_per_resident(
+    origin_xy: np.ndarray, residents: np.ndarray, pieces: np.ndarray, radius_m: float, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> pd.DataFrame:
+    """Green within radius_m of a parcel over the residents within radius_m of it (who share that green).
+
+    Runs in chunks of origins (on the Dask cluster when the run has one), the green and the parcels sent once.
+    """
+    chunks = [origin_xy[start:start + chunk_size] for start in range(0, len(origin_xy), max(1, chunk_size))]
+    tree = cKDTree(origin_xy) if len(origin_xy) else None
+    found = active_executor().map_chunks(_green_chunk, chunks, pieces, tree, residents, radius_m)
+    green_m2 = np.concatenate([f[0] for f in found]) if found else np.zeros(0)
+    residents_near = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_resident = np.where(residents_near > 0, green_m2 / residents_near, np.nan)
     return pd.DataFrame({"green_m2_1km": green_m2, "residents_1km": residents_near, "green_m2_per_resident_1km": per_resident})
+
+
+def _green_chunk(origin_xy: np.ndarray, pieces: np.ndarray, tree: cKDTree, residents: np.ndarray, radius_m: float):
+    """Green area and residents within radius_m of one chunk of origins."""
+    return green_m2_within(origin_xy, pieces, radius_m), _weight_within(origin_xy, tree, residents, radius_m)
 
 
 # --- canopy --------------------------------------------------------------------------------------------
@@ -217,27 +227,42 @@ def canopy_share(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.nda
     return out
 
 
+def canopy_share_partitioned(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.ndarray:
+    """canopy_share per polygon, run per spatial partition (on the Dask cluster when the run has one)."""
+    if canopy_path is None or len(polygons) == 0:
+        return np.full(len(polygons), np.nan)
+    shapes = gpd.GeoDataFrame(geometry=polygons.geometry.to_numpy(), crs=polygons.crs)
+    return active_executor().map_parcels(_canopy_frame, shapes, canopy_path)["canopy_share"].to_numpy(dtype=float)
+
+
+def _canopy_frame(polygons: gpd.GeoDataFrame, canopy_path: Path) -> pd.DataFrame:
+    """canopy_share of one partition of polygons, as a one-column frame."""
+    return pd.DataFrame({"canopy_share": canopy_share(canopy_path, polygons)})
+
+
 # --- schools and stations ------------------------------------------------------------------------------
 
 def school_distances(
-    travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, districts: pd.DataFrame, schools: gpd.GeoDataFrame
+    travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, districts: pd.DataFrame, schools: gpd.GeoDataFrame,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Walking distance to the school of the parcel's district, and to the nearest school (m)."""
     if len(schools) == 0:
         return np.full(len(origins), np.nan), np.full(len(origins), np.nan)
-    matrix = od_distances_m(travel.walk, origins, schools.geometry, detour_factor=travel.detour_factor)
     school_of_district = districts.drop_duplicates("district_id").set_index("district_id")["school_id"].astype(str)
     position = pd.Series(np.arange(len(schools)), index=schools["school_id"].astype(str).to_numpy())
+    position = position[~position.index.duplicated(keep="first")]
     school = district_id.map(school_of_district)
     column = school.map(position)
     unknown = school.notna() & column.isna()
     if unknown.any():
         warn(f"{int(unknown.sum())} parcels lay in a district whose school_id is not in the schools layer "
              f"(e.g. {', '.join(sorted(set(school[unknown].astype(str)))[:5])}); their school_dist_m is empty")
-    rows = np.flatnonzero(column.notna().to_numpy())
-    own = np.full(len(origins), np.nan)
-    own[rows] = matrix[rows, column.to_numpy()[rows].astype(np.intp)]
-    return own, matrix.min(axis=1)
+    assigned = column.fillna(-1).to_numpy(dtype=np.intp)
+    own = assigned_distance_m(travel.walk, origins, schools.geometry, assigned, detour_factor=travel.detour_factor,
+                              chunk_size=chunk_size)
+    nearest = nearest_distance_m(travel.walk, origins, schools.geometry, detour_factor=travel.detour_factor)
+    return own, nearest
 
 
 # --- per parcel and per area ---------------------------------------------------------------------------
@@ -250,7 +275,8 @@ def _points_xy(points: gpd.GeoSeries) -> np.ndarray:
 def _jobs_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, settings: dict) -> dict:
     """jobs_walk_15, jobs_bike_30 and job_access_gravity per origin."""
     count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
-    common = {"job_points": jobs.geometry, "jobs": count, "detour_factor": travel.detour_factor}
+    common = {"job_points": jobs.geometry, "jobs": count, "detour_factor": travel.detour_factor,
+              "chunk_size": int(settings["origin_chunk_size"])}
     return {
         "jobs_walk_15": jobs_within_minutes(
             travel.walk, origins, minutes=settings["jobs_walk_minutes"], m_per_min=settings["walk_m_per_min"], **common
@@ -259,7 +285,8 @@ def _jobs_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame
             travel.bike, origins, minutes=settings["jobs_bike_minutes"], m_per_min=settings["bike_m_per_min"], **common
         ),
         "job_access_gravity": job_access_gravity(
-            travel.bike, origins, beta_per_min=settings["gravity_beta_per_min"], m_per_min=settings["bike_m_per_min"], **common
+            travel.bike, origins, decay_per_m=settings["gravity_beta_per_min"] / settings["bike_m_per_min"],
+            limit_m=float(settings["gravity_max_minutes"]) * settings["bike_m_per_min"], **common
         ),
     }
 
@@ -269,7 +296,10 @@ def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, setti
     origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=parcels.crs)
     residents = parcels["residents"].fillna(0).to_numpy(dtype=float)
     out = parcels[[c for c in ("parcel_id", "area_id", "district_id", "residents", "children_6_16") if c in parcels]].copy()
-    school_dist, nearest_school = school_distances(travel, origins, parcels["district_id"], layers["school_districts"], layers["schools"])
+    chunk_size = int(settings["origin_chunk_size"])
+    school_dist, nearest_school = school_distances(
+        travel, origins, parcels["district_id"], layers["school_districts"], layers["schools"], chunk_size
+    )
     out["school_dist_m"] = school_dist
     out["nearest_school_dist_m"] = nearest_school
     out["free_transport"] = pd.array(np.where(np.isnan(school_dist), None, school_dist > settings["free_transport_dist_m"]), dtype="boolean")
@@ -283,10 +313,10 @@ def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, setti
     out["green_dist_m"] = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
     green_dist = out["green_dist_m"].to_numpy()
     out["green_within_300"] = pd.array(np.where(np.isnan(green_dist), None, green_dist <= settings["green_near_m"] + CUTOFF_EPS_M), dtype="boolean")
-    per_resident = green_m2_per_resident(_points_xy(origins), residents, pieces, settings["green_radius_m"])
+    per_resident = green_m2_per_resident(_points_xy(origins), residents, pieces, settings["green_radius_m"], chunk_size)
     for name in per_resident.columns:
         out[name] = per_resident[name].to_numpy()
-    out["canopy_share"] = canopy_share(layers.get("canopy_path"), parcels)
+    out["canopy_share"] = canopy_share_partitioned(layers.get("canopy_path"), parcels)
     stations = layers.get("stations")
     out["station_dist_m"] = (
         np.full(len(parcels), np.nan) if stations is None
@@ -336,7 +366,7 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
         else:
             weights = parcels["residents"]
         out[column] = out["area_id"].map(weighted_area_mean(source, weights, area_id)).astype(float).to_numpy()
-    out["canopy_share"] = canopy_share(canopy_path, areas)
+    out["canopy_share"] = canopy_share_partitioned(canopy_path, areas)
     canopy = out["canopy_share"].to_numpy()
     out["meets_canopy_30"] = pd.array(np.where(np.isnan(canopy), None, canopy >= settings["canopy_target_share"]), dtype="boolean")
     out["distance_method"] = method

@@ -31,6 +31,7 @@ from pipeline._errors import InputError, Problem
 from pipeline._log import log
 from pipeline.config import Config
 from pipeline.io import atomic_path, has_layer, layer_path, read_layer
+from pipeline.parallel import active_executor
 
 NETWORK_FILE = "network.npz"
 CACHE_FORMAT = 1
@@ -41,6 +42,8 @@ VERTEX_DECIMALS = 6
 MAX_BLOCK_CELLS = 20_000_000
 # Distances this close to a cut-off count as within it (floating-point sums of segment lengths).
 CUTOFF_EPS_M = 1e-6
+# Searched nodes per chunk of work when no chunk size is given (config access.origin_chunk_size).
+DEFAULT_CHUNK_SIZE = 2000
 MODES = ("walk", "bike")
 
 
@@ -336,6 +339,166 @@ def od_distances_m(
     return node_distances(network, origin_node, dest_node) + origin_snap[:, None] + dest_snap[None, :]
 
 
+def _chunks(values: np.ndarray, size: int) -> list[np.ndarray]:
+    """values cut in consecutive chunks of at most size."""
+    size = max(1, int(size))
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+def assigned_distance_m(
+    network: Network | None, origins: gpd.GeoSeries, targets: gpd.GeoSeries, assigned: np.ndarray, *,
+    detour_factor: float, chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> np.ndarray:
+    """Distance from each origin to its own target (position in targets; -1: none, then NaN), snaps included (m).
+
+    One full search per distinct target node, in chunks of targets: only the pairs asked for are kept, never
+    an origins x targets matrix.
+    """
+    assigned = np.asarray(assigned, dtype=np.intp)
+    out = np.full(len(origins), np.nan)
+    rows = np.flatnonzero(assigned >= 0)
+    if len(rows) == 0:
+        return out
+    if network is None:
+        a, b = _xy(origins)[rows], _xy(targets)[assigned[rows]]
+        out[rows] = np.hypot(*(a - b).T) * detour_factor
+        return out
+    origin_node, origin_snap = snap(network, origins)
+    target_node, target_snap = snap(network, targets)
+    wanted_target = target_node[assigned[rows]]
+    nodes, which = np.unique(wanted_target, return_inverse=True)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(nodes) + 1))
+    chunks = [(nodes[c], origin_node[rows[order[bounds[c[0]]:bounds[c[-1] + 1]]]], which[order[bounds[c[0]]:bounds[c[-1] + 1]]] - c[0])
+              for c in _chunks(np.arange(len(nodes)), chunk_size)]
+    found = active_executor().map_chunks(_assigned_chunk, chunks, network.graph)
+    out[rows[order]] = np.concatenate(found) + origin_snap[rows[order]] + target_snap[assigned[rows[order]]]
+    return out
+
+
+def _assigned_chunk(chunk: tuple, graph: sp.csr_matrix) -> np.ndarray:
+    """Network distances of (origin node, target) pairs, searched from the chunk's target nodes."""
+    target_nodes, pair_origin, pair_target = chunk
+    out = np.empty(len(pair_origin))
+    step = _rows_per_block(graph.shape[0])
+    for start in range(0, len(target_nodes), step):
+        dist = dijkstra(graph, directed=True, indices=target_nodes[start:start + step])
+        pick = (pair_target >= start) & (pair_target < start + step)
+        out[pick] = dist[pair_target[pick] - start, pair_origin[pick]]
+    return out
+
+
+def k_nearest_m(
+    network: Network | None, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, k: int, *,
+    detour_factor: float, chunk_size: int = DEFAULT_CHUNK_SIZE, assigned: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k nearest destinations of each origin: distances (origins x k, m, snaps included, ascending) and
+    their positions in destinations (ties in destination order; inf and -1 where fewer can be reached);
+    and, read from the same searches, the distance to each origin's assigned destination (position in
+    destinations, -1: none, then NaN; all NaN without assigned).
+
+    Held in memory: origins x (k + a block of destinations), never origins x all destinations.
+    """
+    k = max(1, min(int(k), len(destinations)))
+    assigned = np.full(len(origins), -1, dtype=np.intp) if assigned is None else np.asarray(assigned, dtype=np.intp)
+    if network is None:
+        a, b = _xy(origins), _xy(destinations)
+        best_d, best_i = np.full((len(a), 0), np.inf), np.full((len(a), 0), -1, dtype=np.intp)
+        for block in _chunks(np.arange(len(b)), _rows_per_block(len(a))):
+            d = np.hypot(a[:, None, 0] - b[None, block, 0], a[:, None, 1] - b[None, block, 1]) * detour_factor
+            best_d, best_i = _keep_nearest(best_d, best_i, d, block, k)
+        return best_d, best_i, assigned_distance_m(None, origins, destinations, assigned, detour_factor=detour_factor)
+    origin_node, origin_snap = snap(network, origins)
+    dest_node, dest_snap = snap(network, destinations)
+    nodes, position = np.unique(origin_node, return_inverse=True)
+    chunks = []
+    for block in _chunks(np.arange(len(destinations)), chunk_size):
+        asked = np.flatnonzero((assigned >= block[0]) & (assigned <= block[-1])) if len(block) else np.zeros(0, np.intp)
+        chunks.append((block, dest_node[block], dest_snap[block], position[asked], assigned[asked] - block[0]))
+    found = active_executor().map_chunks(_nearest_chunk, chunks, network.graph, nodes, k)
+    best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
+    own = np.full(len(origins), np.nan)
+    for chunk, (d, i, own_d) in zip(chunks, found, strict=True):
+        best_d, best_i = _keep_nearest(best_d, best_i, d, i, k, columns_given=True)
+        asked = np.flatnonzero((assigned >= chunk[0][0]) & (assigned <= chunk[0][-1])) if len(chunk[0]) else []
+        own[asked] = own_d + origin_snap[asked]
+    return best_d[position] + origin_snap[:, None], best_i[position], own
+
+
+def _keep_nearest(best_d, best_i, d, index, k: int, columns_given: bool = False):
+    """Merge a block of distances into the k best per row (ties: the lower destination position first)."""
+    d_all = np.concatenate([best_d, d], axis=1)
+    i_all = np.concatenate([best_i, index if columns_given else np.broadcast_to(index, d.shape)], axis=1)
+    order = np.lexsort((i_all, d_all), axis=1)[:, :k]
+    best_d, best_i = np.take_along_axis(d_all, order, axis=1), np.take_along_axis(i_all, order, axis=1)
+    return best_d, np.where(np.isfinite(best_d), best_i, -1)
+
+
+def _nearest_chunk(chunk: tuple, graph: sp.csr_matrix, nodes: np.ndarray, k: int) -> tuple:
+    """For a chunk of destinations: the k nearest for each origin node (distances, destination positions), and
+    the distances of the asked (origin node position, destination in chunk) pairs, destination snap included."""
+    positions, dest_node, dest_snap, pair_node, pair_dest = chunk
+    best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
+    own = np.full(len(pair_node), np.nan)
+    step = _rows_per_block(max(graph.shape[0], len(nodes)))
+    for start in range(0, len(positions), step):
+        dist = dijkstra(graph, directed=True, indices=dest_node[start:start + step])[:, nodes]
+        block = dist.T + dest_snap[None, start:start + step]
+        best_d, best_i = _keep_nearest(best_d, best_i, block, positions[start:start + step], k)
+        pick = (pair_dest >= start) & (pair_dest < start + step)
+        own[pick] = block[pair_node[pick], pair_dest[pick] - start]
+    return best_d, best_i, own
+
+
+def decayed_sum(
+    network: Network, source_nodes: np.ndarray, target_nodes: np.ndarray, target_weight: np.ndarray, *,
+    decay_per_m: float, limit_m: float, chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> np.ndarray:
+    """For each source node, sum_t weight_t exp(-decay_per_m d(s, t)) over the targets within limit_m.
+
+    Bounded searches (scipy Dijkstra with limit) from whichever side has fewer distinct nodes, in chunks
+    of chunk_size nodes (on the Dask cluster when the run has one); each holds at most a block of
+    searched nodes x network nodes.
+    """
+    source_nodes = np.asarray(source_nodes, dtype=np.intp)
+    sources, position = np.unique(source_nodes, return_inverse=True)
+    node_weight = np.bincount(np.asarray(target_nodes, dtype=np.intp), weights=np.asarray(target_weight, float),
+                              minlength=network.n_nodes)
+    targets = np.flatnonzero(node_weight)
+    out = np.zeros(len(sources))
+    if len(sources) == 0 or len(targets) == 0:
+        return out[position]
+    limit = float(limit_m) + CUTOFF_EPS_M
+    executor = active_executor()
+    if len(targets) < len(sources):
+        chunks = [(nodes, node_weight[nodes]) for nodes in _chunks(targets, chunk_size)]
+        for at, value in executor.map_chunks(_decayed_chunk, chunks, network.graph, sources, None, decay_per_m, limit):
+            out[at] += value  # chunk order: the same sums on every backend
+    else:
+        chunks = [(nodes, None) for nodes in _chunks(sources, chunk_size)]
+        found = executor.map_chunks(_decayed_chunk, chunks, network.graph, targets, node_weight[targets], decay_per_m, limit)
+        out = np.concatenate(found)
+    return out[position]
+
+
+def _decayed_chunk(chunk: tuple, graph: sp.csr_matrix, other: np.ndarray, other_weight: np.ndarray | None,
+                   decay_per_m: float, limit_m: float):
+    """Decayed sums of one chunk of searches: per searched node (from sources), or per other node, sparse (from targets)."""
+    nodes, weight = chunk
+    step = _rows_per_block(graph.shape[0])
+    if weight is None:
+        out = np.empty(len(nodes))
+        for start in range(0, len(nodes), step):
+            dist = dijkstra(graph, directed=True, indices=nodes[start:start + step], limit=limit_m)[:, other]
+            out[start:start + step] = np.exp(-decay_per_m * dist) @ other_weight
+        return out
+    total = np.zeros(len(other))
+    for start in range(0, len(nodes), step):
+        dist = dijkstra(graph, directed=True, indices=nodes[start:start + step], limit=limit_m)[:, other]
+        total += weight[start:start + step] @ np.exp(-decay_per_m * dist)
+    return _nonzero(total)
+
+
 # --- cumulative opportunities --------------------------------------------------------------------------
 
 def _grid_cells(xy: np.ndarray, origin: np.ndarray, cell_m: float) -> np.ndarray:
@@ -419,7 +582,7 @@ def reachable_sum(
     cutoff_m: float,
     source_offset_m: np.ndarray | None = None,
     target_offset_m: np.ndarray | None = None,
-    cell_m: float | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> np.ndarray:
     """For each source, the summed weight of the targets within cutoff_m (inclusive), offsets included.
 
@@ -442,20 +605,40 @@ def reachable_sum(
         np.asarray(target_nodes, dtype=np.intp)[useful], t_off[useful], np.asarray(target_weight, float)[useful]
     )
     target_item_weight = np.asarray(target_weight, float)[useful]
-    limit = cutoff_m + CUTOFF_EPS_M
-    node_sum = np.zeros(len(sources.nodes))
-    item_sum = np.zeros(len(source_nodes))
-    cells = _Cells(network, cutoff_m, cell_m)
     from_targets = len(targets.nodes) < len(sources.nodes)
     searched, other = (targets, sources) if from_targets else (sources, targets)
-    for s_pos, o_pos, dist in cells.blocks(searched.nodes, other.nodes):
+    cells = _Cells(network, cutoff_m, None, searched.nodes, other.nodes)
+    chunks = cells.chunks(chunk_size)
+    results = active_executor().map_chunks(_reachable_chunk, chunks, cells, sources, targets, target_item_weight, from_targets)
+    node_sum = np.zeros(len(sources.nodes))
+    item_sum = np.zeros(len(source_nodes))
+    for (node_at, node_value), (item_at, item_value) in results:  # chunk order: the same sums on every backend
+        node_sum[node_at] += node_value
+        item_sum[item_at] += item_value
+    return node_sum[sources.item_node] + item_sum
+
+
+def _nonzero(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and values of the non-zero entries (what a chunk sends back)."""
+    at = np.flatnonzero(values)
+    return at, values[at]
+
+
+def _reachable_chunk(
+    positions: np.ndarray, cells: _Cells, sources: _Items, targets: _Items, target_item_weight: np.ndarray, from_targets: bool
+) -> tuple:
+    """The reachable sums contributed by the searches from one chunk of searched nodes (sparse)."""
+    limit = cells.limit
+    node_sum = np.zeros(len(sources.nodes))
+    item_sum = np.zeros(len(sources.item_node))
+    for s_pos, o_pos, dist in cells.blocks(positions):
         src, tgt, d = (o_pos, s_pos, dist.T) if from_targets else (s_pos, o_pos, dist)
         whole = d + sources.max_offset[src, None] + targets.max_offset[None, tgt] <= limit
-        node_sum[src] += whole.astype(np.float64) @ targets.weight[tgt]  # float: a bool matrix is 20x slower
+        node_sum[src] += whole.astype(np.float64) @ targets.weight[tgt]  # src distinct in a block; float: bool is 20x slower
         band = ~whole & (d + sources.min_offset[src, None] + targets.min_offset[None, tgt] <= limit)
         if band.any():
             _band_items(sources, targets, target_item_weight, (src, tgt, d, band), limit, item_sum)
-    return node_sum[sources.item_node] + item_sum
+    return _nonzero(node_sum), _nonzero(item_sum)
 
 
 def _band_items(sources: _Items, targets: _Items, weight: np.ndarray, block: tuple, limit: float, out: np.ndarray) -> None:
@@ -472,9 +655,12 @@ def _band_items(sources: _Items, targets: _Items, weight: np.ndarray, block: tup
 
 
 class _Cells:
-    """The network cut in square cells, each searched on the subgraph within the cut-off around it."""
+    """The network cut in square cells, each searched on the subgraph within the cut-off around it.
 
-    def __init__(self, network: Network, cutoff_m: float, cell_m: float | None):
+    searched and other are distinct node ids: searches start from searched and are read at other.
+    """
+
+    def __init__(self, network: Network, cutoff_m: float, cell_m: float | None, searched: np.ndarray, other: np.ndarray):
         self.network = network
         self.limit = cutoff_m + CUTOFF_EPS_M
         self.cell_m = float(cell_m or max(cutoff_m, 1.0))
@@ -482,33 +668,40 @@ class _Cells:
         self.origin = network.node_xy.min(axis=0)
         self.width = int(_grid_cells(network.node_xy, self.origin, self.cell_m)[:, 0].max()) + 3
         self.nodes = _CellIndex(network.node_xy, self.origin, self.cell_m, self.width)
-        self.local = np.full(network.n_nodes, -1, dtype=np.intp)
+        self.searched, self.other = searched, other
+        self.others = _CellIndex(network.node_xy[other], self.origin, self.cell_m, self.width)
+        self.cells = _grid_cells(network.node_xy[searched], self.origin, self.cell_m)
+        self.key = self.cells[:, 1] * self.width + self.cells[:, 0]
 
-    def blocks(self, searched: np.ndarray, other: np.ndarray):
-        """Yield (positions in searched, positions in other, distances) for all pairs within reach.
+    def chunks(self, size: int) -> list[np.ndarray]:
+        """Positions in searched cut in chunks of at most size, cell by cell (a chunk holds whole cells where it can)."""
+        order = np.argsort(self.key, kind="stable")
+        size = max(1, int(size))
+        return [order[start:start + size] for start in range(0, len(order), size)]
 
-        searched and other are distinct node ids; distances beyond the cut-off are inf.
+    def blocks(self, positions: np.ndarray):
+        """Yield (positions in searched, positions in other, distances) for the pairs within reach of these searches.
+
+        Distances beyond the cut-off are inf.
         """
-        xy = self.network.node_xy
-        others = _CellIndex(xy[other], self.origin, self.cell_m, self.width)
-        cells = _grid_cells(xy[searched], self.origin, self.cell_m)
-        key = cells[:, 1] * self.width + cells[:, 0]
+        local = np.full(self.network.n_nodes, -1, dtype=np.intp)
+        key = self.key[positions]
         order = np.argsort(key, kind="stable")
         bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            rows = order[a:b]
-            col, row = (int(c) for c in cells[rows[0]])
-            cols = others.near(col, row, self.ring)
+            rows = positions[order[a:b]]
+            col, row = (int(c) for c in self.cells[rows[0]])
+            cols = self.others.near(col, row, self.ring)
             if len(cols) == 0:
                 continue
             sub_nodes = self.nodes.near(col, row, self.ring)
-            self.local[sub_nodes] = np.arange(len(sub_nodes))
-            sub = _subgraph(self.network.graph, sub_nodes, self.local)
-            cols_local = self.local[other[cols]]
+            local[sub_nodes] = np.arange(len(sub_nodes))
+            sub = _subgraph(self.network.graph, sub_nodes, local)
+            cols_local = local[self.other[cols]]
             every_node = len(cols_local) == len(sub_nodes) and bool((cols_local == np.arange(len(sub_nodes))).all())
             step = _rows_per_block(len(sub_nodes))
             for start in range(0, len(rows), step):
                 part = rows[start:start + step]
-                dist = dijkstra(sub, directed=True, indices=self.local[searched[part]], limit=self.limit)
+                dist = dijkstra(sub, directed=True, indices=local[self.searched[part]], limit=self.limit)
                 yield part, cols, dist if every_node else dist[:, cols_local]
-            self.local[sub_nodes] = -1
+            local[sub_nodes] = -1

@@ -1,7 +1,7 @@
 """Scale-out: run parcel-level work on a Dask cluster, with results identical to the local backend.
 
 Config `execution: {backend: local | dask, scheduler: null | "tcp://host:port", partitions: N}`. With
-dask, `map_parcels` splits a frame into spatially coherent partitions (Hilbert order by default) and runs
+dask, `map_parcels` splits a frame into spatially coherent partitions (Hilbert order) and runs
 a row-wise function on each on a distributed Client: a LocalCluster on 127.0.0.1 when no scheduler is
 given, the given scheduler otherwise. The rows come back in their original order, so every output equals
 the local backend's. `map_chunks` sends chunks of work (accessibility origins) with shared data
@@ -24,6 +24,7 @@ from pipeline._log import log
 from pipeline.config import Config
 
 ROW_ORDER = "__row_order__"
+PARTITION_LABEL = "__partition__"
 _active: Executor | None = None
 
 
@@ -40,39 +41,62 @@ class Executor:
         return self.client is not None
 
     def map_parcels(self, func: Callable[..., pd.DataFrame], frame: gpd.GeoDataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """func(frame, *args) for a row-wise func, run per spatial partition; rows in their original order."""
+        """func(frame, *args) for a row-wise func, run per spatial partition; rows in their original order.
+
+        The partitions are consecutive runs of the rows in Hilbert-curve order of their bounding-box
+        centres (dask-geopandas' Hilbert distance), split in the driver: no distributed shuffle.
+        """
         if not self.distributed or len(frame) < 2 * self.partitions:
             return func(frame, *args, **kwargs)
-        import dask_geopandas
-
-        ordered = frame.assign(**{ROW_ORDER: np.arange(len(frame))})
-        parts = dask_geopandas.from_geopandas(ordered, npartitions=self.partitions, sort=False)
-        parts = parts.spatial_shuffle(by="hilbert", npartitions=self.partitions)
+        runs = np.array_split(hilbert_order(frame), self.partitions)
+        parts = self.client.scatter([frame.iloc[rows] for rows in runs])
         shared = [self.client.scatter(a, broadcast=True) if isinstance(a, pd.DataFrame) else a for a in args]
-        futures = [self.client.submit(_apply_keeping_order, func, part, shared, kwargs, pure=False)
-                   for part in parts.to_delayed()]
+        futures = [self.client.submit(_apply, func, part, shared, kwargs, pure=False) for part in parts]
         pieces = self.client.gather(futures)
-        result = pd.concat(pieces).sort_values(ROW_ORDER, kind="stable")
+        order = np.concatenate(runs)
+        result = pd.concat(pieces, ignore_index=True).assign(**{ROW_ORDER: order}).sort_values(ROW_ORDER, kind="stable")
         return result.drop(columns=ROW_ORDER).set_axis(frame.index)
+
+    def partition_labels(self, frame: gpd.GeoDataFrame) -> np.ndarray:
+        """The partition each row runs in under map_parcels, named by its first row's position (all 0 locally)."""
+        labelled = frame.assign(**{PARTITION_LABEL: np.arange(len(frame))})
+        return self.map_parcels(_first_label, labelled)[PARTITION_LABEL].to_numpy()
 
     def map_chunks(self, func: Callable[..., Any], chunks: Sequence, *shared: Any) -> list:
         """[func(chunk, *shared) for chunk in chunks], on the cluster with shared data sent once."""
         if not self.distributed:
             return [func(chunk, *shared) for chunk in chunks]
-        scattered = [self.client.scatter(s, broadcast=True) for s in shared]
+        scattered = [self.client.scatter(s, broadcast=True) if _worth_scattering(s) else s for s in shared]
         futures = self.client.map(func, list(chunks), *[[s] * len(chunks) for s in scattered], pure=False)
         return self.client.gather(futures)
 
 
-def _apply_keeping_order(func, part, shared, kwargs):
-    """Run func on one partition and carry the original row order along."""
-    import dask
+def _first_label(part: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a partition labelled with the smallest label in it."""
+    return pd.DataFrame({PARTITION_LABEL: np.full(len(part), part[PARTITION_LABEL].min())})
 
-    if hasattr(part, "compute"):
-        part = dask.compute(part)[0]
-    order = part[ROW_ORDER].to_numpy()
-    result = func(part.drop(columns=ROW_ORDER), *shared, **kwargs)
-    return result.assign(**{ROW_ORDER: order})
+
+def _worth_scattering(value: Any) -> bool:
+    """Whether shared data goes to the workers once up front (arrays, frames, graphs), not small plain values."""
+    return not isinstance(value, (type(None), bool, int, float, str, list, tuple, dict))
+
+
+def _apply(func, part, shared, kwargs):
+    """Run func on one partition, its rows numbered from 0."""
+    return func(part, *shared, **kwargs).reset_index(drop=True)
+
+
+def hilbert_order(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Row positions sorted along a Hilbert curve over the frame's extent (empty geometries first)."""
+    from dask_geopandas.hilbert_distance import _hilbert_distance
+
+    geometry = frame.geometry
+    usable = (~(geometry.isna() | geometry.is_empty)).to_numpy()
+    distance = np.zeros(len(frame), dtype=np.int64)
+    if usable.any():
+        located = geometry[usable]
+        distance[usable] = _hilbert_distance(located, total_bounds=located.total_bounds).to_numpy()
+    return np.argsort(distance, kind="stable")
 
 
 def active_executor() -> Executor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,12 +32,23 @@ from pipeline.assign import assign_parcels
 from pipeline.config import Config
 from pipeline.io import has_layer, layer_path, read_layer, write_geoparquet, write_json
 from pipeline.mix import UDSAT_OR_WORSE, areas_mix
-from pipeline.network import CUTOFF_EPS_M, load_or_build_network, od_distances_m
+from pipeline.network import (
+    CUTOFF_EPS_M,
+    DEFAULT_CHUNK_SIZE,
+    k_nearest_m,
+    load_or_build_network,
+    od_distances_m,
+)
 from pipeline.segregation import dissimilarity
 
 BASELINE_ID = "baseline"
 BASELINE_NAME = "Baseline (today's districts)"
 P90_NUMERATOR, P90_DENOMINATOR = 9, 10  # the 90th percentile, kept as integers so the cut is exact
+# Pupils are allocated over each parcel's nearest schools only, never parcels x all schools (memory). The
+# result is exactly the allocation over all schools: when a parcel would need a school beyond its list
+# (all in it full while another has room), the lists grow by NEAR_SCHOOLS_GROWTH and the allocation reruns.
+NEAR_SCHOOLS_FIRST = 16
+NEAR_SCHOOLS_GROWTH = 4
 
 SCHOOL_COLUMNS = [
     "scenario_id", "scenario_name", "school_id", "school_name", "pupils", "capacity", "utilisation",
@@ -62,15 +74,52 @@ RANKING_FILE = "scenarios_ranking.json"
 
 # --- allocation of pupils ----------------------------------------------------------------------------------
 
-def _pair_ranks(distances_m: np.ndarray) -> np.ndarray:
-    """Each (parcel, school) pair's place in the order of distance; ties by parcel, then school position."""
-    n_parcels, n_schools = distances_m.shape
-    parcel = np.repeat(np.arange(n_parcels), n_schools)
-    school = np.tile(np.arange(n_schools), n_parcels)
-    order = np.lexsort((school, parcel, distances_m.ravel()))
+@dataclass(frozen=True)
+class NearSchools:
+    """Each parcel's nearest schools: distances (parcels x k, ascending, m) and school positions (-1: none);
+    and the distance to the school of its district (own_dist_m, NaN in no district)."""
+
+    dist_m: np.ndarray
+    school: np.ndarray
+    n_schools: int
+    own_dist_m: np.ndarray | None = None
+
+    @classmethod
+    def from_matrix(cls, distances_m: np.ndarray, district_school: np.ndarray | None = None) -> NearSchools:
+        """Every school of a parcels x schools matrix, nearest first (ties by school position)."""
+        dist = np.asarray(distances_m, dtype=float)
+        order = np.lexsort((np.broadcast_to(np.arange(dist.shape[1]), dist.shape), dist), axis=1)
+        near = np.take_along_axis(dist, order, axis=1)
+        own = None
+        if district_school is not None:
+            district_school = np.asarray(district_school)
+            own = np.where(district_school >= 0, dist[np.arange(len(dist)), np.maximum(district_school, 0)], np.nan)
+        return cls(near, np.where(np.isfinite(near), order, -1), dist.shape[1], own)
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        """Each (parcel, listed school) pair's place in the order of distance (computed once per list)."""
+        return _pair_ranks(self.dist_m, np.where(self.school >= 0, self.school, 0))
+
+    def truncated(self) -> np.ndarray:
+        """Per parcel, whether schools it can reach may lie beyond its list."""
+        if self.dist_m.shape[1] >= self.n_schools or self.dist_m.shape[1] == 0:
+            return np.zeros(len(self.dist_m), dtype=bool)
+        return np.isfinite(self.dist_m[:, -1])
+
+
+class MoreSchoolsNeeded(Exception):
+    """A parcel needs a school beyond its list of nearest schools: the lists must grow."""
+
+
+def _pair_ranks(distances_m: np.ndarray, school: np.ndarray) -> np.ndarray:
+    """Each (parcel, listed school) pair's place in the order of distance; ties by parcel, then school position."""
+    n_parcels, n_slots = distances_m.shape
+    parcel = np.repeat(np.arange(n_parcels), n_slots)
+    order = np.lexsort((school.ravel(), parcel, distances_m.ravel()))
     ranks = np.empty(order.size, dtype=np.int64)
     ranks[order] = np.arange(order.size)
-    return ranks.reshape(n_parcels, n_schools)
+    return ranks.reshape(n_parcels, n_slots)
 
 
 def _whole_rooms(capacities: np.ndarray, honour_capacity: bool) -> np.ndarray:
@@ -95,32 +144,55 @@ def allocate_pupils(
     their nearest reachable school over its capacity; a parcel that reaches no school keeps none.
     """
     dist = np.asarray(distances_m, dtype=float)
-    need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
-    room = _whole_rooms(capacities, honour_capacity)
-    reachable = np.isfinite(dist)
-    ranks = _pair_ranks(np.where(reachable, dist, np.inf))
+    pairs = allocate_near(NearSchools.from_matrix(dist), pupils, capacities, honour_capacity)
     allocation = np.zeros(dist.shape, dtype=np.int64)
-    unreached = np.iinfo(np.int64).max
-    while True:
-        usable = reachable & (room > 0)[None, :]
-        waiting = np.flatnonzero((need > 0) & usable.any(axis=1))
-        if waiting.size == 0:
-            break
-        pair_rank = np.where(usable[waiting], ranks[waiting], unreached)
-        target = pair_rank.argmin(axis=1)
-        if not _fill_round(allocation, need, room, waiting, target, pair_rank[np.arange(waiting.size), target]):
-            break
-    _overflow_to_nearest(allocation, need, np.where(reachable, ranks, unreached), reachable)
+    allocation[pairs["parcel"].to_numpy(), pairs["school"].to_numpy()] = pairs["pupils"].to_numpy()
     return allocation
 
 
-def _fill_round(
-    allocation: np.ndarray, need: np.ndarray, room: np.ndarray, waiting: np.ndarray, target: np.ndarray,
-    key: np.ndarray,
-) -> bool:
-    """Send waiting parcels to their targets up to the first school that fills; False when none fills."""
+def allocate_near(
+    near: NearSchools, pupils: np.ndarray, capacities: np.ndarray, honour_capacity: bool, is_open: np.ndarray | None = None
+) -> pd.DataFrame:
+    """allocate_pupils over each parcel's listed nearest schools (only the open ones): one row per
+    (parcel, school) that receives pupils, with pupils and dist_m. Raises MoreSchoolsNeeded when the
+    result could differ from the allocation over every school."""
+    dist, school = near.dist_m, near.school
+    open_school = np.ones(near.n_schools, dtype=bool) if is_open is None else np.asarray(is_open, dtype=bool)
+    safe = np.where(school >= 0, school, 0)
+    need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
+    room = _whole_rooms(capacities, honour_capacity)
+    reachable = (school >= 0) & np.isfinite(dist) & open_school[safe]
+    ranks = near.ranks  # among the reachable pairs, the same order as over the reachable pairs alone
+    truncated = near.truncated()
+    allocation = np.zeros(dist.shape, dtype=np.int64)
+    unreached = np.iinfo(np.int64).max
+    while True:
+        active = np.flatnonzero(need > 0)  # each round looks only at the parcels with pupils left
+        usable = reachable[active] & (room[safe[active]] > 0)
+        has_usable = usable.any(axis=1)
+        if (~has_usable & truncated[active]).any() and (room[open_school] > 0).any():
+            raise MoreSchoolsNeeded  # a school beyond the list may have room
+        waiting = active[has_usable]
+        if waiting.size == 0:
+            break
+        pair_rank = np.where(usable[has_usable], ranks[waiting], unreached)
+        slot = pair_rank.argmin(axis=1)
+        key = pair_rank[np.arange(waiting.size), slot]
+        if not _fill_round(allocation, need, room, (waiting, slot, safe[waiting, slot]), key):
+            break
+    if ((need > 0) & ~reachable.any(axis=1) & truncated).any():
+        raise MoreSchoolsNeeded  # no open school in the list, one beyond it may be reachable
+    _overflow_to_nearest(allocation, need, np.where(reachable, ranks, unreached), reachable)
+    parcel, slot = np.nonzero(allocation)
+    return pd.DataFrame({"parcel": parcel, "school": safe[parcel, slot], "pupils": allocation[parcel, slot],
+                         "dist_m": dist[parcel, slot]})
+
+
+def _fill_round(allocation: np.ndarray, need: np.ndarray, room: np.ndarray, sent_to: tuple, key: np.ndarray) -> bool:
+    """Send waiting parcels to their target (slot, school) up to the first school that fills; False when none fills."""
+    waiting, slot, target = sent_to
     order = np.lexsort((key, target))
-    parcels, schools, keys = waiting[order], target[order], key[order]
+    parcels, slots, schools, keys = waiting[order], slot[order], target[order], key[order]
     sent = need[parcels]
     cumulative = np.cumsum(sent)
     group_start = np.r_[0, np.flatnonzero(np.diff(schools)) + 1]
@@ -128,18 +200,18 @@ def _fill_round(
     before = cumulative - sent - (cumulative[starts] - sent[starts])  # this school's pupils ahead of the row
     fills = before + sent >= room[schools]
     if not fills.any():
-        np.add.at(allocation, (parcels, schools), sent)
+        np.add.at(allocation, (parcels, slots), sent)
         need[parcels] = 0
         return False
     cut = keys[fills].min()
     whole = keys < cut
-    np.add.at(allocation, (parcels[whole], schools[whole]), sent[whole])
+    np.add.at(allocation, (parcels[whole], slots[whole]), sent[whole])
     np.subtract.at(room, schools[whole], sent[whole])
     need[parcels[whole]] = 0
     at_cut = np.flatnonzero(keys == cut)[0]
     parcel, school = parcels[at_cut], schools[at_cut]
     seats = int(room[school])
-    allocation[parcel, school] += seats
+    allocation[parcel, slots[at_cut]] += seats
     need[parcel] -= seats
     room[school] = 0
     return True
@@ -154,26 +226,29 @@ def _overflow_to_nearest(allocation: np.ndarray, need: np.ndarray, ranks: np.nda
         need[left] = 0
 
 
-def district_allocation(school_index: np.ndarray, pupils: np.ndarray, n_schools: int) -> np.ndarray:
-    """The baseline: all of a parcel's pupils at the school of its district (school_index -1: none)."""
+def baseline_pairs(near: NearSchools, pupils: np.ndarray, district_school: np.ndarray, today: np.ndarray) -> pd.DataFrame:
+    """The baseline: all of a parcel's pupils at its district's school; parcels in no district at their
+    nearest school of today. One row per parcel with pupils: parcel, school, pupils, dist_m."""
     need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
-    school_index = np.asarray(school_index)
-    allocation = np.zeros((need.size, n_schools), dtype=np.int64)
-    placed = np.flatnonzero(school_index >= 0)
-    allocation[placed, school_index[placed]] = need[placed]
-    return allocation
+    school = np.asarray(district_school).copy()
+    dist = np.asarray(near.own_dist_m, dtype=float).copy()
+    outside = np.flatnonzero(school < 0)
+    if outside.size:
+        is_today = np.zeros(near.n_schools, dtype=bool)
+        is_today[today] = True
+        listed = near.school[outside]
+        candidate = (listed >= 0) & is_today[np.where(listed >= 0, listed, 0)]
+        if (~candidate.any(axis=1) & near.truncated()[outside]).any():
+            raise MoreSchoolsNeeded
+        slot = candidate.argmax(axis=1)
+        found = candidate.any(axis=1)
+        school[outside] = np.where(found, listed[np.arange(outside.size), slot], today[0])
+        dist[outside] = np.where(found, near.dist_m[outside, slot], np.inf)
+    placed = np.flatnonzero(need > 0)
+    return pd.DataFrame({"parcel": placed, "school": school[placed], "pupils": need[placed], "dist_m": dist[placed]})
 
 
 # --- figures per school ------------------------------------------------------------------------------------
-
-def _long_allocation(allocation: np.ndarray, distances_m: np.ndarray) -> pd.DataFrame:
-    """One row per (parcel, school) that received pupils: parcel, school, pupils, dist_m."""
-    parcel, school = np.nonzero(allocation)
-    return pd.DataFrame({
-        "parcel": parcel, "school": school, "pupils": allocation[parcel, school],
-        "dist_m": np.asarray(distances_m, dtype=float)[parcel, school],
-    })
-
 
 def _p90_dist_m(pairs: pd.DataFrame, n_schools: int) -> np.ndarray:
     """Per school, the distance within which at least 90% of its pupils live (no interpolation)."""
@@ -186,21 +261,20 @@ def _p90_dist_m(pairs: pd.DataFrame, n_schools: int) -> np.ndarray:
 
 
 def school_figures(
-    allocation: np.ndarray,
-    distances_m: np.ndarray,
+    pairs: pd.DataFrame,
+    n_schools: int,
     udsat_or_worse: np.ndarray,
     capacities: np.ndarray,
     baseline_dist_m: np.ndarray,
     free_transport_dist_m: float,
 ) -> pd.DataFrame:
-    """Per school (in column order): pupils, utilisation, udsat share, distances, free-transport changes.
+    """Per school (positions 0..n_schools-1 of pairs' school): pupils, utilisation, udsat share, distances,
+    free-transport changes. pairs: one row per (parcel, school) with pupils and dist_m.
 
     A pupil gains free transport when the scenario's distance exceeds free_transport_dist_m and the
     baseline's did not, and loses it the other way round; both are counted at the scenario's school.
     Utilisation = pupils / capacity (null without a capacity); distances are pupil-weighted.
     """
-    n_schools = allocation.shape[1]
-    pairs = _long_allocation(allocation, distances_m)
     in_udsat = np.asarray(udsat_or_worse, dtype=bool)[pairs["parcel"].to_numpy()]
     base_far = np.asarray(baseline_dist_m, dtype=float)[pairs["parcel"].to_numpy()] > free_transport_dist_m
     now_far = pairs["dist_m"].to_numpy() > free_transport_dist_m
@@ -333,44 +407,53 @@ def scenario_table(
 
     district_school is each parcel's baseline school position (-1: in no district, then the nearest).
     """
-    n_schools = distances_m.shape[1]
-    baseline = _baseline_allocation(distances_m, pupils, district_school, scenarios[0].open_schools)
-    baseline_dist_m = _allocated_dist_m(baseline, distances_m)
+    dist = np.asarray(distances_m, dtype=float)
+    figures, pairs = scenario_pairs(scenarios, NearSchools.from_matrix(dist, district_school), pupils, district_school,
+                                    udsat_or_worse, capacities, honour_capacity=honour_capacity,
+                                    free_transport_dist_m=free_transport_dist_m)
+    allocations = {}
+    for scenario_id, long in pairs.items():
+        allocation = np.zeros(dist.shape, dtype=np.int64)
+        allocation[long["parcel"].to_numpy(), long["school"].to_numpy()] = long["pupils"].to_numpy()
+        allocations[scenario_id] = allocation
+    return figures, allocations
+
+
+def scenario_pairs(
+    scenarios: Sequence[SchoolScenario],
+    near: NearSchools,
+    pupils: np.ndarray,
+    district_school: np.ndarray,
+    udsat_or_worse: np.ndarray,
+    capacities: np.ndarray,
+    *,
+    honour_capacity: bool,
+    free_transport_dist_m: float,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Figures per (scenario, school position) and each scenario's allocation as (parcel, school, pupils, dist_m)
+    rows, from each parcel's nearest schools and the distance to its district's school."""
+    baseline = baseline_pairs(near, pupils, district_school, scenarios[0].open_schools)
+    baseline_dist_m = np.full(len(pupils), np.nan)
+    baseline_dist_m[baseline["parcel"].to_numpy()] = baseline["dist_m"].to_numpy()
     frames, allocations = [], {}
     for scenario in scenarios:
         columns = scenario.open_schools
         if scenario.by_district:
-            allocation = baseline
+            pairs = baseline
         else:
-            allocation = np.zeros((len(pupils), n_schools), dtype=np.int64)
-            allocation[:, columns] = allocate_pupils(distances_m[:, columns], pupils, capacities[columns], honour_capacity)
-        figures = school_figures(allocation[:, columns], distances_m[:, columns], udsat_or_worse,
-                                 capacities[columns], baseline_dist_m, free_transport_dist_m)
+            is_open = np.zeros(near.n_schools, dtype=bool)
+            is_open[columns] = True
+            pairs = allocate_near(near, pupils, capacities, honour_capacity, is_open)
+        position = np.full(near.n_schools, -1)
+        position[columns] = np.arange(len(columns))
+        figures = school_figures(pairs.assign(school=position[pairs["school"].to_numpy()]), len(columns),
+                                 udsat_or_worse, capacities[columns], baseline_dist_m, free_transport_dist_m)
         figures.insert(0, "school", columns)
         figures.insert(0, "scenario_id", scenario.scenario_id)
         figures["dissimilarity"] = school_dissimilarity(figures)
         frames.append(figures)
-        allocations[scenario.scenario_id] = allocation
+        allocations[scenario.scenario_id] = pairs
     return pd.concat(frames, ignore_index=True), allocations
-
-
-def _baseline_allocation(
-    distances_m: np.ndarray, pupils: np.ndarray, district_school: np.ndarray, today: np.ndarray
-) -> np.ndarray:
-    """Pupils at their district's school; parcels in no district at their nearest school of today."""
-    district_school = np.asarray(district_school).copy()
-    outside = np.flatnonzero(district_school < 0)
-    if outside.size:
-        nearest = np.where(np.isfinite(distances_m[np.ix_(outside, today)]), distances_m[np.ix_(outside, today)], np.inf)
-        district_school[outside] = today[nearest.argmin(axis=1)]
-    return district_allocation(district_school, pupils, distances_m.shape[1])
-
-
-def _allocated_dist_m(allocation: np.ndarray, distances_m: np.ndarray) -> np.ndarray:
-    """Each parcel's distance to the school holding most of its pupils (NaN for a parcel with none)."""
-    school = allocation.argmax(axis=1)
-    dist = distances_m[np.arange(len(school)), school].astype(float)
-    return np.where(allocation.sum(axis=1) > 0, dist, np.nan)
 
 
 def rank_school_scenarios(table: pd.DataFrame, objective: str) -> pd.Series:
@@ -387,14 +470,14 @@ def rank_school_scenarios(table: pd.DataFrame, objective: str) -> pd.Series:
 
 
 def catchments(
-    allocations: dict[str, np.ndarray], parcel_geometry: gpd.GeoSeries, school_ids: np.ndarray
+    allocations: dict[str, pd.DataFrame], parcel_geometry: gpd.GeoSeries, school_ids: np.ndarray
 ) -> gpd.GeoDataFrame:
-    """Per (scenario, school) the dissolved parcels that send it pupils (a split parcel is in each)."""
-    parts = []
-    for scenario_id, allocation in allocations.items():
-        parcel, school = np.nonzero(allocation)
-        parts.append(pd.DataFrame({"scenario_id": scenario_id, "school_id": school_ids[school],
-                                   "pupils": allocation[parcel, school], "parcel": parcel}))
+    """Per (scenario, school) the dissolved parcels that send it pupils (a split parcel is in each).
+
+    allocations: per scenario, one row per (parcel, school position) with pupils."""
+    parts = [pd.DataFrame({"scenario_id": scenario_id, "school_id": school_ids[pairs["school"].to_numpy()],
+                           "pupils": pairs["pupils"].to_numpy(), "parcel": pairs["parcel"].to_numpy()})
+             for scenario_id, pairs in allocations.items()]
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["scenario_id", "school_id", "pupils", "parcel"])
     frame = gpd.GeoDataFrame(
         long[["scenario_id", "school_id", "pupils"]],
@@ -554,6 +637,27 @@ def _network_distances_m(
     return od_distances_m(network, origins, destinations, detour_factor=detour), method
 
 
+def _school_pairs(
+    config: Config, origins: gpd.GeoSeries, schools: gpd.GeoDataFrame, district_school: np.ndarray, allocate: Callable
+) -> tuple[tuple, str]:
+    """allocate(near) over each parcel's nearest schools on the network, the lists grown until the
+    allocation equals the one over every school; and the distance method in words."""
+    mode = config["scenarios"]["school_network_mode"]
+    network = load_or_build_network(config, mode)
+    detour = float(config["access"]["detour_factor"])
+    chunk_size = int(config["access"].get("origin_chunk_size", DEFAULT_CHUNK_SIZE))
+    method = f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
+    k = NEAR_SCHOOLS_FIRST
+    while True:
+        near_m, near_school, own = k_nearest_m(network, origins, schools.geometry, k, detour_factor=detour,
+                                               chunk_size=chunk_size, assigned=district_school)
+        try:
+            return allocate(NearSchools(near_m, near_school, len(schools), own)), method
+        except MoreSchoolsNeeded:
+            log.info("Scenarios widened each parcel's list of nearest schools from %d to %d", k, k * NEAR_SCHOOLS_GROWTH)
+            k *= NEAR_SCHOOLS_GROWTH
+
+
 def _check_site_ids(sites: pd.DataFrame, schools: pd.DataFrame, config: Config) -> None:
     """A school site's id becomes a school id and a scenario id: it must not repeat one of those."""
     clash = sites["site_id"].isin(schools["school_id"]) | sites["site_id"].eq(BASELINE_ID)
@@ -608,13 +712,16 @@ def school_outputs(
     pupils = pupils_all[pupils_all > 0]
     table = all_schools(schools, sites, settings["default_new_school_capacity"])
     points = with_pupils.geometry.representative_point()
-    distances_m, method = _network_distances_m(config, settings["school_network_mode"], points, table.geometry)
     scenarios = school_scenarios(table, sites)
-    figures, allocations = scenario_table(
-        scenarios, distances_m, pupils, _district_school(with_pupils, districts, pd.Index(table["school_id"])),
-        _udsat_or_worse(with_pupils, areas_mix), table["capacity"].to_numpy(dtype=float),
-        honour_capacity=bool(settings["honour_capacity"]),
-        free_transport_dist_m=float(config["access"]["free_transport_dist_m"]))
+    district_school = _district_school(with_pupils, districts, pd.Index(table["school_id"]))
+
+    def allocate(near: NearSchools) -> tuple:
+        return scenario_pairs(
+            scenarios, near, pupils, district_school, _udsat_or_worse(with_pupils, areas_mix),
+            table["capacity"].to_numpy(dtype=float), honour_capacity=bool(settings["honour_capacity"]),
+            free_transport_dist_m=float(config["access"]["free_transport_dist_m"]))
+
+    (figures, allocations), method = _school_pairs(config, points, table, district_school, allocate)
     names = {s.scenario_id: s.scenario_name for s in scenarios}
     school = table.iloc[figures["school"].to_numpy()].reset_index(drop=True)
     figures = figures.assign(scenario_name=figures["scenario_id"].map(names), school_id=school["school_id"],

@@ -102,16 +102,24 @@ def test_jobs_without_streets_use_straight_lines_times_the_detour():
 def test_gravity_against_a_hand_sum(bike):
     # Cycling distances from (0,0): 200, 400, 400.01, 500 (b; via g and f it is 500.5); t = d / 250 min
     want = sum(j * math.exp(-0.1 * d / 250) for j, d in zip(JOBS, (200, 400, 400.01, 500), strict=True))
-    got = job_access_gravity(bike, at((0, 0)), at(*JOB_XY), JOBS, beta_per_min=0.1, m_per_min=250, detour_factor=1.3)
+    got = job_access_gravity(bike, at((0, 0)), at(*JOB_XY), JOBS, decay_per_m=0.1 / 250, detour_factor=1.3)
     assert got[0] == pytest.approx(want, rel=1e-9)
     # From (0,-10) every trip is 10 m longer
-    got = job_access_gravity(bike, at((0, -10)), at(*JOB_XY), JOBS, beta_per_min=0.1, m_per_min=250, detour_factor=1.3)
+    got = job_access_gravity(bike, at((0, -10)), at(*JOB_XY), JOBS, decay_per_m=0.1 / 250, detour_factor=1.3)
     assert got[0] == pytest.approx(want * math.exp(-0.1 * 10 / 250), rel=1e-9)
+
+
+def test_gravity_counts_only_the_jobs_within_the_limit(bike):
+    # Limit 450 m: the jobs at 200, 400 and 400.01 m count, the 11 at 500 m do not.
+    want = sum(j * math.exp(-0.1 * d / 250) for j, d in zip(JOBS[:3], (200, 400, 400.01), strict=True))
+    got = job_access_gravity(bike, at((0, 0)), at(*JOB_XY), JOBS, decay_per_m=0.1 / 250, detour_factor=1.3, limit_m=450,
+                             chunk_size=1)
+    assert got[0] == pytest.approx(want, rel=1e-9)
 
 
 def test_gravity_without_streets():
     # 500 m straight x 1.3 = 650 m = 2.6 min cycling: 10 exp(-0.26)
-    got = job_access_gravity(None, at((0, 0)), at((300, 400)), np.array([10.0]), beta_per_min=0.1, m_per_min=250, detour_factor=1.3)
+    got = job_access_gravity(None, at((0, 0)), at((300, 400)), np.array([10.0]), decay_per_m=0.1 / 250, detour_factor=1.3)
     assert got[0] == pytest.approx(10 * math.exp(-0.26), rel=1e-12)
 
 

@@ -22,7 +22,10 @@ from pipeline._errors import InputError
 from pipeline.config import load_config
 from pipeline.network import (
     NETWORK_FILE,
+    assigned_distance_m,
     build_network,
+    decayed_sum,
+    k_nearest_m,
     load_or_build_network,
     nearest_distance_m,
     node_distances,
@@ -206,3 +209,52 @@ def test_reachable_sum_equals_a_search_over_the_whole_network(many_targets, bloc
     want = (full <= 700) @ weight
     np.testing.assert_allclose(got, want)
     assert (want > 0).mean() > 0.5 and want.max() < weight.sum()  # most reach some targets, none reach all
+
+
+@pytest.mark.parametrize("n_targets", [2000, 40])
+def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets):
+    # Independent method: one unbounded Dijkstra per source, exp-weighted sum by hand of the pairs within
+    # 900 m. Chunks of 7 searched nodes; 2000 targets search from the sources, 40 from the targets.
+    from scipy.sparse.csgraph import dijkstra
+
+    network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
+    rng = np.random.default_rng(5)
+    source = rng.integers(0, network.n_nodes, 300)
+    target = rng.integers(0, network.n_nodes, n_targets)
+    weight = rng.uniform(1, 9, n_targets)
+    got = decayed_sum(network, source, target, weight, decay_per_m=1 / 500, limit_m=900, chunk_size=7)
+    full = dijkstra(network.graph, indices=source)[:, target]
+    want = np.where(full <= 900, np.exp(-full / 500), 0.0) @ weight
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert (full > 900).any() and (full <= 900).any()  # the limit cut some pairs and kept others
+
+
+def test_assigned_distance_equals_the_od_matrix_entry(walk):
+    # Each origin's own school is one column of the dense origins x schools matrix (independent method).
+    origins, schools = at((0, -10), (190, 5), (405, 0), (30, 0)), at((405, 0), (200, 310), (0, 0))
+    assigned = np.array([1, 0, -1, 2])
+    got = assigned_distance_m(walk, origins, schools, assigned, detour_factor=1.3, chunk_size=1)
+    matrix = od_distances_m(walk, origins, schools, detour_factor=1.3)
+    np.testing.assert_allclose(got[[0, 1, 3]], matrix[[0, 1, 3], [1, 0, 2]], rtol=1e-12)
+    assert np.isnan(got[2])
+    # Without streets: (0,-10) to (200,310): hypot(200, 320) x 1.3
+    straight = assigned_distance_m(None, origins, schools, assigned, detour_factor=1.3)
+    assert straight[0] == pytest.approx(np.hypot(200, 320) * 1.3)
+
+
+@pytest.mark.parametrize("network_kind", ["walk", "straight"])
+def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_kind):
+    # Independent method: sort each row of the dense matrix (ties by destination position); destinations in
+    # chunks of 2, so the k best are merged across chunks. Two destinations at the same point tie.
+    network = walk if network_kind == "walk" else None
+    origins = at((0, -10), (190, 5), (405, 0), (30, 0), (200, 150))
+    destinations = at((405, 0), (200, 310), (0, 0), (200, 310), (300, 100))
+    assigned = np.array([4, -1, 0, 2, 1])
+    got_d, got_i, own = k_nearest_m(network, origins, destinations, 3, detour_factor=1.3, chunk_size=2, assigned=assigned)
+    matrix = od_distances_m(network, origins, destinations, detour_factor=1.3)
+    order = np.lexsort((np.broadcast_to(np.arange(5), matrix.shape), matrix), axis=1)[:, :3]
+    np.testing.assert_array_equal(got_i, order)
+    np.testing.assert_allclose(got_d, np.take_along_axis(matrix, order, axis=1), rtol=1e-12)
+    # The assigned destination's distance, read from the same searches: one entry per row of the matrix.
+    np.testing.assert_allclose(own[[0, 2, 3, 4]], matrix[[0, 2, 3, 4], [4, 0, 2, 1]], rtol=1e-12)
+    assert np.isnan(own[1])

@@ -10,6 +10,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from pipeline.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, SUPPRESSED_COLOUR, TENURES, indicator
@@ -201,11 +202,16 @@ def add_jobs(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
     jobs = inputs.get("jobs")
     if jobs is None or not len(jobs):
         return
+    label = "Job sites (sized by jobs)"
+    if len(jobs) > MAX_JOB_SITES:
+        size = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0)
+        label = f"Job sites (the {MAX_JOB_SITES:,} largest of {len(jobs):,}, sized by jobs)"
+        jobs = jobs.iloc[np.argsort(-size.to_numpy(), kind="stable")[:MAX_JOB_SITES]]
     jobs = jobs.copy()
     counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0).clip(lower=0)
     jobs["radius"] = (3 + 12 * np.sqrt(counts / max(float(counts.max()), 1.0))).round(1)
     jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map("{:,.0f} jobs".format)
-    context_layer(m, jobs, config, "Job sites (sized by jobs)", fields=["site_id", "jobs", "sector"], options={"title": "title", "radiusField": "radius", "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261",
+    context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"], options={"title": "title", "radiusField": "radius", "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261",
                                                                 "fillOpacity": 0.7}}, show=show)
 
 
@@ -238,6 +244,19 @@ DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "c
                    "share_pupils_udsat_or_worse"]
 
 
+# The index page shows at most this many parcel dots (about 150 bytes each): more parcels are shown as a
+# systematic sample (every n-th by parcel_id), so a whole country's page stays within the size budget.
+MAX_PARCEL_DOTS = 5_000
+# More streets than this are drawn as one line feature per walk/bike combination (no per-street tooltip).
+MAX_STREET_FEATURES = 5_000
+# Job sites shown at most (the largest by jobs): a country's CVR production units would fill a page.
+MAX_JOB_SITES = 5_000
+# Catchments (dissolved parcels) with more vertices than this in all are drawn on a grid of CATCHMENT_CELL_M
+# squares (each square to the school holding most of its parcel area), which keeps the school-sites page of
+# hundreds of schools x scenarios within its size budget. The parquet file keeps the exact catchments.
+MAX_CATCHMENT_VERTICES = 200_000
+CATCHMENT_CELL_M = 100.0
+
 # ---------------------------------------------------------------- pages
 
 def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[str]) -> Path:
@@ -259,16 +278,20 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
                   options={"style": {"color": "#6a3d9a", "weight": 2, "fill": True, "fillOpacity": 0.03, "dashArray": "6 4"}})
     add_green(m, inputs, config)
     streets = inputs.get("streets")
+    if streets is not None and len(streets) > MAX_STREET_FEATURES:
+        streets = merged_streets(streets)
     context_layer(m, streets, config, "Streets", fields=["street_id", "walk", "bike"],
                   options={"style": {"color": "#555555", "weight": 1.2, "opacity": 0.8}, "popup": False})
     parcels = inputs.get("parcels")
     if parcels is not None and len(parcels):
-        dots = parcels.copy()
+        every = -(-len(parcels) // MAX_PARCEL_DOTS)  # a systematic sample keeps a national page within its budget
+        dots = parcels.sort_values("parcel_id", kind="stable").iloc[::every].copy() if every > 1 else parcels.copy()
         dots["geometry"] = dots.geometry.representative_point()
         tenure_cols = [c for c in dots.columns if c.startswith("dwellings_")]
         dots["dwellings"] = dots[tenure_cols].sum(axis=1) if tenure_cols else np.nan
         dots["title"] = "Parcel " + dots["parcel_id"].astype(str)
-        context_layer(m, dots, config, "Parcels (dots)", fields=["dwellings"], show=False,
+        label = "Parcels (dots)" if every == 1 else f"Parcels (dots, 1 in {every})"
+        context_layer(m, dots, config, label, fields=["dwellings"], show=False,
                       options={"title": "title", "style": {"radius": 2, "color": "#333333", "weight": 0, "fillColor": "#333333",
                                          "fillOpacity": 0.6}, "tipLabel": "Dwellings", "tipValue": "f_dwellings",
                                "popup": False})
@@ -508,7 +531,10 @@ def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
     """Per scenario and school: the catchment polygon with the school's figures (baseline: today's districts)."""
     parts = []
     if isinstance(catchments, gpd.GeoDataFrame) and len(catchments):
-        parts.append(catchments[["scenario_id", "school_id", "geometry"]])
+        catchments = catchments[["scenario_id", "school_id", "geometry"]]
+        if shapely.get_num_coordinates(catchments.geometry.to_numpy()).sum() > MAX_CATCHMENT_VERTICES:
+            catchments = catchments_on_grid(catchments, CATCHMENT_CELL_M)
+        parts.append(catchments)
     has_baseline = bool(parts) and (parts[0]["scenario_id"] == "baseline").any()
     if not has_baseline and isinstance(districts, gpd.GeoDataFrame) and len(districts):
         base = districts[["school_id", "geometry"]].dissolve(by="school_id", as_index=False)
@@ -520,6 +546,37 @@ def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
     sites = sites.assign(school_id=sites["school_id"].astype(str))
     merged = shapes.merge(pd.DataFrame(sites.drop(columns="geometry", errors="ignore")), on=["scenario_id", "school_id"], how="left")
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
+
+
+def merged_streets(streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The streets as one multi-line per walk/bike combination, street_id saying how many streets each holds."""
+    flags = [c for c in ("walk", "bike") if c in streets.columns]
+    keys = streets[flags].fillna(True).astype(bool) if flags else pd.DataFrame(index=streets.index)
+    groups = keys.groupby(flags, sort=True).indices if flags else {(): np.arange(len(streets))}
+    lines = shapely.get_parts(streets.geometry.to_numpy(), return_index=True)
+    rows = []
+    for key, members in groups.items():
+        parts = lines[0][np.isin(lines[1], members)]
+        values = dict(zip(flags, key if isinstance(key, tuple) else (key,), strict=True))
+        rows.append({"street_id": f"{len(members):,} streets", **values, "geometry": shapely.multilinestrings(parts)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=streets.crs)
+
+
+def catchments_on_grid(catchments: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
+    """Each scenario's catchments drawn as grid squares: a square goes to the school holding most of its parcel area."""
+    parts, row = shapely.get_parts(catchments.geometry.to_numpy(), return_index=True)
+    cell = np.floor(shapely.get_coordinates(shapely.point_on_surface(parts)) / cell_m).astype(np.int64)
+    pieces = pd.DataFrame({"scenario_id": catchments["scenario_id"].to_numpy()[row],
+                           "school_id": catchments["school_id"].to_numpy()[row],
+                           "cx": cell[:, 0], "cy": cell[:, 1], "area": shapely.area(parts)})
+    sums = pieces.groupby(["scenario_id", "cx", "cy", "school_id"], sort=False)["area"].sum().reset_index()
+    best = sums.sort_values(["area", "school_id"], ascending=[False, True], kind="stable").drop_duplicates(
+        ["scenario_id", "cx", "cy"])
+    squares = shapely.box(best["cx"] * cell_m, best["cy"] * cell_m, (best["cx"] + 1) * cell_m, (best["cy"] + 1) * cell_m)
+    grid = gpd.GeoDataFrame(best[["scenario_id", "school_id"]], geometry=squares, crs=catchments.crs)
+    merged = grid.dissolve(by=["scenario_id", "school_id"], method="coverage", sort=False).reset_index()
+    merged["geometry"] = shapely.simplify(merged.geometry.to_numpy(), 0.0)  # drop the squares' collinear corners
+    return gpd.GeoDataFrame(merged[["scenario_id", "school_id", "geometry"]], geometry="geometry", crs=catchments.crs)
 
 
 def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config, entries) -> None:
