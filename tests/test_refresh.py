@@ -67,10 +67,17 @@ def _handler(files: Files):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A loopback server that does not print the broken pipes of clients that timed out on purpose."""
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 @pytest.fixture
 def server():
     files = Files()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(files))
+    httpd = QuietServer(("127.0.0.1", 0), _handler(files))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield files, f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -738,15 +738,18 @@ def _development_comparison(dev: pd.DataFrame, small: pd.Series, config: Config)
     hosts = hosts.drop_duplicates("site_id").set_index("site_id")
     per_site = per_site.join(hosts.drop(columns=["w_change", "w"]))
     per_site = per_site.sort_values("rank", na_position="last") if "rank" in per_site else per_site
+    site_names = frame.drop_duplicates("site_id").set_index("site_id")["site_name"].dropna().to_dict() \
+        if "site_name" in frame else {}
     blocks = []
     for site_id, rec in per_site.iterrows():
         hidden = bool(rec.get("small")) if pd.notna(rec.get("small")) else True
         status_b = label if hidden else STATUS_LABELS.get(str(rec.get("status_before")), NO_DATA).split(" (")[0]
         status_a = label if hidden else STATUS_LABELS.get(str(rec.get("status_after")), NO_DATA).split(" (")[0]
-        site = rec.get("site_name") if pd.notna(rec.get("site_name")) else site_id
-        area = rec.get("area_name") if pd.notna(rec.get("area_name")) else NO_DATA
+        site = rec.get("site_name") if pd.notna(rec.get("site_name")) else site_names.get(site_id, site_id)
+        area = f"in {rec['area_name']}" if pd.notna(rec.get("area_name")) else "in no housing area (changes no area's mix)"
+        rank = f"rank {rec['rank']:.0f}" if pd.notna(rec.get("rank")) else "not ranked"
         blocks.append(
-            f'<div class="sb-site-block"><b>{esc(site)}</b> (rank {_fmt(rec.get("rank"), "{:.0f}")}), in {esc(area)}'
+            f'<div class="sb-site-block"><b>{esc(site)}</b> ({rank}), {esc(area)}'
             "<table><tr><th></th><th>Before</th><th>After</th></tr>"
             f"<tr><td>Social family share</td><td>{_fmt(rec.get('share_social_family_before'), '{:.1%}')}</td>"
             f"<td>{_fmt(rec.get('share_social_family_after'), '{:.1%}')}</td></tr>"
@@ -756,7 +759,8 @@ def _development_comparison(dev: pd.DataFrame, small: pd.Series, config: Config)
             f"<tr><td>Jobs by bike, mean change</td><td colspan=2>{_fmt(rec.get('jobs_change'), '{:+,.0f}')}</td></tr>"
             "</table></div>")
     table = ("<h2>Sites against the baseline</h2><div id='sb-comparison'>" + "".join(blocks) + "</div>"
-             "<p class='sb-meta'>Before and after for the housing area the site lies in; jobs by bike: mean change "
+             "<p class='sb-meta'>Before and after for the housing area the site lies in; dwellings to add (gap): "
+             "only for transformation (omdannelse) areas, to reach the 40% cap; jobs by bike: mean change "
              "over all areas, weighted by residents.</p>")
     fall = -pd.to_numeric(per_site.get("share_social_family_change"), errors="coerce") * 100
     names = per_site["site_name"].where(per_site["site_name"].notna(), per_site.index.to_series()) if "site_name" in per_site else per_site.index.to_series()
