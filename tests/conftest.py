@@ -82,3 +82,23 @@ def tiny_project(tmp_path: Path):
 def tiny_config(tiny_project):
     """The loaded config of the tiny project."""
     return load_config(tiny_project)
+
+
+@pytest.fixture(scope="module")
+def walk():
+    """The hand network (tests/hand_network.py) for walking."""
+    from hand_network import hand_streets
+
+    from pipeline.network import build_network
+
+    return build_network(hand_streets(), tolerance_m=1.0, mode="walk")
+
+
+@pytest.fixture(scope="module")
+def bike():
+    """The hand network (tests/hand_network.py) for cycling."""
+    from hand_network import hand_streets
+
+    from pipeline.network import build_network
+
+    return build_network(hand_streets(), tolerance_m=1.0, mode="bike")

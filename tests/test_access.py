@@ -17,6 +17,7 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from hand_network import CRS, X0, Y0, at, hand_streets
 
 from pipeline.access import (
     AREAS_FILE,
@@ -31,46 +32,11 @@ from pipeline.access import (
     weighted_area_mean,
 )
 from pipeline.config import load_config
-from pipeline.network import NETWORK_FILE, build_network
-
-X0, Y0 = 600_000.0, 6_200_000.0
-CRS = "EPSG:25832"
-
-
-def at(*xy: tuple[float, float]) -> gpd.GeoSeries:
-    return gpd.GeoSeries([shapely.Point(X0 + x, Y0 + y) for x, y in xy], crs=CRS)
+from pipeline.network import NETWORK_FILE
 
 
 def box(x1: float, y1: float, x2: float, y2: float) -> shapely.Polygon:
     return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
-
-
-def line(*xy: tuple[float, float]) -> shapely.LineString:
-    return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
-
-
-def hand_streets() -> gpd.GeoDataFrame:
-    rows = [
-        ("a", line((0, 0), (200, 0), (400, 0)), True),
-        ("b", line((200, 0), (200, 300)), True),
-        ("c", line((300, -100), (300, 100)), True),
-        ("d", line((300, 100), (400, 100), (400, 0)), True),
-        ("e", line((1000, 1000), (1100, 1000)), True),
-        ("f", line((200, 300.5), (0, 300.5)), True),
-        ("g", line((0, 0), (0, 300.5)), False),
-    ]
-    ids, geoms, walk = zip(*rows, strict=True)
-    return gpd.GeoDataFrame({"street_id": ids, "walk": walk, "bike": True}, geometry=list(geoms), crs=CRS)
-
-
-@pytest.fixture(scope="module")
-def walk():
-    return build_network(hand_streets(), tolerance_m=1.0, mode="walk")
-
-
-@pytest.fixture(scope="module")
-def bike():
-    return build_network(hand_streets(), tolerance_m=1.0, mode="bike")
 
 
 # Jobs: 3 at (200,0), 5 at (400,0), 7 at (400,0.01) (snaps 0.01 m), 11 at (200,300.25)

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hand_network import X0, Y0, at, hand_streets
 
 from pipeline._errors import InputError
 from pipeline.config import load_config
@@ -33,48 +34,12 @@ from pipeline.network import (
     snap,
 )
 
-X0, Y0 = 600_000.0, 6_200_000.0
-
-
-def at(*xy: tuple[float, float]) -> gpd.GeoSeries:
-    """Points at coordinates relative to (X0, Y0)."""
-    return gpd.GeoSeries([shapely.Point(X0 + x, Y0 + y) for x, y in xy], crs=25832)
-
-
-def line(*xy: tuple[float, float]) -> shapely.LineString:
-    return shapely.LineString([(X0 + x, Y0 + y) for x, y in xy])
-
-
-def hand_streets() -> gpd.GeoDataFrame:
-    """The hand-drawn streets of the module docstring."""
-    rows = [
-        ("a", line((0, 0), (200, 0), (400, 0)), True, True),
-        ("b", line((200, 0), (200, 300)), True, True),
-        ("c", line((300, -100), (300, 100)), True, True),
-        ("d", line((300, 100), (400, 100), (400, 0)), True, True),
-        ("e", line((1000, 1000), (1100, 1000)), True, True),
-        ("f", line((200, 300.5), (0, 300.5)), True, True),
-        ("g", line((0, 0), (0, 300.5)), False, True),
-    ]
-    ids, geoms, walk, bike = zip(*rows, strict=True)
-    return gpd.GeoDataFrame({"street_id": ids, "walk": walk, "bike": bike}, geometry=list(geoms), crs=25832)
-
 
 def dist(network, a, b) -> float:
     """Network distance between the nodes at two points (both points lie on nodes)."""
     (na, nb), snaps = snap(network, at(a, b))
     assert snaps.max() < 1e-9
     return float(node_distances(network, [na], [nb])[0, 0])
-
-
-@pytest.fixture(scope="module")
-def walk():
-    return build_network(hand_streets(), tolerance_m=1.0, mode="walk")
-
-
-@pytest.fixture(scope="module")
-def bike():
-    return build_network(hand_streets(), tolerance_m=1.0, mode="bike")
 
 
 def test_a_vertex_in_the_middle_of_a_line_is_a_junction(walk):
