@@ -302,6 +302,16 @@ def group_indices(frame: pd.DataFrame, spec: dict) -> dict:
     }
 
 
+def reference_values(mix_config: dict) -> dict:
+    """The national and regional figures the criteria c2 and c4 compare with, and the year of each."""
+    return {
+        "national_conviction_rate": mix_config["national_conviction_rate"],
+        "national_conviction_rate_year": mix_config["national_conviction_rate_year"],
+        "regional_mean_income": mix_config["regional_mean_income"],
+        "regional_mean_income_year": mix_config["regional_mean_income_year"],
+    }
+
+
 def segregation_summary(areas: pd.DataFrame, mix_config: dict) -> dict:
     """segregation.json: per configured group D, xPx and shares over housing areas; Theil H over tenures."""
     tenures = tenure_classes(areas, mix_config)
@@ -469,6 +479,7 @@ def run(config: Config) -> list[Path]:
         summary["school_districts"] = district_segregation(figures)
         outputs.append(write_geoparquet(figures, config.processed("school_districts.parquet")))
     summary["coverage"] = coverage
+    summary["reference_values"] = reference_values(mix_config)
     outputs.insert(1, write_json(summary, config.processed("segregation.json")))
 
     counts = mixed["status"].value_counts()

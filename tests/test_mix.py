@@ -359,6 +359,9 @@ def test_run_writes_the_three_outputs(run_config):
     assert pd.isna(areas.loc["U", "gap_add_dwellings"])
 
     seg = json.loads((processed / "segregation.json").read_text(encoding="utf-8"))
+    # the reference figures c2 and c4 compare with (this test's config), with the source years of the defaults
+    assert seg["reference_values"] == {"national_conviction_rate": 0.01, "national_conviction_rate_year": 2024,
+                                       "regional_mean_income": 400000, "regional_mean_income_year": 2024}
     non_western = seg["groups"]["non_western"]
     # g = (300, 50, 0), t = (1200, 500, 300), r = (900, 450, 300), G = 350, R = 1650:
     # D = 1/2 (|6/7 - 6/11| + |1/7 - 3/11| + |0 - 2/11|) = 1/2 (24 + 10 + 14)/77 = 24/77
