@@ -13,6 +13,7 @@ class PipelineError(Exception):
     """A failure the pipeline explains to the analyst; exit status 1 unless a subclass says otherwise."""
 
     exit_code = 1
+    status = "error"  # how run.json and logs/runs.jsonl name a run that ended with this error
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class InputError(PipelineError):
     """Bad input data or config (CONTRACT 8): nothing published is replaced; exit status 2."""
 
     exit_code = 2
+    status = "bad input"
 
     def __init__(self, problems: Problem | str | list[Problem | str]):
         if not isinstance(problems, list):
@@ -73,9 +75,11 @@ class SourceUnavailable(PipelineError):
     """A required source could not be fetched and no earlier copy exists; exit status 3."""
 
     exit_code = 3
+    status = "source unavailable"
 
 
 class Locked(PipelineError):
     """Another run holds the lock; exit status 75 (EX_TEMPFAIL), try again later."""
 
     exit_code = 75
+    status = "locked"

@@ -66,9 +66,6 @@ def _configure_logging(quiet: bool) -> None:
     log.setLevel(logging.INFO)
 
 
-EXIT_STATUS_WORDS = {2: "bad input", 3: "source unavailable", 75: "locked"}
-
-
 def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened."""
     from pipeline._atomic import write_json
@@ -91,14 +88,13 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
             results = run_stages(config, getattr(args, "stage", None), force=args.force,
                                  progress=None if args.quiet else log.info)
     except PipelineError as err:
-        status, error = EXIT_STATUS_WORDS.get(err.exit_code, "error"), str(err)
+        status, error = err.status, str(err)
         raise
     except BaseException as err:
         status, error = "error", f"{type(err).__name__}: {err}"
         raise
     finally:
-        record = run_record(config, run_id, started, results, status)
-        record["error"] = error
+        record = run_record(config, run_id, started, results, status, error)
         if status != "locked":
             write_json(record, config.processed("run.json"))
         append_history(config, history_line(record))

@@ -22,7 +22,7 @@ from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.io import atomic_path, write_geoparquet, write_json
 from pipeline.parallel import active_executor
-from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS, source_path
+from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, VECTOR_LAYERS, source_path
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 GEOMETRY_FAMILIES = {
@@ -107,9 +107,12 @@ SCHEMAS: dict[str, LayerSchema] = {
     ),
 }
 REQUIRED_LAYERS = ("housing_areas", "parcels", "schools", "school_districts", "jobs", "green_areas")
-AREA_TYPES = {"social", "private", "mixed"}
-SITE_KINDS = {"school", "development"}
-GREEN_KINDS = {"park", "forest", "nature", "sports", "other"}
+# Columns with a fixed vocabulary, per layer (CONTRACT 2).
+VOCABULARIES = {
+    "housing_areas": {"area_type": {"social", "private", "mixed"}},
+    "candidate_sites": {"kind": {"school", "development"}},
+    "green_areas": {"kind": {"park", "forest", "nature", "sports", "other"}},
+}
 
 
 @dataclass
@@ -342,24 +345,19 @@ def clean_flags_and_defaults(frame: gpd.GeoDataFrame, source: Source, schema: La
     return frame, problems
 
 
-def check_vocabularies(frame: gpd.GeoDataFrame, source: Source) -> list[Problem]:
-    """Columns with a fixed vocabulary (area_type, candidate kind, green kind) hold only its words."""
-    checks = {
-        ("housing_areas", "area_type"): AREA_TYPES,
-        ("candidate_sites", "kind"): SITE_KINDS,
-        ("green_areas", "kind"): GREEN_KINDS,
-    }
+def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Columns with a fixed vocabulary (area_type, candidate kind, green kind) in lower case, holding only its words."""
+    frame = frame.copy()
     problems = []
-    for (layer, column), words in checks.items():
-        if source.layer_name != layer or column not in frame.columns:
+    for column, words in VOCABULARIES.get(source.layer_name, {}).items():
+        if column not in frame.columns:
             continue
-        values = frame[column].astype("string").str.strip().str.lower()
-        frame[column] = values
-        wrong = values.notna() & ~values.isin(words)
+        frame[column] = frame[column].astype("string").str.strip().str.lower()
+        wrong = frame[column].notna() & ~frame[column].isin(words)
         if wrong.any():
             problems.append(source.problem(f"values outside {', '.join(sorted(words))}", "use one of those words",
-                                           column=column, ids=frame.loc[wrong, SCHEMAS[layer].id_column]))
-    return problems
+                                           column=column, ids=frame.loc[wrong, schema.id_column]))
+    return frame, problems
 
 
 def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -465,11 +463,10 @@ def prepare_layer(frame: gpd.GeoDataFrame, source: Source, config: Config) -> tu
     if problems:
         return frame, problems
     frame, problems = clean_ids(frame, source, schema)
-    for step in (clean_numbers, clean_flags_and_defaults):
+    for step in (clean_numbers, clean_flags_and_defaults, clean_vocabularies):
         frame, more = step(frame, source, schema)
         problems += more
     problems += check_count_bases(frame, source, schema)
-    problems += check_vocabularies(frame, source)
     if problems:
         return frame, problems
     frame, problems = to_working_crs(frame, source, config.crs)
@@ -616,7 +613,7 @@ def run(config: Config) -> list[Path]:
     for name in VECTOR_LAYERS:
         if name not in layers:
             config.processed(f"{name}.parquet").unlink(missing_ok=True)
-    canopy_path = config.processed("canopy.tif")
+    canopy_path = config.processed(CANOPY_FILE)
     if canopy is not None:
         written.append(write_canopy(canopy[0], canopy[1], canopy_path))
         log.info("Ingested canopy: %s x %s cells", canopy[0].shape[1], canopy[0].shape[0])

@@ -15,8 +15,7 @@ import pandas as pd
 from pipeline._atomic import atomic_path, read_json, write_json, write_text
 from pipeline._errors import InputError, Problem
 from pipeline.config import Config
-
-CANOPY_FILE = "canopy.tif"
+from pipeline.stages import CANOPY_FILE
 
 
 def layer_path(config: Config, layer: str) -> Path:

@@ -1,7 +1,7 @@
 """Run the stages in order, skipping those whose inputs, config and version did not change.
 
 Out-of-date means content, not clocks: a stage's key is the sha256 of its config sections, the package
-version and the hashes of the files it reads. The key and the hashes of what it wrote are kept in a stamp
+version and a hash of its code, and the hashes of the files it reads. The key and the hashes of what it wrote are kept in a stamp
 (data/processed/.stamps/<stage>.json); a stage whose key matches its stamp, and whose outputs all exist,
 is skipped. `make all` and `python -m pipeline run` go through this same check.
 """
@@ -26,6 +26,7 @@ from pipeline._atomic import write_json, write_text
 from pipeline._log import take_warnings
 from pipeline.config import Config
 from pipeline.stages import STAGES, Stage
+from pipeline.stages import stage as stage_named
 
 REPORTED_PACKAGES = (
     "geopandas", "shapely", "pyogrio", "pyarrow", "pandas", "numpy", "rasterio", "exactextract", "scipy",
@@ -189,10 +190,8 @@ def _touch(path: Path) -> None:
 
 def input_files(config: Config, hashes: FileHashes) -> list[dict]:
     """Each configured raw input: path, size and sha256 (for run.json)."""
-    from pipeline.stages import stage
-
     files = []
-    for path in stage("ingest").reads(config):
+    for path in stage_named("ingest").reads(config):
         if path.exists():
             files.append({"path": str(path), "size": path.stat().st_size, "sha256": hashes(path)})
     return files
@@ -220,7 +219,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def run_record(config: Config, run_id: str, started: str, results: list[StageResult], status: str) -> dict:
+def run_record(
+    config: Config, run_id: str, started: str, results: list[StageResult], status: str, error: str | None = None
+) -> dict:
     """The content of data/processed/run.json (CONTRACT 3)."""
     hashes = FileHashes(stamps_dir(config) / "hashes.json")
     warnings = [w for r in results for w in r.warnings]
@@ -230,7 +231,8 @@ def run_record(config: Config, run_id: str, started: str, results: list[StageRes
         "started": started,
         "ended": now_iso(),
         "config_path": str(config.path),
-        "config_hash": config.section_hash(*config.data.keys()),
+        # the run's own id and start time are not configuration: leave them out so equal configs hash equal
+        "config_hash": config.section_hash(*(key for key in config.data if key != "run")),
         "data_note": config.get("data_note", ""),
         "inputs": input_files(config, hashes),
         "packages": package_versions(),
@@ -239,4 +241,5 @@ def run_record(config: Config, run_id: str, started: str, results: list[StageRes
             for r in results
         ],
         "warnings": warnings,
+        "error": error,
     }

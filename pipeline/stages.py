@@ -26,6 +26,7 @@ VECTOR_LAYERS = (
     "candidate_sites",
 )
 RASTER_LAYERS = ("canopy",)
+CANOPY_FILE = "canopy.tif"  # ingest's canopy fraction raster in data/processed
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 MAP_PAGES = (
@@ -69,7 +70,7 @@ def _ingest_writes(config: Config) -> list[Path]:
     configured = [layer for layer in VECTOR_LAYERS if config["sources"].get(layer)]
     files = [config.processed(f"{layer}.parquet") for layer in configured]
     if config["sources"].get("canopy"):
-        files.append(config.processed("canopy.tif"))
+        files.append(config.processed(CANOPY_FILE))
     return [*files, config.processed("ingest.json")]
 
 
@@ -112,7 +113,7 @@ STAGES: tuple[Stage, ...] = (
         ("access",),
         _processed(
             "ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet",
-            "jobs.parquet", "green_areas.parquet", "streets.parquet", "stations.parquet", "canopy.tif",
+            "jobs.parquet", "green_areas.parquet", "streets.parquet", "stations.parquet", CANOPY_FILE,
         ),
         _processed("areas_access.parquet", "parcels_access.parquet", "network.npz"),
         "distances and reachable jobs and green space on the street network, canopy share",

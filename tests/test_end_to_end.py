@@ -17,7 +17,6 @@ import pytest
 from pipeline.stages import MAP_PAGES, VECTOR_LAYERS
 
 REPO = Path(__file__).resolve().parents[1]
-VENV = Path(sys.executable).resolve().parents[1] if (Path(sys.prefix) / "pyvenv.cfg").exists() else None
 STATUSES = {"none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse"}
 
 pytestmark = pytest.mark.slow

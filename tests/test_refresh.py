@@ -208,3 +208,13 @@ def test_every_run_leaves_a_log_and_a_history_line(tmp_path):
     assert len(logs) == 2  # rotation keeps the newest refresh.keep_logs
     assert history[-1]["run_id"] in logs[-1].name
     assert "Run " + history[-1]["run_id"] + " ended: ok" in logs[-1].read_text()
+
+
+def test_config_hash_is_the_same_for_runs_of_the_same_config(tmp_path):
+    config_path = write_config(tmp_path, {"sources": write_tiny_sources(tmp_path)})
+    hashes = []
+    for _ in range(2):
+        assert main(["--quiet", "run", "--stage", "ingest", "--config", str(config_path)]) == 0
+        run = json.loads((tmp_path / "data" / "processed" / "run.json").read_text())
+        hashes.append((run["run_id"], run["config_hash"]))
+    assert hashes[0][0] != hashes[1][0] and hashes[0][1] == hashes[1][1]
