@@ -34,6 +34,7 @@ from pipeline.network import (
     decayed_sum,
     load_or_build_network,
     nearest_distance_m,
+    point_xy,
     reachable_sum,
     snap,
 )
@@ -103,7 +104,7 @@ def jobs_within_minutes(
     jobs = np.asarray(jobs, dtype=float)
     cutoff_m = minutes * m_per_min
     if network is None:
-        return _straight_within(_points_xy(origins), _points_xy(job_points), jobs, cutoff_m / detour_factor)
+        return _straight_within(point_xy(origins), point_xy(job_points), jobs, cutoff_m / detour_factor)
     origin_node, origin_snap = snap(network, origins)
     job_node, job_snap = snap(network, job_points)
     return reachable_sum(
@@ -131,7 +132,7 @@ def job_access_gravity(
     """
     jobs = np.asarray(jobs, dtype=float)
     if network is None:
-        a, b = _points_xy(origins), _points_xy(job_points)
+        a, b = point_xy(origins), point_xy(job_points)
         out = np.zeros(len(a))
         step = max(1, MAX_BLOCK_CELLS // max(1, len(b)))
         for start in range(0, len(a), step):
@@ -267,11 +268,6 @@ def school_distances(
 
 # --- per parcel and per area ---------------------------------------------------------------------------
 
-def _points_xy(points: gpd.GeoSeries) -> np.ndarray:
-    """Coordinates of point geometries."""
-    return shapely.get_coordinates(np.asarray(points.geometry.to_numpy() if hasattr(points, "geometry") else points))
-
-
 def _jobs_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, settings: dict) -> dict:
     """jobs_walk_15, jobs_bike_30 and job_access_gravity per origin."""
     count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
@@ -313,7 +309,7 @@ def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, setti
     out["green_dist_m"] = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
     green_dist = out["green_dist_m"].to_numpy()
     out["green_within_300"] = pd.array(np.where(np.isnan(green_dist), None, green_dist <= settings["green_near_m"] + CUTOFF_EPS_M), dtype="boolean")
-    per_resident = green_m2_per_resident(_points_xy(origins), residents, pieces, settings["green_radius_m"], chunk_size)
+    per_resident = green_m2_per_resident(point_xy(origins), residents, pieces, settings["green_radius_m"], chunk_size)
     for name in per_resident.columns:
         out[name] = per_resident[name].to_numpy()
     out["canopy_share"] = canopy_share_partitioned(layers.get("canopy_path"), parcels)

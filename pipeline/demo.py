@@ -156,11 +156,6 @@ AGE_PROFILES = {
 # Status design
 
 
-def _mix_thresholds() -> dict:
-    """The `mix` section of pipeline/defaults.yaml: the thresholds the status design keeps clear of."""
-    return yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))["mix"]
-
-
 def _rate_profiles(mix: dict) -> dict[str, dict[str, float]]:
     """Target per-area rates: c1 share outside work/education, c2 crime ratio, c3 basic-education share,
     c4 income ratio and the non-western share, each at least 0.05 (c2: 0.8) from the threshold it must
@@ -202,16 +197,6 @@ def _name_pool(rng: np.random.Generator) -> list[tuple[str, str]]:
     pairs = [(p, s) for p in PREFIXES for s in range(len(SUFFIXES))]
     order = rng.permutation(len(pairs))
     return [(pairs[i][0], SUFFIXES[pairs[i][1]]) for i in order]
-
-
-def _area_name(prefix: str, suffix: tuple[str, str]) -> str:
-    """An area name such as 'Ørnehøj' or 'Kærparken'."""
-    return (prefix + suffix[0]).capitalize()
-
-
-def _school_name(prefix: str, suffix: tuple[str, str]) -> str:
-    """A school name such as 'Lærkevangskolen'."""
-    return (prefix + suffix[1]).capitalize() + "skolen"
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -280,11 +265,6 @@ def _area_plan(rng: np.random.Generator, scale: float, mix: dict) -> pd.DataFram
         plan[age] = [AGE_PROFILES[a.ages][age] for a in rows]
     plan["house_spacing"] = rng.choice([100, 125], size=len(plan))
     return plan
-
-
-def _rural_profile(mix: dict) -> dict:
-    """Rates and ages of the farm parcels outside every area."""
-    return {"ppd": RURAL.persons_per_dwelling, **_rate_profiles(mix)[RURAL.rates], **AGE_PROFILES[RURAL.ages]}
 
 
 def _cells(rng: np.random.Generator, grid: Grid, n_town: int, scale: float) -> pd.DataFrame:
@@ -672,7 +652,8 @@ def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: p
     boxes = boxes[clear].reset_index(drop=True)
     boxes["group"] = np.where(boxes.area >= 0, boxes.area, len(plan))
     # Farms outside every area form one more group, with the rural profile.
-    rural = {**_rural_profile(mix), "layout": "farm", "residents_target": np.nan,
+    rural = {"ppd": RURAL.persons_per_dwelling, **_rate_profiles(mix)[RURAL.rates], **AGE_PROFILES[RURAL.ages],
+             "layout": "farm", "residents_target": np.nan,
              **{f"share_{t}": RURAL.tenure.get(t, 0.0) for t in TENURES}}
     groups = pd.concat([plan, pd.DataFrame([rural])], ignore_index=True)
     dwellings = _dwellings(rng, boxes, groups)
@@ -715,17 +696,13 @@ def _green(geometry: np.ndarray, kind, public, name: str) -> gpd.GeoDataFrame:
 
 def _housing_areas(quads: pd.DataFrame, plan: pd.DataFrame) -> gpd.GeoDataFrame:
     """Housing area polygons: the quadrants of each area (two side by side for the large estates)."""
-    q = quads[quads.area >= 0]
-    xmin = q.groupby("area").x.min()
-    ymin = q.groupby("area").y.min()
-    xmax = q.groupby("area").x.max() + QUAD_M
-    ymax = q.groupby("area").y.max() + QUAD_M
-    order = plan.index.to_numpy()
+    extent = quads[quads.area >= 0].groupby("area").agg(xmin=("x", "min"), ymin=("y", "min"), xmax=("x", "max"),
+                                                        ymax=("y", "max")).loc[plan.index]
     years = pd.array(np.where(plan.area_type == "social", plan.years_listed, np.nan), dtype="Int64")
     return gpd.GeoDataFrame({
         "area_id": plan.area_id.to_numpy(), "name": plan.name.to_numpy(), "area_type": plan.area_type.to_numpy(),
         "years_listed": years,
-    }, geometry=_box(xmin[order], ymin[order], xmax[order], ymax[order]), crs=CRS)
+    }, geometry=_box(extent.xmin, extent.ymin, extent.xmax + QUAD_M, extent.ymax + QUAD_M), crs=CRS)
 
 
 def _spread_out(rng: np.random.Generator, xy: np.ndarray, n: int) -> np.ndarray:
@@ -744,9 +721,10 @@ def _schools(rng: np.random.Generator, quads: pd.DataFrame, n: int, names: list[
     """Schools in spread-out civic quadrants (the rest become parks), and the quadrant of each."""
     civic = quads[quads.use == "school"]
     chosen = civic.iloc[_spread_out(rng, civic[["x", "y"]].to_numpy() + QUAD_M / 2, n)]
-    quads.loc[civic.index.difference(chosen.index), "use"] = "park"
-    quads.loc[civic.index.difference(chosen.index), "spacing"] = SPACING_M["park"]
-    quads.loc[civic.index.difference(chosen.index), "layout"] = "park"
+    dropped = civic.index.difference(chosen.index)
+    quads.loc[dropped, "use"] = "park"
+    quads.loc[dropped, "spacing"] = SPACING_M["park"]
+    quads.loc[dropped, "layout"] = "park"
     # The school building faces the street at the bottom of the quadrant's lower-left block, placed off
     # the round numbers so no district boundary (a bisector between schools) runs through a parcel's centre.
     x = chosen.x.to_numpy() + SPACING_M["school"] / 2 + rng.uniform(-40, 40, len(chosen))
@@ -1057,7 +1035,8 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     if scale < MIN_SCALE:
         raise ValueError(f"scale {scale} is too small for the demo layout: use a scale of {MIN_SCALE} or more")
     rng = np.random.default_rng(seed)
-    mix = _mix_thresholds()
+    # the `mix` thresholds of pipeline/defaults.yaml, which the status design keeps clear of
+    mix = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))["mix"]
     grid = _grid(scale)
     plan = _area_plan(rng, scale, mix)
     n_schools = max(2, round(12 * scale))
@@ -1065,8 +1044,9 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     # the pool of stems repeats at large scales; _unique numbers the repeats
     pool = [pool[k % len(pool)] for k in range(len(plan) + n_schools)]
     plan["area_id"] = [f"A{k:03d}" for k in range(1, len(plan) + 1)]
-    plan["name"] = _unique([_area_name(p, s) for p, s in pool[: len(plan)]])
-    school_names = _unique([_school_name(p, s) for p, s in pool[len(plan): len(plan) + n_schools]])
+    # area names such as Ørnehøj or Kærparken, school names such as Lærkevangskolen
+    plan["name"] = _unique([(p + s[0]).capitalize() for p, s in pool[: len(plan)]])
+    school_names = _unique([(p + s[1]).capitalize() + "skolen" for p, s in pool[len(plan): len(plan) + n_schools]])
     towns = [p + TOWN_ENDINGS[k % len(TOWN_ENDINGS)] for k, p in enumerate(rng.permutation(PREFIXES))]
     area_quads = int(plan.quads.iloc[:-1].sum())
     n_town = max(int((plan.quads.iloc[:-1] == 2).sum()), math.ceil(area_quads / 3))

@@ -127,6 +127,11 @@ def criteria_indicators(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     )
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of frame, or all null when it is absent."""
+    return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
+
+
 def _holds(values: pd.Series, comparison: str, threshold: float, decimals: int) -> pd.Series:
     """Whether each value passes the threshold test; a null value does not.
 
@@ -143,9 +148,8 @@ def criteria_flags(frame: pd.DataFrame, mix_config: dict, *, prevention: bool = 
     decimals = int(mix_config["compare_decimals"])
     flags = {}
     for name, column, comparison, official_key, prevention_key in CRITERIA:
-        values = frame[column] if column in frame.columns else pd.Series(np.nan, index=frame.index)
         threshold = float(mix_config[prevention_key if prevention else official_key])
-        flags[f"{name}_met"] = _holds(values, comparison, threshold, decimals)
+        flags[f"{name}_met"] = _holds(_column(frame, column), comparison, threshold, decimals)
     return pd.DataFrame(flags, index=frame.index)
 
 
@@ -172,11 +176,6 @@ def criteria_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     )
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column of frame, or all null when it is absent."""
-    return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
-
-
 def is_social(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     """Social housing area: social family + social other share >= min_social_share, or area_type social."""
     family = pd.to_numeric(_column(frame, "share_social_family")).astype("float64")
@@ -184,6 +183,13 @@ def is_social(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     by_share = _holds(social_share, "ge", float(mix_config["min_social_share"]), int(mix_config["compare_decimals"]))
     by_type = _column(frame, "area_type").astype("str").str.strip().str.lower().eq("social").fillna(False)
     return (by_share | by_type.astype(bool)).astype(bool)
+
+
+def is_eligible(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
+    """Eligible for a status: a social housing area (see is_social) with at least min_residents residents."""
+    residents = pd.to_numeric(_column(frame, "residents")).astype("float64")
+    enough = residents.ge(float(mix_config["min_residents"])).fillna(False)
+    return (is_social(frame, mix_config) & enough).astype(bool)
 
 
 def area_status(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
@@ -194,8 +200,7 @@ def area_status(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     area_type) and years_listed; missing columns count as null, and a null criterion is not met.
     """
     decimals = int(mix_config["compare_decimals"])
-    residents = pd.to_numeric(_column(frame, "residents")).astype("float64")
-    eligible = is_social(frame, mix_config) & residents.ge(float(mix_config["min_residents"])).fillna(False)
+    eligible = is_eligible(frame, mix_config)
     non_western = _column(frame, "share_non_western")
     met = criteria_flags(frame, mix_config).sum(axis=1)
     prevention_met = criteria_flags(frame, mix_config, prevention=True).sum(axis=1)
@@ -393,8 +398,7 @@ def areas_mix(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mix_config: di
     frame = pd.concat([frame, criteria_indicators(frame, mix_config)], axis=1)
     frame = pd.concat([frame, criteria_columns(frame, mix_config)], axis=1)
     frame["is_social"] = is_social(frame, mix_config)
-    enough = frame["residents"].astype("float64").ge(float(mix_config["min_residents"])).fillna(False)
-    frame["eligible"] = (frame["is_social"] & enough).astype(bool)
+    frame["eligible"] = is_eligible(frame, mix_config)
     frame["status"] = area_status(frame, mix_config)
     frame["status_note"] = STATUS_NOTE
     gaps = family_housing_gap(frame["dwellings_social_family"], frame["dwellings"], mix_config["family_housing_cap"])

@@ -251,7 +251,7 @@ def load_or_build_network(config: Config, mode: str | None) -> Network | None:
 
 # --- snapping and searches -----------------------------------------------------------------------------
 
-def _xy(points: gpd.GeoSeries) -> np.ndarray:
+def point_xy(points: gpd.GeoSeries) -> np.ndarray:
     """Coordinates of points (other geometries by their representative point)."""
     geoms = np.asarray(points.geometry.to_numpy() if hasattr(points, "geometry") else points)
     not_point = shapely.get_type_id(geoms) != shapely.GeometryType.POINT
@@ -263,13 +263,23 @@ def _xy(points: gpd.GeoSeries) -> np.ndarray:
 
 def snap(network: Network, points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """Each point's nearest routable node, and the straight distance to it in metres."""
-    dist, node = network.tree.query(_xy(points))
+    dist, node = network.tree.query(point_xy(points))
     return np.asarray(node, dtype=np.intp), np.asarray(dist, dtype=float)
 
 
 def _rows_per_block(n_columns: int) -> int:
     """How many search sources fit in one dense block of distances."""
     return max(1, MAX_BLOCK_CELLS // max(1, n_columns))
+
+
+def _searches(graph: sp.csr_matrix, nodes: np.ndarray, *, limit: float = np.inf, columns: np.ndarray | None = None):
+    """Yield (rows, distances): Dijkstra from nodes[rows], a block of rows at a time (at most MAX_BLOCK_CELLS
+    cells), to every node of the graph or, given columns, to those nodes. Distances beyond limit are inf."""
+    step = _rows_per_block(graph.shape[0])
+    for start in range(0, len(nodes), step):
+        rows = slice(start, start + step)
+        dist = dijkstra(graph, directed=True, indices=nodes[rows], limit=limit)
+        yield rows, dist if columns is None else dist[:, columns]
 
 
 def node_distances(network: Network, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -280,10 +290,8 @@ def node_distances(network: Network, sources: np.ndarray, targets: np.ndarray) -
         sources, targets = targets, sources
     from_nodes, from_pos = np.unique(sources, return_inverse=True)
     out = np.empty((len(from_nodes), len(targets)))
-    step = _rows_per_block(network.n_nodes)
-    for start in range(0, len(from_nodes), step):
-        block = dijkstra(network.graph, directed=True, indices=from_nodes[start:start + step])
-        out[start:start + step] = block[:, targets]
+    for rows, dist in _searches(network.graph, from_nodes, columns=targets):
+        out[rows] = dist
     out = out[from_pos]
     return out.T if flip else out
 
@@ -332,7 +340,7 @@ def od_distances_m(
     With network None: the straight-line distance times detour_factor.
     """
     if network is None:
-        a, b = _xy(origins), _xy(destinations)
+        a, b = point_xy(origins), point_xy(destinations)
         return np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1]) * detour_factor
     origin_node, origin_snap = snap(network, origins)
     dest_node, dest_snap = snap(network, destinations)
@@ -360,7 +368,7 @@ def assigned_distance_m(
     if len(rows) == 0:
         return out
     if network is None:
-        a, b = _xy(origins)[rows], _xy(targets)[assigned[rows]]
+        a, b = point_xy(origins)[rows], point_xy(targets)[assigned[rows]]
         out[rows] = np.hypot(*(a - b).T) * detour_factor
         return out
     origin_node, origin_snap = snap(network, origins)
@@ -369,8 +377,8 @@ def assigned_distance_m(
     nodes, which = np.unique(wanted_target, return_inverse=True)
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(len(nodes) + 1))
-    chunks = [(nodes[c], origin_node[rows[order[bounds[c[0]]:bounds[c[-1] + 1]]]], which[order[bounds[c[0]]:bounds[c[-1] + 1]]] - c[0])
-              for c in _chunks(np.arange(len(nodes)), chunk_size)]
+    pairs = [(c, order[bounds[c[0]]:bounds[c[-1] + 1]]) for c in _chunks(np.arange(len(nodes)), chunk_size)]
+    chunks = [(nodes[c], origin_node[rows[pair]], which[pair] - c[0]) for c, pair in pairs]
     found = active_executor().map_chunks(_assigned_chunk, chunks, network.graph)
     out[rows[order]] = np.concatenate(found) + origin_snap[rows[order]] + target_snap[assigned[rows[order]]]
     return out
@@ -380,11 +388,9 @@ def _assigned_chunk(chunk: tuple, graph: sp.csr_matrix) -> np.ndarray:
     """Network distances of (origin node, target) pairs, searched from the chunk's target nodes."""
     target_nodes, pair_origin, pair_target = chunk
     out = np.empty(len(pair_origin))
-    step = _rows_per_block(graph.shape[0])
-    for start in range(0, len(target_nodes), step):
-        dist = dijkstra(graph, directed=True, indices=target_nodes[start:start + step])
-        pick = (pair_target >= start) & (pair_target < start + step)
-        out[pick] = dist[pair_target[pick] - start, pair_origin[pick]]
+    for rows, dist in _searches(graph, target_nodes):
+        pick = (pair_target >= rows.start) & (pair_target < rows.stop)
+        out[pick] = dist[pair_target[pick] - rows.start, pair_origin[pick]]
     return out
 
 
@@ -402,7 +408,7 @@ def k_nearest_m(
     k = max(1, min(int(k), len(destinations)))
     assigned = np.full(len(origins), -1, dtype=np.intp) if assigned is None else np.asarray(assigned, dtype=np.intp)
     if network is None:
-        a, b = _xy(origins), _xy(destinations)
+        a, b = point_xy(origins), point_xy(destinations)
         best_d, best_i = np.full((len(a), 0), np.inf), np.full((len(a), 0), -1, dtype=np.intp)
         for block in _chunks(np.arange(len(b)), _rows_per_block(len(a))):
             d = np.hypot(a[:, None, 0] - b[None, block, 0], a[:, None, 1] - b[None, block, 1]) * detour_factor
@@ -411,17 +417,16 @@ def k_nearest_m(
     origin_node, origin_snap = snap(network, origins)
     dest_node, dest_snap = snap(network, destinations)
     nodes, position = np.unique(origin_node, return_inverse=True)
-    chunks = []
-    for block in _chunks(np.arange(len(destinations)), chunk_size):
-        asked = np.flatnonzero((assigned >= block[0]) & (assigned <= block[-1])) if len(block) else np.zeros(0, np.intp)
-        chunks.append((block, dest_node[block], dest_snap[block], position[asked], assigned[asked] - block[0]))
+    blocks = _chunks(np.arange(len(destinations)), chunk_size)
+    asked = [np.flatnonzero((assigned >= block[0]) & (assigned <= block[-1])) for block in blocks]
+    chunks = [(block, dest_node[block], dest_snap[block], position[rows], assigned[rows] - block[0])
+              for block, rows in zip(blocks, asked, strict=True)]
     found = active_executor().map_chunks(_nearest_chunk, chunks, network.graph, nodes, k)
     best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
     own = np.full(len(origins), np.nan)
-    for chunk, (d, i, own_d) in zip(chunks, found, strict=True):
+    for rows, (d, i, own_d) in zip(asked, found, strict=True):
         best_d, best_i = _keep_nearest(best_d, best_i, d, i, k, columns_given=True)
-        asked = np.flatnonzero((assigned >= chunk[0][0]) & (assigned <= chunk[0][-1])) if len(chunk[0]) else []
-        own[asked] = own_d + origin_snap[asked]
+        own[rows] = own_d + origin_snap[rows]
     return best_d[position] + origin_snap[:, None], best_i[position], own
 
 
@@ -440,13 +445,11 @@ def _nearest_chunk(chunk: tuple, graph: sp.csr_matrix, nodes: np.ndarray, k: int
     positions, dest_node, dest_snap, pair_node, pair_dest = chunk
     best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
     own = np.full(len(pair_node), np.nan)
-    step = _rows_per_block(max(graph.shape[0], len(nodes)))
-    for start in range(0, len(positions), step):
-        dist = dijkstra(graph, directed=True, indices=dest_node[start:start + step])[:, nodes]
-        block = dist.T + dest_snap[None, start:start + step]
-        best_d, best_i = _keep_nearest(best_d, best_i, block, positions[start:start + step], k)
-        pick = (pair_dest >= start) & (pair_dest < start + step)
-        own[pick] = block[pair_node[pick], pair_dest[pick] - start]
+    for rows, dist in _searches(graph, dest_node, columns=nodes):
+        block = dist.T + dest_snap[None, rows]
+        best_d, best_i = _keep_nearest(best_d, best_i, block, positions[rows], k)
+        pick = (pair_dest >= rows.start) & (pair_dest < rows.stop)
+        own[pick] = block[pair_node[pick], pair_dest[pick] - rows.start]
     return best_d, best_i, own
 
 
@@ -485,17 +488,15 @@ def _decayed_chunk(chunk: tuple, graph: sp.csr_matrix, other: np.ndarray, other_
                    decay_per_m: float, limit_m: float):
     """Decayed sums of one chunk of searches: per searched node (from sources), or per other node, sparse (from targets)."""
     nodes, weight = chunk
-    step = _rows_per_block(graph.shape[0])
+    searches = _searches(graph, nodes, limit=limit_m, columns=other)
     if weight is None:
         out = np.empty(len(nodes))
-        for start in range(0, len(nodes), step):
-            dist = dijkstra(graph, directed=True, indices=nodes[start:start + step], limit=limit_m)[:, other]
-            out[start:start + step] = np.exp(-decay_per_m * dist) @ other_weight
+        for rows, dist in searches:
+            out[rows] = np.exp(-decay_per_m * dist) @ other_weight
         return out
     total = np.zeros(len(other))
-    for start in range(0, len(nodes), step):
-        dist = dijkstra(graph, directed=True, indices=nodes[start:start + step], limit=limit_m)[:, other]
-        total += weight[start:start + step] @ np.exp(-decay_per_m * dist)
+    for rows, dist in searches:
+        total += weight[rows] @ np.exp(-decay_per_m * dist)
     return _nonzero(total)
 
 
@@ -699,9 +700,7 @@ class _Cells:
             sub = _subgraph(self.network.graph, sub_nodes, local)
             cols_local = local[self.other[cols]]
             every_node = len(cols_local) == len(sub_nodes) and bool((cols_local == np.arange(len(sub_nodes))).all())
-            step = _rows_per_block(len(sub_nodes))
-            for start in range(0, len(rows), step):
-                part = rows[start:start + step]
-                dist = dijkstra(sub, directed=True, indices=local[self.searched[part]], limit=self.limit)
-                yield part, cols, dist if every_node else dist[:, cols_local]
+            searches = _searches(sub, local[self.searched[rows]], limit=self.limit, columns=None if every_node else cols_local)
+            for part, dist in searches:
+                yield rows[part], cols, dist
             local[sub_nodes] = -1

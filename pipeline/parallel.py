@@ -40,18 +40,18 @@ class Executor:
     def distributed(self) -> bool:
         return self.client is not None
 
-    def map_parcels(self, func: Callable[..., pd.DataFrame], frame: gpd.GeoDataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    def map_parcels(self, func: Callable[..., pd.DataFrame], frame: gpd.GeoDataFrame, *args: Any) -> pd.DataFrame:
         """func(frame, *args) for a row-wise func, run per spatial partition; rows in their original order.
 
         The partitions are consecutive runs of the rows in Hilbert-curve order of their bounding-box
         centres (dask-geopandas' Hilbert distance), split in the driver: no distributed shuffle.
         """
         if not self.distributed or len(frame) < 2 * self.partitions:
-            return func(frame, *args, **kwargs)
+            return func(frame, *args)
         runs = np.array_split(hilbert_order(frame), self.partitions)
         parts = self.client.scatter([frame.iloc[rows] for rows in runs])
         shared = [self.client.scatter(a, broadcast=True) if isinstance(a, pd.DataFrame) else a for a in args]
-        futures = [self.client.submit(_apply, func, part, shared, kwargs, pure=False) for part in parts]
+        futures = [self.client.submit(_apply, func, part, shared, pure=False) for part in parts]
         pieces = self.client.gather(futures)
         order = np.concatenate(runs)
         result = pd.concat(pieces, ignore_index=True).assign(**{ROW_ORDER: order}).sort_values(ROW_ORDER, kind="stable")
@@ -81,9 +81,9 @@ def _worth_scattering(value: Any) -> bool:
     return not isinstance(value, (type(None), bool, int, float, str, list, tuple, dict))
 
 
-def _apply(func, part, shared, kwargs):
+def _apply(func, part, shared):
     """Run func on one partition, its rows numbered from 0."""
-    return func(part, *shared, **kwargs).reset_index(drop=True)
+    return func(part, *shared).reset_index(drop=True)
 
 
 def hilbert_order(frame: gpd.GeoDataFrame) -> np.ndarray:

@@ -35,6 +35,7 @@ from pipeline.mix import UDSAT_OR_WORSE, areas_mix
 from pipeline.network import (
     CUTOFF_EPS_M,
     DEFAULT_CHUNK_SIZE,
+    Network,
     k_nearest_m,
     load_or_build_network,
     od_distances_m,
@@ -144,8 +145,12 @@ def allocate_pupils(
     their nearest reachable school over its capacity; a parcel that reaches no school keeps none.
     """
     dist = np.asarray(distances_m, dtype=float)
-    pairs = allocate_near(NearSchools.from_matrix(dist), pupils, capacities, honour_capacity)
-    allocation = np.zeros(dist.shape, dtype=np.int64)
+    return allocation_matrix(allocate_near(NearSchools.from_matrix(dist), pupils, capacities, honour_capacity), dist.shape)
+
+
+def allocation_matrix(pairs: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
+    """(parcel, school, pupils) rows as a parcels x schools matrix of pupils."""
+    allocation = np.zeros(shape, dtype=np.int64)
     allocation[pairs["parcel"].to_numpy(), pairs["school"].to_numpy()] = pairs["pupils"].to_numpy()
     return allocation
 
@@ -392,33 +397,6 @@ def school_scenarios(schools: pd.DataFrame, sites: pd.DataFrame) -> list[SchoolS
     return scenarios
 
 
-def scenario_table(
-    scenarios: Sequence[SchoolScenario],
-    distances_m: np.ndarray,
-    pupils: np.ndarray,
-    district_school: np.ndarray,
-    udsat_or_worse: np.ndarray,
-    capacities: np.ndarray,
-    *,
-    honour_capacity: bool,
-    free_transport_dist_m: float,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Figures per (scenario, school position) and each scenario's allocation (parcels x all schools).
-
-    district_school is each parcel's baseline school position (-1: in no district, then the nearest).
-    """
-    dist = np.asarray(distances_m, dtype=float)
-    figures, pairs = scenario_pairs(scenarios, NearSchools.from_matrix(dist, district_school), pupils, district_school,
-                                    udsat_or_worse, capacities, honour_capacity=honour_capacity,
-                                    free_transport_dist_m=free_transport_dist_m)
-    allocations = {}
-    for scenario_id, long in pairs.items():
-        allocation = np.zeros(dist.shape, dtype=np.int64)
-        allocation[long["parcel"].to_numpy(), long["school"].to_numpy()] = long["pupils"].to_numpy()
-        allocations[scenario_id] = allocation
-    return figures, allocations
-
-
 def scenario_pairs(
     scenarios: Sequence[SchoolScenario],
     near: NearSchools,
@@ -456,16 +434,21 @@ def scenario_pairs(
     return pd.concat(frames, ignore_index=True), allocations
 
 
-def rank_school_scenarios(table: pd.DataFrame, objective: str) -> pd.Series:
-    """The rank of each scenario (indexed by scenario_id) by the configured objective."""
+def school_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario the figures the objectives rank by (indexed by scenario_id, in table order)."""
     grouped = table.groupby("scenario_id", sort=False)
     excess = (table["pupils"] - table["capacity"]).clip(lower=0).fillna(0)
-    summary = pd.DataFrame({
+    return pd.DataFrame({
         "dissimilarity": grouped["dissimilarity"].first(),
         "pupils_over_capacity": excess.groupby(table["scenario_id"], sort=False).sum(),
         "mean_dist_m": (table["mean_dist_m"] * table["pupils"]).groupby(table["scenario_id"], sort=False).sum()
         / grouped["pupils"].sum().replace(0, np.nan),
     })
+
+
+def rank_school_scenarios(table: pd.DataFrame, objective: str) -> pd.Series:
+    """The rank of each scenario (indexed by scenario_id) by the configured objective."""
+    summary = school_summary(table)
     return pd.Series(rank_candidates(summary, objective, SCHOOL_OBJECTIVES), index=summary.index, name="rank")
 
 
@@ -624,14 +607,19 @@ def rank_development_sites(table: pd.DataFrame, objective: str) -> pd.Series:
 
 # --- the stage: inputs, distances, outputs -------------------------------------------------------------------
 
+def _network(config: Config, mode: str) -> tuple[Network | None, float, str]:
+    """The street network of mode (None without streets), the detour factor and the distance method in words."""
+    network = load_or_build_network(config, mode)
+    detour = float(config["access"]["detour_factor"])
+    return network, detour, f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
+
+
 def _network_distances_m(
     config: Config, mode: str, origins: gpd.GeoSeries, destinations: gpd.GeoSeries
 ) -> tuple[np.ndarray, str]:
     """Origins x destinations in metres on the street network of mode (straight line x detour without one),
     and the method in words."""
-    network = load_or_build_network(config, mode)
-    detour = float(config["access"]["detour_factor"])
-    method = f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
+    network, detour, method = _network(config, mode)
     if network is None:
         log.info("Scenarios used straight-line distance x %g (no streets layer)", detour)
     return od_distances_m(network, origins, destinations, detour_factor=detour), method
@@ -642,11 +630,8 @@ def _school_pairs(
 ) -> tuple[tuple, str]:
     """allocate(near) over each parcel's nearest schools on the network, the lists grown until the
     allocation equals the one over every school; and the distance method in words."""
-    mode = config["scenarios"]["school_network_mode"]
-    network = load_or_build_network(config, mode)
-    detour = float(config["access"]["detour_factor"])
+    network, detour, method = _network(config, config["scenarios"]["school_network_mode"])
     chunk_size = int(config["access"].get("origin_chunk_size", DEFAULT_CHUNK_SIZE))
-    method = f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
     k = NEAR_SCHOOLS_FIRST
     while True:
         near_m, near_school, own = k_nearest_m(network, origins, schools.geometry, k, detour_factor=detour,
@@ -743,8 +728,7 @@ def school_ranking(table: pd.DataFrame, settings: dict) -> dict:
         "rank": grouped["rank"].first(),
         "dissimilarity": grouped["dissimilarity"].first(),
         "schools_over_capacity": grouped["over_capacity"].sum(),
-        "pupils_over_capacity": (table["pupils"] - table["capacity"]).clip(lower=0).fillna(0)
-        .groupby(table["scenario_id"], sort=False).sum().astype("int64"),
+        "pupils_over_capacity": school_summary(table)["pupils_over_capacity"].astype("int64"),
         "pupils_gain_free_transport": grouped["pupils_gain_free_transport"].sum(),
         "pupils_lose_free_transport": grouped["pupils_lose_free_transport"].sum(),
     }).sort_values("rank").reset_index()
@@ -828,18 +812,18 @@ def run(config: Config) -> list[Path]:
     """Measure every candidate school site and development site against the baseline; write the tables."""
     started = time.perf_counter()
     crs = config.crs
-    sites = read_layer(config, "candidate_sites") if has_layer(config, "candidate_sites") else None
-    kinds = sites["kind"].astype(str).str.strip().str.lower() if sites is not None else pd.Series(dtype=str)
-    school_sites = sites[kinds.eq("school").to_numpy()].reset_index(drop=True) if sites is not None else None
-    development_sites = sites[kinds.eq("development").to_numpy()].reset_index(drop=True) if sites is not None else None
     schools_table = empty_frame(SCHOOL_COLUMNS, crs)
     catchment_table = empty_frame(CATCHMENT_COLUMNS, crs)
     development = empty_frame(DEVELOPMENT_COLUMNS, crs)
     ranking: dict = {"school_sites": None, "development": None}
-    if sites is None:
+    if not has_layer(config, "candidate_sites"):
         log.info("Scenarios found no candidate_sites layer; wrote empty tables")
         return _write(config, schools_table, catchment_table, development, ranking)
 
+    sites = read_layer(config, "candidate_sites")
+    kinds = sites["kind"].astype(str).str.strip().str.lower().to_numpy()
+    school_sites = sites[kinds == "school"].reset_index(drop=True)
+    development_sites = sites[kinds == "development"].reset_index(drop=True)
     log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
     areas = read_layer(config, "housing_areas")
     districts = read_layer(config, "school_districts")

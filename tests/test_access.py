@@ -1,6 +1,6 @@
-"""Access figures on the hand-drawn network of tests/test_network.py (drawn again here), with hand values.
+"""Access figures on the hand-drawn network of tests/hand_network.py, with hand values.
 
-Walking distances between the nodes, from the docstring of tests/test_network.py:
+Walking distances between the nodes:
 (0,0)-(200,0) 200, (0,0)-(400,0) 400, (0,0)-(400,100) 500, (0,0)-(200,300.25) 500, (0,0)-(0,300.5) 700
 (the junction of b and f sits at their mean (200,300.25); b and f keep their drawn lengths 300 and 200);
 cycling may also use g: (0,0)-(0,300.5) 300.5.

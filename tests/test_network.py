@@ -177,11 +177,17 @@ def test_reachable_sum_equals_a_search_over_the_whole_network(many_targets, bloc
 
 
 @pytest.mark.parametrize("n_targets", [2000, 40])
-def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets):
+@pytest.mark.parametrize("block_cells", [None, 1000])
+def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets, block_cells, monkeypatch):
     # Independent method: one unbounded Dijkstra per source, exp-weighted sum by hand of the pairs within
-    # 900 m. Chunks of 7 searched nodes; 2000 targets search from the sources, 40 from the targets.
+    # 900 m. Chunks of 7 searched nodes; 2000 targets search from the sources, 40 from the targets; a tiny
+    # block size splits each chunk's searches into blocks of one node.
     from scipy.sparse.csgraph import dijkstra
 
+    import pipeline.network as network_module
+
+    if block_cells:
+        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
     network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
     rng = np.random.default_rng(5)
     source = rng.integers(0, network.n_nodes, 300)
@@ -194,12 +200,19 @@ def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets):
     assert (full > 900).any() and (full <= 900).any()  # the limit cut some pairs and kept others
 
 
-def test_assigned_distance_equals_the_od_matrix_entry(walk):
+@pytest.mark.parametrize(("chunk_size", "block_cells"), [(1, None), (3, 8)])
+def test_assigned_distance_equals_the_od_matrix_entry(walk, chunk_size, block_cells, monkeypatch):
     # Each origin's own school is one column of the dense origins x schools matrix (independent method).
+    # Chunks of one school; or one chunk of three whose searches block_cells 8 (the 8 nodes) splits in blocks
+    # of one school each.
+    import pipeline.network as network_module
+
     origins, schools = at((0, -10), (190, 5), (405, 0), (30, 0)), at((405, 0), (200, 310), (0, 0))
-    assigned = np.array([1, 0, -1, 2])
-    got = assigned_distance_m(walk, origins, schools, assigned, detour_factor=1.3, chunk_size=1)
     matrix = od_distances_m(walk, origins, schools, detour_factor=1.3)
+    if block_cells:
+        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+    assigned = np.array([1, 0, -1, 2])
+    got = assigned_distance_m(walk, origins, schools, assigned, detour_factor=1.3, chunk_size=chunk_size)
     np.testing.assert_allclose(got[[0, 1, 3]], matrix[[0, 1, 3], [1, 0, 2]], rtol=1e-12)
     assert np.isnan(got[2])
     # Without streets: (0,-10) to (200,310): hypot(200, 320) x 1.3
@@ -208,15 +221,21 @@ def test_assigned_distance_equals_the_od_matrix_entry(walk):
 
 
 @pytest.mark.parametrize("network_kind", ["walk", "straight"])
-def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_kind):
+@pytest.mark.parametrize("block_cells", [None, 8])
+def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_kind, block_cells, monkeypatch):
     # Independent method: sort each row of the dense matrix (ties by destination position); destinations in
     # chunks of 2, so the k best are merged across chunks. Two destinations at the same point tie.
+    # block_cells 8 (the 8 nodes) splits a chunk's searches into blocks of one destination each.
+    import pipeline.network as network_module
+
     network = walk if network_kind == "walk" else None
     origins = at((0, -10), (190, 5), (405, 0), (30, 0), (200, 150))
     destinations = at((405, 0), (200, 310), (0, 0), (200, 310), (300, 100))
     assigned = np.array([4, -1, 0, 2, 1])
-    got_d, got_i, own = k_nearest_m(network, origins, destinations, 3, detour_factor=1.3, chunk_size=2, assigned=assigned)
     matrix = od_distances_m(network, origins, destinations, detour_factor=1.3)
+    if block_cells:
+        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+    got_d, got_i, own = k_nearest_m(network, origins, destinations, 3, detour_factor=1.3, chunk_size=2, assigned=assigned)
     order = np.lexsort((np.broadcast_to(np.arange(5), matrix.shape), matrix), axis=1)[:, :3]
     np.testing.assert_array_equal(got_i, order)
     np.testing.assert_allclose(got_d, np.take_along_axis(matrix, order, axis=1), rtol=1e-12)

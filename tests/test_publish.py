@@ -19,6 +19,7 @@ from pipeline._errors import PipelineError
 from pipeline._log import take_warnings
 from pipeline.io import write_json
 from pipeline.publish import build_release, run
+from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.maps import classify, external_resources, safe_json
 from pipeline.publish.pages import scenario_summary
 from pipeline.publish.privacy import format_column
@@ -76,6 +77,8 @@ def test_pages_are_offline_and_escape_the_injected_name(project):
     assert "&lt;b&gt;not bold&lt;/b&gt;" in social  # the data note, HTML-escaped in the panel
     assert "indicative, computed from supplied data" in social
     assert (project.maps_dir / "assets/leaflet/leaflet.js").stat().st_size > 100_000
+    for _, href in PAGE_JS + PAGE_CSS:  # every script and stylesheet a page loads was copied beside it
+        assert (project.maps_dir / href).stat().st_size > 0, href
 
 
 def test_tile_url_is_the_only_network_address(tmp_path):

@@ -153,8 +153,7 @@ def test_allocation_over_the_nearest_schools_equals_the_one_over_every_school(se
             break
         except sc.MoreSchoolsNeeded:
             k, widened = k * 2, widened + 1
-    got = np.zeros_like(want)
-    got[pairs["parcel"], pairs["school"]] = pairs["pupils"]
+    got = sc.allocation_matrix(pairs, want.shape)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(pairs["dist_m"], dist[pairs["parcel"], pairs["school"]])
     assert widened >= 1 or capacity.sum() >= pupils.sum()  # tight seeds needed a longer list

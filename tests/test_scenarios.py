@@ -118,9 +118,10 @@ def _scenario_figures():
     schools = pd.DataFrame({"school_id": ["A", "B", "C", "N"]})
     sites = pd.DataFrame({"site_id": ["N"], "name": ["Nyskolen"], "closes_school_id": ["A"]})
     scenarios = sc.school_scenarios(schools, sites)
-    figures, allocations = sc.scenario_table(
-        scenarios, SCENARIO_M, SCENARIO_PUPILS, SCENARIO_DISTRICT, SCENARIO_UDSAT, SCENARIO_CAPACITY,
-        honour_capacity=True, free_transport_dist_m=1000.0)
+    figures, pairs = sc.scenario_pairs(
+        scenarios, sc.NearSchools.from_matrix(SCENARIO_M, SCENARIO_DISTRICT), SCENARIO_PUPILS, SCENARIO_DISTRICT,
+        SCENARIO_UDSAT, SCENARIO_CAPACITY, honour_capacity=True, free_transport_dist_m=1000.0)
+    allocations = {scenario_id: sc.allocation_matrix(rows, SCENARIO_M.shape) for scenario_id, rows in pairs.items()}
     return scenarios, figures.set_index(["scenario_id", "school"]), allocations
 
 

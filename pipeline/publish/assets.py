@@ -11,22 +11,14 @@ import xstatic.pkg.leaflet as leaflet
 
 ASSETS_DIR = "assets"
 
-# (source package folder, file inside it, path under assets/)
-_FILES = (
-    (leaflet.BASE_DIR, "leaflet.js", "leaflet/leaflet.js"),
-    (leaflet.BASE_DIR, "leaflet.css", "leaflet/leaflet.css"),
-    (leaflet.BASE_DIR, "images/layers.png", "leaflet/images/layers.png"),
-    (leaflet.BASE_DIR, "images/layers-2x.png", "leaflet/images/layers-2x.png"),
-    (leaflet.BASE_DIR, "images/marker-icon.png", "leaflet/images/marker-icon.png"),
-    (leaflet.BASE_DIR, "images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
-    (leaflet.BASE_DIR, "images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
-    (jquery.BASE_DIR, "jquery.min.js", "jquery/jquery.min.js"),
-    (font_awesome.BASE_DIR, "css/fontawesome.min.css", "fontawesome/css/fontawesome.min.css"),
-    (font_awesome.BASE_DIR, "css/solid.min.css", "fontawesome/css/solid.min.css"),
-    (font_awesome.BASE_DIR, "webfonts/fa-solid-900.woff2", "fontawesome/webfonts/fa-solid-900.woff2"),
-    (font_awesome.BASE_DIR, "webfonts/fa-solid-900.ttf", "fontawesome/webfonts/fa-solid-900.ttf"),
-    (font_awesome.BASE_DIR, "LICENSE.txt", "fontawesome/LICENSE.txt"),
-)
+# Per folder under assets/: the XStatic package folder it is copied from and the files taken (same relative paths).
+_FILES = {
+    "leaflet": (leaflet.BASE_DIR, ("leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
+                                   "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")),
+    "jquery": (jquery.BASE_DIR, ("jquery.min.js",)),
+    "fontawesome": (font_awesome.BASE_DIR, ("css/fontawesome.min.css", "css/solid.min.css", "webfonts/fa-solid-900.woff2",
+                                            "webfonts/fa-solid-900.ttf", "LICENSE.txt")),
+}
 
 # What every page's <head> loads, relative to the page (replaces folium's Map.default_js / default_css).
 PAGE_JS = [
@@ -43,9 +35,10 @@ PAGE_CSS = [
 def copy_assets(maps_dir: Path) -> list[Path]:
     """Copy Leaflet, jQuery and Font Awesome (solid) beside the pages, into maps/assets/."""
     written = []
-    for base, name, target in _FILES:
-        dest = Path(maps_dir) / ASSETS_DIR / target
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(base) / name, dest)
-        written.append(dest)
+    for folder, (base, names) in _FILES.items():
+        for name in names:
+            dest = Path(maps_dir) / ASSETS_DIR / folder / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(base) / name, dest)
+            written.append(dest)
     return written

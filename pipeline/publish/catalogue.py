@@ -17,7 +17,7 @@ class Indicator:
     """How one column is labelled, formatted, classed and protected on the pages."""
 
     label: str
-    kind: str = "number"  # number | share | metres | ratio | count | flag | text
+    kind: str = "number"  # number | share | points | metres | ratio | count | flag | text
     person: bool = False
     palette: str = "Purples"  # ColorBrewer: YlOrRd when high is a concern, YlGnBu when high is good
 
@@ -36,10 +36,7 @@ INDICATORS: dict[str, Indicator] = {
     "crime_ratio": Indicator("c2 Conviction rate / national rate", "ratio", person=True, palette="YlOrRd"),
     "share_basic_edu": _share("c3 Residents 30-59 with basic education only", person=True, palette="YlOrRd"),
     "income_ratio": Indicator("c4 Mean income / regional mean", "ratio", person=True, palette="YlGnBu"),
-    "c1_met": Indicator("c1 met", "flag", person=True),
-    "c2_met": Indicator("c2 met", "flag", person=True),
-    "c3_met": Indicator("c3 met", "flag", person=True),
-    "c4_met": Indicator("c4 met", "flag", person=True),
+    **{f"c{i}_met": Indicator(f"c{i} met", "flag", person=True) for i in range(1, 5)},
     "criteria_met": Indicator("Criteria met (of 4)", "count", person=True),
     "criteria": Indicator("Criteria met", "text", person=True),
     "share_non_western": _share("Residents of non-Western origin", person=True, palette="Purples"),

@@ -29,7 +29,7 @@ from pipeline._log import warn
 from pipeline.config import Config
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
-from pipeline.publish.privacy import format_column
+from pipeline.publish.privacy import format_column, min_residents, suppressed_label
 
 MAP_CRS = "EPSG:4326"
 PANEL_WIDTH_PX = 360
@@ -253,8 +253,7 @@ def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list
     """Legend entries for suppressed and missing values, when any row has them."""
     entries = []
     if hidden.any():
-        label = config["privacy"]["suppressed_label"]
-        entries.append((SUPPRESSED_COLOUR, f"{label} (fewer than {config['privacy']['min_residents']} residents)"))
+        entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
     if missing.any():
         entries.append((NO_DATA_COLOUR, "no data"))
     return entries

@@ -13,7 +13,14 @@ import pandas as pd
 import shapely
 
 from pipeline.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, SUPPRESSED_COLOUR, TENURES, indicator
+from pipeline.publish.catalogue import (
+    NO_DATA_COLOUR,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    SUPPRESSED_COLOUR,
+    TENURES,
+    indicator,
+)
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import (
     GeoData,
@@ -34,6 +41,8 @@ from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 INDICATIVE = "indicative, computed from supplied data"
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
+STATUS_ENTRIES = [(STATUS_COLOURS[k], v) for k, v in STATUS_LABELS.items()]  # the status legend
+CANOPY_COLOURS = {"yes": "#31a354", "no": "#fdae6b"}
 
 
 @dataclass(frozen=True)
@@ -135,30 +144,49 @@ def popup_rows(columns: list[str], sections) -> list[list[str]]:
     return rows
 
 
-def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config) -> gpd.GeoDataFrame:
-    """The frame's name, the formatted f_<column> texts (suppressed where small) and geometry."""
+def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config,
+                title: str = "name") -> gpd.GeoDataFrame:
+    """The formatted f_<column> texts (suppressed where small), geometry, and `name` from the title column."""
     text = display_frame(frame, columns, small, suppressed_label(config)).add_prefix("f_")
-    if "f_status" in text.columns:
-        text["f_status"] = text["f_status"].replace(STATUS_LABELS)
-    name = frame["name"].astype(object).where(frame["name"].notna(), "") if "name" in frame.columns else frame.index.astype(str)
+    for column in [c for c in text.columns if c.startswith("f_status")]:
+        text[column] = text[column].replace(STATUS_LABELS)
     out = gpd.GeoDataFrame(text, geometry=frame.geometry, crs=frame.crs)
-    out["name"] = pd.Series(name, index=frame.index).astype(str)
+    if title in frame.columns:
+        out["name"] = frame[title].astype(object).where(frame[title].notna(), "").astype(str)
+    else:
+        out["name"] = frame.index.astype(str)
     return out
 
 
 def categorical_colours(values: pd.Series, hidden: pd.Series, colours: dict[str, str]) -> pd.Series:
     """A colour per category; suppressed rows grey, unknown categories white."""
-    out = values.map(colours).astype(object).where(values.map(colours).notna(), "#ffffff")
-    return out.where(~hidden.to_numpy(), SUPPRESSED_COLOUR)
+    mapped = values.map(colours).astype(object)
+    return mapped.where(mapped.notna(), NO_DATA_COLOUR).where(~hidden.to_numpy(), SUPPRESSED_COLOUR)
 
 
-def area_data(m: folium.Map, frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, config: Config,
-              rows: list[list[str]]) -> GeoData:
-    """Embed the areas once; every area layer on the page draws from it."""
-    fields = [c for c in shown.columns if c != "geometry"]
-    data = GeoData(feature_collection(shown, config, fields), rows)
+def embed_data(m: folium.Map, shown: gpd.GeoDataFrame, config: Config, rows: list[list[str]]) -> GeoData:
+    """Embed a shown frame once, with its popup rows; every layer drawing it uses this one copy."""
+    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows)
     m.add_child(data)
     return data
+
+
+def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config: Config,
+                fills: dict[str, pd.Series]) -> GeoData:
+    """Embed the areas table once: every figure formatted (suppressed where small), a fill_<key> colour per fill."""
+    columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
+    shown = shown_frame(table, columns, small, config)
+    for key, colours in fills.items():
+        shown[f"fill_{key}"] = colours.to_numpy()
+    return embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS))
+
+
+def add_filled_layer(m: folium.Map, data: GeoData, key: str, name: str, entries: list[tuple[str, str]], *,
+                     show: bool = False, tip_label: str | None = None, legend: str | None = None) -> None:
+    """A layer of the areas filled by fill_<key>, its tooltip giving f_<key>, with its legend."""
+    group = add_layer(m, data, name, {"fill": f"fill_{key}", "tipLabel": tip_label or name, "tipValue": f"f_{key}",
+                                      "style": AREA_STYLE}, show=show)
+    Legend(m, group, legend or name, entries).add_to(m)
 
 
 # ---------------------------------------------------------------- context layers (points, lines, polygons)
@@ -176,19 +204,12 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     title = options.pop("title", None)
     fields = [c for c in fields if c in frame.columns]
     small = small if small is not None else pd.Series(False, index=frame.index)
-    shown = gpd.GeoDataFrame(display_frame(frame, fields, small, suppressed_label(config)).add_prefix("f_"),
-                             geometry=frame.geometry, crs=frame.crs)
-    for column in [c for c in shown.columns if c.startswith("f_status")]:
-        shown[column] = shown[column].replace(STATUS_LABELS)
-    title_col = title if title in frame.columns else fields[0]
-    shown["name"] = frame[title_col].astype(object).where(frame[title_col].notna(), "").astype(str)
+    shown = shown_frame(frame, fields, small, config, title=title if title in frame.columns else fields[0])
     for key in ("radius", "fill"):
         if key in frame.columns:
             shown[key] = frame[key].to_numpy()
     rows = [[indicator(c).label, f"f_{c}"] for c in fields] if options.pop("popup", True) else []
-    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows)
-    m.add_child(data)
-    return add_layer(m, data, name, options, show=show)
+    return add_layer(m, embed_data(m, shown, config, rows), name, options, show=show)
 
 
 def add_schools(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
@@ -203,12 +224,13 @@ def add_jobs(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
     if jobs is None or not len(jobs):
         return
     label = "Job sites (sized by jobs)"
+    counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0)
     if len(jobs) > MAX_JOB_SITES:
-        size = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0)
         label = f"Job sites (the {MAX_JOB_SITES:,} largest of {len(jobs):,}, sized by jobs)"
-        jobs = jobs.iloc[np.argsort(-size.to_numpy(), kind="stable")[:MAX_JOB_SITES]]
+        largest = np.argsort(-counts.to_numpy(), kind="stable")[:MAX_JOB_SITES]
+        jobs, counts = jobs.iloc[largest], counts.iloc[largest]
     jobs = jobs.copy()
-    counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0).clip(lower=0)
+    counts = counts.clip(lower=0)
     jobs["radius"] = (3 + 12 * np.sqrt(counts / max(float(counts.max()), 1.0))).round(1)
     jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map("{:,.0f} jobs".format)
     context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"], options={"title": "title", "radiusField": "radius", "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261",
@@ -266,13 +288,10 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     frames = [inputs.get(n) for n in ("housing_areas", "parcels", "school_districts", "jobs", "green_areas")]
     m = new_map(config, bounds_of(*frames) or extent_bounds(config))
     if len(table) and table.geometry.notna().any():
-        small = small_areas(table, config)
-        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-        shown = shown_frame(table, columns, small, config)
-        rows = popup_rows(columns, MIX_SECTIONS)
-        data = area_data(m, table, shown, config, rows)
+        data = embed_areas(m, table, small_areas(table, config), config, {})
         add_layer(m, data, "Housing areas", {"style": {**AREA_STYLE, "fillColor": "#9ecae1", "fillOpacity": 0.45},
-                                             "tipLabel": "Dwellings", "tipValue": "f_dwellings" if "dwellings" in columns else None})
+                                             "tipLabel": "Dwellings",
+                                             "tipValue": "f_dwellings" if "dwellings" in table.columns else None})
     districts, small_d = district_frame(inputs, config)
     context_layer(m, districts, config, "School districts", fields=DISTRICT_FIELDS, small=small_d,
                   options={"style": {"color": "#6a3d9a", "weight": 2, "fill": True, "fillOpacity": 0.03, "dashArray": "6 4"}})
@@ -343,34 +362,26 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
     page = PAGES[1]
     table = area_table_from_inputs(inputs, config)
     mix = inputs.get("areas_mix")
-    m = new_map(config, bounds_of(table if len(table) else None) or extent_bounds(config))
+    m = new_map(config, bounds_of(table) or extent_bounds(config))
     body = [panel_head(page, config), f'<p><span class="sb-label" id="sb-indicative">{esc(INDICATIVE)}</span></p>']
     if mix is None or not table.geometry.notna().any():
         body.append(missing_notice("Social balance of housing areas", missing(inputs, "areas_mix", "housing_areas")))
     else:
         small = small_areas(table, config)
-        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-        shown = shown_frame(table, columns, small, config)
-        data_columns = [c for c in MIX_LAYERS if c in table.columns]
+        classed = {c: classify(table[c], small, config, c) for c in MIX_LAYERS if c in table.columns}
+        fills = {c: colours for c, (colours, _) in classed.items()}
         if "status" in table.columns:
-            shown["fill_status"] = categorical_colours(table["status"], small, STATUS_COLOURS).to_numpy()
-        for column in data_columns:
-            shown[f"fill_{column}"] = classify(table[column], small, config, column)[0].to_numpy()
-        data = area_data(m, table, shown, config, popup_rows(columns, MIX_SECTIONS))
+            fills = {"status": categorical_colours(table["status"], small, STATUS_COLOURS), **fills}
+        data = embed_areas(m, table, small, config, fills)
         if "status" in table.columns:
-            group = add_layer(m, data, "Status (indicative)", {"fill": "fill_status", "tipLabel": "Status",
-                                                               "tipValue": "f_status", "style": AREA_STYLE})
-            entries = [(STATUS_COLOURS[k], v) for k, v in STATUS_LABELS.items()]
+            entries = list(STATUS_ENTRIES)
             if small.any():
                 entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
-            Legend(m, group, "Status (indicative, §61a)", entries).add_to(m)
+            add_filled_layer(m, data, "status", "Status (indicative)", entries, show=True, tip_label="Status",
+                             legend="Status (indicative, §61a)")
             body.append(_status_counts(table["status"], small, config))
-        for column in data_columns:
-            _, entries = classify(table[column], small, config, column)
-            label = indicator(column).label
-            group = add_layer(m, data, label, {"fill": f"fill_{column}", "tipLabel": label, "tipValue": f"f_{column}",
-                                               "style": AREA_STYLE}, show=False)
-            Legend(m, group, label, entries).add_to(m)
+        for column, (_, entries) in classed.items():
+            add_filled_layer(m, data, column, indicator(column).label, entries)
     districts, small_d = district_frame(inputs, config)
     if districts is not None and "share_pupils_udsat_or_worse" in districts.columns:
         colours, entries = classify(districts["share_pupils_udsat_or_worse"], small_d, config, "share_pupils_udsat_or_worse")
@@ -440,33 +451,24 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
     page = PAGES[2]
     table = area_table_from_inputs(inputs, config)
     access = inputs.get("areas_access")
-    m = new_map(config, bounds_of(table if len(table) else None) or extent_bounds(config))
+    m = new_map(config, bounds_of(table) or extent_bounds(config))
     body = [panel_head(page, config)]
     if access is None or not table.geometry.notna().any():
         body.append(missing_notice("Accessibility", missing(inputs, "areas_access", "housing_areas")))
     else:
         small = small_areas(table, config)
-        columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-        shown = shown_frame(table, columns, small, config)
-        layers = [c for c in ACCESS_LAYERS if c in table.columns]
-        for column in layers:
-            shown[f"fill_{column}"] = classify(table[column], small, config, column)[0].to_numpy()
-        if "meets_canopy_30" in table.columns:
+        classed = {c: classify(table[c], small, config, c) for c in ACCESS_LAYERS if c in table.columns}
+        fills = {c: colours for c, (colours, _) in classed.items()}
+        canopy = "meets_canopy_30" in table.columns
+        if canopy:
             flags = table["meets_canopy_30"].map({True: "yes", False: "no"})
-            shown["fill_meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index),
-                                                                {"yes": "#31a354", "no": "#fdae6b"}).to_numpy()
-        data = area_data(m, table, shown, config, popup_rows(columns, MIX_SECTIONS))
-        for i, column in enumerate(layers):
-            _, entries = classify(table[column], small, config, column)
-            label = indicator(column).label
-            group = add_layer(m, data, label, {"fill": f"fill_{column}", "tipLabel": label, "tipValue": f"f_{column}",
-                                               "style": AREA_STYLE}, show=i == 0)
-            Legend(m, group, label, entries).add_to(m)
-        if "meets_canopy_30" in table.columns:
-            label = indicator("meets_canopy_30").label
-            group = add_layer(m, data, label, {"fill": "fill_meets_canopy_30", "tipLabel": label,
-                                               "tipValue": "f_meets_canopy_30", "style": AREA_STYLE}, show=False)
-            Legend(m, group, label, [("#31a354", "yes"), ("#fdae6b", "no")]).add_to(m)
+            fills["meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index), CANOPY_COLOURS)
+        data = embed_areas(m, table, small, config, fills)
+        for i, (column, (_, entries)) in enumerate(classed.items()):
+            add_filled_layer(m, data, column, indicator(column).label, entries, show=i == 0)
+        if canopy:
+            add_filled_layer(m, data, "meets_canopy_30", indicator("meets_canopy_30").label,
+                             [(colour, flag) for flag, colour in CANOPY_COLOURS.items()])
         body.append(_distance_method_note(table, config))
         body.append(f'<p class="sb-meta">Values are means over each area\'s parcels weighted by residents (children '
                     f'6-16 for school figures). Areas with fewer than {min_residents(config)} residents show '
@@ -672,10 +674,10 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path) -> P
     areas = inputs.get("housing_areas")
     m = new_map(config, bounds_of(areas) or extent_bounds(config))
     body = [panel_head(page, config), f'<p><span class="sb-label">{esc(INDICATIVE)}</span></p>']
-    table = area_table_from_inputs(inputs, config)
     if dev is None or areas is None:
         body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas")))
     else:
+        table = area_table_from_inputs(inputs, config)
         residents = table.set_index("area_id")["residents"] if "residents" in table.columns else None
         dev = dev.assign(area_id=dev["area_id"].astype(str))
         counts = dev["area_id"].map(residents) if residents is not None else pd.Series(np.nan, index=dev.index)
@@ -698,12 +700,9 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path) -> P
 def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.Series, config: Config) -> None:
     """Per site, areas coloured by the change in jobs within 30 min by bike; the receiving areas before/after."""
     fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns]
-    site_ids = list(dict.fromkeys(shaped["site_id"].astype(str)))
-    for i, site in enumerate(site_ids):
-        part = shaped[shaped["site_id"].astype(str) == site]
+    by_site = shaped.groupby(shaped["site_id"].astype(str), sort=False) if "jobs_bike_30_change" in shaped.columns else []
+    for i, (site, part) in enumerate(by_site):
         hidden = small.loc[part.index]
-        if "jobs_bike_30_change" not in part.columns:
-            continue
         colours, entries = classify(part["jobs_bike_30_change"], hidden, config, "jobs_bike_30_change")
         site_name = str(part["site_name"].dropna().iloc[0]) if "site_name" in part and part["site_name"].notna().any() else site
         name = f"Site {site_name}: change in jobs within 30 min by bike"
@@ -720,8 +719,7 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
                                   fields=fields, small=hidden, show=False,
                                   options={"title": "name", "fill": "fill", "style": {**AREA_STYLE, "weight": 3},
                                            "tipLabel": "Share social family after", "tipValue": "f_share_social_family_after"})
-            Legend(m, group, "Status after the development (indicative)",
-                   [(STATUS_COLOURS[k], v) for k, v in STATUS_LABELS.items()]).add_to(m)
+            Legend(m, group, "Status after the development (indicative)", STATUS_ENTRIES).add_to(m)
 
 
 def _development_comparison(dev: pd.DataFrame, small: pd.Series, config: Config) -> str:

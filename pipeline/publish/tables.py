@@ -14,7 +14,6 @@ from pipeline.publish.catalogue import person_based
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents, suppress_table, suppressed_label
 
-TABLE_NAMES = ("areas.parquet", "areas.gpkg", "areas.csv")
 SUPPRESSED_FLAG = "suppressed"
 
 
