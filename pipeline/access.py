@@ -22,6 +22,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from pipeline._log import log, warn
+from pipeline._progress import fraction, step
 from pipeline.config import Config
 from pipeline.io import CANOPY_FILE, has_layer, read_layer, write_geoparquet
 from pipeline.network import (
@@ -89,6 +90,7 @@ def _weight_within(origin_xy: np.ndarray, tree: cKDTree, weight: np.ndarray, rea
     return out
 
 
+@step("jobs within {minutes:g} min at {m_per_min:g} m/min")
 def jobs_within_minutes(
     network: Network | None,
     origins: gpd.GeoSeries,
@@ -113,6 +115,7 @@ def jobs_within_minutes(
     )
 
 
+@step("gravity job access")
 def job_access_gravity(
     network: Network | None,
     origins: gpd.GeoSeries,
@@ -167,6 +170,7 @@ def green_access_points(pieces: np.ndarray, spacing_m: float) -> np.ndarray:
     return shapely.points(np.unique(shapely.get_coordinates(edges), axis=0))
 
 
+@step("distance to public green")
 def green_dist_m(travel: Travel, origins: gpd.GeoSeries, pieces: np.ndarray, *, spacing_m: float) -> np.ndarray:
     """Walking distance to the nearest green piece, reached at its nearest boundary access point."""
     if len(pieces) == 0:
@@ -188,6 +192,7 @@ def green_m2_within(origin_xy: np.ndarray, pieces: np.ndarray, radius_m: float) 
     return np.bincount(circle, weights=area, minlength=len(origin_xy))
 
 
+@step("public green within {radius_m:g} m per resident")
 def green_m2_per_resident(
     origin_xy: np.ndarray, residents: np.ndarray, pieces: np.ndarray, radius_m: float, chunk_size: int = DEFAULT_CHUNK_SIZE
 ) -> pd.DataFrame:
@@ -222,12 +227,13 @@ def canopy_share(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.nda
 
     frame = gpd.GeoDataFrame({"row": np.flatnonzero(is_polygon)}, geometry=polygons.geometry.to_numpy()[is_polygon], crs=polygons.crs)
     result = exact_extract(
-        str(canopy_path), frame, ["mean"], include_cols=["row"], output="pandas", strategy="raster-sequential"
+        str(canopy_path), frame, ["mean"], include_cols=["row"], output="pandas", strategy="raster-sequential", progress=fraction()
     )
     out[result["row"].to_numpy()] = result["mean"].to_numpy(dtype=float)
     return out
 
 
+@step("canopy share (zonal statistics)")
 def canopy_share_partitioned(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.ndarray:
     """canopy_share per polygon, run per spatial partition (on the Dask cluster when the run has one)."""
     if canopy_path is None or len(polygons) == 0:
@@ -243,6 +249,7 @@ def _canopy_frame(polygons: gpd.GeoDataFrame, canopy_path: Path) -> pd.DataFrame
 
 # --- schools and stations ------------------------------------------------------------------------------
 
+@step("distance to schools")
 def school_distances(
     travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, districts: pd.DataFrame, schools: gpd.GeoDataFrame,
     chunk_size: int = DEFAULT_CHUNK_SIZE,

@@ -1,4 +1,4 @@
-"""The command line: ``python -m pipeline run | refresh | rollback | validate | demo-data``.
+"""The command line: ``python -m pipeline run | refresh | rollback | validate | demo-data | config-docs``.
 
 Exit statuses: 0 ok, 1 a bug (with a traceback), 2 bad input, 3 a source unavailable, 75 another run
 holds the lock.
@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     rollback.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    validate = commands.add_parser("validate", help="check the inputs and config, write nothing", description="Read and check every configured input as ingest would, and write nothing.")
+    validate = commands.add_parser("validate", help="check the config and the inputs, write nothing", description="Check the config against its schema (every mistake listed at once), then read and check every configured input as ingest would; write nothing.")
     validate.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     validate.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--scale", type=float, default=1.0, help="size factor: 10 makes a ten times larger municipality")
     demo.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    docs = commands.add_parser("config-docs", help="write the config reference docs/configuration.md", description="Write the reference table of every config key (type, unit, range, default, meaning), generated from the schema and pipeline/defaults.yaml.")
+    docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"), help="file to write (default docs/configuration.md)")
+    docs.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -66,6 +69,13 @@ def _configure_logging(quiet: bool) -> None:
     log.setLevel(logging.INFO)
 
 
+def _configure_progress(config, quiet: bool) -> None:
+    """A progress bar on a terminal; log lines elsewhere (hidden by --quiet with the other INFO lines)."""
+    from pipeline._progress import configure
+
+    configure(bar=not quiet and sys.stderr.isatty(), every_s=config["progress_every_s"])
+
+
 def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened."""
     from pipeline._atomic import write_json
@@ -75,6 +85,7 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     from pipeline.runner import new_run_id, now_iso, run_record, run_stages
 
     config = load_config(args.config)
+    _configure_progress(config, args.quiet)
     run_id, started = new_run_id(), now_iso()
     config = config.with_overrides({"run": {"id": run_id, "started": started}})
     handler = start_run_log(config, run_id)
@@ -124,9 +135,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
     from pipeline.ingest import validate
 
-    counts = validate(load_config(args.config))
+    config = load_config(args.config)  # the schema check: a config mistake stops here, before any input is read
+    log.info("Config %s: every key known and in range", config.path)
+    counts = validate(config)
     for layer, rows in counts.items():
         log.info("%s: %s rows, valid", layer, f"{rows:,}")
+    return 0
+
+
+def _cmd_config_docs(args: argparse.Namespace) -> int:
+    from pipeline.config import write_configuration_docs
+
+    log.info("Wrote the config reference %s", write_configuration_docs(args.out))
     return 0
 
 
@@ -140,6 +160,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _cmd_run, "refresh": _cmd_refresh, "rollback": _cmd_rollback, "validate": _cmd_validate, "demo-data": _cmd_demo,
+    "config-docs": _cmd_config_docs,
 }
 
 

@@ -97,11 +97,30 @@ class Config:
 
 
 def load_config(path: str | Path | None = None, overrides: Mapping | None = None) -> Config:
-    """Read the project config (default config/pipeline.yaml) merged over the packaged defaults."""
+    """Read the project config (default config/pipeline.yaml) merged over the packaged defaults, checked
+    against the schema (pipeline/config_schema.py): every mistake is one InputError (exit 2)."""
+    from pipeline.config_schema import check_config
+
     path = Path(path) if path is not None else DEFAULT_CONFIG
     path = path.resolve()
-    data = _merge(_read_yaml(DEFAULTS_FILE), _read_yaml(path))
+    defaults, project = _read_yaml(DEFAULTS_FILE), _read_yaml(path)
+    data = _merge(defaults, project)
     if overrides:
         data = _merge(data, overrides)
+    data = check_config(data, file=path, project=project, defaults=defaults, defaults_file=DEFAULTS_FILE)
     root = (path.parent / str(data.get("root", "."))).resolve()
     return Config(data, path, root)
+
+
+def configuration_docs() -> str:
+    """The text of docs/configuration.md: every key with its type, unit, range, default and meaning."""
+    from pipeline.config_schema import configuration_markdown
+
+    return configuration_markdown(_read_yaml(DEFAULTS_FILE))
+
+
+def write_configuration_docs(path: str | Path) -> Path:
+    """Write the config reference (docs/configuration.md), generated from the schema and the defaults."""
+    path = Path(path)
+    path.write_text(configuration_docs(), encoding="utf-8")
+    return path

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline._errors import InputError, Problem
 from pipeline._log import log
+from pipeline._progress import track
 from pipeline.config import Config
 
 ROW_ORDER = "__row_order__"
@@ -65,10 +66,19 @@ class Executor:
     def map_chunks(self, func: Callable[..., Any], chunks: Sequence, *shared: Any) -> list:
         """[func(chunk, *shared) for chunk in chunks], on the cluster with shared data sent once."""
         if not self.distributed:
-            return [func(chunk, *shared) for chunk in chunks]
+            return [func(chunk, *shared) for chunk in track(chunks)]
         scattered = [self.client.scatter(s, broadcast=True) if _worth_scattering(s) else s for s in shared]
         futures = self.client.map(func, list(chunks), *[[s] * len(chunks) for s in scattered], pure=False)
+        _wait_with_progress(futures)
         return self.client.gather(futures)
+
+
+def _wait_with_progress(futures: list) -> None:
+    """Wait for the futures, reporting each one finished (pipeline._progress)."""
+    from distributed import as_completed
+
+    for _ in track(as_completed(futures), total=len(futures)):
+        pass
 
 
 def _first_label(part: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
+from pipeline._progress import step, track
 from pipeline.access import weighted_area_mean
 from pipeline.assign import assign_parcels
 from pipeline.config import Config
@@ -414,7 +415,7 @@ def scenario_pairs(
     baseline_dist_m = np.full(len(pupils), np.nan)
     baseline_dist_m[baseline["parcel"].to_numpy()] = baseline["dist_m"].to_numpy()
     frames, allocations = [], {}
-    for scenario in scenarios:
+    for scenario in track(scenarios, "Scenarios: pupils allocated", unit="scenarios"):
         columns = scenario.open_schools
         if scenario.by_district:
             pairs = baseline
@@ -625,6 +626,7 @@ def _network_distances_m(
     return od_distances_m(network, origins, destinations, detour_factor=detour), method
 
 
+@step("nearest schools of each parcel")
 def _school_pairs(
     config: Config, origins: gpd.GeoSeries, schools: gpd.GeoDataFrame, district_school: np.ndarray, allocate: Callable
 ) -> tuple[tuple, str]:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from pipeline._log import log
+from pipeline._progress import track
 from pipeline.config import Config
 from pipeline.publish.assets import copy_assets
 from pipeline.publish.inputs import load_inputs
@@ -48,7 +49,7 @@ def build_release(config: Config, folder: Path) -> list[Path]:
     written = write_tables(area_table_from_inputs(inputs, config), data_dir, config)
     copy_assets(maps_dir)
     written.append(build_index(inputs, config, maps_dir, run_warnings(config)))
-    for build in (build_social_balance, build_accessibility, build_school_sites, build_urban_development):
+    for build in track((build_social_balance, build_accessibility, build_school_sites, build_urban_development), "Publish: pages", unit="pages"):
         written.append(build(inputs, config, maps_dir))
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in written if p.suffix == ".html")
     log.info("Built %d pages (%s)", sum(p.suffix == ".html" for p in written), sizes)
