@@ -420,7 +420,7 @@ def _range_text(field: Any) -> str:
         elif isinstance(item, annotated_types.MinLen) and item.min_length > 1:
             low = f"{item.min_length} items"
         elif isinstance(item, annotated_types.MinLen):
-            low = f"at least {item.min_length} item"
+            low = "non-empty"
     if low.endswith("items") and high:  # a fixed length: MaxLen is not shown
         high = ""
     if low.startswith(">=") and high.startswith("<="):

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.cli import _parser, main
 
-COMMANDS = ("run", "refresh", "rollback", "validate", "demo-data")
+COMMANDS = ("run", "refresh", "rollback", "validate", "demo-data", "config-docs")
 
 
 @pytest.mark.parametrize("argv", [["--quiet", "run"], ["run", "--quiet"], ["--quiet", "refresh"]])
@@ -39,3 +39,19 @@ def test_missing_config_is_bad_input(tmp_path, capsys):
     assert main(["run", "--config", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err
     assert "nope.yaml" in err and "does not exist" in err
+
+
+def test_config_docs_writes_the_generated_reference(tmp_path):
+    from pipeline.config import configuration_docs
+
+    out = tmp_path / "configuration.md"
+    assert main(["--quiet", "config-docs", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == configuration_docs()
+
+
+def test_bad_config_key_exits_2_naming_the_key(tmp_path, capsys):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("access:\n  walk_m_per_min: 0\n", encoding="utf-8")
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "access.walk_m_per_min is 0" in err and str(config) in err
