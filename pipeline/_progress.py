@@ -10,8 +10,8 @@ never silent. Call sites stay one line:
 - ``progress=fraction("canopy_share")`` for a library that reports a completed fraction (exactextract).
 
 On a terminal (and without --quiet) the command line turns on a tqdm bar; otherwise a line is logged at
-each 10 % step, at most one per `progress_every_s` seconds (config), e.g.
-``Access: jobs within 15 min at 80 m/min: 40 % (800 of 2,000 chunks)``; quick steps stay silent. The log
+each 10 % step, at most one per `progress_every_s` seconds (config) over all steps, e.g.
+``Access: jobs within 15 min at 80 m/min: 40 % (800 of 2,000 chunks)``; a short run stays silent. The log
 lines are INFO, so --quiet hides them and the run's log file keeps them.
 """
 
@@ -22,7 +22,7 @@ import inspect
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pipeline._log import log
@@ -35,6 +35,7 @@ STEPS = 10  # a log line at each tenth of the work
 class _Settings:
     bar: bool = False  # a tqdm bar on stderr (a terminal, not --quiet)
     every_s: float = 10.0  # at most one log line per this many seconds
+    last_line: float = field(default_factory=time.monotonic)  # when the last line was logged, by any step
 
 
 _settings = _Settings()
@@ -43,7 +44,7 @@ _labels: list[str] = []
 
 def configure(*, bar: bool, every_s: float) -> None:
     """How progress shows for this process: a bar (a terminal) or log lines at most every every_s seconds."""
-    _settings.bar, _settings.every_s = bar, float(every_s)
+    _settings.bar, _settings.every_s, _settings.last_line = bar, float(every_s), time.monotonic()
 
 
 def current_label(default: str = "Working") -> str:
@@ -91,7 +92,6 @@ class Progress:
     def __init__(self, total: float, label: str, unit: str):
         self.total, self.label, self.unit = total, label, unit
         self.done = 0.0
-        self.started = self.last_line = time.monotonic()
         self.logged_step = 0
         self.bar = None
         if _settings.bar and total > 0:
@@ -112,11 +112,12 @@ class Progress:
             self._maybe_log()
 
     def _maybe_log(self) -> None:
-        """A log line when the work crossed the next tenth and enough time passed since the last line."""
+        """A log line when the work crossed the next tenth and every_s passed since the last line of any step
+        (so a long stage of many short steps still logs about every every_s seconds)."""
         reached = int(STEPS * min(self.done, self.total) / self.total)
         now = time.monotonic()
-        if reached > self.logged_step and now - self.last_line >= _settings.every_s:
-            self.logged_step, self.last_line = reached, now
+        if reached > self.logged_step and now - _settings.last_line >= _settings.every_s:
+            self.logged_step, _settings.last_line = reached, now
             counts = "" if self.unit == "%" else f" ({_count(self.done)} of {_count(self.total)} {self.unit})"
             log.info("%s: %d %%%s", self.label, round(100 * self.done / self.total), counts)
 

@@ -80,7 +80,7 @@ def optional(description: str, unit: str = "") -> Any:
 class Section(BaseModel):
     """A config mapping whose keys are all known: any other key is an error naming the closest known one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _parse_crs(value: str | None) -> str | None:
@@ -453,9 +453,11 @@ def _unknown_key_fix(loc: tuple, origin: Path, defaults_file: Path) -> str:
 
 DECIMAL_COMMA = re.compile(r"\s*[-+]?\d*,\d+\s*")
 RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
-# Sections whose keys all come from defaults.yaml (a missing key there is the schema's or defaults' fault).
-_DEFAULT_SECTIONS = {()} | {(name,) for name in ("paths", "ingest", "mix", "access", "scenarios", "publish", "privacy",
-                                                 "refresh", "execution")}
+
+
+def _keys_from_defaults(loc: tuple) -> bool:
+    """Whether every key under loc has its value in defaults.yaml (the top level and its sections but sources)."""
+    return loc == () or (len(loc) == 1 and _is_section(_model_at(loc)) and _model_at(loc) is not Sources)
 
 
 def _value_fix(error: dict, loc: tuple, default: tuple[bool, Any]) -> str:
@@ -501,6 +503,7 @@ def _type_fix(kind: str, hint: str) -> str:
         "model_type": "write a mapping of keys to values (indented key: value lines)",
         "list_type": "write a list, e.g. [a, b]", "too_short": "give more items", "too_long": "give fewer items",
         "missing": "give the key a value", "string_too_short": "write a non-empty text",
+        "finite_number": "write a finite number",
     }
     return fixes.get(kind, "correct the value") + hint
 
@@ -532,7 +535,7 @@ def _problem(error: dict, file: Path, project: Mapping, defaults: Mapping, defau
     key_text = _dotted(loc) or "(the whole config)"
     if error["type"] == "extra_forbidden":
         fix = _unknown_key_fix(loc, origin, defaults_file)
-    elif error["type"] == "missing" and _lookup(project, loc[:-1])[0] and loc[:-1] not in _DEFAULT_SECTIONS:
+    elif error["type"] == "missing" and _lookup(project, loc[:-1])[0] and not _keys_from_defaults(loc[:-1]):
         fix = f"add the key {loc[-1]} to {_dotted(loc[:-1])}"
     elif error["type"] == "missing":
         fix = f"give {key_text} a value in {defaults_file} (every key has its default there)"
