@@ -606,6 +606,8 @@ def configuration_markdown(defaults: Mapping) -> str:
         "A project config (`config/pipeline.yaml`) is merged over the defaults key by key and checked against the",
         "schema by every command: an unknown key, a value of the wrong type or out of its range is an input error",
         "(exit 2) naming the key and the fix. Shares are fractions 0..1 (write 0.40, not 40 or \"0,40\").",
+        "To add a key: give it a value and a comment in `pipeline/defaults.yaml` and one line in its section's class",
+        "in `pipeline/config_schema.py` (its docstring shows how), then run `python -m pipeline config-docs`.",
         "",
         "## Top level",
         "",

@@ -170,9 +170,10 @@ def test_every_schema_key_has_a_default_and_every_default_a_schema_key():
 
 
 def test_every_layer_the_pipeline_reads_is_a_source_of_the_schema():
-    from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS
+    from pipeline import stages
 
-    assert set(Sources.model_fields) == {*VECTOR_LAYERS, *RASTER_LAYERS}
+    layers = {name for attr in dir(stages) if attr.endswith("_LAYERS") for name in getattr(stages, attr)}
+    assert set(Sources.model_fields) == layers
 
 
 def test_objectives_of_the_schema_are_those_the_scenarios_rank_by():
