@@ -17,6 +17,7 @@ lines are INFO, so --quiet hides them and the run's log file keeps them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import time
@@ -91,15 +92,19 @@ class Progress:
 
     def __init__(self, total: float, label: str, unit: str):
         self.total, self.label, self.unit = total, label, unit
-        self.done = 0.0
+        self.done: float = 0
         self.logged_step = 0
         self.bar = None
+        self._redirect = contextlib.ExitStack()
         if _settings.bar and total > 0:
             from tqdm import tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm
 
+            # log lines written while the bar shows go above it instead of through it
+            self._redirect.enter_context(logging_redirect_tqdm(loggers=[log]))
             self.bar = tqdm(total=total, desc=label, unit=f" {unit}", leave=False, delay=1.0, dynamic_ncols=True)
 
-    def advance(self, amount: float = 1.0) -> None:
+    def advance(self, amount: float = 1) -> None:
         """amount more of the work is done."""
         self.set(self.done + amount)
 
@@ -124,6 +129,8 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
+        self._redirect.close()
 
 
 def _count(value: float) -> str:
