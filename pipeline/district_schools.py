@@ -110,10 +110,9 @@ def links_from_districts(districts: pd.DataFrame, source: _Located,
     """The districts' own school_id (one per district, or school_ids lists) as links."""
     column = "school_ids" if "school_ids" in districts else "school_id"
     pairs = districts[["district_id", column]].explode(column) if column == "school_ids" else districts[["district_id", column]]
-    pairs = pairs[pairs[column].notna()]
+    pairs = pairs[pairs[column].notna()].reset_index(drop=True)
     values = pairs[column].astype("string").str.strip()
-    values = values[values != ""]
-    pairs = pairs.loc[values.index]
+    pairs, values = pairs[values != ""], values[values != ""]
     by = source.settings.get("school_match", "id")
     school_ids = values
     problems = []

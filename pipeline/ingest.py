@@ -707,6 +707,8 @@ def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[
         frame, more = step(frame, source, schema)
         problems += more
     problems += check_count_bases(frame, source, schema)
+    # canonical columns in contract order (school_ids: a district's list of schools, kept for the link only)
+    frame = frame[[c for c in (*schema.required, *schema.optional, "school_ids", "geometry") if c in frame.columns]]
     if problems or not schema.geometry:
         return pd.DataFrame(frame) if not schema.geometry else frame, problems
     has_geometry = isinstance(frame, gpd.GeoDataFrame)
