@@ -138,6 +138,8 @@ SCHEMAS: dict[str, LayerSchema] = {
     ),
 }
 REQUIRED_LAYERS = ("housing_areas",)
+# How the district-school link matches its columns: by id (default) or by name.
+MATCH_KEYS = ("district_match", "school_match")
 # Statistics layers: the support each count comes at (CONTRACT 2).
 STATISTICS_LAYERS = ("parcels", "grid_statistics", "area_statistics")
 # Columns with a fixed vocabulary, per layer (CONTRACT 2).
@@ -917,6 +919,12 @@ def link_districts_and_schools(layers: dict[str, pd.DataFrame], sources: dict[st
     schools = layers.get("schools")
     if schools is None and table is None:
         return []
+    problems = [sources[layer].problem(f"sources.{layer}.{key} is {source.settings[key]!r}", f"set {key} to id or name")
+                for layer, source in sources.items() for key in MATCH_KEYS
+                if layer in ("district_schools", "schools", "school_districts")
+                and source.settings.get(key, "id") not in ("id", "name")]
+    if problems:
+        return problems
     links, problems = district_schools(districts, schools, sources, table, tolerance=config["ingest"]["share_sum_tolerance"])
     if not problems:
         layers["district_schools"] = links

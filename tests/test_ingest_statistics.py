@@ -18,6 +18,7 @@ from shapely.geometry import Point, box
 from pipeline import ingest
 from pipeline.cli import main
 from pipeline.config import load_config
+from pipeline.stages import stage
 
 # Two housing areas inside the default extent, with an id that has a leading zero.
 AREAS = gpd.GeoDataFrame({"area_id": ["0147", "0250"], "name": ["Ågården", "Bøgeparken"]},
@@ -343,3 +344,23 @@ def test_config_without_tenure_columns_fills_nothing(tmp_path):
                                                              "parcels": {"path": "p.gpkg"}}}))
     ingest.run(config)
     assert list(gpd.read_parquet(config.processed("parcels.parquet")).columns) == ["parcel_id", "geometry"]
+
+
+def test_runner_hashes_every_part_and_expects_the_link_table(project):
+    folder, configure = project
+    for name in ("a.json", "b.json"):
+        write_json_records(folder / "raw" / name, [{"cell_id": "100m_61700_7000", "residents": 1}])
+    sources = _districts_and_schools(folder, ["Distrikt Ørestad"])
+    config = load_config(configure(grid_statistics={"parts": [{"path": "raw/a.json"}, {"path": "raw/b.json"}]}, **sources))
+    reads = [p.name for p in stage("ingest").reads(config)]
+    assert {"a.json", "b.json", "districts.gpkg", "schools.gpkg", "areas.gpkg"} <= set(reads)
+    writes = [p.name for p in stage("ingest").writes(config)]
+    assert {"grid_statistics.parquet", "district_schools.parquet", "school_districts.parquet"} <= set(writes)
+
+
+def test_a_match_key_other_than_id_or_name_is_bad_input(project, capsys):
+    folder, configure = project
+    sources = _districts_and_schools(folder, ["Distrikt Ørestad"])
+    sources["schools"]["district_match"] = "navn"
+    status, err = run_ingest(configure(**sources), capsys)
+    assert status == 2 and "sources.schools.district_match is 'navn'" in err and "id or name" in err
