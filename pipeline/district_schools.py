@@ -51,7 +51,7 @@ def match_to(values: pd.Series, target_ids: pd.Series, target_names: pd.Series |
     """The target id each value names (by id: the same text; by name: the same normalised name); NA if none."""
     keys = target_ids if by == "id" or target_names is None else target_names
     lookup = pd.Series(target_ids.to_numpy(), index=normalised_names(keys).to_numpy() if by == "name" else keys.to_numpy())
-    lookup = lookup[~lookup.index.duplicated()]
+    lookup = lookup[~lookup.index.duplicated(keep=False)]  # a name two targets share matches neither
     probe = normalised_names(values) if by == "name" else values.astype("string").str.strip()
     return pd.Series(probe.map(lookup).to_numpy(), index=values.index, dtype="string")
 
@@ -65,6 +65,9 @@ def _unmatched_problem(source: _Located, values: pd.Series, matched: pd.Series, 
         return None
     hints = [f"'{v}' (closest: {', '.join(closest_names(v, candidates)) or 'none'})" for v in unmatched[:10]]
     row_ids = (rows[missing] if rows is not None else values[missing]).astype(str).unique()
+    shared = normalised_names(candidates)[normalised_names(candidates).duplicated()].dropna().unique()
+    if len(shared):
+        fix += f" (names shared by two or more: {', '.join(shared[:5])}: match those by id)"
     return source.problem(f"{len(unmatched)} {what} match nothing: {'; '.join(hints)}", fix, column=column,
                           ids=list(row_ids), count=len(row_ids))
 
@@ -148,8 +151,12 @@ def check_shares(links: pd.DataFrame, source: _Located, tolerance: float) -> lis
     return problems
 
 
-def warn_loose_schools(links: pd.DataFrame, schools: pd.DataFrame | None) -> None:
-    """Warn about schools that serve no district, and schools named by two or more districts."""
+def warn_loose_schools(links: pd.DataFrame, schools: pd.DataFrame | None, districts: pd.DataFrame) -> None:
+    """Warn about districts no school serves, schools that serve no district, and schools named by two or more districts."""
+    unserved = districts.loc[~districts["district_id"].isin(links["district_id"]), "district_id"]
+    if len(unserved) and schools is not None:
+        warn(f"{len(unserved)} school districts are served by no school (district_id {', '.join(map(str, unserved[:10]))}); "
+             "their school figures will be empty: check the district-school link")
     if schools is not None:
         loose = schools.loc[~schools["school_id"].isin(links["school_id"]), "school_id"]
         if len(loose):
@@ -184,5 +191,5 @@ def district_schools(districts: pd.DataFrame, schools: pd.DataFrame | None, sour
     if table is not None:
         problems += check_shares(links, sources["district_schools"], tolerance)
     if not problems:
-        warn_loose_schools(links, schools)
+        warn_loose_schools(links, schools, districts)
     return links, problems

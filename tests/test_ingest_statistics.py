@@ -279,6 +279,7 @@ def test_district_schools_table_with_shares_and_warnings(project, capsys, caplog
     # school 03 serves no district; school 02 is named by D1 and D2
     assert "1 schools serve no school district (school_id 03)" in caplog.text
     assert "1 schools are named by two or more districts (school_id 02)" in caplog.text
+    assert "served by no school" not in caplog.text
     (folder / "raw" / "links.csv").write_text("distrikt,skole,andel\nD1,01,0.25\nD1,02,0.5\n", encoding="utf-8")
     status, err = run_ingest(configure(**sources), capsys)
     assert status == 2 and "do not sum to 1" in err and "Rows: D1" in err
@@ -364,3 +365,20 @@ def test_a_match_key_other_than_id_or_name_is_bad_input(project, capsys):
     sources["schools"]["district_match"] = "navn"
     status, err = run_ingest(configure(**sources), capsys)
     assert status == 2 and "sources.schools.district_match is 'navn'" in err and "id or name" in err
+
+
+def test_a_district_no_school_names_is_warned(project, capsys, caplog):
+    folder, configure = project
+    sources = _districts_and_schools(folder, ["Distrikt Ørestad"])  # nobody names D2 'Ålholm Skole'
+    with caplog.at_level("WARNING"):
+        assert run_ingest(configure(**sources), capsys)[0] == 0
+    assert "1 school districts are served by no school (district_id D2)" in caplog.text
+
+
+def test_a_name_two_districts_share_is_matched_by_neither(project, capsys):
+    folder, configure = project
+    sources = _districts_and_schools(folder, ["Distrikt Ørestad"])
+    districts = gpd.read_file(folder / "raw" / "districts.gpkg").assign(navn=["Distrikt Ørestad", "distrikt ørestad"])
+    districts.to_file(folder / "raw" / "districts.gpkg", engine="pyogrio")
+    status, err = run_ingest(configure(**sources), capsys)
+    assert status == 2 and "names shared by two or more: distrikt ørestad: match those by id" in err
