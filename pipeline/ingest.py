@@ -183,7 +183,7 @@ def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]
             continue
         # a source made of parts is located by the config file in messages; each part by its own file
         path = config.path if settings.get("parts") else source_path(config, settings)
-        sources[name] = Source(name, path, dict(settings))
+        sources[name] = Source(name, path, {"unknown_values": config["ingest"].get("unknown_values", []), **settings})
     return sources, problems
 
 
@@ -472,7 +472,7 @@ def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tu
     for column in schema.shares:
         if column not in frame.columns:
             continue
-        raw = frame[column]
+        raw = _unknown_as_blank(frame[column], source)
         values = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
         not_number = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
         if not_number.any():
@@ -510,6 +510,14 @@ def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
 
 
+def _unknown_as_blank(values: pd.Series, source: Source) -> pd.Series:
+    """Markers of suppressed or missing figures (unknown_values, e.g. DST's "..") as blanks: unknown, not 0."""
+    markers = [str(m) for m in source.settings.get("unknown_values") or ()]
+    if not markers or pd.api.types.is_numeric_dtype(values):
+        return values
+    return values.where(~values.astype("string").str.strip().isin(markers), pd.NA)
+
+
 def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Counts as non-negative integers and amounts as non-negative numbers; report what is not."""
     frame = frame.copy()
@@ -519,7 +527,7 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
     for column in (*schema.counts, *schema.amounts):
         if column not in frame.columns:
             continue
-        raw = frame[column]
+        raw = _unknown_as_blank(frame[column], source)
         numbers = _parse_numbers(raw, decimal)
         not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
         if not_number.any():

@@ -98,19 +98,20 @@ def test_grid_statistics_without_geometry_are_cells_made_from_their_ids(project,
     folder, configure = project
     # X0, Y0 = 700000, 6170000: the 100 m cell 100m_61700_7000 has its corner there; the 1 km cell 1km_6170_701
     # is the square E 701,000-702,000, N 6,170,000-6,171,000; a blank count stays unknown.
+    # DST's ".." (withheld for discretion) is unknown as well, and so is the source's own marker "x"
     (folder / "raw" / "grid.csv").write_text(
-        "celle;beboere;boern\n100m_61700_7000;12;3\n1km_6170_701;250;\n", encoding="utf-8")
-    config = configure(grid_statistics={"path": "raw/grid.csv", "csv_separator": ";",
+        "celle;beboere;boern\n100m_61700_7000;12;3\n1km_6170_701;250;\n100m_61701_7000;..;x\n", encoding="utf-8")
+    config = configure(grid_statistics={"path": "raw/grid.csv", "csv_separator": ";", "unknown_values": ["..", "x"],
                                         "columns": {"cell_id": "celle", "residents": "beboere", "children_6_16": "boern"}})
     status, err = run_ingest(config, capsys)
     assert status == 0, err
     grid = gpd.read_parquet(folder / "data" / "processed" / "grid_statistics.parquet")
     assert grid.crs.to_epsg() == 25832
-    assert grid.cell_id.tolist() == ["100m_61700_7000", "1km_6170_701"]
+    assert grid.cell_id.tolist() == ["100m_61700_7000", "1km_6170_701", "100m_61701_7000"]
     assert grid.geometry.iloc[0].equals(box(700000, 6170000, 700100, 6170100))
     assert grid.geometry.iloc[1].equals(box(701000, 6170000, 702000, 6171000))
-    assert grid.residents.tolist() == [12, 250]
-    assert grid.children_6_16.iloc[0] == 3 and pd.isna(grid.children_6_16.iloc[1])
+    assert grid.residents.tolist()[:2] == [12, 250] and pd.isna(grid.residents.iloc[2])
+    assert grid.children_6_16.iloc[0] == 3 and grid.children_6_16.iloc[1:].isna().all()
 
 
 def test_unparseable_cell_ids_without_polygons_are_bad_input_naming_them(project, capsys):
@@ -382,3 +383,12 @@ def test_a_name_two_districts_share_is_matched_by_neither(project, capsys):
     districts.to_file(folder / "raw" / "districts.gpkg", engine="pyogrio")
     status, err = run_ingest(configure(**sources), capsys)
     assert status == 2 and "names shared by two or more: distrikt ørestad: match those by id" in err
+
+
+def test_dst_discretion_marker_is_unknown_by_default_and_other_text_is_bad_input(project, capsys):
+    folder, configure = project
+    (folder / "raw" / "omr.csv").write_text("area_id,residents,non_western\n0147,1200,..\n0250,900,mange\n",
+                                            encoding="utf-8")
+    status, err = run_ingest(configure(area_statistics={"path": "raw/omr.csv"}), capsys)
+    # ".." (ingest.unknown_values) is unknown; "mange" is not a number: bad input naming row 0250 only
+    assert status == 2 and "'non_western'" in err and "not numbers" in err and "Rows: 0250." in err
