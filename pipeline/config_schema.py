@@ -124,6 +124,12 @@ class Source(Section):
     csv_separator: Literal[",", ";", "\t", " "] | None = optional("CSV field separator")
     csv_decimal: Literal[".", ","] | None = optional("CSV decimal mark")
     required: bool | None = optional("false: a missing file (or failed download) is a warning and the layer absent")
+    where: Text | None = optional("attribute filter (OGR SQL) selecting the rows to use")
+    parts: list[Source] | None = optional("the layer as several files joined on its key; the other keys are defaults for every part")
+    district_match: Literal["id", "name"] | None = optional("match districts by id or by name")
+    school_match: Literal["id", "name"] | None = optional("match schools by id or by name")
+    school_id_separator: Text | None = optional("school_districts: the text splitting several school ids in one value")
+    unknown_values: list[Text] | None = optional("text in a number column that means unknown (overrides ingest.unknown_values)")
 
     @field_validator("crs")
     @classmethod
@@ -159,7 +165,7 @@ class Source(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Source:
-        if not (self.path or self.url):
+        if not (self.path or self.url or self.parts):
             raise PydanticCustomError("source_without_file", "the source has neither a path nor a url",
                                       {"fix": "give its path (or url), or write null for an absent layer"})
         if (self.x is None) != (self.y is None):
@@ -177,6 +183,9 @@ class Source(Section):
 class Sources(Section):
     housing_areas: Source | None = key("housing areas (boligområder), polygons; the one required layer")
     parcels: Source | None = key("parcels (or addresses) with dwellings by tenure and register counts")
+    grid_statistics: Source | None = key("counts per cell of the DST national grid (kvadratnet), by cell id or polygons")
+    area_statistics: Source | None = key("a table keyed by area_id: counts or published values per housing area")
+    district_schools: Source | None = key("which schools serve which district: district_id, school_id, share")
     schools: Source | None = key("schools, points, with capacity")
     school_districts: Source | None = key("school districts, polygons, with their school_id")
     jobs: Source | None = key("job sites (CVR production units), points, with jobs")
@@ -193,6 +202,8 @@ class Ingest(Section):
     canopy_kind: Literal["fraction", "landcover"] = key("canopy raster: fraction 0..1 per cell, or land-cover classes")
     canopy_classes: list[int] = key("land-cover classes that count as canopy (canopy_kind landcover)")
     read_extent_only: bool = key("read only features intersecting `extent` (national files); others are skipped")
+    unknown_values: list[Text] = key("text in a number column that means unknown (DST's '..'), read as null, never 0")
+    share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
 
 
 class SegregationGroup(Section):

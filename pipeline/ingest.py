@@ -1,13 +1,18 @@
 """Stage ingest: read each configured source, check it against the contract, write canonical GeoParquet.
 
 Every layer is read through pyogrio (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, GML, GeoParquet, CSV with
-x/y or WKT columns) and the canopy raster through rasterio. Source columns are renamed to the canonical
-names, ids become text, geometries are reprojected to the working CRS and repaired where possible. All
-problems of all layers are collected and reported at once; nothing is written unless every layer passed.
+x/y or WKT columns, tables without geometry: CSV and JSON records, pipeline/tables.py) and the canopy raster
+through rasterio. Source columns are mapped to the canonical names (one source column may feed several),
+ids become text exactly as given, geometries are reprojected to the working CRS and repaired where
+possible; grid cells without polygons are made from their DST ids (pipeline/gridcells.py) and the
+district-school link is built however it is given (pipeline/district_schools.py). A source may consist of
+parts joined on the layer's key. All problems of all layers are collected and reported at once; nothing is
+written unless every layer passed.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +22,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from pipeline import gridcells, tables
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
+from pipeline.district_schools import closest_names, district_schools
 from pipeline.io import atomic_path, write_geoparquet, write_json
 from pipeline.parallel import active_executor
-from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, VECTOR_LAYERS, source_path
+from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 GEOMETRY_FAMILIES = {
@@ -44,7 +51,8 @@ class LayerSchema:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     counts: tuple[str, ...] = ()  # integers >= 0
-    amounts: tuple[str, ...] = ()  # numbers >= 0 (DKK)
+    amounts: tuple[str, ...] = ()  # numbers >= 0 (DKK, ratios)
+    shares: tuple[str, ...] = ()  # fractions 0..1
     ids: tuple[str, ...] = ()  # other id columns, kept as text
     flags: dict[str, bool] = field(default_factory=dict)  # bool columns and their default
     defaults: dict[str, object] = field(default_factory=dict)  # optional columns filled when absent
@@ -70,6 +78,14 @@ COUNT_BASES = {
     "children_6_16": "residents",
 }
 NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
+# The count columns statistics may carry at any support (parcel, grid cell, housing area); all optional,
+# an absent or blank count is unknown (null), never 0.
+COUNT_COLUMNS = (*TENURE_COLUMNS, "dwellings_other", "residents", *PERSON_COUNTS)
+# `year` of the statistics, or a `date` (ISO 8601) from which the year is taken when no year is mapped.
+TIME_COLUMNS = ("year", "date")
+# Values published per housing area (the ministry's list, DST area tables), used as given.
+AREA_SHARES = ("share_outside_work_edu", "conviction_rate_18plus", "share_basic_edu", "share_non_western")
+AREA_AMOUNTS = ("income_ratio", "mean_income_15_64_dkk")
 
 SCHEMAS: dict[str, LayerSchema] = {
     "housing_areas": LayerSchema(
@@ -78,16 +94,31 @@ SCHEMAS: dict[str, LayerSchema] = {
     ),
     "parcels": LayerSchema(
         "parcel_id", GEOMETRY_FAMILIES[POLYGON] + GEOMETRY_FAMILIES[POINT],
-        ("parcel_id", *TENURE_COLUMNS, "residents"),
-        ("area_id", "dwellings_other", *PERSON_COUNTS, "gross_income_sum_15_64"),
-        counts=(*TENURE_COLUMNS, "dwellings_other", "residents", *PERSON_COUNTS),
+        ("parcel_id",),
+        ("area_id", *COUNT_COLUMNS, "gross_income_sum_15_64", *TIME_COLUMNS),
+        counts=(*COUNT_COLUMNS, "year"),
         amounts=("gross_income_sum_15_64",),
         ids=("area_id",),
-        defaults={"dwellings_other": 0},
     ),
-    "schools": LayerSchema("school_id", GEOMETRY_FAMILIES[POINT], ("school_id", "name"), ("capacity",), counts=("capacity",)),
+    "grid_statistics": LayerSchema(
+        "cell_id", GEOMETRY_FAMILIES[POLYGON], ("cell_id",),
+        (*COUNT_COLUMNS, "gross_income_sum_15_64", *TIME_COLUMNS),
+        counts=(*COUNT_COLUMNS, "year"),
+        amounts=("gross_income_sum_15_64",),
+    ),
+    "area_statistics": LayerSchema(
+        "area_id", (), ("area_id",),
+        (*COUNT_COLUMNS, "gross_income_sum_15_64", *AREA_SHARES, *AREA_AMOUNTS, *TIME_COLUMNS, "area_type"),
+        counts=(*COUNT_COLUMNS, "year"),
+        amounts=("gross_income_sum_15_64", *AREA_AMOUNTS),
+        shares=AREA_SHARES,
+    ),
+    "district_schools": LayerSchema("district_id", (), ("district_id", "school_id"), ("share",)),
+    # `district`: the district the school serves, by id or name (sources.schools.district_match).
+    "schools": LayerSchema("school_id", GEOMETRY_FAMILIES[POINT], ("school_id", "name"), ("capacity", "district"),
+                           counts=("capacity",)),
     "school_districts": LayerSchema(
-        "district_id", GEOMETRY_FAMILIES[POLYGON], ("district_id", "school_id"), ("name",), ids=("school_id",)
+        "district_id", GEOMETRY_FAMILIES[POLYGON], ("district_id",), ("school_id", "name"), ids=("school_id",)
     ),
     "jobs": LayerSchema("site_id", GEOMETRY_FAMILIES[POINT], ("site_id", "jobs"), ("sector",), counts=("jobs",)),
     "green_areas": LayerSchema(
@@ -106,10 +137,15 @@ SCHEMAS: dict[str, LayerSchema] = {
         defaults={**dict.fromkeys(NEW_DWELLINGS, 0), "new_jobs": 0},
     ),
 }
-REQUIRED_LAYERS = ("housing_areas", "parcels", "schools", "school_districts", "jobs", "green_areas")
+REQUIRED_LAYERS = ("housing_areas",)
+# How the district-school link matches its columns: by id (default) or by name.
+MATCH_KEYS = ("district_match", "school_match")
+# Statistics layers: the support each count comes at (CONTRACT 2).
+STATISTICS_LAYERS = ("parcels", "grid_statistics", "area_statistics")
 # Columns with a fixed vocabulary, per layer (CONTRACT 2).
 VOCABULARIES = {
     "housing_areas": {"area_type": {"social", "private", "mixed"}},
+    "area_statistics": {"area_type": {"social", "private", "mixed"}},
     "candidate_sites": {"kind": {"school", "development"}},
     "green_areas": {"kind": {"park", "forest", "nature", "sports", "other"}},
 }
@@ -138,15 +174,105 @@ class Source:
 def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]]:
     """The configured sources; required layers that are not configured are problems."""
     sources, problems = {}, []
-    for name in (*VECTOR_LAYERS, *RASTER_LAYERS):
+    for name in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS):
         settings = config["sources"].get(name)
-        if not settings or not (settings.get("path") or settings.get("url")):
+        if not settings or not (settings.get("path") or settings.get("url") or settings.get("parts")):
             if name in REQUIRED_LAYERS:
                 problems.append(Problem(f"no source is configured for the required layer '{name}'",
                                         f"add sources.{name}.path to {config.path}", file=config.path))
             continue
-        sources[name] = Source(name, source_path(config, settings), dict(settings))
+        # a source made of parts is located by the config file in messages; each part by its own file
+        path = config.path if settings.get("parts") else source_path(config, settings)
+        sources[name] = Source(name, path, {"unknown_values": config["ingest"].get("unknown_values", []), **settings})
     return sources, problems
+
+
+def read_source(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    """One layer with canonical column names: a file (vector or table), or parts joined on the layer's key."""
+    if source.settings.get("parts"):
+        return read_parts(source, schema, config)
+    frame, problems = _read_file(source, schema, config)
+    if problems:
+        return frame, problems
+    return rename_columns(frame, source, schema)
+
+
+def _read_file(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one file as a table or a vector layer; GDAL's complaints (a bad `where`, say) become problems."""
+    try:
+        if tables.is_table(source.path, source.settings):
+            return tables.read_table(source.path, source.settings), []
+        return read_vector(source, schema, config), []
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+            ValueError, UnicodeDecodeError) as err:
+        where = source.settings.get("where")
+        hint = (f"check the filter where: {where!r} (OGR SQL; CSV columns are text, so quote values: type_id = '11')"
+                if where else "check that the file is complete and in a format GDAL reads")
+        return None, [source.problem(f"the source cannot be read ({err})", hint)]
+
+
+def read_parts(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    """A layer given as several files (one per measure, say), each mapped on its own, joined on the layer's key.
+
+    Keys of the source other than `parts` are defaults for every part (a part's `columns` extend them).
+    Parts are joined on the key, and on `year` where both sides have one; a key missing from a part leaves
+    that part's columns unknown (null) for it. A part with geometry gives the layer its geometry.
+    """
+    base = {k: v for k, v in source.settings.items() if k not in ("parts", "path", "url")}
+    frames, problems = [], []
+    for part in source.settings["parts"]:
+        settings = {**base, **part, "columns": {**(base.get("columns") or {}), **(part.get("columns") or {})}}
+        part_source = Source(source.layer_name, source_path(config, settings), settings)
+        opened = _open_problem(part_source)
+        frame, found = (None, [opened]) if opened else _read_file(part_source, schema, config)
+        if not found:
+            frame, found = rename_columns(frame, part_source, schema, required=(schema.id_column,))
+        if not found:
+            frame, found = _part_keys(frame, part_source, schema, config)
+        problems += found
+        frames.append(frame)
+    if problems:
+        return None, problems
+    return join_parts(frames, source, schema)
+
+
+def _part_keys(frame: pd.DataFrame, source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    """A part ready to join: its key as text, its year (from a date) as a number, its geometry in the working CRS."""
+    frame = frame.copy()
+    frame[schema.id_column] = _to_text_ids(frame[schema.id_column])
+    frame, problems = clean_dates(frame, source, schema)
+    if "year" in frame.columns:
+        frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Float64")
+    if isinstance(frame, gpd.GeoDataFrame) and not problems:
+        frame, problems = to_working_crs(frame, source, config.crs)
+    return frame, problems
+
+
+def join_parts(frames: list[pd.DataFrame], source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Outer-join the parts on the key (and year where both have one); a column given by two parts is a problem."""
+    key = schema.id_column
+    shared: dict[str, list[int]] = {}
+    for number, frame in enumerate(frames, 1):
+        for column in frame.columns:
+            if column not in (key, "year", "date", "geometry"):
+                shared.setdefault(column, []).append(number)
+    twice = {c: n for c, n in shared.items() if len(n) > 1}
+    if twice:
+        return None, [source.problem(
+            "parts give the same columns: " + "; ".join(f"{c} (parts {', '.join(map(str, n))})" for c, n in twice.items()),
+            f"map each canonical column in one part of sources.{source.layer_name}.parts")]
+    crs = next((f.crs for f in frames if isinstance(f, gpd.GeoDataFrame)), None)
+    joined = pd.DataFrame(frames[0])
+    for frame in frames[1:]:
+        frame = pd.DataFrame(frame)
+        on = [key, "year"] if "year" in joined.columns and "year" in frame.columns else [key]
+        joined = joined.merge(frame, on=on, how="outer", suffixes=("", "__part"))
+        for column in ("date", "geometry"):
+            if f"{column}__part" in joined.columns:
+                joined[column] = joined[column].where(joined[column].notna(), joined.pop(f"{column}__part"))
+    if "geometry" in joined.columns:
+        joined = gpd.GeoDataFrame(joined, geometry=joined["geometry"].where(joined["geometry"].notna(), None), crs=crs)
+    return joined, []
 
 
 def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoDataFrame:
@@ -169,6 +295,9 @@ def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoD
             options["bbox"] = tuple(extent.total_bounds)
     if source.settings.get("encoding"):
         options["encoding"] = source.settings["encoding"]
+    if source.settings.get("where"):  # an attribute filter (OGR SQL) selecting the rows to use
+        options["where"] = source.settings["where"]
+        options.pop("columns", None)
     return pyogrio.read_dataframe(source.path, layer=source.file_layer, use_arrow=True, **options)
 
 
@@ -176,7 +305,7 @@ def _columns_to_read(source: Source, schema: LayerSchema, fields: list[str]) -> 
     """The source columns that map to canonical ones; all columns when a required one is missing (to list them)."""
     mapping = source.settings.get("columns") or {}
     wanted = [mapping.get(c, c) for c in (*schema.required, *schema.optional)]
-    if any(mapping.get(c, c) not in fields for c in schema.required):
+    if any(mapping.get(c, c) not in fields for c in schema.required) or any(m not in fields for m in mapping.values()):
         return None
     return [f for f in fields if f in wanted]
 
@@ -213,30 +342,83 @@ def _open_problem(source: Source) -> Problem | None:
 
 # --- checking and cleaning -------------------------------------------------------------------------------
 
-def rename_columns(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Map source column names to canonical ones and keep only the canonical columns."""
+def rename_columns(frame: pd.DataFrame, source: Source, schema: LayerSchema,
+                   required: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Map source columns to canonical ones (one source column may feed several) and keep only those.
+
+    A mapped column that the source lacks is a problem, whether the canonical column is required or not;
+    so is a mapping key that is no canonical column of the layer.
+    """
     mapping = source.settings.get("columns") or {}
-    renamed = frame.rename(columns={src: canon for canon, src in mapping.items()})
-    missing = [c for c in schema.required if c not in renamed.columns]
+    required = schema.required if required is None else required
+    known = (*schema.required, *schema.optional)
+    present = ", ".join(str(c) for c in frame.columns if c != "geometry")
     problems = []
-    for column in missing:
-        source_name = mapping.get(column, column)
+    unknown = [c for c in mapping if c not in known]
+    if unknown:
         problems.append(source.problem(
-            f"the required column '{source_name}' is missing (columns present: {', '.join(map(str, frame.columns.drop('geometry', errors='ignore')))})",
-            f"add the column, or map it with sources.{source.layer_name}.columns.{column}: <source column>",
-            column=source_name,
-        ))
-    keep = [c for c in (*schema.required, *schema.optional) if c in renamed.columns]
-    return renamed[[*keep, "geometry"]], problems
+            f"sources.{source.layer_name}.columns maps {', '.join(map(str, unknown))}, which the layer does not have",
+            f"use the canonical names of layer '{source.layer_name}': {', '.join(known)}"))
+    columns = {}
+    for canonical in known:
+        source_name = mapping.get(canonical, canonical)
+        if source_name in frame.columns:
+            columns[canonical] = frame[source_name]
+        elif canonical in required:
+            problems.append(source.problem(
+                f"the required column '{source_name}' is missing (columns present: {present})",
+                f"add the column, or map it with sources.{source.layer_name}.columns.{canonical}: <source column>",
+                column=source_name))
+        elif canonical in mapping:
+            problems.append(source.problem(
+                f"the column '{source_name}' mapped to {canonical} is missing (columns present: {present})",
+                f"correct sources.{source.layer_name}.columns.{canonical}, or remove it if the source has no such column",
+                column=source_name))
+    renamed = pd.DataFrame(columns, index=frame.index)
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        renamed = gpd.GeoDataFrame(renamed, geometry=frame.geometry.values, crs=frame.crs)
+    if source.layer_name == "school_districts" and not problems:
+        renamed = school_lists(renamed, source)
+    return renamed, problems
+
+
+def school_lists(districts: pd.DataFrame, source: Source) -> pd.DataFrame:
+    """A district school_id holding several schools (an array, or text split on school_id_separator) as school_ids."""
+    if "school_id" not in districts.columns:
+        return districts
+    values = districts["school_id"]
+    separator = source.settings.get("school_id_separator")
+    is_list = values.map(lambda v: isinstance(v, list | tuple | np.ndarray), na_action="ignore").fillna(False).astype(bool)
+    if separator:
+        lists = values.astype("string").str.split(separator)
+    elif is_list.any():
+        lists = values.where(is_list, values.map(lambda v: [v], na_action="ignore"))
+    else:
+        return districts
+    return districts.drop(columns="school_id").assign(school_ids=lists)
 
 
 def _to_text_ids(values: pd.Series) -> pd.Series:
-    """Ids as text: 17, 17.0 and '17' are the same id."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    whole = numeric.notna() & (numeric == np.floor(numeric))
-    text = values.astype("string").str.strip()
-    text = text.where(~whole, numeric.where(whole).astype("Int64").astype("string"))
+    """Ids as text exactly as given: text is only stripped ("0147" stays "0147"); a whole number 17 or 17.0 is "17"."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        text = values.astype("string")
+    elif pd.api.types.is_float_dtype(values):
+        text = _number_ids(values)
+    else:
+        is_number = values.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool), na_action="ignore")
+        is_number = is_number.fillna(False).astype(bool)
+        text = values.astype("string").str.strip()
+        if is_number.any():
+            text = text.where(~is_number, _number_ids(pd.to_numeric(values.where(is_number), errors="coerce")))
     return text.where(text != "", pd.NA)
+
+
+def _number_ids(values: pd.Series) -> pd.Series:
+    """Numeric ids as text: whole numbers without a decimal part (GDAL gives some integer ids as 17.0)."""
+    numeric = values.astype("float64")
+    whole = numeric.notna() & (numeric == np.floor(numeric)) & (numeric.abs() < 2**53)
+    text = numeric.astype("string")
+    return text.where(~whole, numeric.where(whole).astype("Int64").astype("string"))
 
 
 def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -251,12 +433,71 @@ def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> t
     if empty.any():
         problems.append(source.problem("ids are empty", f"give every row a {schema.id_column}",
                                        column=schema.id_column, ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
-    duplicated = ids[ids.duplicated(keep=False) & ~empty]
+    # with a year, an id occurs once per year (statistics over several years)
+    key = [schema.id_column, "year"] if "year" in frame.columns else [schema.id_column]
+    duplicated = ids[frame.duplicated(key, keep=False) & ~empty]
     if len(duplicated):
-        problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once",
-                                       f"make {schema.id_column} unique (each row one feature)",
+        per_year = " in the same year" if len(key) > 1 else ""
+        fix = (f"make {schema.id_column} unique per year (select one date with sources.{source.layer_name}.where)"
+               if len(key) > 1 else f"make {schema.id_column} unique (each row one feature)")
+        problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once{per_year}", fix,
                                        column=schema.id_column, ids=duplicated.unique()))
     return frame, problems
+
+
+def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """The `date` column (ISO 8601) as a date, and `year` taken from it where no year is mapped."""
+    if "date" not in frame.columns:
+        return frame, []
+    frame = frame.copy()
+    raw = frame["date"]
+    text = raw.astype("string").str.strip()
+    dates = pd.to_datetime(text.where(text != "", pd.NA), errors="coerce", format="ISO8601")
+    unreadable = dates.isna() & text.notna() & (text != "")
+    problems = []
+    if unreadable.any():
+        problems.append(source.problem("values are not dates", "write dates as YYYY-MM-DD", column="date",
+                                       ids=frame.loc[unreadable, schema.id_column]))
+    frame["date"] = dates
+    if "year" not in frame.columns:
+        frame["year"] = dates.dt.year.astype("Int64")
+    return frame, problems
+
+
+def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Shares and rates as fractions 0..1 (null where blank); a value above 1 looks like a percentage."""
+    frame = frame.copy()
+    problems = []
+    ids = frame[schema.id_column]
+    for column in schema.shares:
+        if column not in frame.columns:
+            continue
+        raw = _unknown_as_blank(frame[column], source)
+        values = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+        not_number = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if not_number.any():
+            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
+                                           column=column, ids=ids[not_number]))
+        if (values > 1).any():
+            problems.append(source.problem("values are above 1: this looks like a percentage",
+                                           "write shares as fractions 0..1 (divide percentages by 100)",
+                                           column=column, ids=ids[values > 1]))
+        if (values < 0).any():
+            problems.append(source.problem("values are negative", "shares lie in 0..1", column=column, ids=ids[values < 0]))
+        frame[column] = values
+    return frame, problems
+
+
+def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """dwellings_other absent while tenure counts are given: the configured tenure classes cover all dwellings (0).
+
+    A blank dwellings_other in a given column stays unknown, and without any tenure column nothing is filled.
+    """
+    if "dwellings_other" not in schema.counts or "dwellings_other" in frame.columns:
+        return frame, []
+    if not any(c in frame.columns for c in TENURE_COLUMNS):
+        return frame, []
+    return frame.assign(dwellings_other=0), []
 
 
 def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
@@ -269,6 +510,14 @@ def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
 
 
+def _unknown_as_blank(values: pd.Series, source: Source) -> pd.Series:
+    """Markers of suppressed or missing figures (unknown_values, e.g. DST's "..") as blanks: unknown, not 0."""
+    markers = [str(m) for m in source.settings.get("unknown_values") or ()]
+    if not markers or pd.api.types.is_numeric_dtype(values):
+        return values
+    return values.where(~values.astype("string").str.strip().isin(markers), pd.NA)
+
+
 def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Counts as non-negative integers and amounts as non-negative numbers; report what is not."""
     frame = frame.copy()
@@ -278,7 +527,7 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
     for column in (*schema.counts, *schema.amounts):
         if column not in frame.columns:
             continue
-        raw = frame[column]
+        raw = _unknown_as_blank(frame[column], source)
         numbers = _parse_numbers(raw, decimal)
         not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
         if not_number.any():
@@ -454,22 +703,35 @@ def explode_multiparts(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return exploded.reset_index(drop=True)
 
 
-def prepare_layer(frame: gpd.GeoDataFrame, source: Source, config: Config) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Every check and conversion of one vector layer, in order; the problems found."""
+def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    """Every check and conversion of one layer with canonical columns, in order; the problems found."""
     schema = SCHEMAS[source.layer_name]
     if frame.empty:
-        return frame, [source.problem("the layer is empty", "export the layer with its features")]
-    frame, problems = rename_columns(frame, source, schema)
-    if problems:
-        return frame, problems
-    frame, problems = clean_ids(frame, source, schema)
-    for step in (clean_numbers, clean_flags_and_defaults, clean_vocabularies):
+        where = source.settings.get("where")
+        return frame, [source.problem("the layer is empty" + (f" (after the filter where: {where!r})" if where else ""),
+                                      "export the layer with its features" + (", or check the filter" if where else ""))]
+    frame, problems = clean_dates(frame, source, schema)
+    frame, more = clean_ids(frame, source, schema)
+    problems += more
+    for step in (clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults, clean_vocabularies):
         frame, more = step(frame, source, schema)
         problems += more
     problems += check_count_bases(frame, source, schema)
-    if problems:
-        return frame, problems
-    frame, problems = to_working_crs(frame, source, config.crs)
+    # canonical columns in contract order (school_ids: a district's list of schools, kept for the link only)
+    frame = frame[[c for c in (*schema.required, *schema.optional, "school_ids", "geometry") if c in frame.columns]]
+    if problems or not schema.geometry:
+        return pd.DataFrame(frame) if not schema.geometry else frame, problems
+    has_geometry = isinstance(frame, gpd.GeoDataFrame)
+    if source.layer_name == "grid_statistics":
+        if has_geometry:
+            frame, problems = to_working_crs(frame, source, config.crs)
+        if problems:
+            return frame, problems
+        frame, problems = locate_grid_cells(frame, source, config.crs)
+    elif not has_geometry:
+        return frame, [source.problem("the layer has no geometry", f"export the layer with its {' or '.join(schema.geometry)} geometries")]
+    else:
+        frame, problems = to_working_crs(frame, source, config.crs)
     if problems:
         return frame, problems
     frame, problems = check_geometries(frame, source, schema, config["extent"])
@@ -478,10 +740,35 @@ def prepare_layer(frame: gpd.GeoDataFrame, source: Source, config: Config) -> tu
     return explode_multiparts(frame, source, schema), []
 
 
-def check_references(layers: dict[str, gpd.GeoDataFrame], sources: dict[str, Source]) -> list[Problem]:
-    """Ids that refer to another layer must exist there (district school_id, parcel area_id, closed schools)."""
+def locate_grid_cells(frame: pd.DataFrame, source: Source, crs: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Each cell's polygon in the working CRS: as given (checked against its DST id), else made from the id."""
+    cell_ids = frame["cell_id"]
+    parsed = gridcells.cell_polygons(cell_ids)
+    given = frame.geometry.values if isinstance(frame, gpd.GeoDataFrame) else np.full(len(frame), None, dtype=object)
+    no_polygon = np.asarray(shapely.is_missing(given))
+    unparseable = no_polygon & np.asarray(shapely.is_missing(parsed))
+    if unparseable.any():
+        return frame, [source.problem(
+            "cell ids are not DST grid ids and the cells have no polygons", "write ids such as 100m_61756_7195 "
+            "(100 m cell, corner N 6,175,600 E 719,500) or 1km_6175_719, or give the cells as polygons",
+            column="cell_id", ids=cell_ids[unparseable])]
+    made = gpd.GeoSeries(parsed, crs=gridcells.GRID_CRS, index=frame.index).to_crs(crs).values
+    if not no_polygon.all():
+        given_on_grid = gpd.GeoSeries(given, crs=crs).to_crs(gridcells.GRID_CRS).values
+        size_m = gridcells.cell_corners(cell_ids)["size_m"].to_numpy()
+        misplaced = gridcells.misplaced_cells(given_on_grid, parsed, size_m)
+        if misplaced.any():
+            warn(f"{source.path} layer '{source.file_layer or source.layer_name}': {int(misplaced.sum())} grid cells lie more "
+                 f"than half a cell from the cell their id names (cell_id {', '.join(map(str, first_ids(cell_ids[misplaced])))}); "
+                 "the polygons are kept as given: check the ids or the layer's CRS")
+    geometry = np.where(no_polygon, made, given)
+    columns = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geometry, crs=crs, index=frame.index)), []
+
+
+def check_references(layers: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[Problem]:
+    """Ids that refer to another layer must exist there (parcel and area statistics area_id, closed schools)."""
     references = (
-        ("school_districts", "school_id", "schools", "school_id"),
         ("parcels", "area_id", "housing_areas", "area_id"),
         ("candidate_sites", "closes_school_id", "schools", "school_id"),
     )
@@ -496,7 +783,23 @@ def check_references(layers: dict[str, gpd.GeoDataFrame], sources: dict[str, Sou
                 f"{int(unknown.sum())} values name no {target_column} of layer '{target}'",
                 f"use ids that exist in '{target}', or leave them empty", column=column,
                 ids=layers[layer].loc[unknown, SCHEMAS[layer].id_column]))
+    if "area_statistics" in layers and "housing_areas" in layers:
+        problems += _unknown_statistics_areas(layers["area_statistics"], layers["housing_areas"], sources["area_statistics"])
     return problems
+
+
+def _unknown_statistics_areas(statistics: pd.DataFrame, areas: pd.DataFrame, source: Source) -> list[Problem]:
+    """area_statistics rows whose area_id is no housing area, with the closest area ids and names."""
+    unknown = statistics.loc[~statistics["area_id"].isin(areas["area_id"]), "area_id"].unique()
+    if not len(unknown):
+        return []
+    labels = areas["area_id"].astype(str) + " (" + areas["name"].astype(str) + ")"
+    candidates = pd.concat([areas["area_id"].astype(str), areas["name"].astype(str)])
+    by_candidate = dict(zip(candidates, pd.concat([labels, labels]), strict=True))
+    hints = [f"'{v}' (closest: {', '.join(dict.fromkeys(by_candidate[c] for c in closest_names(v, candidates))) or 'none'})"
+             for v in unknown[:10]]
+    return [source.problem(f"{len(unknown)} area_id values name no housing area: {'; '.join(hints)}",
+                           "use the area_id of the housing_areas layer", column="area_id", ids=list(unknown))]
 
 
 # --- canopy raster ---------------------------------------------------------------------------------------
@@ -557,25 +860,30 @@ def write_canopy(values: np.ndarray, profile: dict, target: Path) -> Path:
 
 # --- the stage -------------------------------------------------------------------------------------------
 
-def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | None]:
+def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
     """Read and check every configured layer; raise one InputError listing every problem found."""
     sources, problems = configured_sources(config)
-    layers: dict[str, gpd.GeoDataFrame] = {}
+    layers: dict[str, pd.DataFrame] = {}
     for name, source in sources.items():
         if name in RASTER_LAYERS:
             continue
-        opened = _open_problem(source)
+        opened = None if source.settings.get("parts") else _open_problem(source)
         if opened is not None:
             if source.settings.get("required", True) is False and not source.path.exists():
                 warn(f"optional source {name} is missing ({source.path}); the layer is left out")
                 continue
             problems.append(opened)
             continue
-        frame, found = prepare_layer(read_vector(source, SCHEMAS[name], config), source, config)
+        frame, found = read_source(source, SCHEMAS[name], config)
+        if not found:
+            prepare = prepare_link_table if name == "district_schools" else prepare_layer
+            frame, found = prepare(frame, source, config)
         problems += found
         if not found:
             layers[name] = frame
     problems += check_references(layers, sources)
+    if not problems:
+        problems += link_districts_and_schools(layers, sources, config)
     canopy = None
     if "canopy" in sources and not problems:
         canopy = _load_canopy(sources["canopy"], config, layers)
@@ -583,6 +891,56 @@ def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | No
     if problems:
         raise InputError(problems)
     return layers, canopy
+
+
+def prepare_link_table(frame: pd.DataFrame, source: Source, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
+    """The district_schools table: ids as text, share as a number (matched to the layers later)."""
+    if frame.empty:
+        return frame, [source.problem("the layer is empty", "list which schools serve which district")]
+    frame = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+    for column in ("district_id", "school_id"):
+        frame[column] = _to_text_ids(frame[column])
+    empty = frame["district_id"].isna() | frame["school_id"].isna()
+    problems = []
+    if empty.any():
+        problems.append(source.problem("rows lack a district_id or school_id", "give both on every row",
+                                       ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
+    if "share" in frame.columns:
+        raw = frame["share"]
+        frame["share"] = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+        not_number = frame["share"].isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if not_number.any():
+            problems.append(source.problem("values are not numbers", "write shares as fractions 0..1", column="share",
+                                           ids=frame.loc[not_number, "district_id"]))
+    return frame, problems
+
+
+def link_districts_and_schools(layers: dict[str, pd.DataFrame], sources: dict[str, Source], config: Config) -> list[Problem]:
+    """Build layers['district_schools'] (CONTRACT 2) from whichever link is given; the problems found."""
+    table = layers.pop("district_schools", None)
+    districts = layers.get("school_districts")
+    if districts is None:
+        if table is not None:
+            return [sources["district_schools"].problem("district_schools needs the school_districts layer",
+                                                        "configure sources.school_districts")]
+        return []
+    schools = layers.get("schools")
+    if schools is None and table is None:
+        return []
+    problems = [sources[layer].problem(f"sources.{layer}.{key} is {source.settings[key]!r}", f"set {key} to id or name")
+                for layer, source in sources.items() for key in MATCH_KEYS
+                if layer in ("district_schools", "schools", "school_districts")
+                and source.settings.get(key, "id") not in ("id", "name")]
+    if problems:
+        return problems
+    links, problems = district_schools(districts, schools, sources, table, tolerance=config["ingest"]["share_sum_tolerance"])
+    if not problems:
+        layers["district_schools"] = links
+        if "school_ids" in districts.columns:  # the list lives on in district_schools
+            layers["school_districts"] = districts.drop(columns="school_ids")
+        log.info("Linked %s districts and %s schools (%s links)", f"{links.district_id.nunique():,}",
+                 f"{links.school_id.nunique():,}", f"{len(links):,}")
+    return problems
 
 
 def _load_canopy(source: Source, config: Config, layers: dict) -> tuple | None:
@@ -610,7 +968,7 @@ def run(config: Config) -> list[Path]:
     for name, frame in layers.items():
         written.append(write_geoparquet(frame.reset_index(drop=True), config.processed(f"{name}.parquet")))
         log.info("Ingested %s: %s rows", name, f"{len(frame):,}")
-    for name in VECTOR_LAYERS:
+    for name in (*VECTOR_LAYERS, *TABLE_LAYERS):
         if name not in layers:
             config.processed(f"{name}.parquet").unlink(missing_ok=True)
     canopy_path = config.processed(CANOPY_FILE)

@@ -22,7 +22,7 @@ from pipeline._atomic import atomic_path, write_json
 from pipeline._errors import SourceUnavailable
 from pipeline._log import log, warn
 from pipeline.config import Config
-from pipeline.stages import RASTER_LAYERS, VECTOR_LAYERS, source_path
+from pipeline.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
 
 STATE_FILE = ".sources.json"
 CHUNK_BYTES = 1 << 16
@@ -126,7 +126,7 @@ def fetch_sources(config: Config) -> list[Fetched]:
     except (OSError, ValueError):
         states = {}
     results, unavailable = [], []
-    for layer in (*VECTOR_LAYERS, *RASTER_LAYERS):
+    for layer in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS):
         settings = config["sources"].get(layer) or {}
         if not settings.get("url"):
             continue

@@ -26,6 +26,10 @@ VECTOR_LAYERS = (
     "candidate_sites",
 )
 RASTER_LAYERS = ("canopy",)
+# Optional layers that may come as tables without geometry (CONTRACT 2): statistics per DST grid cell (the
+# cells made from their ids when no polygons are given), statistics per housing area, and which schools serve
+# which district (ingest writes district_schools.parquet whenever districts and schools exist).
+TABLE_LAYERS = ("grid_statistics", "area_statistics", "district_schools")
 CANOPY_FILE = "canopy.tif"  # ingest's canopy fraction raster in data/processed
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -46,8 +50,15 @@ def source_path(config: Config, settings: dict) -> Path:
 
 
 def source_files(config: Config, layer: str) -> list[Path]:
-    """The files a configured source consists of (a Shapefile's sidecars too); [] when not configured."""
+    """The files a configured source consists of (a Shapefile's sidecars, every part's files); [] when not configured."""
     source = config["sources"].get(layer)
+    if source and source.get("parts"):
+        base = {k: v for k, v in source.items() if k not in ("parts", "path", "url")}
+        return [p for part in source["parts"] for p in _files_of(config, {**base, **part})]
+    return _files_of(config, source)
+
+
+def _files_of(config: Config, source: dict | None) -> list[Path]:
     if not source or not (source.get("path") or source.get("url")):
         return []
     path = source_path(config, source)
@@ -61,13 +72,17 @@ def _processed(*names: str) -> Callable[[Config], list[Path]]:
 
 
 def _ingest_reads(config: Config) -> list[Path]:
-    files = [p for layer in (*VECTOR_LAYERS, *RASTER_LAYERS) for p in source_files(config, layer)]
+    files = [p for layer in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS) for p in source_files(config, layer)]
     return list(dict.fromkeys(files))
 
 
 def _ingest_writes(config: Config) -> list[Path]:
-    """One GeoParquet per configured vector layer, the canopy GeoTIFF, and ingest.json (counts and warnings)."""
-    configured = [layer for layer in VECTOR_LAYERS if config["sources"].get(layer)]
+    """One (Geo)Parquet per configured layer (district_schools also when districts and schools are configured),
+    the canopy GeoTIFF, and ingest.json (counts and warnings)."""
+    sources = config["sources"]
+    configured = [layer for layer in (*VECTOR_LAYERS, *TABLE_LAYERS) if sources.get(layer)]
+    if sources.get("school_districts") and sources.get("schools") and "district_schools" not in configured:
+        configured.append("district_schools")
     files = [config.processed(f"{layer}.parquet") for layer in configured]
     if config["sources"].get("canopy"):
         files.append(config.processed(CANOPY_FILE))

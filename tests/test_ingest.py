@@ -163,8 +163,12 @@ BAD_INPUTS = {
         ["'residents'", "negative", "Rows: 2, 4"],
     ),
     "missing required column": (
-        lambda tmp, src: _corrupt_gpkg_layer(tmp, "parcels", _bad_parcels(lambda p: p.drop(columns="dwellings_owner"))),
-        ["'dwellings_owner'", "is missing", "sources.parcels.columns"],
+        lambda tmp, src: _corrupt_gpkg_layer(tmp, "parcels", _bad_parcels(lambda p: p.drop(columns="parcel_id"))),
+        ["'parcel_id'", "is missing", "sources.parcels.columns"],
+    ),
+    "missing mapped optional column": (
+        lambda tmp, src: src["parcels"].update(columns={"residents": "beboere"}),
+        ["'beboere'", "mapped to residents is missing", "columns present: ", "dwellings_owner", "sources.parcels.columns.residents"],
     ),
     "wrong type": (
         lambda tmp, src: _corrupt_gpkg_layer(tmp, "parcels", _bad_parcels(lambda p: p.assign(residents=["250", "mange", "110", "12"]))),
@@ -202,7 +206,7 @@ BAD_INPUTS = {
     "unknown referenced id": (
         lambda tmp, src: _corrupt_gpkg_layer(
             tmp, "school_districts", tiny_layers()["school_districts"].assign(school_id=["S1", "S9"])),
-        ["'school_districts'", "'school_id'", "name no school_id", "Rows: D2"],
+        ["'school_districts'", "'school_id'", "match nothing: 'S9' (closest: ", "Rows: D2"],
     ),
 }
 
