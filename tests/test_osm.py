@@ -112,6 +112,25 @@ def test_osm_xml_file_is_read_by_gdals_osm_driver_without_a_flag(tmp_path):
     assert streets.length.iloc[0] == pytest.approx(111.3, abs=0.5)
 
 
+@pytest.mark.parametrize("extent_only", [True, False])
+def test_ways_outside_the_extent_are_skipped_with_read_extent_only_else_reported(tmp_path, capsys, extent_only):
+    # Two footways: one in the tiny municipality (Denmark), one in Helsinki, far outside the Danish extent.
+    sources = write_tiny_sources(tmp_path)
+    ways = gpd.GeoDataFrame({"osm_id": [31, 32], "highway": ["footway", "footway"]},
+                            geometry=[LineString([(12.25, 55.65), (12.25, 55.651)]),
+                                      LineString([(24.94, 60.17), (24.94, 60.171)])], crs="EPSG:4326")
+    ways.to_file(tmp_path / "raw" / "ways.geojson", engine="pyogrio")
+    sources["streets"] = {"path": "raw/ways.geojson", "osm": True}
+    config_path = write_config(tmp_path, {"sources": sources, "ingest": {"read_extent_only": extent_only}})
+    status = main(["--quiet", "run", "--stage", "ingest", "--config", str(config_path)])
+    if extent_only:
+        assert status == 0
+        assert gpd.read_parquet(load_config(config_path).processed("streets.parquet")).street_id.tolist() == ["31"]
+    else:
+        assert status == 2
+        assert "outside the configured extent" in capsys.readouterr().err
+
+
 def test_walk_and_bike_columns_mapped_on_an_osm_source_are_bad_input(tmp_path, capsys):
     sources = write_tiny_sources(tmp_path)
     hand_ways("other_tags").to_file(tmp_path / "raw" / "osm_ways.gpkg", engine="pyogrio")
