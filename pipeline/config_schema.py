@@ -130,6 +130,7 @@ class Source(Section):
     school_match: Literal["id", "name"] | None = optional("match schools by id or by name")
     school_id_separator: Text | None = optional("school_districts: the text splitting several school ids in one value")
     unknown_values: list[Text] | None = optional("text in a number column that means unknown (overrides ingest.unknown_values)")
+    osm: bool | None = optional("streets: true reads the file as OpenStreetMap ways (walk/bike from ingest.osm); false: not OSM")
 
     @field_validator("crs")
     @classmethod
@@ -196,6 +197,30 @@ class Sources(Section):
     candidate_sites: Source | None = key("candidate school and development sites")
 
 
+class Modes(Section):
+    walk: bool = key("pedestrians may walk there")
+    bike: bool = key("cyclists may ride there")
+
+
+def _osm_word(value: Any) -> Any:
+    """YAML reads unquoted yes/no as true/false: an OSM tag value is the word."""
+    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+
+
+OsmWord = Annotated[str, BeforeValidator(_osm_word)]
+
+
+class Osm(Section):
+    highway: dict[Name, Modes] = key("each OSM highway value's walk and bike when no access tag says otherwise")
+    not_streets: list[OsmWord] = key("highway values left out without a warning (construction, proposed, ...)")
+    walk_tags: list[Name] = key("access tags read for walking, least specific first")
+    bike_tags: list[Name] = key("access tags read for cycling, least specific first")
+    no_values: list[OsmWord] = key("tag values that take a mode away (no, private, use_sidepath, ...)")
+    yes_values: list[OsmWord] = key("tag values that give a mode (yes, designated, permissive, official)")
+    closed_by: dict[Name, list[OsmWord]] = key("tags that close a way to walking and cycling (motorroad: yes)")
+    id_columns: list[Name] = key("columns tried in order for street_id (osm_id, osm_way_id, id, ...)")
+
+
 class Ingest(Section):
     tenures: list[Name] = Field(min_length=1, description="tenure classes: the dwellings_<tenure> columns",
                                 json_schema_extra={"unit": ""})
@@ -204,6 +229,7 @@ class Ingest(Section):
     read_extent_only: bool = key("read only features intersecting `extent` (national files); others are skipped")
     unknown_values: list[Text] = key("text in a number column that means unknown (DST's '..'), read as null, never 0")
     share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
+    osm: Osm = key("the OpenStreetMap tag table: walk and bike per way (docs/accessibility.md)")
 
 
 class SegregationGroup(Section):
@@ -638,12 +664,22 @@ def configuration_markdown(defaults: Mapping) -> str:
                 *TABLE_HEAD, *[r.replace("`sources.<layer>.", "`") for r in _rows(Source.model_fields, ("sources", "<layer>"), {})],
             ]
             continue
-        lines += [*TABLE_HEAD, *_rows(model.model_fields, (name,), defaults)]
+        lines += _section_tables(model, (name,), defaults)
         if model is Mix:
             lines += ["", "### Keys of a segregation group (`mix.segregation_groups.<name>.<key>`)", "",
                       *TABLE_HEAD, *[r.replace("`mix.segregation_groups.<name>.", "`")
                                      for r in _rows(SegregationGroup.model_fields, ("mix", "segregation_groups", "<name>"), {})]]
     return "\n".join(lines) + "\n"
+
+
+def _section_tables(model: type[BaseModel], loc: tuple, defaults: Mapping) -> list[str]:
+    """A section's table of keys, then a table of its own for each nested section (ingest.osm)."""
+    nested = {n: f for n, f in model.model_fields.items() if _is_section(f.annotation)}
+    plain = {n: f for n, f in model.model_fields.items() if n not in nested}
+    lines = [*TABLE_HEAD, *_rows(plain, loc, defaults)]
+    for name, field in nested.items():
+        lines += ["", f"### {_dotted((*loc, name))}", "", *_section_tables(_unwrap(field.annotation), (*loc, name), defaults)]
+    return lines
 
 
 def _is_section(annotation: Any) -> bool:

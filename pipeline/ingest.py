@@ -28,6 +28,7 @@ from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.district_schools import closest_names, district_schools
 from pipeline.io import atomic_path, write_geoparquet, write_json
+from pipeline.osm import is_osm_source, read_osm_streets
 from pipeline.parallel import active_executor
 from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
 
@@ -281,6 +282,8 @@ def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoD
     With ingest.read_extent_only, only features intersecting the configured extent are read (pyogrio bbox),
     which bounds memory for national files; features outside are then not reported.
     """
+    if is_osm_source(source.layer_name, source.path, source.settings):  # walk/bike from the OSM tag table
+        return read_osm_streets(source.path, source.settings, config)
     if source.path.suffix.lower() == ".parquet":
         # GeoParquet through pyarrow: the pyogrio wheels' GDAL routes .parquet to a driver needing libduckdb.
         return gpd.read_parquet(source.path)
