@@ -28,6 +28,7 @@ from pipeline.schools import link_weights, read_links, split_pupils
 from pipeline.segregation import dissimilarity, isolation, location_quotient, theil_h
 from pipeline.statistics import (
     INCOME_SUM,
+    PARCELS_MIX_FILE,
     PERSON_COUNTS,
     apportion_grid,
     area_coverage,
@@ -52,7 +53,6 @@ __all__ = [
 STATUS_NOTE = "indicative, computed from supplied data"
 UDSAT_OR_WORSE = ("udsat", "parallelsamfund", "omdannelse")
 OTHER_TENURE = "other"
-PARCELS_MIX_FILE = "parcels_mix.parquet"
 SUPPORT_COLUMNS = ("support_residents", "support_dwellings", "support_c1", "support_c2", "support_c3", "support_c4",
                    "support_non_western")
 GAP_COLUMNS = ("gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings")
@@ -356,6 +356,26 @@ def areas_mix(
     frame = pd.concat([frame, support_columns(frame, counts, replaced, tenures)], axis=1)
     frame = frame[area_columns(tenures, groups)]
     return gpd.GeoDataFrame(frame, geometry=areas.geometry.to_numpy(), crs=areas.crs)
+
+
+def with_new_dwellings(areas: pd.DataFrame, new_dwellings: dict[str, int], mix_config: dict) -> pd.DataFrame:
+    """Rows of areas_mix after adding new dwellings by tenure: dwellings, tenure shares, diversity, status and
+    gap recomputed with the stage's functions; residents, person counts and criteria values kept (the new
+    dwellings' residents are unknown), so the rest agrees with areas_mix by construction."""
+    tenures = tenure_classes(areas, mix_config)
+    out = areas.copy()
+    for tenure, count in new_dwellings.items():
+        column = f"dwellings_{tenure}"
+        out[column] = (pd.to_numeric(out[column]).astype("Float64") + int(count)).round().astype("Int64")
+    out["dwellings"] = _dwellings(out, tenures)
+    shares = _tenure_shares(out, tenures)
+    out[list(shares.columns)] = shares
+    out["tenure_diversity"] = tenure_diversity(out, tenures)
+    status = status_columns(out, mix_config)
+    out[list(status.columns)] = status
+    gaps = family_housing_gap(out["dwellings_social_family"], out["dwellings"], mix_config["family_housing_cap"])
+    out[list(GAP_COLUMNS)] = gaps.where(out["status"].eq("omdannelse"), axis=0)
+    return out
 
 
 # --- school districts ----------------------------------------------------------------------------
