@@ -19,6 +19,7 @@ import shapely
 from affine import Affine
 from hand_network import CRS, X0, Y0, at, hand_streets
 
+from pipeline import mix
 from pipeline.access import (
     AREAS_FILE,
     PARCELS_FILE,
@@ -31,7 +32,6 @@ from pipeline.access import (
     run,
     weighted_area_mean,
 )
-from pipeline import mix
 from pipeline.config import load_config
 from pipeline.network import NETWORK_FILE
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from shapely.geometry import LineString, MultiPoint, Point, box
 
+from pipeline import mix
 from pipeline import scenarios as sc
 from pipeline.config import load_config
 from pipeline.io import read_json
-from pipeline import mix
 from pipeline.mix import areas_mix
 
 CRS = "EPSG:25832"
