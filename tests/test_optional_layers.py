@@ -9,7 +9,6 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-
 from shapely.geometry import Point, box
 
 from pipeline import _log, access, ingest, mix, publish, scenarios
@@ -42,6 +41,8 @@ def test_an_absent_layer_gives_nulls_not_a_crash(tiny_config, layer):
         assert areas[column].isna().all(), column
     if layer == "jobs":
         assert not areas["nearest_school_dist_m"].isna().any()  # the other figures are still there
+        page = (tiny_config.maps_dir / "accessibility.html").read_text(encoding="utf-8")
+        assert "Layers not supplied." in page and "jobs_walk_15, jobs_bike_30 and the job access figures" in page
     if layer == "streets":
         assert set(areas["distance_method"]) == {"straight_line_x1.3"}
         assert areas.loc["A", "jobs_walk_15"] >= 0
@@ -51,6 +52,8 @@ def test_an_absent_layer_gives_nulls_not_a_crash(tiny_config, layer):
         assert mixed["residents"].isna().all() and mixed["status"].to_dict() == {"A": "undetermined", "B": "none"}
         assert (mixed["support_residents"] == "none").all()
         assert table.loc["A", "status"] == "suppressed"  # residents unknown: privacy treats the area as small
+        page = (tiny_config.maps_dir / "social-balance.html").read_text(encoding="utf-8")
+        assert "ubestemt (undetermined: missing data could change it)" in page  # its own legend entry
 
 
 def test_leading_zero_ids_round_trip_through_every_output(tmp_path):
