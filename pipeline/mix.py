@@ -383,13 +383,16 @@ def with_new_dwellings(areas: pd.DataFrame, new_dwellings: dict[str, int], mix_c
 
 def district_mix(
     parcels: pd.DataFrame, areas: pd.DataFrame, districts: gpd.GeoDataFrame, links: pd.DataFrame,
-    schools: pd.DataFrame | None, blank_as_zero: tuple[str, ...] = (),
+    schools: pd.DataFrame | None, blank_as_zero: tuple[str, ...] = (), *,
+    grid_unusable: tuple[list[str], np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
     """The districts with parcels, residents, pupils, pupils in udsat-or-worse areas and capacity use.
 
     parcels must carry area_id and district_id; areas the status per area_id; links the weighted
     district-school links (pipeline.schools.link_weights). A district with no parcel, or whose schools are
-    unknown, gets null figures (warned). Figure columns already in districts (an earlier run) are replaced.
+    unknown, gets null figures (warned); so does a grid-fed count of a district lying too little inside the
+    grid (grid_unusable: the grid-fed columns and the mask of such districts). Figure columns already in
+    districts (an earlier run) are replaced.
     """
     out = districts.drop(columns=[c for c in DISTRICT_FIGURES if c in districts.columns])
     status = parcels["area_id"].map(areas.set_index("area_id")["status"])
@@ -401,7 +404,13 @@ def district_mix(
     counted = parcels.assign(pupils=children, pupils_udsat_or_worse=worse)
     ids = pd.Index(out["district_id"].astype("str"), name="district_id")
     counts = ["residents", "pupils", "pupils_udsat_or_worse"]
-    sums = _as_counts(group_sums(counted, "district_id", ids, counts, blank_as_zero), counts)
+    sums = group_sums(counted, "district_id", ids, counts, blank_as_zero)
+    if grid_unusable is not None:
+        fed, mask = grid_unusable
+        masked = [c for c, source in (("residents", "residents"), ("pupils", "children_6_16"),
+                                       ("pupils_udsat_or_worse", "children_6_16")) if source in fed]
+        sums.loc[np.asarray(mask, dtype=bool), masked] = np.nan
+    sums = _as_counts(sums, counts)
     empty = sums["parcels"].eq(0).to_numpy()
     if empty.any():
         warn(f"{int(empty.sum())} school districts hold no parcel; their figures are empty "
@@ -489,7 +498,7 @@ def statistical_units(config: Config, areas: gpd.GeoDataFrame, mix_config: dict)
             warn(f"{int(unusable.sum())} housing areas lie less than {mix_config['min_grid_coverage']:.0%} inside the "
                  f"grid statistics' coverage; their grid-fed figures are empty (e.g. "
                  f"{', '.join(areas['area_id'].astype(str).to_numpy()[unusable][:10])})")
-        info.update(grid_fed=fed, unusable=unusable, outside=outside)
+        info.update(grid_fed=fed, unusable=unusable, outside=outside, coverage=coverage)
     return units, info
 
 
@@ -537,7 +546,10 @@ def run(config: Config) -> list[Path]:
     if districts is not None:
         coverage["outside_districts"] = report_unassigned(assigned, "district_id", "school district")
         links = link_weights(read_links(config, districts), schools)
-        figures = district_mix(_area_sum_units(assigned, info), mixed, districts, links, schools, blank)
+        grid = None
+        if info["grid_fed"]:
+            grid = (info["grid_fed"], area_coverage(districts, info["coverage"]) < float(mix_config["min_grid_coverage"]))
+        figures = district_mix(_area_sum_units(assigned, info), mixed, districts, links, schools, blank, grid_unusable=grid)
         summary["school_districts"] = district_segregation(figures)
         outputs.append(write_geoparquet(figures, config.processed("school_districts.parquet")))
     summary["coverage"] = coverage

@@ -133,6 +133,8 @@ def test_a_district_with_two_schools_splits_its_pupils_by_capacity(tmp_path):
     # D1 holds p1..p5: 90 pupils; S1 (capacity 200) and S2 (100) take 90 x 2/3 = 60 and 90 x 1/3 = 30,
     # together 90 of 300 places: utilisation 0.3.
     assert districts.loc["D1", "pupils"] == 90
+    # its residents come from the grid (D1 lies wholly inside it): 40 + 40 + 20 + 5 + 2 = 107
+    assert districts.loc["D1", "residents"] == 107
     assert districts.loc["D1", "school_ids"] == "S1; S2" and districts.loc["D1", "school_name"] == "Ølby Skole; Åskolen"
     assert districts.loc["D1", "capacity"] == 300 and districts.loc["D1", "school_pupils"] == 90
     assert districts.loc["D1", "utilisation"] == pytest.approx(0.3)
