@@ -1,12 +1,15 @@
 """Stage mix: tenure mix, indicative official status, family housing gap and segregation (CONTRACT 4).
 
-Reads the ingested housing areas, parcels, school districts and schools; writes
-data/processed/areas_mix.parquet (one row per housing area), data/processed/segregation.json and
-data/processed/school_districts.parquet (the districts with their pupils and mix added). Every column
-and key is explained for planners in docs/indicators.md.
+Reads the ingested housing areas and, where they exist, parcels, grid_statistics, area_statistics,
+school districts, schools and district_schools; writes data/processed/areas_mix.parquet (one row per
+housing area), segregation.json, school_districts.parquet (the districts with their pupils and mix added)
+and parcels_mix.parquet (the statistical units with area, district and apportioned counts, which access
+and scenarios read). Every column and key is explained for planners in docs/indicators.md.
 
-A share whose denominator is 0 is null, never 0; an optional parcel column absent from the data gives
-null indicators. The status is indicative: the official list uses two-year averages of register data.
+Unknown is never 0: a sum over partly unknown parts is null (unless mix.blank_as_zero names the column),
+a share whose denominator is 0 or unknown is null, and the status is `undetermined` where unknown inputs
+could change it (pipeline/status.py). Grid and area statistics: pipeline/statistics.py. The status is
+indicative: the official list uses two-year averages of register data.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from pipeline._log import log, warn
 from pipeline.assign import assign_parcels, report_unassigned
@@ -30,17 +32,16 @@ from pipeline.statistics import (
     INCOME_SUM,
     PARCELS_MIX_FILE,
     PERSON_COUNTS,
-    apportion_grid,
     area_coverage,
+    area_sum_units,
     area_table,
     count_columns,
     count_support,
-    grid_columns,
-    grid_coverage,
-    grid_units,
     latest_year,
+    parcels_mix_table,
     replace_counts,
     replace_values,
+    statistical_units,
     support_columns,
 )
 from pipeline.status import STATUS_NONE, UNDETERMINED, status_columns
@@ -472,52 +473,6 @@ def _optional(config: Config, layer: str) -> gpd.GeoDataFrame | None:
     return None
 
 
-def statistical_units(config: Config, areas: gpd.GeoDataFrame, mix_config: dict) -> tuple[gpd.GeoDataFrame, dict]:
-    """The parcels (or, without them, the grid cells cut by the areas) with the grid's counts apportioned.
-
-    Returns the units and what the areas need to know: grid_fed columns, the cells holding no unit, and
-    which areas lie too little inside the grid's coverage (their grid-fed sums are null, warned).
-    """
-    tenures = list(mix_config["tenures"])
-    parcels = latest_year(_optional(config, "parcels"), "parcels")
-    grid = latest_year(_optional(config, "grid_statistics"), "grid_statistics")
-    info: dict = {"grid_fed": [], "unusable": None, "lost": None}
-    if parcels is None and grid is None:
-        warn("there is neither a parcels layer nor grid statistics: every count of the housing areas is empty")
-        return gpd.GeoDataFrame({"parcel_id": pd.Series(dtype="str")}, geometry=[], crs=areas.crs), info
-    units = parcels if parcels is not None else grid_units(grid, areas)
-    fed = grid_columns(grid, units, tenures)
-    if grid is not None and fed:
-        apportioned, info["lost"] = apportion_grid(units, grid, fed)
-        coverage = grid_coverage(grid)
-        outside = ~shapely.covered_by(shapely.point_on_surface(units.geometry.to_numpy()), coverage)
-        units = units.drop(columns=fed, errors="ignore").assign(**{c: apportioned[c].mask(outside) for c in fed})
-        share_in = area_coverage(areas, coverage)
-        unusable = share_in < float(mix_config["min_grid_coverage"])
-        if unusable.any():
-            warn(f"{int(unusable.sum())} housing areas lie less than {mix_config['min_grid_coverage']:.0%} inside the "
-                 f"grid statistics' coverage; their grid-fed figures are empty (e.g. "
-                 f"{', '.join(areas['area_id'].astype(str).to_numpy()[unusable][:10])})")
-        info.update(grid_fed=fed, unusable=unusable, outside=outside, coverage=coverage)
-    return units, info
-
-
-def _area_sum_units(units: pd.DataFrame, info: dict) -> pd.DataFrame:
-    """The units as the area sums see them: grid-fed counts of units outside the grid's coverage as 0
-    (the coverage rule of the area decides instead), everything else as it is."""
-    if not info["grid_fed"]:
-        return units
-    outside = info["outside"]
-    return units.assign(**{c: units[c].mask(outside, 0) for c in info["grid_fed"]})
-
-
-def parcels_mix_table(units: gpd.GeoDataFrame, tenures: list[str]) -> gpd.GeoDataFrame:
-    """parcels_mix.parquet: per unit its id, area, district and counts after apportionment, with geometry."""
-    columns = ["parcel_id", "area_id", "district_id", *[c for c in count_columns(tenures) if c in units.columns]]
-    return gpd.GeoDataFrame(units[columns].assign(parcel_id=units["parcel_id"].astype("str")),
-                            geometry=units.geometry.to_numpy(), crs=units.crs)
-
-
 def run(config: Config) -> list[Path]:
     """Compute the socio-economic mix per housing area and school district and write the stage's files."""
     started = time.perf_counter()
@@ -525,7 +480,9 @@ def run(config: Config) -> list[Path]:
     blank = tuple(mix_config.get("blank_as_zero") or ())
     areas = read_layer(config, "housing_areas")
     districts, schools = _optional(config, "school_districts"), _optional(config, "schools")
-    units, info = statistical_units(config, areas, mix_config)
+    parcels = latest_year(_optional(config, "parcels"), "parcels")
+    grid = latest_year(_optional(config, "grid_statistics"), "grid_statistics")
+    units, info = statistical_units(parcels, grid, areas, mix_config)
     table = None
     if has_layer(config, "area_statistics"):
         table = area_table(latest_year(read_table(config.processed("area_statistics.parquet")), "area_statistics"),
@@ -539,7 +496,7 @@ def run(config: Config) -> list[Path]:
     coverage = {"outside_areas": report_unassigned(assigned, "area_id", "housing area")}
     if info["lost"]:
         coverage["grid_cells_without_parcels"] = info["lost"]
-    mixed = areas_mix(_area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
+    mixed = areas_mix(area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
                       grid_fed=tuple(info["grid_fed"]), grid_unusable=info["unusable"])
     summary = segregation_summary(mixed, mix_config)
     outputs = [write_geoparquet(mixed, config.processed("areas_mix.parquet"))]
@@ -549,7 +506,7 @@ def run(config: Config) -> list[Path]:
         grid = None
         if info["grid_fed"]:
             grid = (info["grid_fed"], area_coverage(districts, info["coverage"]) < float(mix_config["min_grid_coverage"]))
-        figures = district_mix(_area_sum_units(assigned, info), mixed, districts, links, schools, blank, grid_unusable=grid)
+        figures = district_mix(area_sum_units(assigned, info), mixed, districts, links, schools, blank, grid_unusable=grid)
         summary["school_districts"] = district_segregation(figures)
         outputs.append(write_geoparquet(figures, config.processed("school_districts.parquet")))
     summary["coverage"] = coverage

@@ -262,3 +262,51 @@ def support_columns(frame: pd.DataFrame, counts: pd.DataFrame, replaced: pd.Data
         from_counts = coarsest(counts, inputs).where(frame[value].notna(), "none")
         out[f"support_{name}"] = from_counts.where(~replaced[given], "area").astype("str")
     return out
+
+
+# --- the statistical units of the mix stage ------------------------------------------------------
+
+def statistical_units(
+    parcels: gpd.GeoDataFrame | None, grid: gpd.GeoDataFrame | None, areas: gpd.GeoDataFrame, mix_config: dict
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """The parcels (or, without them, the grid cells cut by the areas) with the grid's counts apportioned.
+
+    Returns the units and what the areas need to know: grid_fed columns, the cells holding no unit, and
+    which areas lie too little inside the grid's coverage (their grid-fed sums are null, warned).
+    """
+    tenures = list(mix_config["tenures"])
+    info: dict = {"grid_fed": [], "unusable": None, "lost": None}
+    if parcels is None and grid is None:
+        warn("there is neither a parcels layer nor grid statistics: every count of the housing areas is empty")
+        return gpd.GeoDataFrame({"parcel_id": pd.Series(dtype="str")}, geometry=[], crs=areas.crs), info
+    units = parcels if parcels is not None else grid_units(grid, areas)
+    fed = grid_columns(grid, units, tenures)
+    if grid is not None and fed:
+        apportioned, info["lost"] = apportion_grid(units, grid, fed)
+        coverage = grid_coverage(grid)
+        outside = ~shapely.covered_by(shapely.point_on_surface(units.geometry.to_numpy()), coverage)
+        units = units.drop(columns=fed, errors="ignore").assign(**{c: apportioned[c].mask(outside) for c in fed})
+        share_in = area_coverage(areas, coverage)
+        unusable = share_in < float(mix_config["min_grid_coverage"])
+        if unusable.any():
+            warn(f"{int(unusable.sum())} housing areas lie less than {mix_config['min_grid_coverage']:.0%} inside the "
+                 f"grid statistics' coverage; their grid-fed figures are empty (e.g. "
+                 f"{', '.join(areas['area_id'].astype(str).to_numpy()[unusable][:10])})")
+        info.update(grid_fed=fed, unusable=unusable, outside=outside, coverage=coverage)
+    return units, info
+
+
+def area_sum_units(units: pd.DataFrame, info: dict) -> pd.DataFrame:
+    """The units as the area sums see them: grid-fed counts of units outside the grid's coverage as 0
+    (the coverage rule of the area decides instead), everything else as it is."""
+    if not info["grid_fed"]:
+        return units
+    outside = info["outside"]
+    return units.assign(**{c: units[c].mask(outside, 0) for c in info["grid_fed"]})
+
+
+def parcels_mix_table(units: gpd.GeoDataFrame, tenures: list[str]) -> gpd.GeoDataFrame:
+    """parcels_mix.parquet: per unit its id, area, district and counts after apportionment, with geometry."""
+    columns = ["parcel_id", "area_id", "district_id", *[c for c in count_columns(tenures) if c in units.columns]]
+    return gpd.GeoDataFrame(units[columns].assign(parcel_id=units["parcel_id"].astype("str")),
+                            geometry=units.geometry.to_numpy(), crs=units.crs)
