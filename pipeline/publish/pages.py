@@ -67,8 +67,10 @@ PAGES = (
 MIX_SECTIONS = (
     ("Housing", ["residents", "dwellings", *[f"share_{t}" for t in TENURES], "tenure_diversity"]),
     ("Indicative status (Almenboligloven §61a)", [
-        "status", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
-        "income_ratio", "share_non_western"]),
+        "status", "status_reason", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio",
+        "share_basic_edu", "income_ratio", "share_non_western"]),
+    ("Where the figures come from", ["support_residents", "support_dwellings", "support_c1", "support_c2",
+                                     "support_c3", "support_c4", "support_non_western"]),
     ("Family housing gap (omdannelse areas)", ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
     ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
                        "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
