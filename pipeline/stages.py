@@ -119,7 +119,9 @@ STAGES: tuple[Stage, ...] = (
         ),
         _processed("areas_access.parquet", "parcels_access.parquet", "network.npz"),
         "distances and reachable jobs and green space on the street network, canopy share",
-        ("ingest", "mix"),
+        # mix before ingest: access uses the districts' ids and school links as ingest wrote them, not the
+        # figures mix adds to school_districts.parquet, so a changed status does not re-run access
+        ("mix", "ingest"),
     ),
     Stage(
         "scenarios",
