@@ -46,7 +46,7 @@ $(STAMPS)/ingest.json: $(RAW_FILES) $(CONFIG) $(CODE_FILES) | $(INSTALLED)
 $(STAMPS)/mix.json: $(STAMPS)/ingest.json
 	$(PIPELINE) run --stage mix --config $(CONFIG)
 
-$(STAMPS)/access.json: $(STAMPS)/ingest.json
+$(STAMPS)/access.json: $(STAMPS)/mix.json
 	$(PIPELINE) run --stage access --config $(CONFIG)
 
 $(STAMPS)/scenarios.json: $(STAMPS)/mix.json $(STAMPS)/access.json

@@ -40,6 +40,8 @@ from pipeline.network import (
     snap,
 )
 from pipeline.parallel import active_executor
+from pipeline.schools import link_weights, read_links
+from pipeline.statistics import PARCELS_MIX_FILE
 
 AREAS_FILE = "areas_access.parquet"
 PARCELS_FILE = "parcels_access.parquet"
@@ -251,24 +253,27 @@ def _canopy_frame(polygons: gpd.GeoDataFrame, canopy_path: Path) -> pd.DataFrame
 
 @step("distance to schools")
 def school_distances(
-    travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, districts: pd.DataFrame, schools: gpd.GeoDataFrame,
+    travel: Travel, origins: gpd.GeoSeries, district_id: pd.Series, links: pd.DataFrame, schools: gpd.GeoDataFrame,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Walking distance to the school of the parcel's district, and to the nearest school (m)."""
+    """Walking distance to the nearest of the schools of the parcel's district (district_schools), and to
+    the nearest school of all (m); null where the district has no known school."""
     if len(schools) == 0:
         return np.full(len(origins), np.nan), np.full(len(origins), np.nan)
-    school_of_district = districts.drop_duplicates("district_id").set_index("district_id")["school_id"].astype(str)
     position = pd.Series(np.arange(len(schools)), index=schools["school_id"].astype(str).to_numpy())
     position = position[~position.index.duplicated(keep="first")]
-    school = district_id.map(school_of_district)
-    column = school.map(position)
-    unknown = school.notna() & column.isna()
+    parcels = pd.DataFrame({"origin": np.arange(len(origins)), "district_id": district_id.astype("str").to_numpy()})
+    pairs = parcels.merge(links[["district_id", "school_id"]].astype("str"), on="district_id", how="inner")
+    pairs["school"] = pairs["school_id"].map(position)
+    pairs = pairs.dropna(subset=["school"])
+    unknown = district_id.notna().to_numpy() & ~np.isin(np.arange(len(origins)), pairs["origin"].to_numpy())
     if unknown.any():
-        warn(f"{int(unknown.sum())} parcels lay in a district whose school_id is not in the schools layer "
-             f"(e.g. {', '.join(sorted(set(school[unknown].astype(str)))[:5])}); their school_dist_m is empty")
-    assigned = column.fillna(-1).to_numpy(dtype=np.intp)
-    own = assigned_distance_m(travel.walk, origins, schools.geometry, assigned, detour_factor=travel.detour_factor,
-                              chunk_size=chunk_size)
+        warn(f"{int(unknown.sum())} parcels lay in a district with no known school "
+             f"(e.g. district {', '.join(sorted(set(district_id[unknown].astype(str)))[:5])}); their school_dist_m is empty")
+    pair_origins = gpd.GeoSeries(origins.to_numpy()[pairs["origin"].to_numpy()], crs=origins.crs)
+    pair_dist = assigned_distance_m(travel.walk, pair_origins, schools.geometry, pairs["school"].to_numpy(dtype=np.intp),
+                                    detour_factor=travel.detour_factor, chunk_size=chunk_size)
+    own = pd.Series(pair_dist).groupby(pairs["origin"].to_numpy()).min().reindex(range(len(origins))).to_numpy(dtype=float)
     nearest = nearest_distance_m(travel.walk, origins, schools.geometry, detour_factor=travel.detour_factor)
     return own, nearest
 
@@ -294,39 +299,65 @@ def _jobs_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame
     }
 
 
-def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, settings: dict) -> gpd.GeoDataFrame:
-    """Every access figure per parcel (parcels must carry area_id and district_id)."""
-    origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=parcels.crs)
-    residents = parcels["residents"].fillna(0).to_numpy(dtype=float)
-    out = parcels[[c for c in ("parcel_id", "area_id", "district_id", "residents", "children_6_16") if c in parcels]].copy()
-    chunk_size = int(settings["origin_chunk_size"])
-    school_dist, nearest_school = school_distances(
-        travel, origins, parcels["district_id"], layers["school_districts"], layers["schools"], chunk_size
-    )
-    out["school_dist_m"] = school_dist
-    out["nearest_school_dist_m"] = nearest_school
-    out["free_transport"] = pd.array(np.where(np.isnan(school_dist), None, school_dist > settings["free_transport_dist_m"]), dtype="boolean")
-    for name, values in _jobs_columns(travel, origins, layers["jobs"], settings).items():
-        out[name] = values
-    out["job_access_index"] = job_access_index(out["job_access_gravity"], residents)
-    pieces = public_green(layers["green_areas"])
+def _flag(values: np.ndarray, test: np.ndarray) -> pd.array:
+    """A yes/no flag per parcel, null where the value is unknown."""
+    return pd.array(np.where(np.isnan(values), None, test), dtype="boolean")
+
+
+def _green_columns(travel: Travel, origins: gpd.GeoSeries, residents: np.ndarray, green, settings: dict) -> dict:
+    """green_dist_m, green_within_300, green_m2_1km, residents_1km and green_m2_per_resident_1km per origin."""
+    if green is None:
+        nothing = np.full(len(origins), np.nan)
+        return {"green_dist_m": nothing, "green_within_300": _flag(nothing, nothing > 0), "green_m2_1km": nothing,
+                "residents_1km": nothing, "green_m2_per_resident_1km": nothing}
+    pieces = public_green(green)
     large = pieces[shapely.area(pieces) >= settings["min_green_area_m2"]] if len(pieces) else pieces
     if len(large) == 0:
         warn(f"no public green area of at least {settings['min_green_area_m2']} m2; green_dist_m is empty")
-    out["green_dist_m"] = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
-    green_dist = out["green_dist_m"].to_numpy()
-    out["green_within_300"] = pd.array(np.where(np.isnan(green_dist), None, green_dist <= settings["green_near_m"] + CUTOFF_EPS_M), dtype="boolean")
-    per_resident = green_m2_per_resident(point_xy(origins), residents, pieces, settings["green_radius_m"], chunk_size)
-    for name in per_resident.columns:
-        out[name] = per_resident[name].to_numpy()
+    dist = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
+    columns = {"green_dist_m": dist,
+               "green_within_300": _flag(dist, dist <= settings["green_near_m"] + CUTOFF_EPS_M)}
+    per_resident = green_m2_per_resident(point_xy(origins), residents, pieces, settings["green_radius_m"],
+                                         int(settings["origin_chunk_size"]))
+    return {**columns, **{name: per_resident[name].to_numpy() for name in per_resident.columns}}
+
+
+def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, settings: dict) -> gpd.GeoDataFrame:
+    """Every access figure per parcel (parcels must carry area_id and district_id); a figure whose layer is
+    absent (None in layers) is null."""
+    origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=parcels.crs)
+    residents = pd.to_numeric(_column(parcels, "residents")).fillna(0).to_numpy(dtype=float)
+    out = parcels[[c for c in ("parcel_id", "area_id", "district_id", "residents", "children_6_16") if c in parcels]].copy()
+    chunk_size = int(settings["origin_chunk_size"])
+    nothing = np.full(len(parcels), np.nan)
+    school_dist, nearest_school = nothing, nothing
+    if layers.get("schools") is not None:
+        school_dist, nearest_school = school_distances(
+            travel, origins, parcels["district_id"], layers["links"], layers["schools"], chunk_size)
+    out["school_dist_m"] = school_dist
+    out["nearest_school_dist_m"] = nearest_school
+    out["free_transport"] = _flag(school_dist, school_dist > settings["free_transport_dist_m"])
+    if layers.get("jobs") is not None:
+        for name, values in _jobs_columns(travel, origins, layers["jobs"], settings).items():
+            out[name] = values
+    else:
+        out["jobs_walk_15"], out["jobs_bike_30"], out["job_access_gravity"] = nothing, nothing, nothing
+    out["job_access_index"] = job_access_index(out["job_access_gravity"], residents)
+    for name, values in _green_columns(travel, origins, residents, layers.get("green_areas"), settings).items():
+        out[name] = values
     out["canopy_share"] = canopy_share_partitioned(layers.get("canopy_path"), parcels)
     stations = layers.get("stations")
     out["station_dist_m"] = (
-        np.full(len(parcels), np.nan) if stations is None
+        nothing if stations is None
         else nearest_distance_m(travel.walk, origins, stations.geometry, detour_factor=travel.detour_factor)
     )
     out["distance_method"] = travel.method
     return gpd.GeoDataFrame(out, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of frame, or all null when it is absent."""
+    return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
 
 
 def job_access_index(gravity: pd.Series, residents: np.ndarray) -> np.ndarray:
@@ -367,7 +398,7 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
                 continue
             weights = parcels["children_6_16"]
         else:
-            weights = parcels["residents"]
+            weights = _column(parcels, "residents")
         out[column] = out["area_id"].map(weighted_area_mean(source, weights, area_id)).astype(float).to_numpy()
     out["canopy_share"] = canopy_share_partitioned(canopy_path, areas)
     canopy = out["canopy_share"].to_numpy()
@@ -379,21 +410,27 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
 
 # --- the stage -----------------------------------------------------------------------------------------
 
-def _read_layers(config: Config) -> dict:
-    """The layers this stage reads; the optional ones (stations, canopy) None when absent."""
-    from pipeline.assign import assign_parcels
+def _optional(config: Config, layer: str, columns: list[str] | None = None) -> gpd.GeoDataFrame | None:
+    """An optional ingested layer, or None when ingest wrote none (logged: its figures are empty)."""
+    if has_layer(config, layer):
+        return read_layer(config, layer, columns=columns)
+    log.info("Access found no %s layer; the figures that need it are empty", layer)
+    return None
 
-    areas = read_layer(config, "housing_areas")
-    districts = read_layer(config, "school_districts", columns=["district_id", "school_id"])
-    parcels = assign_parcels(read_layer(config, "parcels"), areas, districts)
+
+def _read_layers(config: Config) -> dict:
+    """The layers this stage reads; the optional ones None when absent. The parcels (statistical units)
+    with their area, district and counts come from mix's parcels_mix.parquet."""
+    districts = _optional(config, "school_districts")
+    schools = _optional(config, "schools", columns=["school_id"])
     return {
-        "areas": areas,
-        "parcels": parcels,
-        "schools": read_layer(config, "schools", columns=["school_id"]),
-        "school_districts": districts,
-        "jobs": read_layer(config, "jobs", columns=["site_id", "jobs"]),
-        "green_areas": read_layer(config, "green_areas"),
-        "stations": read_layer(config, "stations", columns=["station_id"]) if has_layer(config, "stations") else None,
+        "areas": read_layer(config, "housing_areas"),
+        "parcels": read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet")),
+        "schools": schools,
+        "links": link_weights(read_links(config, districts), schools),
+        "jobs": _optional(config, "jobs", columns=["site_id", "jobs"]),
+        "green_areas": _optional(config, "green_areas"),
+        "stations": _optional(config, "stations", columns=["station_id"]),
         "canopy_path": config.processed(CANOPY_FILE) if has_layer(config, "canopy") else None,
     }
 

@@ -105,7 +105,8 @@ def report_unassigned(parcels: pd.DataFrame, column: str, what: str) -> dict[str
     """Count the parcels and residents whose column (area_id, district_id) is null; warn for run.json."""
     outside = parcels[column].isna()
     count = int(outside.sum())
-    residents = int(pd.to_numeric(parcels.loc[outside, "residents"]).sum())
+    known = parcels["residents"] if "residents" in parcels.columns else pd.Series(0, index=parcels.index)
+    residents = int(pd.to_numeric(known[outside]).sum())  # the known residents; unknown ones are not guessed
     if count:
         warn(f"{count} parcels ({residents} residents) lay outside every {what}; "
              "they count in the municipality totals only")

@@ -1,12 +1,15 @@
 """Stage mix: tenure mix, indicative official status, family housing gap and segregation (CONTRACT 4).
 
-Reads the ingested housing areas, parcels, school districts and schools; writes
-data/processed/areas_mix.parquet (one row per housing area), data/processed/segregation.json and
-data/processed/school_districts.parquet (the districts with their pupils and mix added). Every column
-and key is explained for planners in docs/indicators.md.
+Reads the ingested housing areas and, where they exist, parcels, grid_statistics, area_statistics,
+school districts, schools and district_schools; writes data/processed/areas_mix.parquet (one row per
+housing area), segregation.json, school_districts.parquet (the districts with their pupils and mix added)
+and parcels_mix.parquet (the statistical units with area, district and apportioned counts, which access
+and scenarios read). Every column and key is explained for planners in docs/indicators.md.
 
-A share whose denominator is 0 is null, never 0; an optional parcel column absent from the data gives
-null indicators. The status is indicative: the official list uses two-year averages of register data.
+Unknown is never 0: a sum over partly unknown parts is null (unless mix.blank_as_zero names the column),
+a share whose denominator is 0 or unknown is null, and the status is `undetermined` where unknown inputs
+could change it (pipeline/status.py). Grid and area statistics: pipeline/statistics.py. The status is
+indicative: the official list uses two-year averages of register data.
 """
 
 from __future__ import annotations
@@ -19,37 +22,44 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._log import log
+from pipeline._log import log, warn
 from pipeline.assign import assign_parcels, report_unassigned
 from pipeline.config import Config
-from pipeline.io import has_layer, read_layer, write_geoparquet, write_json
+from pipeline.io import has_layer, read_layer, read_table, write_geoparquet, write_json
+from pipeline.schools import link_weights, read_links, split_pupils
 from pipeline.segregation import dissimilarity, isolation, location_quotient, theil_h
+from pipeline.statistics import (
+    INCOME_SUM,
+    PARCELS_MIX_FILE,
+    PERSON_COUNTS,
+    area_coverage,
+    area_sum_units,
+    area_table,
+    count_columns,
+    count_support,
+    latest_year,
+    parcels_mix_table,
+    replace_counts,
+    replace_values,
+    statistical_units,
+    support_columns,
+)
+from pipeline.status import STATUS_NONE, UNDETERMINED, status_columns
 
 __all__ = [
-    "area_status", "areas_mix", "criteria_flags", "dissimilarity", "district_mix", "family_housing_gap", "run",
+    "STATUS_NONE", "UNDETERMINED", "area_status", "areas_mix", "dissimilarity", "district_mix", "family_housing_gap", "run",
     "segregation_summary",
 ]
 
 STATUS_NOTE = "indicative, computed from supplied data"
-STATUS_NONE = "none"
 UDSAT_OR_WORSE = ("udsat", "parallelsamfund", "omdannelse")
 OTHER_TENURE = "other"
-PERSON_COUNTS = (
-    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
-    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
-)
-INCOME_SUM = "gross_income_sum_15_64"
-# (criterion, indicator column, comparison, key of the official threshold, key of the prevention threshold)
-CRITERIA = (
-    ("c1", "share_outside_work_edu", "gt", "c1_outside_work_edu_gt", "forebyggelse_c1_gt"),
-    ("c2", "crime_ratio", "ge", "c2_crime_ratio_ge", "forebyggelse_c2_ge"),
-    ("c3", "share_basic_edu", "gt", "c3_basic_edu_gt", "forebyggelse_c3_gt"),
-    ("c4", "income_ratio", "lt", "c4_income_ratio_lt", "forebyggelse_c4_lt"),
-)
+SUPPORT_COLUMNS = ("support_residents", "support_dwellings", "support_c1", "support_c2", "support_c3", "support_c4",
+                   "support_non_western")
 GAP_COLUMNS = ("gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings")
 DISTRICT_FIGURES = (
-    "parcels", "residents", "pupils", "pupils_udsat_or_worse", "share_pupils_udsat_or_worse", "school_name",
-    "capacity", "school_pupils", "utilisation",
+    "parcels", "residents", "pupils", "pupils_udsat_or_worse", "share_pupils_udsat_or_worse", "school_ids",
+    "school_name", "capacity", "school_pupils", "utilisation",
 )
 
 
@@ -64,15 +74,20 @@ def tenure_classes(parcels: pd.DataFrame, mix_config: dict) -> list[str]:
     return [c.removeprefix("dwellings_") for c in parcels.columns if c.startswith("dwellings_") and c != "dwellings_other"]
 
 
-def group_sums(parcels: pd.DataFrame, key: str, ids: pd.Index, columns: list[str]) -> pd.DataFrame:
-    """Sum columns over the parcels of each id; null when a column is absent or null for any of its parcels.
+def group_sums(
+    parcels: pd.DataFrame, key: str, ids: pd.Index, columns: list[str], blank_as_zero: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Sum columns over the parcels of each id; null when a column is absent or null for any of its parcels
+    (a blank counts as 0 only for the columns in blank_as_zero), and null for ids with no parcel.
 
-    Ids with no parcel get 0 for present columns; parcels whose key is null are left out.
+    parcels whose key is null are left out; `parcels` counts each id's parcels (0 for none).
     """
     present = [c for c in columns if c in parcels.columns]
     keys = parcels[key]
-    values = parcels[present].astype("float64")
-    sums = values.groupby(keys).sum().reindex(ids, fill_value=0.0)
+    values = parcels[present].apply(pd.to_numeric).astype("float64")
+    for column in (c for c in present if c in blank_as_zero):
+        values[column] = values[column].fillna(0.0)
+    sums = values.groupby(keys).sum().reindex(ids)
     has_null = values.isna().groupby(keys).any().reindex(ids, fill_value=False)
     sums = sums.mask(has_null)
     sums["parcels"] = keys.groupby(keys).size().reindex(ids, fill_value=0).astype("int64")
@@ -132,95 +147,15 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
 
 
-def _holds(values: pd.Series, comparison: str, threshold: float, decimals: int) -> pd.Series:
-    """Whether each value passes the threshold test; a null value does not.
-
-    Values are rounded to `decimals` first, so a ratio of counts that equals a threshold in exact
-    arithmetic (279 / 10000 / 0.0093 = 3) is not pushed across it by floating-point error.
-    """
-    v = np.round(pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan), decimals)
-    tests = {"gt": v > threshold, "ge": v >= threshold, "lt": v < threshold}
-    return pd.Series(tests[comparison], index=values.index, dtype=bool)
-
-
-def criteria_flags(frame: pd.DataFrame, mix_config: dict, *, prevention: bool = False) -> pd.DataFrame:
-    """c1_met..c4_met for the official thresholds (or the prevention ones); a null indicator is not met."""
-    decimals = int(mix_config["compare_decimals"])
-    flags = {}
-    for name, column, comparison, official_key, prevention_key in CRITERIA:
-        threshold = float(mix_config[prevention_key if prevention else official_key])
-        flags[f"{name}_met"] = _holds(_column(frame, column), comparison, threshold, decimals)
-    return pd.DataFrame(flags, index=frame.index)
-
-
-def _names_where(flags: pd.DataFrame) -> pd.Series:
-    """Text like "c1, c3" naming the true columns of each row ("" when none)."""
-    labels = np.array([f"{c.removesuffix('_met')}, " for c in flags.columns], dtype=object)
-    text = np.where(flags.to_numpy(dtype=bool), labels, "").astype(object).sum(axis=1)
-    return pd.Series(text, index=flags.index, dtype="str").str.removesuffix(", ")
-
-
-def criteria_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
-    """Which criteria each area meets, and which could not be computed, official and prevention."""
-    official = criteria_flags(frame, mix_config)
-    prevention = criteria_flags(frame, mix_config, prevention=True)
-    unknown = pd.DataFrame(
-        {f"{name}_met": frame[column].isna() for name, column, *_ in CRITERIA}, index=frame.index
-    )
-    return official.assign(
-        criteria_met=official.sum(axis=1).astype("int64"),
-        criteria=_names_where(official),
-        criteria_unknown=_names_where(unknown),
-        prevention_criteria_met=prevention.sum(axis=1).astype("int64"),
-        prevention_criteria=_names_where(prevention),
-    )
-
-
-def is_social(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
-    """Social housing area: social family + social other share >= min_social_share, or area_type social."""
-    family = pd.to_numeric(_column(frame, "share_social_family")).astype("float64")
-    social_share = family.add(pd.to_numeric(_column(frame, "share_social_other")).astype("float64"), fill_value=0)
-    by_share = _holds(social_share, "ge", float(mix_config["min_social_share"]), int(mix_config["compare_decimals"]))
-    by_type = _column(frame, "area_type").astype("str").str.strip().str.lower().eq("social").fillna(False)
-    return (by_share | by_type.astype(bool)).astype(bool)
-
-
-def is_eligible(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
-    """Eligible for a status: a social housing area (see is_social) with at least min_residents residents."""
-    residents = pd.to_numeric(_column(frame, "residents")).astype("float64")
-    enough = residents.ge(float(mix_config["min_residents"])).fillna(False)
-    return (is_social(frame, mix_config) & enough).astype(bool)
-
-
 def area_status(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
-    """The indicative status per area: none, forebyggelse, udsat, parallelsamfund or omdannelse.
+    """The indicative status per area: none, forebyggelse, udsat, parallelsamfund, omdannelse or undetermined.
 
     Computed from the indicator columns (share_outside_work_edu, crime_ratio, share_basic_edu,
     income_ratio, share_non_western), residents, share_social_family + share_social_other (or
-    area_type) and years_listed; missing columns count as null, and a null criterion is not met.
+    area_type) and years_listed (null = 0); an unknown input that could change the status leaves it
+    undetermined (pipeline.status).
     """
-    decimals = int(mix_config["compare_decimals"])
-    eligible = is_eligible(frame, mix_config)
-    non_western = _column(frame, "share_non_western")
-    met = criteria_flags(frame, mix_config).sum(axis=1)
-    prevention_met = criteria_flags(frame, mix_config, prevention=True).sum(axis=1)
-    years_listed = pd.to_numeric(_column(frame, "years_listed")).astype("float64").fillna(0.0)
-
-    udsat = eligible & met.ge(int(mix_config["udsat_min_criteria"]))
-    parallel = udsat & _holds(non_western, "gt", float(mix_config["parallelsamfund_non_western_gt"]), decimals)
-    omdannelse = parallel & (years_listed + 1).ge(int(mix_config["omdannelse_years"]))
-    forebyggelse = (
-        eligible
-        & ~udsat
-        & _holds(non_western, "gt", float(mix_config["forebyggelse_non_western_gt"]), decimals)
-        & prevention_met.ge(int(mix_config["forebyggelse_min_criteria"]))
-    )
-    status = np.select(
-        [omdannelse, parallel, udsat, forebyggelse],
-        ["omdannelse", "parallelsamfund", "udsat", "forebyggelse"],
-        default=STATUS_NONE,
-    )
-    return pd.Series(status, index=frame.index, dtype="str", name="status")
+    return status_columns(frame, mix_config)["status"].rename("status")
 
 
 # --- family housing gap --------------------------------------------------------------------------
@@ -360,96 +295,164 @@ def area_columns(tenures: list[str], groups: dict) -> list[str]:
         "share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu",
         "mean_income_15_64_dkk", "income_ratio", "share_non_western",
         "c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "criteria", "criteria_unknown",
-        "prevention_criteria_met", "prevention_criteria", "is_social", "eligible", "status", "status_note",
-        *GAP_COLUMNS, *[f"lq_{name}" for name in groups],
+        "prevention_criteria_met", "prevention_criteria", "is_social", "eligible", "status", "deciding_unknown",
+        "status_reason", "status_note", *GAP_COLUMNS, *[f"lq_{name}" for name in groups], *SUPPORT_COLUMNS,
     ]
 
 
-def area_sums(parcels: pd.DataFrame, areas: pd.DataFrame, tenures: list[str]) -> pd.DataFrame:
-    """The areas' identity columns and the sums of their parcels' counts, dwellings = all dwellings_*."""
-    dwelling_columns = [f"dwellings_{t}" for t in [*tenures, OTHER_TENURE]]
-    if "dwellings_other" not in parcels.columns:
-        parcels = parcels.assign(dwellings_other=0)
+def area_sums(parcels: pd.DataFrame, areas: pd.DataFrame, tenures: list[str], blank_as_zero: tuple = ()) -> pd.DataFrame:
+    """The areas' identity columns and the sums of their parcels' counts (null for an area with no parcel)."""
     ids = pd.Index(areas["area_id"].astype("str"), name="area_id")
-    counts = ["residents", *dwelling_columns, *PERSON_COUNTS]
     keyed = parcels.assign(area_id=parcels["area_id"].astype("str"))
-    sums = group_sums(keyed, "area_id", ids, [*counts, INCOME_SUM])
-    sums["dwellings"] = sums[dwelling_columns].sum(axis=1).where(sums[dwelling_columns].notna().all(axis=1))
-    sums = _as_counts(sums, [*counts, "dwellings"]).reset_index(drop=True)
+    if "dwellings_other" not in keyed.columns:  # the contract's default for this optional tenure (docs/architecture.md)
+        keyed["dwellings_other"] = 0
+    sums = group_sums(keyed, "area_id", ids, count_columns(tenures), blank_as_zero)
+    sums = _as_counts(sums, [c for c in count_columns(tenures) if c != INCOME_SUM]).reset_index(drop=True)
+    area_type = _column(areas, "area_type")
     identity = pd.DataFrame({
         "area_id": ids.to_numpy(),
         "name": areas["name"].astype("str").to_numpy(),
-        "area_type": _column(areas, "area_type").astype("object").astype("str").to_numpy(),
+        "area_type": area_type.astype("object").where(area_type.notna(), None).to_numpy(),
         "years_listed": pd.to_numeric(_column(areas, "years_listed")).astype("float64").round().astype("Int64").array,
     })
     return pd.concat([identity, sums], axis=1)
 
 
-def areas_mix(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mix_config: dict) -> gpd.GeoDataFrame:
-    """One row per housing area with its sums, shares, diversity, criteria, status, gaps and lq_* columns.
+def _dwellings(frame: pd.DataFrame, tenures: list[str]) -> pd.Series:
+    """All dwellings: the sum of the dwellings_* columns, null when any of them is unknown."""
+    columns = [f"dwellings_{t}" for t in [*tenures, OTHER_TENURE]]
+    values = frame[columns].astype("Float64")
+    return values.sum(axis=1).where(values.notna().all(axis=1)).round().astype("Int64")
 
-    parcels must already carry area_id (see pipeline.assign.assign_parcels). Rows follow areas' order.
+
+def areas_mix(
+    parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mix_config: dict, *, area_statistics: pd.DataFrame | None = None,
+    grid_fed: tuple[str, ...] = (), grid_unusable: np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
+    """One row per housing area with its sums, shares, diversity, criteria, status, gaps, lq_* and support_*.
+
+    parcels (the statistical units) must already carry area_id (pipeline.assign.assign_parcels). Sums of
+    the grid_fed columns are null where grid_unusable (the area lies too little inside the grid); counts
+    and values of area_statistics (aligned with areas) take precedence. Rows follow areas' order.
     """
     tenures = tenure_classes(parcels, mix_config)
     groups = mix_config["segregation_groups"]
-    frame = area_sums(parcels, areas, tenures)
+    frame = area_sums(parcels, areas, tenures, tuple(mix_config.get("blank_as_zero") or ()))
+    if grid_unusable is not None and grid_fed:
+        frame.loc[np.asarray(grid_unusable, dtype=bool), list(grid_fed)] = None
+    counts = count_support(frame, count_columns(tenures), list(grid_fed))
+    replace_counts(frame, area_statistics, counts)
+    if area_statistics is not None and "area_type" in area_statistics.columns:
+        frame["area_type"] = frame["area_type"].where(frame["area_type"].notna(), area_statistics["area_type"].to_numpy())
+    frame["dwellings"] = _dwellings(frame, tenures)
     frame = pd.concat([frame, _tenure_shares(frame, tenures)], axis=1)
     frame["tenure_diversity"] = tenure_diversity(frame, tenures)
     frame = pd.concat([frame, criteria_indicators(frame, mix_config)], axis=1)
-    frame = pd.concat([frame, criteria_columns(frame, mix_config)], axis=1)
-    frame["is_social"] = is_social(frame, mix_config)
-    frame["eligible"] = is_eligible(frame, mix_config)
-    frame["status"] = area_status(frame, mix_config)
+    replaced = replace_values(frame, area_statistics, mix_config)
+    frame = pd.concat([frame, status_columns(frame, mix_config)], axis=1)
     frame["status_note"] = STATUS_NOTE
     gaps = family_housing_gap(frame["dwellings_social_family"], frame["dwellings"], mix_config["family_housing_cap"])
     frame = pd.concat([frame, gaps.where(frame["status"].eq("omdannelse"), axis=0)], axis=1)
     frame = pd.concat([frame, location_quotients(frame, groups)], axis=1)
+    frame = pd.concat([frame, support_columns(frame, counts, replaced, tenures)], axis=1)
     frame = frame[area_columns(tenures, groups)]
     return gpd.GeoDataFrame(frame, geometry=areas.geometry.to_numpy(), crs=areas.crs)
+
+
+def with_new_dwellings(areas: pd.DataFrame, new_dwellings: dict[str, int], mix_config: dict) -> pd.DataFrame:
+    """Rows of areas_mix after adding new dwellings by tenure: dwellings, tenure shares, diversity, status and
+    gap recomputed with the stage's functions; residents, person counts and criteria values kept (the new
+    dwellings' residents are unknown), so the rest agrees with areas_mix by construction."""
+    tenures = tenure_classes(areas, mix_config)
+    out = areas.copy()
+    for tenure, count in new_dwellings.items():
+        column = f"dwellings_{tenure}"
+        out[column] = (pd.to_numeric(out[column]).astype("Float64") + int(count)).round().astype("Int64")
+    out["dwellings"] = _dwellings(out, tenures)
+    shares = _tenure_shares(out, tenures)
+    out[list(shares.columns)] = shares
+    out["tenure_diversity"] = tenure_diversity(out, tenures)
+    status = status_columns(out, mix_config)
+    out[list(status.columns)] = status
+    gaps = family_housing_gap(out["dwellings_social_family"], out["dwellings"], mix_config["family_housing_cap"])
+    out[list(GAP_COLUMNS)] = gaps.where(out["status"].eq("omdannelse"), axis=0)
+    return out
 
 
 # --- school districts ----------------------------------------------------------------------------
 
 
 def district_mix(
-    parcels: pd.DataFrame, areas: pd.DataFrame, districts: gpd.GeoDataFrame, schools: pd.DataFrame | None
+    parcels: pd.DataFrame, areas: pd.DataFrame, districts: gpd.GeoDataFrame, links: pd.DataFrame,
+    schools: pd.DataFrame | None, blank_as_zero: tuple[str, ...] = (), *,
+    grid_unusable: tuple[list[str], np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
     """The districts with parcels, residents, pupils, pupils in udsat-or-worse areas and capacity use.
 
-    parcels must carry area_id and district_id; areas the status per area_id. Figure columns already in
-    districts (from an earlier run) are replaced, so the result is the same however often it is made.
+    parcels must carry area_id and district_id; areas the status per area_id; links the weighted
+    district-school links (pipeline.schools.link_weights). A district with no parcel, or whose schools are
+    unknown, gets null figures (warned); so does a grid-fed count of a district lying too little inside the
+    grid (grid_unusable: the grid-fed columns and the mask of such districts). Figure columns already in
+    districts (an earlier run) are replaced.
     """
     out = districts.drop(columns=[c for c in DISTRICT_FIGURES if c in districts.columns])
     status = parcels["area_id"].map(areas.set_index("area_id")["status"])
     children = pd.to_numeric(_column(parcels, "children_6_16")).astype("float64")
-    counted = parcels.assign(pupils=children, pupils_udsat_or_worse=children.where(status.isin(UDSAT_OR_WORSE), 0.0))
+    if "children_6_16" in blank_as_zero:
+        children = children.fillna(0.0)
+    # children of an undetermined area may or may not live in an udsat-or-worse one: unknown
+    worse = children.where(status.isin(UDSAT_OR_WORSE), 0.0).mask(status.eq("undetermined") & children.ne(0))
+    counted = parcels.assign(pupils=children, pupils_udsat_or_worse=worse)
     ids = pd.Index(out["district_id"].astype("str"), name="district_id")
     counts = ["residents", "pupils", "pupils_udsat_or_worse"]
-    sums = _as_counts(group_sums(counted, "district_id", ids, counts), counts)
+    sums = group_sums(counted, "district_id", ids, counts, blank_as_zero)
+    if grid_unusable is not None:
+        fed, mask = grid_unusable
+        masked = [c for c, source in (("residents", "residents"), ("pupils", "children_6_16"),
+                                       ("pupils_udsat_or_worse", "children_6_16")) if source in fed]
+        sums.loc[np.asarray(mask, dtype=bool), masked] = np.nan
+    sums = _as_counts(sums, counts)
+    empty = sums["parcels"].eq(0).to_numpy()
+    if empty.any():
+        warn(f"{int(empty.sum())} school districts hold no parcel; their figures are empty "
+             f"(e.g. {', '.join(ids[empty][:5])})")
     sums["share_pupils_udsat_or_worse"] = share(sums["pupils_udsat_or_worse"], sums["pupils"])
     figures = sums[["parcels", *counts, "share_pupils_udsat_or_worse"]].set_axis(out.index)
     out = pd.concat([out, figures], axis=1)
-    return pd.concat([out, _school_figures(out, schools)], axis=1)
+    return pd.concat([out, _school_figures(out, links, schools)], axis=1)
 
 
-def _school_figures(districts: pd.DataFrame, schools: pd.DataFrame | None) -> pd.DataFrame:
-    """Per district its school's name, capacity, pupils over all its districts, and capacity utilisation."""
-    school_ids = districts["school_id"].astype("str")
-    if schools is not None:
-        table = pd.DataFrame({"school_name": schools["name"].astype("str").to_numpy(),
-                              "capacity": pd.to_numeric(_column(schools, "capacity")).astype("float64").to_numpy()},
-                             index=schools["school_id"].astype("str").to_numpy())
-        table = table[~table.index.duplicated()].reindex(school_ids.to_numpy()).set_axis(districts.index)
-    else:
-        table = pd.DataFrame({"school_name": pd.Series(None, index=districts.index, dtype="str"),
-                              "capacity": np.nan}, index=districts.index)
-    pupils = pd.to_numeric(districts["pupils"]).astype("float64")
-    school_pupils = pupils.groupby(school_ids).transform("sum").mask(pupils.isna().groupby(school_ids).transform("any"))
+def _school_figures(districts: pd.DataFrame, links: pd.DataFrame, schools: pd.DataFrame | None) -> pd.DataFrame:
+    """Per district its schools' ids, names and capacity, the pupils of those schools over all their
+    districts (shared districts split by pipeline.schools.split_pupils) and capacity utilisation."""
+    ids = districts["district_id"].astype("str")
+    split = split_pupils(pd.Series(districts["pupils"].to_numpy(), index=ids), links)
+    names = pd.Series(schools["name"].astype("str").to_numpy(), index=schools["school_id"].astype("str")) \
+        if schools is not None else pd.Series(dtype="str")
+    capacity = pd.to_numeric(_column(schools, "capacity")).astype("float64").set_axis(names.index) \
+        if schools is not None else pd.Series(dtype="float64")
+    names, capacity = names[~names.index.duplicated()], capacity[~capacity.index.duplicated()]
+    pupils = split["pupils"].astype("Float64")
+    school_pupils = pupils.groupby(split["school_id"]).sum().mask(pupils.isna().groupby(split["school_id"]).any())
+    split = split.assign(name=split["school_id"].map(names), capacity=split["school_id"].map(capacity),
+                         school_pupils=split["school_id"].map(school_pupils).astype("Float64"))
+    by = split.groupby("district_id", sort=False)
+    per = pd.DataFrame({
+        "school_ids": by["school_id"].agg("; ".join),
+        "school_name": by["name"].agg(lambda s: "; ".join(s.astype(str))),
+        "capacity": by["capacity"].sum(min_count=1).mask(by["capacity"].apply(lambda s: s.isna().any())),
+        "school_pupils": by["school_pupils"].sum().mask(by["school_pupils"].apply(lambda s: s.isna().any())),
+    }).reindex(ids)
+    unknown = per["school_ids"].isna()
+    if unknown.any():
+        warn(f"{int(unknown.sum())} school districts have no known school; their school figures are empty "
+             f"(e.g. {', '.join(ids[unknown.to_numpy()][:5])})")
     return pd.DataFrame({
-        "school_name": table["school_name"].astype("str"),
-        "capacity": table["capacity"].round().astype("Int64"),
-        "school_pupils": school_pupils.round().astype("Int64"),
-        "utilisation": share(school_pupils, table["capacity"]),
+        "school_ids": per["school_ids"].astype("str").where(~unknown, None).to_numpy(),
+        "school_name": per["school_name"].astype("str").where(~unknown, None).to_numpy(),
+        "capacity": per["capacity"].astype("float64").round().astype("Int64").to_numpy(),
+        "school_pupils": per["school_pupils"].astype("float64").round().astype("Int64").to_numpy(),
+        "utilisation": share(per["school_pupils"].astype("float64"), per["capacity"].astype("float64")).to_numpy(),
     }, index=districts.index)
 
 
@@ -462,34 +465,60 @@ def district_segregation(districts: pd.DataFrame) -> dict:
 # --- the stage -----------------------------------------------------------------------------------
 
 
+def _optional(config: Config, layer: str) -> gpd.GeoDataFrame | None:
+    """An optional ingested layer, or None when ingest wrote none (logged)."""
+    if has_layer(config, layer):
+        return read_layer(config, layer)
+    log.info("Mix found no %s layer; the figures that need it are empty", layer)
+    return None
+
+
 def run(config: Config) -> list[Path]:
     """Compute the socio-economic mix per housing area and school district and write the stage's files."""
     started = time.perf_counter()
     mix_config = {**config["mix"], "tenures": list(config["ingest"]["tenures"])}
+    blank = tuple(mix_config.get("blank_as_zero") or ())
     areas = read_layer(config, "housing_areas")
-    parcels = read_layer(config, "parcels")
-    districts = read_layer(config, "school_districts") if has_layer(config, "school_districts") else None
-    schools = read_layer(config, "schools") if has_layer(config, "schools") else None
-    log.info("Mix started: %d housing areas, %d parcels", len(areas), len(parcels))
-
-    assigned = assign_parcels(parcels, areas, districts)
+    districts, schools = _optional(config, "school_districts"), _optional(config, "schools")
+    parcels = latest_year(_optional(config, "parcels"), "parcels")
+    grid = latest_year(_optional(config, "grid_statistics"), "grid_statistics")
+    units, info = statistical_units(parcels, grid, areas, mix_config)
+    table = None
+    if has_layer(config, "area_statistics"):
+        table = area_table(latest_year(read_table(config.processed("area_statistics.parquet")), "area_statistics"),
+                           pd.Index(areas["area_id"].astype("str")))
+    log.info("Mix started: %d housing areas, %d statistical units", len(areas), len(units))
+    assigned = assign_parcels(units, areas, districts)
+    empty = ~areas["area_id"].astype("str").isin(assigned["area_id"].dropna())
+    if empty.any():
+        warn(f"{int(empty.sum())} housing areas hold no parcel; their figures are empty unless area statistics give "
+             f"them (e.g. {', '.join(areas['area_id'].astype(str)[empty.to_numpy()][:10])})")
     coverage = {"outside_areas": report_unassigned(assigned, "area_id", "housing area")}
-    mixed = areas_mix(assigned, areas, mix_config)
+    if info["lost"]:
+        coverage["grid_cells_without_parcels"] = info["lost"]
+    mixed = areas_mix(area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
+                      grid_fed=tuple(info["grid_fed"]), grid_unusable=info["unusable"])
     summary = segregation_summary(mixed, mix_config)
     outputs = [write_geoparquet(mixed, config.processed("areas_mix.parquet"))]
     if districts is not None:
         coverage["outside_districts"] = report_unassigned(assigned, "district_id", "school district")
-        figures = district_mix(assigned, mixed, districts, schools)
+        links = link_weights(read_links(config, districts), schools)
+        grid = None
+        if info["grid_fed"]:
+            grid = (info["grid_fed"], area_coverage(districts, info["coverage"]) < float(mix_config["min_grid_coverage"]))
+        figures = district_mix(area_sum_units(assigned, info), mixed, districts, links, schools, blank, grid_unusable=grid)
         summary["school_districts"] = district_segregation(figures)
         outputs.append(write_geoparquet(figures, config.processed("school_districts.parquet")))
     summary["coverage"] = coverage
     summary["reference_values"] = reference_values(mix_config)
     outputs.insert(1, write_json(summary, config.processed("segregation.json")))
+    outputs.append(write_geoparquet(parcels_mix_table(assigned, mix_config["tenures"]), config.processed(PARCELS_MIX_FILE)))
 
     counts = mixed["status"].value_counts()
     log.info(
         "Mix computed %d areas in %.1f s: %s (%s)", len(mixed), time.perf_counter() - started,
-        ", ".join(f"{counts.get(s, 0)} {s}" for s in ("omdannelse", "parallelsamfund", "udsat", "forebyggelse")),
+        ", ".join(f"{counts.get(s, 0)} {s}" for s in ("omdannelse", "parallelsamfund", "udsat", "forebyggelse",
+                                                        "undetermined")),
         STATUS_NOTE,
     )
     return outputs

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -29,19 +29,21 @@ from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline._progress import step, track
 from pipeline.access import weighted_area_mean
-from pipeline.assign import assign_parcels
 from pipeline.config import Config
 from pipeline.io import has_layer, layer_path, read_layer, write_geoparquet, write_json
-from pipeline.mix import UDSAT_OR_WORSE, areas_mix
+from pipeline.mix import UDSAT_OR_WORSE, with_new_dwellings
 from pipeline.network import (
     CUTOFF_EPS_M,
     DEFAULT_CHUNK_SIZE,
     Network,
+    assigned_distance_m,
     k_nearest_m,
     load_or_build_network,
     od_distances_m,
 )
+from pipeline.schools import link_weights, read_links
 from pipeline.segregation import dissimilarity
+from pipeline.statistics import PARCELS_MIX_FILE, largest_remainder
 
 BASELINE_ID = "baseline"
 BASELINE_NAME = "Baseline (today's districts)"
@@ -85,6 +87,8 @@ class NearSchools:
     school: np.ndarray
     n_schools: int
     own_dist_m: np.ndarray | None = None
+    # the baseline's (parcel, school, pupils, dist_m) rows of parcels split among their district's schools
+    district_pairs: pd.DataFrame | None = None
 
     @classmethod
     def from_matrix(cls, distances_m: np.ndarray, district_school: np.ndarray | None = None) -> NearSchools:
@@ -232,13 +236,19 @@ def _overflow_to_nearest(allocation: np.ndarray, need: np.ndarray, ranks: np.nda
         need[left] = 0
 
 
-def baseline_pairs(near: NearSchools, pupils: np.ndarray, district_school: np.ndarray, today: np.ndarray) -> pd.DataFrame:
-    """The baseline: all of a parcel's pupils at its district's school; parcels in no district at their
-    nearest school of today. One row per parcel with pupils: parcel, school, pupils, dist_m."""
+def baseline_pairs(
+    near: NearSchools, pupils: np.ndarray, district_school: np.ndarray, today: np.ndarray,
+    linked: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The baseline: a parcel's pupils at its district's schools (linked: rows parcel, school, pupils,
+    dist_m, split in the district's proportions; else all at district_school); parcels with neither at
+    their nearest school of today. One row per (parcel, school) with pupils: parcel, school, pupils, dist_m."""
     need = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float))).astype(np.int64)
+    if linked is not None and len(linked):
+        need[linked["parcel"].to_numpy()] = 0
     school = np.asarray(district_school).copy()
-    dist = np.asarray(near.own_dist_m, dtype=float).copy()
-    outside = np.flatnonzero(school < 0)
+    dist = np.full(len(need), np.nan) if near.own_dist_m is None else np.asarray(near.own_dist_m, dtype=float).copy()
+    outside = np.flatnonzero((school < 0) & (need > 0))
     if outside.size:
         is_today = np.zeros(near.n_schools, dtype=bool)
         is_today[today] = True
@@ -251,7 +261,32 @@ def baseline_pairs(near: NearSchools, pupils: np.ndarray, district_school: np.nd
         school[outside] = np.where(found, listed[np.arange(outside.size), slot], today[0])
         dist[outside] = np.where(found, near.dist_m[outside, slot], np.inf)
     placed = np.flatnonzero(need > 0)
-    return pd.DataFrame({"parcel": placed, "school": school[placed], "pupils": need[placed], "dist_m": dist[placed]})
+    rest = pd.DataFrame({"parcel": placed, "school": school[placed], "pupils": need[placed], "dist_m": dist[placed]})
+    if linked is None or not len(linked):
+        return rest
+    linked = linked[linked["pupils"] > 0][["parcel", "school", "pupils", "dist_m"]]
+    return pd.concat([linked, rest], ignore_index=True).sort_values(["parcel", "school"], kind="stable").reset_index(drop=True)
+
+
+def linked_baseline(
+    config: Config, origins: gpd.GeoSeries, district_id: pd.Series, pupils: np.ndarray, links: pd.DataFrame,
+    schools: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Each parcel's pupils split among its district's schools (district_schools weights, whole pupils by
+    largest remainder) with the distance to each: rows parcel, school (position in schools), pupils, dist_m."""
+    frame = pd.DataFrame({"parcel": np.arange(len(origins)), "district_id": district_id.astype("str").to_numpy()})
+    frame = frame.merge(links.astype({"district_id": "str", "school_id": "str"}), on="district_id", how="inner")
+    frame["school"] = pd.Index(schools["school_id"].astype("str")).get_indexer(frame["school_id"])
+    frame = frame[frame["school"] >= 0].sort_values(["parcel", "school_id"], kind="stable").reset_index(drop=True)
+    totals = np.rint(np.nan_to_num(np.asarray(pupils, dtype=float)))
+    frame["pupils"] = largest_remainder(totals, frame["parcel"].to_numpy(), frame["weight"].to_numpy(dtype=float),
+                                        np.arange(len(frame))).astype(np.int64)
+    network, detour, _ = _network(config, config["scenarios"]["school_network_mode"])
+    frame["dist_m"] = assigned_distance_m(
+        network, gpd.GeoSeries(origins.to_numpy()[frame["parcel"].to_numpy()], crs=origins.crs), schools.geometry,
+        frame["school"].to_numpy(dtype=np.intp), detour_factor=detour,
+        chunk_size=int(config["access"].get("origin_chunk_size", DEFAULT_CHUNK_SIZE)))
+    return frame[["parcel", "school", "pupils", "dist_m"]]
 
 
 # --- figures per school ------------------------------------------------------------------------------------
@@ -410,10 +445,12 @@ def scenario_pairs(
     free_transport_dist_m: float,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Figures per (scenario, school position) and each scenario's allocation as (parcel, school, pupils, dist_m)
-    rows, from each parcel's nearest schools and the distance to its district's school."""
-    baseline = baseline_pairs(near, pupils, district_school, scenarios[0].open_schools)
+    rows, from each parcel's nearest schools and its district's schools (see baseline_pairs)."""
+    baseline = baseline_pairs(near, pupils, district_school, scenarios[0].open_schools, near.district_pairs)
     baseline_dist_m = np.full(len(pupils), np.nan)
-    baseline_dist_m[baseline["parcel"].to_numpy()] = baseline["dist_m"].to_numpy()
+    # a parcel split among several schools: its baseline distance is that of the school taking most of its pupils
+    main = baseline.sort_values(["parcel", "pupils"], kind="stable")
+    baseline_dist_m[main["parcel"].to_numpy()] = main["dist_m"].to_numpy()
     frames, allocations = [], {}
     for scenario in track(scenarios, "Scenarios: pupils allocated", unit="scenarios"):
         columns = scenario.open_schools
@@ -494,36 +531,16 @@ def locate_sites(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, max_dist_m: f
     return pd.Series(inside.to_numpy(dtype=object), index=sites.index, name="area_id", dtype="str")
 
 
-def site_parcel(parcels: pd.DataFrame, site_id: str, area_id: str, new_dwellings: dict[str, int]) -> pd.DataFrame:
-    """A parcel holding a site's new dwellings in area_id: every other count of the parcels' columns 0.
+def development_effect(areas_mix: pd.DataFrame, area_id: str, new_dwellings: dict[str, int], mix_config: dict) -> pd.Series:
+    """The receiving area's row of areas_mix after the site's dwellings (pipeline.mix.with_new_dwellings).
 
-    The new dwellings' residents are unknown, so residents and the person counts stay as they are.
+    Only the dwellings change; residents, person counts and criteria values are kept (the new dwellings'
+    residents are unknown), so share, status and gap agree with areas_mix by construction, whatever
+    support (parcels, grid, area statistics) the area's figures came from.
     """
-    numeric = [c for c in parcels.columns if c != parcels.geometry.name and pd.api.types.is_numeric_dtype(parcels[c])]
-    row = dict.fromkeys(numeric, 0)
-    row.update({f"dwellings_{tenure}": int(count) for tenure, count in new_dwellings.items()})
-    row.update({"parcel_id": f"site:{site_id}", "area_id": area_id})
-    return pd.DataFrame([row])
-
-
-def development_effect(
-    parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_id: str, site_id: str,
-    new_dwellings: dict[str, int], mix_config: dict,
-) -> pd.Series:
-    """The receiving area's mix after the site's dwellings: one row of pipeline.mix.areas_mix.
-
-    Only that area is recomputed (its parcels plus the site's parcel), with the same function and
-    config as the mix stage, so its share, status and gap agree with areas_mix.parquet by construction.
-    """
-    own = parcels[parcels["area_id"].astype("str").eq(area_id).fillna(False).to_numpy()]
-    added = site_parcel(own, site_id, area_id, new_dwellings)
-    combined = pd.concat([own.drop(columns=own.geometry.name), added], ignore_index=True)
-    for column in own.columns.drop(own.geometry.name):
-        if pd.api.types.is_numeric_dtype(own[column]):
-            combined[column] = pd.to_numeric(combined[column])
-    area = areas[areas["area_id"].astype("str").eq(area_id).to_numpy()]
-    after = areas_mix(gpd.GeoDataFrame(combined, geometry=[None] * len(combined), crs=areas.crs), area, mix_config)
-    return after.iloc[0]
+    row = areas_mix[areas_mix["area_id"].astype("str").eq(area_id).to_numpy()]
+    return with_new_dwellings(pd.DataFrame(row.drop(columns="geometry", errors="ignore")), new_dwellings,
+                              mix_config).iloc[0]
 
 
 def jobs_bike_30_change(
@@ -677,22 +694,21 @@ def _udsat_or_worse(parcels: pd.DataFrame, areas_mix: pd.DataFrame) -> np.ndarra
     return status.isin(UDSAT_OR_WORSE).to_numpy(dtype=bool)
 
 
-def _district_school(parcels: pd.DataFrame, districts: pd.DataFrame, school_ids: pd.Index) -> np.ndarray:
-    """Each parcel's district school as a position in school_ids (-1: in no district, then the nearest)."""
-    school_of_district = districts.set_index(districts["district_id"].astype("str"))["school_id"].astype("str")
-    school = parcels["district_id"].map(school_of_district)
-    positions = school_ids.get_indexer(school.astype(object).to_numpy())
-    outside = int((positions < 0).sum())
-    if outside:
-        warn(f"{outside} parcels with pupils lay in no school district; the baseline sent them to their nearest school")
-    return positions
+def _unlinked(parcels: pd.DataFrame, linked: pd.DataFrame) -> np.ndarray:
+    """Per parcel -1 (no district school: the baseline takes its nearest school), warned when any has pupils."""
+    outside = ~np.isin(np.arange(len(parcels)), linked["parcel"].to_numpy())
+    if outside.any():
+        warn(f"{int(outside.sum())} parcels with pupils lay in no school district with a known school; "
+             "the baseline sent them to their nearest school")
+    return np.full(len(parcels), -1, dtype=np.intp)
 
 
 def school_outputs(
     config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFrame, schools: gpd.GeoDataFrame,
-    districts: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+    links: pd.DataFrame, sites: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict]:
-    """The school-site table, the catchments and the ranking figures, from parcels with area_id and district_id."""
+    """The school-site table, the catchments and the ranking figures, from parcels with area_id and district_id
+    and the weighted district-school links (pipeline.schools.link_weights)."""
     settings = config["scenarios"]
     pupils_all = pd.to_numeric(parcels["children_6_16"]).fillna(0).to_numpy(dtype=float)
     with_pupils = parcels[pupils_all > 0].reset_index(drop=True)
@@ -700,11 +716,12 @@ def school_outputs(
     table = all_schools(schools, sites, settings["default_new_school_capacity"])
     points = with_pupils.geometry.representative_point()
     scenarios = school_scenarios(table, sites)
-    district_school = _district_school(with_pupils, districts, pd.Index(table["school_id"]))
+    linked = linked_baseline(config, points, with_pupils["district_id"], pupils, links, table.iloc[:len(schools)])
+    district_school = _unlinked(with_pupils, linked)
 
     def allocate(near: NearSchools) -> tuple:
         return scenario_pairs(
-            scenarios, near, pupils, district_school, _udsat_or_worse(with_pupils, areas_mix),
+            scenarios, replace(near, district_pairs=linked), pupils, district_school, _udsat_or_worse(with_pupils, areas_mix),
             table["capacity"].to_numpy(dtype=float), honour_capacity=bool(settings["honour_capacity"]),
             free_transport_dist_m=float(config["access"]["free_transport_dist_m"]))
 
@@ -764,7 +781,7 @@ def development_outputs(
     for site_id, area_id, site in zip(sites["site_id"].astype(str), site_area, sites.itertuples(index=False), strict=True):
         if pd.notna(area_id):  # one recomputation per site (a handful), each vectorised over the area's parcels
             new = {t: int(getattr(site, f"new_dwellings_{t}")) for t in tenures}
-            afters[site_id] = development_effect(parcels, areas, area_id, site_id, new, mix_config)
+            afters[site_id] = development_effect(areas_mix, area_id, new, mix_config)
     before = areas_mix.merge(areas_access[["area_id", "jobs_bike_30"]], on="area_id", how="left")
     points = parcels.geometry.representative_point()
     dist_m, method = _network_distances_m(config, "bike", sites.geometry.representative_point(), points)
@@ -828,17 +845,20 @@ def run(config: Config) -> list[Path]:
     development_sites = sites[kinds == "development"].reset_index(drop=True)
     log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
     areas = read_layer(config, "housing_areas")
-    districts = read_layer(config, "school_districts")
-    parcels = assign_parcels(read_layer(config, "parcels"), areas, districts)
+    districts = read_layer(config, "school_districts") if has_layer(config, "school_districts") else None
+    parcels = read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet"))
     parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
     areas_mix = read_layer(config, "areas_mix")
-    if len(school_sites) and not _has_pupils(parcels):
+    if len(school_sites) and not has_layer(config, "schools"):
+        warn("there is no schools layer, so the school sites could not be measured against today's schools")
+    elif len(school_sites) and not _has_pupils(parcels):
         warn("the parcels have no children_6_16 (or none above 0), so the school sites could not be measured")
     elif len(school_sites):
         schools = read_layer(config, "schools")
         _check_site_ids(school_sites, schools, config)
+        links = link_weights(read_links(config, districts), schools)
         schools_table, catchment_table, ranking["school_sites"] = school_outputs(
-            config, parcels, areas_mix, schools, districts, school_sites)
+            config, parcels, areas_mix, schools, links, school_sites)
     if len(development_sites):
         development, ranking["development"] = development_outputs(
             config, parcels, areas, areas_mix, read_layer(config, "areas_access"), development_sites)

@@ -117,8 +117,9 @@ STAGES: tuple[Stage, ...] = (
         "mix",
         "pipeline.mix",
         ("mix", "privacy", "ingest"),
-        _processed("ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet"),
-        _processed("areas_mix.parquet", "segregation.json", "school_districts.parquet"),
+        _processed("ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet",
+                   "grid_statistics.parquet", "area_statistics.parquet", "district_schools.parquet"),
+        _processed("areas_mix.parquet", "segregation.json", "school_districts.parquet", "parcels_mix.parquet"),
         "tenure mix, indicative official status, segregation indices, school-district mix",
         ("ingest",),
     ),
@@ -127,12 +128,15 @@ STAGES: tuple[Stage, ...] = (
         "pipeline.access",
         ("access",),
         _processed(
-            "ingest.json", "housing_areas.parquet", "parcels.parquet", "schools.parquet", "school_districts.parquet",
-            "jobs.parquet", "green_areas.parquet", "streets.parquet", "stations.parquet", CANOPY_FILE,
+            "ingest.json", "housing_areas.parquet", "parcels_mix.parquet", "schools.parquet", "school_districts.parquet",
+            "district_schools.parquet", "jobs.parquet", "green_areas.parquet", "streets.parquet", "stations.parquet",
+            CANOPY_FILE,
         ),
         _processed("areas_access.parquet", "parcels_access.parquet", "network.npz"),
         "distances and reachable jobs and green space on the street network, canopy share",
-        ("ingest",),
+        # mix before ingest: access uses the districts' ids and school links as ingest wrote them, not the
+        # figures mix adds to school_districts.parquet, so a changed status does not re-run access
+        ("mix", "ingest"),
     ),
     Stage(
         "scenarios",
@@ -140,8 +144,8 @@ STAGES: tuple[Stage, ...] = (
         ("scenarios", "access", "mix", "ingest"),
         _processed(
             "areas_mix.parquet", "areas_access.parquet", "candidate_sites.parquet", "school_districts.parquet",
-            "schools.parquet", "parcels.parquet", "housing_areas.parquet", "jobs.parquet", "streets.parquet",
-            "network.npz",
+            "schools.parquet", "parcels_mix.parquet", "district_schools.parquet", "housing_areas.parquet",
+            "jobs.parquet", "streets.parquet", "network.npz",
         ),
         _processed(
             "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_development.parquet",

@@ -19,6 +19,7 @@ import shapely
 from affine import Affine
 from hand_network import CRS, X0, Y0, at, hand_streets
 
+from pipeline import mix
 from pipeline.access import (
     AREAS_FILE,
     PARCELS_FILE,
@@ -186,7 +187,9 @@ def write_fixture(root, *, streets: bool = True):
         "  free_transport_dist_m: 300\n"
         "  green_near_m: 310\n"
     )
-    return load_config(root / "pipeline.yaml")
+    config = load_config(root / "pipeline.yaml")
+    mix.run(config)  # access reads mix's parcels_mix.parquet (parcels with area, district and counts)
+    return config
 
 
 def gravity(*trips: tuple[float, float]) -> float:

@@ -65,8 +65,9 @@ AREAS = {
     "PAR": ("social", 3, {**TWO, "non_western": 600}),
     # As OMD but 400 social family of 1000 dwellings: share 0.4 <= cap 0.4 (social by area_type only).
     "CAPPED": ("social", 4, {**TWO, "non_western": 600, "dwellings_owner": 600}),
-    # As TWO but residents_18_64 = 0: c1 is null (0/0), hence not met; c3 alone: not udsat. No
-    # Non-Western residents, so not forebyggelse either (its prevention criteria c2, c3, c4 hold): none.
+    # As TWO but residents_18_64 = 0: c1 is null (0/0), unknown. c3 is met, so c1 decides between udsat
+    # (c1 met) and none (no Non-Western residents rules out forebyggelse): undetermined, deciding c1.
+    # (Before issue 10 a null criterion counted as not met and this area came out "none".)
     "ZERO": ("social", 0, {**TWO, "residents_18_64": 0, "outside_work_edu_18_64": 0, "non_western": 0}),
 }
 
@@ -102,8 +103,9 @@ def test_criteria_and_status_per_area(mixed):
         "OMD": (2, "c1, c3", 4, "omdannelse"),
         "PAR": (2, "c1, c3", 4, "parallelsamfund"),
         "CAPPED": (2, "c1, c3", 4, "omdannelse"),
-        "ZERO": (1, "c3", 3, "none"),
-        "EMPTY": (0, "", 0, "none"),
+        "ZERO": (1, "c3", 3, "undetermined"),
+        # no parcel: every figure unknown (was "none" with 0 residents before issue 10)
+        "EMPTY": (0, "", 0, "undetermined"),
     }
     got = mixed[["criteria_met", "criteria", "prevention_criteria_met", "status"]]
     assert {k: tuple(v) for k, v in got.iterrows()} == expected
@@ -144,11 +146,12 @@ def test_family_housing_gap_in_areas(mixed):
 
 def test_null_criterion_and_zero_denominators(mixed):
     zero = mixed.loc["ZERO"]
-    assert pd.isna(zero["share_outside_work_edu"]) and not zero["c1_met"]
-    assert zero["criteria_unknown"] == "c1"
+    assert pd.isna(zero["share_outside_work_edu"]) and pd.isna(zero["c1_met"])
+    assert zero["criteria_unknown"] == "c1" and zero["deciding_unknown"] == "c1"
+    assert zero["status_reason"] == "1 criterion met (c3), 1 unknown (c1); undetermined: depends on c1"
     empty = mixed.loc["EMPTY"]
-    # No parcels: counts 0, every share null (0/0), not 0.
-    assert empty["parcels"] == 0 and empty["residents"] == 0 and empty["dwellings"] == 0
+    # No parcels: 0 parcels, every count and share null (unknown), not 0.
+    assert empty["parcels"] == 0 and pd.isna(empty["residents"]) and pd.isna(empty["dwellings"])
     for column in ("share_social_family", "share_social", "tenure_diversity", "share_outside_work_edu",
                    "crime_ratio", "income_ratio", "share_non_western", "lq_non_western"):
         assert pd.isna(empty[column]), column
@@ -184,7 +187,12 @@ def test_absent_optional_columns_give_nulls(mix_config):
     out = areas_mix(parcels.drop(columns=optional), areas, mix_config)
     assert out[["share_outside_work_edu", "crime_ratio", "share_basic_edu", "income_ratio",
                 "share_non_western", "lq_non_western", "lq_outside_work_edu"]].isna().all().all()
-    assert (out["criteria_met"] == 0).all() and (out["status"] == "none").all()
+    # Every criterion unknown: eligible areas are undetermined; SMALL (999 residents) and PRIVATE (share
+    # social 0.25, type private) cannot get a status whatever the criteria: none.
+    assert (out["criteria_met"] == 0).all()
+    status = out.set_index("area_id")["status"]
+    assert set(status[status.eq("none")].index) == {"SMALL", "PRIVATE"}
+    assert set(status.drop(["SMALL", "PRIVATE"])) == {"undetermined"}
     # dwellings_other defaults to 0, so the tenure figures are still there: OMD 917 of 917.
     assert out.set_index("area_id").loc["OMD", "share_social_family"] == 1.0
 
@@ -207,7 +215,12 @@ def _frame(**columns) -> pd.DataFrame:
         ({"share_basic_edu": 0.60, "share_outside_work_edu": 0.41}, "none"),  # c3 at 0.60: not met
         ({"income_ratio": 0.55, "share_outside_work_edu": 0.41}, "none"),  # c4 at 0.55: not met
         ({"income_ratio": 0.5499, "share_outside_work_edu": 0.41}, "udsat"),
-        ({"share_outside_work_edu": np.nan, "share_basic_edu": 0.61}, "none"),  # a null criterion is not met
+        # c1 unknown with c3 met: udsat if c1 is met, none if not -> undetermined (before issue 10: "none")
+        ({"share_outside_work_edu": np.nan, "share_basic_edu": 0.61}, "undetermined"),
+        # c1 unknown with c2, c3 met: udsat whatever c1 is (Non-Western 0 rules out parallelsamfund)
+        ({"share_outside_work_edu": np.nan, "share_basic_edu": 0.61, "crime_ratio": 3.0}, "udsat"),
+        # c1 unknown but not eligible (999 residents): none whatever c1 is
+        ({"share_outside_work_edu": np.nan, "share_basic_edu": 0.61, "residents": 999}, "none"),
         ({"residents": 999, "share_outside_work_edu": 0.41, "share_basic_edu": 0.61}, "none"),
         # share_social = 0.3 + 0.2 = 0.5 >= 0.5: social even when area_type is private
         ({"share_social_family": 0.3, "share_social_other": 0.2, "area_type": "private",
@@ -235,10 +248,13 @@ def test_area_status_at_thresholds(mix_config, columns, status):
 
 def test_area_status_with_only_the_needed_columns(mix_config):
     # No share_social_other, area_type or years_listed: the missing share counts as 0 (1.0 + 0 >= 0.5),
-    # so area 1 (c1 0.5, c3 0.7) is udsat; area 2 has no social share at all: not social, none.
-    frame = pd.DataFrame({"residents": [1000, 1000], "share_social_family": [1.0, np.nan],
-                          "share_outside_work_edu": [0.5, 0.5], "share_basic_edu": [0.7, 0.7]})
-    assert area_status(frame, mix_config).tolist() == ["udsat", "none"]
+    # so area 1 (c1 0.5, c3 0.7, Non-Western 0.1) is udsat; area 2 has no social share and no area_type,
+    # so whether it can get a status is unknown: undetermined (before issue 10: "none"). Area 3 as area 1
+    # without the Non-Western share: udsat or parallelsamfund, undetermined.
+    frame = pd.DataFrame({"residents": [1000, 1000, 1000], "share_social_family": [1.0, np.nan, 1.0],
+                          "share_outside_work_edu": [0.5, 0.5, 0.5], "share_basic_edu": [0.7, 0.7, 0.7],
+                          "share_non_western": [0.1, 0.1, np.nan]})
+    assert area_status(frame, mix_config).tolist() == ["udsat", "undetermined", "undetermined"]
 
 
 def test_threshold_equality_survives_float_error(mix_config):
@@ -343,7 +359,8 @@ def test_run_writes_the_three_outputs(run_config):
     _log.take_warnings()
     paths = run(run_config)
     processed = run_config.processed_dir
-    assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts.parquet"]
+    assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts.parquet",
+                                       "parcels_mix.parquet"]
     # p4 (50 residents) lies in no housing area; it is warned about for run.json.
     assert "1 parcels (50 residents) lay outside every housing area; they count in the municipality totals only" \
         in _log.take_warnings()

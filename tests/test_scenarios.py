@@ -11,6 +11,7 @@ import pytest
 import yaml
 from shapely.geometry import LineString, MultiPoint, Point, box
 
+from pipeline import mix
 from pipeline import scenarios as sc
 from pipeline.config import load_config
 from pipeline.io import read_json
@@ -232,13 +233,13 @@ def test_development_changes_share_gap_and_status(tmp_path):
     assert (before.loc["A", "gap_add_dwellings"], before.loc["A", "gap_convert_dwellings"]) == (750, 300)
     # 300 owner dwellings: D = 800, share 500/800 = 0.625, still omdannelse (residents and criteria kept);
     # gap_add = ceil(1250 - 800) = 450, gap_convert = ceil(500 - 320) = 180.
-    small = sc.development_effect(parcels, areas, "A", "d1", {"owner": 300}, mix_config)
+    small = sc.development_effect(before.reset_index(), "A", {"owner": 300}, mix_config)
     assert small["dwellings"] == 800 and small["share_social_family"] == pytest.approx(0.625)
     assert small["status"] == "omdannelse"
     assert (small["gap_add_dwellings"], small["gap_convert_dwellings"]) == (450, 180)
     # 600 owner dwellings: share 500/1100 = 0.4545 < 0.5, so no longer a social housing area: status none,
     # and the gap (defined for omdannelse areas only) is null.
-    large = sc.development_effect(parcels, areas, "A", "d2", {"owner": 600}, mix_config)
+    large = sc.development_effect(before.reset_index(), "A", {"owner": 600}, mix_config)
     assert large["share_social_family"] == pytest.approx(5 / 11)
     assert large["status"] == "none" and pd.isna(large["gap_add_dwellings"])
 
@@ -271,7 +272,7 @@ def test_development_table_and_ranking(tmp_path):
     before = areas_mix(parcels, areas, mix_config).assign(jobs_bike_30=[500.0, 800.0])
     sites = pd.DataFrame({"site_id": ["d1", "d2", "d3"], "name": ["Small", "Large", "Nowhere"],
                           "new_dwellings_owner": [300, 600, 50], "new_jobs": [10, 0, 0]})
-    afters = {s: sc.development_effect(parcels, areas, "A", s, {"owner": n}, mix_config)
+    afters = {s: sc.development_effect(before, "A", {"owner": n}, mix_config)
               for s, n in (("d1", 300), ("d2", 600))}
     jobs = np.array([[10.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
     table = sc.development_table(sites, pd.Series(["A", "A", None]), before, afters, jobs,
@@ -313,6 +314,7 @@ def _write_processed(config, with_sites: bool = True) -> None:
             geometry=[Point(X0 + 1100, Y0 + 500), box(X0 + 450, Y0 + 150, X0 + 550, Y0 + 250)], crs=CRS)
     for name, frame in layers.items():
         frame.to_parquet(processed / f"{name}.parquet")
+    mix.run(config)  # the scenarios read mix's parcels_mix.parquet (parcels with area, district and counts)
 
 
 def test_run_writes_the_tables_on_tiny_files(tmp_path):

@@ -41,6 +41,10 @@ INDICATORS: dict[str, Indicator] = {
     "criteria": Indicator("Criteria met", "text", person=True),
     "share_non_western": _share("Residents of non-Western origin", person=True, palette="Purples"),
     "status": Indicator("Status (indicative)", "text", person=True),
+    "status_reason": Indicator("Why this status", "text", person=True),
+    "deciding_unknown": Indicator("Unknown inputs that could change the status", "text", person=True),
+    **{f"support_{k}": Indicator(f"Source of {k.replace('_', ' ')} figures", "text")
+       for k in ("residents", "dwellings", "c1", "c2", "c3", "c4", "non_western")},
     "gap_add_dwellings": Indicator("Family housing gap: dwellings to add", "count"),
     "gap_convert_dwellings": Indicator("Family housing gap: dwellings to convert", "count"),
     "gap_demolish_dwellings": Indicator("Family housing gap: dwellings to demolish", "count"),
@@ -88,6 +92,8 @@ STATUS_LABELS: dict[str, str] = {
     "udsat": "udsat boligområde (vulnerable area)",
     "parallelsamfund": "parallelsamfund (parallel society)",
     "omdannelse": "omdannelsesområde (transformation area)",
+    # not a status of the law: unknown inputs could change the status (pipeline/status.py)
+    "undetermined": "ubestemt (undetermined: missing data could change it)",
 }
 STATUS_COLOURS: dict[str, str] = {
     "none": "#d9d9d9",
@@ -95,6 +101,7 @@ STATUS_COLOURS: dict[str, str] = {
     "udsat": "#fd8d3c",
     "parallelsamfund": "#e31a1c",
     "omdannelse": "#800026",
+    "undetermined": "#9e9ac8",  # lavender: distinct from "none" (light grey), suppressed (grey) and no data (white)
 }
 NO_DATA_COLOUR = "#ffffff"
 SUPPRESSED_COLOUR = "#969696"

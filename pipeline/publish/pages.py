@@ -67,8 +67,10 @@ PAGES = (
 MIX_SECTIONS = (
     ("Housing", ["residents", "dwellings", *[f"share_{t}" for t in TENURES], "tenure_diversity"]),
     ("Indicative status (Almenboligloven §61a)", [
-        "status", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
-        "income_ratio", "share_non_western"]),
+        "status", "status_reason", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio",
+        "share_basic_edu", "income_ratio", "share_non_western"]),
+    ("Where the figures come from", ["support_residents", "support_dwellings", "support_c1", "support_c2",
+                                     "support_c3", "support_c4", "support_non_western"]),
     ("Family housing gap (omdannelse areas)", ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
     ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
                        "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
@@ -126,6 +128,29 @@ def missing_notice(what: str, reasons: list[str]) -> str:
     items = "".join(f"<li>{esc(r)}</li>" for r in reasons)
     return (f'<div class="sb-missing"><b>{esc(what)}: not computed yet.</b><ul>{items}</ul>'
             "Run <code>python -m pipeline run</code> to compute it.</div>")
+
+
+# What each optional input layer feeds, for the notice on pages when it was not supplied.
+LAYER_FEEDS = {
+    "parcels": "every count of the housing areas (unless grid or area statistics give them)",
+    "schools": "school distances, district capacity and the school-site scenarios",
+    "school_districts": "the district figures and school_dist_m",
+    "jobs": "jobs_walk_15, jobs_bike_30 and the job access figures",
+    "green_areas": "the green-space figures",
+    "streets": "network distances (straight lines x the detour factor are used instead)",
+    "stations": "station_dist_m",
+    "candidate_sites": "the school-site and development scenarios",
+}
+
+
+def absent_layers_notice(inputs: Inputs) -> str:
+    """Which optional input layers were not supplied and which figures are therefore empty ("no data", not 0)."""
+    absent = [name for name in LAYER_FEEDS if name in inputs.missing]
+    if not absent:
+        return ""
+    items = "".join(f"<li><b>{esc(name.replace('_', ' '))}</b>: {esc(LAYER_FEEDS[name])}</li>" for name in absent)
+    return ('<div class="sb-missing"><b>Layers not supplied.</b> The figures they feed are empty ("no data", '
+            f"not 0), and maps of them are blank:<ul>{items}</ul></div>")
 
 
 def missing(inputs: Inputs, *names: str) -> list[str]:
@@ -325,7 +350,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     finish(m)
     links = "".join(f'<li><a href="{esc(p.file)}">{esc(p.title)}</a><br><span class="sb-meta">{esc(p.description)}</span></li>'
                     for p in PAGES[1:])
-    ingest_missing = [r for n, r in inputs.missing.items() if n in ("housing_areas", "parcels", "schools", "school_districts")]
+    ingest_missing = [r for n, r in inputs.missing.items() if n == "housing_areas"]
     body = [panel_head(page, config, back=False), f'<h2>Maps</h2><ul class="sb-links">{links}</ul>',
             '<h2>Data</h2><p class="sb-meta">Tables of every indicator per housing area: '
             '<code>data/areas.csv</code>, <code>areas.gpkg</code>, <code>areas.parquet</code> '
@@ -333,6 +358,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
             f'"{esc(suppressed_label(config))}").</p>']
     if ingest_missing:
         body.append(missing_notice("Input layers", ingest_missing))
+    body.append(absent_layers_notice(inputs))
     body.append(_symbol_key())
     body.append(_warnings_markup(warnings))
     add_panel(m, "".join(body))
@@ -375,6 +401,8 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
         data = embed_areas(m, table, small, config, fills)
         if "status" in table.columns:
             entries = list(STATUS_ENTRIES)
+            if table["status"].isna().any():
+                entries.append((NO_DATA_COLOUR, NO_DATA))
             if small.any():
                 entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
             add_filled_layer(m, data, "status", "Status (indicative)", entries, show=True, tip_label="Status",
@@ -395,6 +423,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
         body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts", "school_districts figures")))
     add_schools(m, inputs, config, show=False)
     body.append(_segregation_markup(inputs))
+    body.append(absent_layers_notice(inputs))
     body.append(_status_glossary())
     finish(m)
     add_panel(m, "".join(body))
@@ -417,7 +446,9 @@ def _status_glossary() -> str:
             "social housing with at least 1,000 residents is <i>udsat</i> when 2 of the 4 criteria (c1 work, c2 crime, "
             "c3 education, c4 income) are met, <i>parallelsamfund</i> when also more than half the residents are of "
             "non-Western origin, <i>omdannelse</i> after years on that list; <i>forebyggelse</i> areas meet lower "
-            "thresholds. The official list uses two-year register averages; this map is indicative.</p>")
+            "thresholds. <i>Undetermined</i> means data are missing that could change the status (the popup lists "
+            "them); it is not the same as <i>none</i>. The official list uses two-year register averages; this map "
+            "is indicative.</p>")
 
 
 SEGREGATION_INDICES = {"d": "dissimilarity D", "dissimilarity": "dissimilarity D", "xpx": "isolation xPx",
@@ -470,6 +501,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
             add_filled_layer(m, data, "meets_canopy_30", indicator("meets_canopy_30").label,
                              [(colour, flag) for flag, colour in CANOPY_COLOURS.items()])
         body.append(_distance_method_note(table, config))
+        body.append(absent_layers_notice(inputs))
         body.append(f'<p class="sb-meta">Values are means over each area\'s parcels weighted by residents (children '
                     f'6-16 for school figures). Areas with fewer than {min_residents(config)} residents show '
                     f'"{esc(suppressed_label(config))}".</p>')
