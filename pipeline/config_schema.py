@@ -259,6 +259,8 @@ class Mix(Section):
     forebyggelse_c4_lt: Positive = key("prevention criterion 4: mean income below this times regional", "x regional")
     family_housing_cap: Share = key("omdannelse areas: social family dwellings capped at this share by 2030")
     compare_decimals: Annotated[int, _NUMBER, Field(ge=0, le=15)] = key("indicators rounded to this many decimals before threshold tests", "decimals")
+    blank_as_zero: list[Name] = key("count columns whose blanks mean 0 in your data (default none: a blank is unknown)")
+    min_grid_coverage: Share = key("areas and districts less covered by the grid than this share get null grid-fed figures")
     segregation_groups: dict[str, SegregationGroup] = key("groups for segregation.json and lq_<name>: {name: {group, total}}")
 
 

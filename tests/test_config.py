@@ -263,7 +263,7 @@ def _progress_project(tiny_project: Path) -> Path:
 
 def test_progress_is_logged_when_stderr_is_not_a_terminal(tiny_project, capsys):
     config = _progress_project(tiny_project)
-    assert main(["run", "--stage", "ingest", "--stage", "access", "--config", str(config)]) == 0
+    assert main(["run", "--stage", "ingest", "--stage", "mix", "--stage", "access", "--config", str(config)]) == 0
     err = capsys.readouterr().err
     assert PROGRESS_LINE.search(err), err
     assert re.search(r"Access: distance to schools: 100 % \(1 of 1 chunks\)", err)
@@ -271,7 +271,7 @@ def test_progress_is_logged_when_stderr_is_not_a_terminal(tiny_project, capsys):
 
 def test_quiet_run_logs_no_progress(tiny_project, capsys):
     config = _progress_project(tiny_project)
-    assert main(["--quiet", "run", "--stage", "ingest", "--stage", "access", "--config", str(config)]) == 0
+    assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--stage", "access", "--config", str(config)]) == 0
     err = capsys.readouterr().err
     assert "Access:" not in err and " % (" not in err
     # the run's own log file keeps the progress lines

@@ -570,7 +570,8 @@ def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
             catchments = catchments_on_grid(catchments, CATCHMENT_CELL_M)
         parts.append(catchments)
     has_baseline = bool(parts) and (parts[0]["scenario_id"] == "baseline").any()
-    if not has_baseline and isinstance(districts, gpd.GeoDataFrame) and len(districts):
+    # today's districts as the baseline's catchments, where each names one school (shared districts have no single one)
+    if not has_baseline and isinstance(districts, gpd.GeoDataFrame) and len(districts) and "school_id" in districts:
         base = districts[["school_id", "geometry"]].dissolve(by="school_id", as_index=False)
         parts.append(gpd.GeoDataFrame(base.assign(scenario_id="baseline"), geometry="geometry", crs=districts.crs))
     if not parts:
