@@ -14,9 +14,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import pyproj
 import shapely
 
+from pipeline import _crs, _read
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
@@ -31,6 +34,10 @@ GEOMETRY_FAMILIES = {
     LINE: ("LineString", "MultiLineString"),
 }
 CSV_SUFFIXES = (".csv", ".txt")
+# What reading a source can raise besides InputError: GDAL (pyogrio), text decoding, Arrow, GEOS, PROJ, the OS.
+READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+               pyogrio.errors.GeometryError, pyogrio.errors.CRSError, ValueError, UnicodeDecodeError, OSError,
+               pa.ArrowException, shapely.errors.GEOSException, pyproj.exceptions.CRSError)
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
 
@@ -150,26 +157,47 @@ def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]
 
 
 def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoDataFrame:
-    """Read one vector source (any OGR format, or CSV with x/y or WKT columns): only the columns we use.
+    """Read one vector source (any OGR format, also inside a zip, or CSV with x/y or WKT columns): only the
+    columns we use, its text decoded as declared or detected (pipeline/_read.py). Raises InputError.
 
     With ingest.read_extent_only, only features intersecting the configured extent are read (pyogrio bbox),
     which bounds memory for national files; features outside are then not reported.
     """
-    if source.path.suffix.lower() == ".parquet":
+    dataset, problem = _read.locate(source.path, source.file_layer, source.layer_name, config.root, source.problem)
+    if problem is not None:
+        raise InputError([problem])
+    if dataset.is_parquet:
         # GeoParquet through pyarrow: the pyogrio wheels' GDAL routes .parquet to a driver needing libduckdb.
-        return gpd.read_parquet(source.path)
+        return gpd.read_parquet(dataset.gdal_path)
     options = {}
-    if source.path.suffix.lower() in CSV_SUFFIXES:
+    if dataset.is_csv:
         options = _csv_open_options(source)
     else:
-        info = pyogrio.read_info(source.path, layer=source.file_layer, encoding=source.settings.get("encoding"))
+        encoding = source.settings.get("encoding") if dataset.is_shapefile else None
+        info = pyogrio.read_info(dataset.gdal_path, layer=dataset.layer, encoding=encoding)
         options["columns"] = _columns_to_read(source, schema, list(info["fields"]))
         if config["ingest"].get("read_extent_only") and info["crs"]:
             extent = gpd.GeoSeries([shapely.box(*config["extent"])], crs=config.crs).to_crs(info["crs"])
             options["bbox"] = tuple(extent.total_bounds)
-    if source.settings.get("encoding"):
-        options["encoding"] = source.settings["encoding"]
-    return pyogrio.read_dataframe(source.path, layer=source.file_layer, use_arrow=True, **options)
+    frame, problems = _read.read_text_safely(dataset, source.settings.get("encoding"), options, source.problem,
+                                             source.layer_name)
+    if problems:
+        raise InputError(problems)
+    return frame
+
+
+def read_and_prepare(source: Source, config: Config) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """Read and check one vector source; whatever GDAL, the text or GEOS raise becomes a problem naming the
+    file and layer (CONTRACT 8: no input ends in a traceback)."""
+    try:
+        return prepare_layer(read_vector(source, SCHEMAS[source.layer_name], config), source, config)
+    except InputError as err:
+        return None, [p if isinstance(p, Problem) else source.problem(str(p), "see the message") for p in err.problems]
+    except READ_ERRORS as err:
+        return None, [source.problem(
+            f"the file could not be read ({type(err).__name__}: {str(err).strip() or 'no detail'})",
+            f"check that the file is complete and in a format GDAL reads, and sources.{source.layer_name} "
+            "(layer, columns, crs, encoding, csv_separator) in the config")]
 
 
 def _columns_to_read(source: Source, schema: LayerSchema, fields: list[str]) -> list[str] | None:
@@ -196,19 +224,9 @@ def _csv_open_options(source: Source) -> dict:
     return options
 
 
-def _open_problem(source: Source) -> Problem | None:
-    """A missing file or layer, said before reading."""
-    if not source.path.exists():
-        return source.problem("the file does not exist", f"check sources.{source.layer_name}.path in the config")
-    if source.file_layer:
-        try:
-            layers = [str(name) for name in pyogrio.list_layers(source.path)[:, 0]]
-        except pyogrio.errors.DataSourceError as err:
-            return source.problem(f"GDAL cannot open the file ({err})", "check that the file is complete and in a format GDAL reads")
-        if source.file_layer not in layers:
-            return source.problem(f"the layer does not exist; the file has {', '.join(layers) or 'no layers'}",
-                                  f"set sources.{source.layer_name}.layer to one of them")
-    return None
+def _open_problem(source: Source, root: Path | None = None) -> Problem | None:
+    """A missing file or layer, an ambiguous zip or multi-layer file, said before reading."""
+    return _read.locate(source.path, source.file_layer, source.layer_name, root or Path.cwd(), source.problem)[1]
 
 
 # --- checking and cleaning -------------------------------------------------------------------------------
@@ -360,15 +378,52 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return frame, problems
 
 
-def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Reproject to the working CRS; a layer without CRS needs one named in config."""
-    if frame.crs is None:
-        assumed = source.settings.get("crs")
-        if not assumed:
-            return frame, [source.problem("the layer has no coordinate reference system",
-                                          f"set sources.{source.layer_name}.crs in the config (e.g. EPSG:25832)")]
-        frame = frame.set_crs(assumed)
-    return frame.to_crs(crs), []
+def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str, *, extent=None,
+                   margin_deg: float = 5.0) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Reproject to the working CRS once the declared CRS is known to fit the coordinates (pipeline/_crs.py).
+
+    A layer without CRS needs one named in config (sources.<layer>.crs); a configured CRS also replaces a
+    declared one that does not fit the coordinates (a wrong .prj), with a warning.
+    """
+    configured = source.settings.get("crs")
+    if frame.crs is None and not configured:
+        return frame, [source.problem("the layer has no coordinate reference system",
+                                      f"set sources.{source.layer_name}.crs in the config (e.g. EPSG:25832)")]
+    bounds = _crs.layer_bounds(frame.geometry)
+    declared = frame.crs if frame.crs is not None else configured
+    use = declared
+    if bounds is not None and not _crs.fits(bounds, declared, margin_deg):
+        if frame.crs is not None and configured and _crs.fits(bounds, configured, margin_deg):
+            warn(f"{source.path} layer '{source.file_layer or source.layer_name}': the file declares "
+                 f"{_crs.crs_name(frame.crs)}, which does not fit its coordinates ({_crs.describe(bounds)}); "
+                 f"read them as sources.{source.layer_name}.crs {_crs.crs_name(configured)}")
+            use = configured
+        else:
+            return frame, [_crs_problem(source, declared, bounds, crs, extent, margin_deg)]
+    frame = frame.set_crs(use, allow_override=True).to_crs(crs)
+    coordinates, row = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    broken = np.unique(row[~np.isfinite(coordinates).all(axis=1)])
+    if len(broken):
+        return frame, [source.problem(
+            f"coordinates could not be reprojected from {_crs.crs_name(use)} to {crs}",
+            f"check the layer's CRS (sources.{source.layer_name}.crs, or the file's .prj)", column="geometry",
+            ids=frame[SCHEMAS[source.layer_name].id_column].iloc[broken].tolist(), count=len(broken))]
+    return frame, []
+
+
+def _crs_problem(source: Source, declared, bounds, working_crs: str, extent, margin_deg: float) -> Problem:
+    """The declared CRS does not fit the coordinates: say so, and name the usual Danish CRS that fits."""
+    said = "the file declares" if source.settings.get("crs") is None or not isinstance(declared, str) \
+        else f"sources.{source.layer_name}.crs says"
+    likely = _crs.likely_crss(bounds, working_crs, extent, margin_deg) if extent is not None else []
+    seen = f"coordinates ({_crs.describe(bounds)}) lie outside its area of use"
+    if likely:
+        seen = f"coordinates look like {' or '.join(likely[:2])} ({_crs.describe(bounds)})"
+    target = likely[0] if likely else "the CRS the coordinates are in"
+    return source.problem(
+        f"{said} {_crs.crs_name(declared)}, but {seen}",
+        f"set sources.{source.layer_name}.crs: {target} in the config (it replaces a declared CRS that does not fit), "
+        "or correct the file's CRS (a Shapefile's .prj) and export again", column="geometry")
 
 
 def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema, extent) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -405,7 +460,14 @@ def _repair(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tup
     if not invalid.any():
         return frame, []
     ids = frame[schema.id_column]
-    repaired = frame.geometry[invalid].make_valid()
+    try:
+        repaired = frame.geometry[invalid].make_valid()
+    except shapely.errors.GEOSException as err:
+        return frame, [source.problem(
+            f"geometries are invalid and GEOS cannot repair them ({err}); the likely cause is coordinates that do not "
+            "fit the layer's CRS, or a corrupt export",
+            "check the layer's CRS and fix the geometries in a GIS (e.g. QGIS 'Fix geometries'), then export again",
+            column="geometry", ids=ids[invalid])]
     if GEOMETRY_FAMILIES[POLYGON][0] in schema.geometry:
         repaired = _polygonal_parts(repaired)
     lost = repaired.is_empty | ~repaired.geom_type.isin(schema.geometry)
@@ -469,7 +531,8 @@ def prepare_layer(frame: gpd.GeoDataFrame, source: Source, config: Config) -> tu
     problems += check_count_bases(frame, source, schema)
     if problems:
         return frame, problems
-    frame, problems = to_working_crs(frame, source, config.crs)
+    frame, problems = to_working_crs(frame, source, config.crs, extent=config["extent"],
+                                     margin_deg=float(config["ingest"].get("crs_area_margin_deg", 5.0)))
     if problems:
         return frame, problems
     frame, problems = check_geometries(frame, source, schema, config["extent"])
@@ -564,14 +627,14 @@ def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | No
     for name, source in sources.items():
         if name in RASTER_LAYERS:
             continue
-        opened = _open_problem(source)
+        opened = _open_problem(source, config.root)
         if opened is not None:
             if source.settings.get("required", True) is False and not source.path.exists():
                 warn(f"optional source {name} is missing ({source.path}); the layer is left out")
                 continue
             problems.append(opened)
             continue
-        frame, found = prepare_layer(read_vector(source, SCHEMAS[name], config), source, config)
+        frame, found = read_and_prepare(source, config)
         problems += found
         if not found:
             layers[name] = frame

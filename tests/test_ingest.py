@@ -184,7 +184,8 @@ BAD_INPUTS = {
     ),
     "outside extent": (
         lambda tmp, src: _corrupt_gpkg_layer(
-            tmp, "schools_far", gpd.GeoDataFrame({"school_id": ["far"], "name": ["Far"]}, geometry=[Point(100, 100)], crs=CRS))
+            # in UTM 32N's area of use (45°N, 6°E: a plausible CRS) but outside Denmark's extent
+            tmp, "schools_far", gpd.GeoDataFrame({"school_id": ["far"], "name": ["Far"]}, geometry=[Point(300000, 5000000)], crs=CRS))
         or src.update(schools={"path": "raw/tiny.gpkg", "layer": "schools_far"}),
         ["'schools_far'", "outside the configured extent", "Rows: far"],
     ),
