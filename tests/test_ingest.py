@@ -315,3 +315,26 @@ def test_only_the_mapped_columns_are_read(tiny_config, tmp_path):
     ingest.run(tiny_config)
     assert list(gpd.read_parquet(tiny_config.processed("green_areas.parquet")).columns) == [
         "green_id", "kind", "public", "geometry"]
+
+
+@pytest.mark.parametrize("parts, base", ingest.COUNT_BASES)
+def test_every_sub_count_over_its_base_is_a_problem(parts, base):
+    # a consistent parcel: 100 residents, 60 aged 18-64 of 80 adults, 30 aged 30-59, 15 children;
+    # then the first part is raised until the parts exceed the base by exactly one person
+    counts = {"residents": 100, "residents_18plus": 80, "residents_18_64": 60, "residents_30_59": 30,
+              "outside_work_edu_18_64": 10, "basic_edu_only_30_59": 5, "convicted_18plus": 1, "taxpayers_15_64": 50,
+              "non_western": 20, "children_6_16": 15}
+    frame = pd.DataFrame({"parcel_id": ["ok", "over"], **{c: [v, v] for c, v in counts.items()}})
+    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
+    over = counts[base] - sum(counts[p] for p in parts) + 1
+    frame.loc[1, parts[0]] += over
+    problems = ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"])
+    mine = [p for p in problems if p.what == f"{' + '.join(parts)} exceeds {base}"]
+    assert len(mine) == 1 and mine[0].ids == ("over",) and mine[0].column == parts[0]
+
+
+def test_unknown_counts_are_not_compared():
+    frame = pd.DataFrame({"parcel_id": ["a"], "residents": [pd.NA], "taxpayers_15_64": [5]})
+    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
