@@ -662,12 +662,32 @@ def load_layers(config: Config) -> tuple[dict[str, gpd.GeoDataFrame], tuple | No
 
 
 def _load_canopy(source: Source, config: Config, layers: dict) -> tuple | None:
-    """The canopy raster over the housing areas, or None when it is optional and missing."""
-    if not source.path.exists() and source.settings.get("required", True) is False:
+    """The canopy raster over the housing areas, or None when it is optional and missing or holds no valid cell.
+
+    A raster with no valid cell over the areas (all nodata) is an error when required and a warning when
+    optional (`required: false`): it would otherwise pass as "0 cells" and leave canopy_share empty unsaid.
+    """
+    from rasterio.errors import RasterioError
+
+    optional = source.settings.get("required", True) is False
+    if not source.path.exists() and optional:
         warn(f"optional source canopy is missing ({source.path}); canopy_share will be empty")
         return None
     extent_box = tuple(layers["housing_areas"].total_bounds) if "housing_areas" in layers else tuple(config["extent"])
-    return read_canopy(source, config, extent_box)
+    try:
+        values, profile, problems = read_canopy(source, config, extent_box)
+    except (RasterioError, ValueError, OSError, pyproj.exceptions.CRSError) as err:
+        return None, None, [source.problem(f"the raster could not be read ({type(err).__name__}: {err})",
+                                           "check that the file is a complete GeoTIFF with a CRS")]
+    if problems or np.isfinite(values).any():
+        return values, profile, problems
+    what = (f"the raster has no valid cell over the housing areas (bounds {[round(b) for b in extent_box]}): "
+            "every cell there is nodata")
+    if optional:
+        warn(f"{source.path}: {what}; canopy_share will be empty")
+        return None
+    return None, None, [source.problem(what, "check the raster's nodata value and that it covers the municipality, "
+                                       "or set sources.canopy.required: false to run without canopy figures")]
 
 
 def validate(config: Config) -> dict[str, int]:
