@@ -33,7 +33,7 @@ def baseline(tmp_path_factory) -> Path:
     """The tiny project after one good run of every stage."""
     root = tmp_path_factory.mktemp("baseline")
     sources = write_tiny_sources(root)
-    config = write_config(root, {"sources": sources})
+    config = configure(root, sources)
     assert main(["--quiet", "run", "--config", str(config)]) == 0
     return root
 
@@ -50,16 +50,19 @@ def sources_of(project: Path) -> dict:
     return yaml.safe_load((project / "config.yaml").read_text(encoding="utf-8"))["sources"]
 
 
-def configure(project: Path, sources: dict, **extra) -> Path:
-    return write_config(project, {"sources": sources, **extra})
+# The tiny municipality has one routable street, 750 m from its schools and 1,025 m from parcel 4: within
+# this coverage distance.
+ACCESS = {"max_snap_m": 1500}
+
+
+def configure(project: Path, sources: dict) -> Path:
+    return write_config(project, {"sources": sources, "access": ACCESS})
 
 
 def published(project: Path) -> dict[str, bytes]:
-    """Every published file (pages, areas tables) and stage output, by path."""
+    """Every published file (pages, areas tables), by path."""
     current = (project / "published" / "current").resolve()
-    files = {str(p.relative_to(current)): p.read_bytes() for p in current.rglob("*") if p.is_file()}
-    files |= {p.name: p.read_bytes() for p in (project / "data" / "processed").glob("*.parquet") if not p.is_symlink()}
-    return files
+    return {str(p.relative_to(current)): p.read_bytes() for p in current.rglob("*") if p.is_file()}
 
 
 def cli(project: Path, capsys, command: str = "run") -> tuple[int, str]:
@@ -329,11 +332,12 @@ def test_parcel_on_an_island_gets_null_network_figures_and_a_warning(project, ca
     status, err = cli(project, capsys)
     assert status == 0, err
     parcels_access = gpd.read_parquet(project / "data" / "processed" / "parcels_access.parquet").set_index("parcel_id")
-    # its nearest routable node is (X0+2000, Y0+50): about 3.9 km away, far beyond max_snap_m (500 m)
+    # its nearest routable street (s1 along y = Y0 + 50) is 3,900 m away, far beyond max_snap_m (1,500 m)
     for column in ("school_dist_m", "nearest_school_dist_m", "jobs_walk_15", "jobs_bike_30", "green_dist_m"):
         assert np.isnan(parcels_access.loc["5", column]), column
         assert not np.isnan(parcels_access.loc["1", column]), column
-    assert any("1 parcels" in w and "max_snap_m" in w and "5" in w for w in run_warnings(project))
+    warnings = run_warnings(project)
+    assert any("1 parcels lie farther" in w and "max_snap_m" in w and "parcel_id 5" in w for w in warnings), warnings
 
 
 # --- scenarios -------------------------------------------------------------------------------------------
