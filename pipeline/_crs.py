@@ -78,8 +78,11 @@ def likely_crss(bounds, working_crs: str, extent, margin_deg: float) -> list[str
 
 def describe(bounds) -> str:
     """The bounds in words for a message: x 700000..710000, y 6170000..6178000."""
+    def number(value: float) -> str:
+        return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+
     xmin, ymin, xmax, ymax = bounds
-    return f"x {xmin:.6g}..{xmax:.6g}, y {ymin:.6g}..{ymax:.6g}"
+    return f"x {number(xmin)}..{number(xmax)}, y {number(ymin)}..{number(ymax)}"
 
 
 def crs_name(crs) -> str:
