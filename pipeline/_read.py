@@ -208,6 +208,8 @@ def not_utf8_columns(frame: pd.DataFrame) -> list[str]:
     """Text columns holding bytes that are not UTF-8 (Arrow strings are not checked until used)."""
     bad = []
     for column in text_columns(frame):
+        if not isinstance(frame[column].dtype, pd.StringDtype):
+            continue  # Python strings (or other objects) are decoded already
         try:
             pa.array(frame[column]).validate(full=True)
         except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError, TypeError):
