@@ -127,11 +127,22 @@ def test_utf8_shapefile_with_a_wrong_cpg_is_garbled_text_and_exit_2(project, cap
 def test_cp1252_csv_without_encoding_is_read_as_cp1252_with_a_warning(project, capsys):
     text = "site_id,jobs,sector,x,y\n10,100,Købmand,700900,6170500\n11,25,Kontor,701900,6170500\n"
     (project / "raw" / "jobs.csv").write_bytes(text.encode("cp1252"))
+    # a semicolon CSV with a WKT column, as Excel writes it in Denmark
+    stations = f"station_id;name;wkt\n1;{NAME} St.;POINT (700500 6170100)\n"
+    (project / "raw" / "stations.csv").write_bytes(stations.encode("cp1252"))
+    assert b"N\xf8rredalskolen" in (project / "raw" / "stations.csv").read_bytes()
+    sources = sources_of(project)
+    sources["stations"] = {"path": "raw/stations.csv", "wkt": "wkt", "crs": CRS, "csv_separator": ";"}
+    configure(project, sources)
     status, err = cli(project, capsys)
     assert status == 0, err
     jobs = gpd.read_parquet(project / "data" / "processed" / "jobs.parquet")
     assert jobs.sector.tolist() == ["Købmand", "Kontor"] and jobs.jobs.tolist() == [100, 25]
-    assert any("jobs.csv" in w and "sources.jobs.encoding" in w for w in run_warnings(project))
+    assert gpd.read_parquet(project / "data" / "processed" / "stations.parquet").name.tolist() == [f"{NAME} St."]
+    warnings = run_warnings(project)
+    assert any("jobs.csv" in w and "sources.jobs.encoding" in w for w in warnings)
+    assert any("stations.csv" in w and "sources.stations.encoding" in w for w in warnings)
+    no_mojibake_published(project)
 
 
 def test_cp1252_csv_with_its_encoding_configured_is_read_without_warning(project, capsys):
