@@ -338,3 +338,34 @@ def test_unknown_counts_are_not_compared():
     frame = pd.DataFrame({"parcel_id": ["a"], "residents": [pd.NA], "taxpayers_15_64": [5]})
     source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
     assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
+
+
+REALDATA = ingest.Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not (REALDATA / "copenhagen").exists(), reason="the shared real data is not here")
+@pytest.mark.parametrize("cpg", ["as published", "removed", "wrong"])
+def test_real_copenhagen_districts_read_with_their_encoding_and_crs(tmp_path, cpg):
+    from pipeline import _crs, _read
+    from pipeline._errors import Problem
+
+    for sidecar in (REALDATA / "copenhagen").glob("skolegrunddistrikt_kk_marts2026.*"):
+        (tmp_path / sidecar.name).write_bytes(sidecar.read_bytes())  # a copy: the real data stays read-only
+    shp = tmp_path / "skolegrunddistrikt_kk_marts2026.shp"
+    if cpg == "removed":
+        shp.with_suffix(".cpg").unlink()
+    elif cpg == "wrong":
+        shp.with_suffix(".cpg").write_text("1252")  # the file is UTF-8 (its .cpg says so)
+    dataset, problem = _read.locate(shp, None, "school_districts", tmp_path, Problem)
+    assert problem is None
+    frame, problems = _read.read_text_safely(dataset, None, {}, Problem, "school_districts")
+    names = set(frame["udd_dist_1"])
+    if cpg == "wrong":  # UTF-8 decoded as cp1252: mojibake, reported with the key to set
+        garbled = {p.column: p for p in problems}
+        assert "udd_dist_1" in garbled and "Ã" in garbled["udd_dist_1"].what  # e.g. 'KÃ¸benhavns Kommune' in cvr_navn
+        assert "sources.school_districts.encoding" in garbled["udd_dist_1"].fix
+        return
+    assert problems == [] and len(frame) == 57
+    assert any("ø" in n for n in names) and not any("Ã" in n for n in names)
+    # EPSG:4326 on lon/lat within Copenhagen: the declared CRS fits, no false alarm
+    assert _crs.fits(_crs.layer_bounds(frame.geometry), frame.crs, 5.0)
