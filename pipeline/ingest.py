@@ -398,6 +398,8 @@ def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str, *, extent=
     A layer without CRS needs one named in config (sources.<layer>.crs); a configured CRS also replaces a
     declared one that does not fit the coordinates (a wrong .prj), with a warning.
     """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame, []  # a table without geometry (e.g. statistics per area) has no CRS to check
     configured = source.settings.get("crs")
     if frame.crs is None and not configured:
         return frame, [source.problem("the layer has no coordinate reference system",
