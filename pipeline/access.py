@@ -24,6 +24,13 @@ from scipy.spatial import cKDTree
 from pipeline._log import log, warn
 from pipeline._progress import fraction, step
 from pipeline.config import Config
+from pipeline.coverage import (
+    Coverage,
+    blank_beyond_network,
+    check_parcels_covered,
+    covered_layers,
+    near_destinations,
+)
 from pipeline.io import CANOPY_FILE, has_layer, read_layer, write_geoparquet
 from pipeline.network import (
     CUTOFF_EPS_M,
@@ -173,13 +180,16 @@ def green_access_points(pieces: np.ndarray, spacing_m: float) -> np.ndarray:
 
 
 @step("distance to public green")
-def green_dist_m(travel: Travel, origins: gpd.GeoSeries, pieces: np.ndarray, *, spacing_m: float) -> np.ndarray:
-    """Walking distance to the nearest green piece, reached at its nearest boundary access point."""
+def green_dist_m(travel: Travel, origins: gpd.GeoSeries, pieces: np.ndarray, *, spacing_m: float,
+                 cover: Coverage | None = None) -> np.ndarray:
+    """Walking distance to the nearest green piece, reached at its nearest boundary access point; access points
+    farther than access.max_snap_m from the network are left out (cover, pipeline/coverage.py)."""
     if len(pieces) == 0:
         return np.full(len(origins), np.nan)
     if travel.walk is None:
         return nearest_distance_m(None, origins, gpd.GeoSeries(pieces), detour_factor=travel.detour_factor)
     points = gpd.GeoSeries(green_access_points(pieces, spacing_m))
+    points = near_destinations(cover, gpd.GeoDataFrame(geometry=points), "green access points", "point").geometry
     return nearest_distance_m(travel.walk, origins, points, detour_factor=travel.detour_factor)
 
 
@@ -304,7 +314,8 @@ def _flag(values: np.ndarray, test: np.ndarray) -> pd.array:
     return pd.array(np.where(np.isnan(values), None, test), dtype="boolean")
 
 
-def _green_columns(travel: Travel, origins: gpd.GeoSeries, residents: np.ndarray, green, settings: dict) -> dict:
+def _green_columns(travel: Travel, origins: gpd.GeoSeries, residents: np.ndarray, green, settings: dict,
+                   cover: Coverage | None = None) -> dict:
     """green_dist_m, green_within_300, green_m2_1km, residents_1km and green_m2_per_resident_1km per origin."""
     if green is None:
         nothing = np.full(len(origins), np.nan)
@@ -314,7 +325,7 @@ def _green_columns(travel: Travel, origins: gpd.GeoSeries, residents: np.ndarray
     large = pieces[shapely.area(pieces) >= settings["min_green_area_m2"]] if len(pieces) else pieces
     if len(large) == 0:
         warn(f"no public green area of at least {settings['min_green_area_m2']} m2; green_dist_m is empty")
-    dist = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"])
+    dist = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"], cover=cover)
     columns = {"green_dist_m": dist,
                "green_within_300": _flag(dist, dist <= settings["green_near_m"] + CUTOFF_EPS_M)}
     per_resident = green_m2_per_resident(point_xy(origins), residents, pieces, settings["green_radius_m"],
@@ -343,7 +354,8 @@ def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, setti
     else:
         out["jobs_walk_15"], out["jobs_bike_30"], out["job_access_gravity"] = nothing, nothing, nothing
     out["job_access_index"] = job_access_index(out["job_access_gravity"], residents)
-    for name, values in _green_columns(travel, origins, residents, layers.get("green_areas"), settings).items():
+    for name, values in _green_columns(travel, origins, residents, layers.get("green_areas"), settings,
+                                      layers.get("walk_cover")).items():
         out[name] = values
     out["canopy_share"] = canopy_share_partitioned(layers.get("canopy_path"), parcels)
     stations = layers.get("stations")
@@ -457,7 +469,15 @@ def run(config: Config) -> list[Path]:
     settings = config["access"]
     layers = _read_layers(config)
     travel = _travel(config)
+    walk_cover = Coverage(travel.walk, float(settings["max_snap_m"]))
+    far_walk = check_parcels_covered(walk_cover, layers["parcels"], config)
+    far_bike = Coverage(travel.bike, walk_cover.max_snap_m).beyond(layers["parcels"].geometry.representative_point())
+    layers = {**covered_layers(walk_cover, layers), "walk_cover": walk_cover}
     parcels = parcel_access(travel, layers["parcels"], layers, settings)
+    parcels = blank_beyond_network(parcels, far_walk, far_bike)
+    if far_bike.any():  # the index's mean is over the parcels with a value
+        parcels["job_access_index"] = job_access_index(parcels["job_access_gravity"],
+                                                       pd.to_numeric(_column(layers["parcels"], "residents")).fillna(0).to_numpy(dtype=float))
     areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method)
     written = [
         write_geoparquet(areas, config.processed(AREAS_FILE)),

@@ -229,6 +229,7 @@ class Ingest(Section):
     read_extent_only: bool = key("read only features intersecting `extent` (national files); others are skipped")
     unknown_values: list[Text] = key("text in a number column that means unknown (DST's '..'), read as null, never 0")
     share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
+    crs_area_margin_deg: Annotated[float, _NUMBER, Field(ge=0, le=30)] = key("coordinates must lie in the declared CRS's area of use widened by", "degrees")
     osm: Osm = key("the OpenStreetMap tag table: walk and bike per way (docs/accessibility.md)")
 
 
@@ -280,6 +281,8 @@ class Access(Section):
     green_radius_m: Positive = key("green_m2_per_resident_1km: public green within this straight-line radius", "m")
     canopy_target_share: Share = key("meets_canopy_30: canopy_share at least")
     green_access_spacing_m: Positive = key("spacing of access points along green-area boundaries", "m")
+    max_snap_m: Positive = key("parcels and destinations farther from the routable network get null network figures", "m")
+    max_far_share: Share = key("more parcels than this share beyond max_snap_m stops the run (streets in a wrong CRS or extent)")
 
 
 class Scenarios(Section):

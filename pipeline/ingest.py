@@ -19,10 +19,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import pyproj
 import shapely
 
-from pipeline import gridcells, tables
+from pipeline import _crs, _read, gridcells, tables
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
@@ -39,6 +41,10 @@ GEOMETRY_FAMILIES = {
     LINE: ("LineString", "MultiLineString"),
 }
 CSV_SUFFIXES = (".csv", ".txt")
+# What reading a source can raise besides InputError: GDAL (pyogrio), text decoding, Arrow, GEOS, PROJ, the OS.
+READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+               pyogrio.errors.GeometryError, pyogrio.errors.CRSError, ValueError, UnicodeDecodeError, OSError,
+               pa.ArrowException, shapely.errors.GEOSException, pyproj.exceptions.CRSError)
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
 
@@ -67,17 +73,24 @@ PERSON_COUNTS = (
     "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
     "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
 )
-# Sub-counts that cannot exceed their base (a share above 1 would follow).
-COUNT_BASES = {
-    "outside_work_edu_18_64": "residents_18_64",
-    "basic_edu_only_30_59": "residents_30_59",
-    "convicted_18plus": "residents_18plus",
-    "residents_18_64": "residents",
-    "residents_30_59": "residents",
-    "residents_18plus": "residents",
-    "non_western": "residents",
-    "children_6_16": "residents",
-}
+# Sub-counts that cannot exceed their base (a share above 1, or an income ratio dragged down, would follow).
+# Each entry: the counts whose sum may not exceed the base. The age groups nest (30-59 within 18-64 within
+# 18+ within all residents); children 6-16 and adults 18+ are disjoint, so together they fit in residents.
+# The table is documented in docs/bad-input.md.
+COUNT_BASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("residents_18_64",), "residents"),
+    (("residents_30_59",), "residents"),
+    (("residents_18plus",), "residents"),
+    (("taxpayers_15_64",), "residents"),
+    (("non_western",), "residents"),
+    (("children_6_16",), "residents"),
+    (("children_6_16", "residents_18plus"), "residents"),
+    (("residents_18_64",), "residents_18plus"),
+    (("residents_30_59",), "residents_18_64"),
+    (("outside_work_edu_18_64",), "residents_18_64"),
+    (("basic_edu_only_30_59",), "residents_30_59"),
+    (("convicted_18plus",), "residents_18plus"),
+)
 NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
 # The count columns statistics may carry at any support (parcel, grid cell, housing area); all optional,
 # an absent or blank count is unknown (null), never 0.
@@ -202,7 +215,7 @@ def _read_file(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.
     """Read one file as a table or a vector layer; GDAL's complaints (a bad `where`, say) become problems."""
     try:
         if tables.is_table(source.path, source.settings):
-            return tables.read_table(source.path, source.settings), []
+            return tables.read_table(source.path, source.settings, source.problem, source.layer_name), []
         return read_vector(source, schema, config), []
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
             ValueError, UnicodeDecodeError) as err:
@@ -224,7 +237,7 @@ def read_parts(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.
     for part in source.settings["parts"]:
         settings = {**base, **part, "columns": {**(base.get("columns") or {}), **(part.get("columns") or {})}}
         part_source = Source(source.layer_name, source_path(config, settings), settings)
-        opened = _open_problem(part_source)
+        opened = _open_problem(part_source, config.root)
         frame, found = (None, [opened]) if opened else _read_file(part_source, schema, config)
         if not found:
             frame, found = rename_columns(frame, part_source, schema, required=(schema.id_column,))
@@ -245,7 +258,7 @@ def _part_keys(frame: pd.DataFrame, source: Source, schema: LayerSchema, config:
     if "year" in frame.columns:
         frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Float64")
     if isinstance(frame, gpd.GeoDataFrame) and not problems:
-        frame, problems = to_working_crs(frame, source, config.crs)
+        frame, problems = to_working_crs(frame, source, config.crs, **_crs_checks(config))
     return frame, problems
 
 
@@ -277,31 +290,56 @@ def join_parts(frames: list[pd.DataFrame], source: Source, schema: LayerSchema) 
 
 
 def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoDataFrame:
-    """Read one vector source (any OGR format, or CSV with x/y or WKT columns): only the columns we use.
+    """Read one vector source (any OGR format, also inside a zip, or CSV with x/y or WKT columns): only the
+    columns we use, its text decoded as declared or detected (pipeline/_read.py). Raises InputError.
 
     With ingest.read_extent_only, only features intersecting the configured extent are read (pyogrio bbox),
     which bounds memory for national files; features outside are then not reported.
     """
     if is_osm_source(source.layer_name, source.path, source.settings):  # walk/bike from the OSM tag table
         return read_osm_streets(source.path, source.settings, config)
-    if source.path.suffix.lower() == ".parquet":
+    dataset, problem = _read.locate(source.path, source.file_layer, source.layer_name, config.root, source.problem)
+    if problem is not None:
+        raise InputError([problem])
+    if dataset.is_parquet:
         # GeoParquet through pyarrow: the pyogrio wheels' GDAL routes .parquet to a driver needing libduckdb.
-        return gpd.read_parquet(source.path)
+        return gpd.read_parquet(dataset.gdal_path)
     options = {}
-    if source.path.suffix.lower() in CSV_SUFFIXES:
+    if dataset.is_csv:
         options = _csv_open_options(source)
     else:
-        info = pyogrio.read_info(source.path, layer=source.file_layer, encoding=source.settings.get("encoding"))
+        encoding = source.settings.get("encoding") if dataset.is_shapefile else None
+        info = pyogrio.read_info(dataset.gdal_path, layer=dataset.layer, encoding=encoding)
         options["columns"] = _columns_to_read(source, schema, list(info["fields"]))
         if config["ingest"].get("read_extent_only") and info["crs"]:
             extent = gpd.GeoSeries([shapely.box(*config["extent"])], crs=config.crs).to_crs(info["crs"])
             options["bbox"] = tuple(extent.total_bounds)
-    if source.settings.get("encoding"):
-        options["encoding"] = source.settings["encoding"]
     if source.settings.get("where"):  # an attribute filter (OGR SQL) selecting the rows to use
         options["where"] = source.settings["where"]
         options.pop("columns", None)
-    return pyogrio.read_dataframe(source.path, layer=source.file_layer, use_arrow=True, **options)
+    frame, problems = _read.read_text_safely(dataset, source.settings.get("encoding"), options, source.problem,
+                                             source.layer_name)
+    if problems:
+        raise InputError(problems)
+    return frame
+
+
+def read_and_prepare(source: Source, config: Config) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read and check one source; whatever GDAL, the text or GEOS raise becomes a problem naming the
+    file and layer (CONTRACT 8: no input ends in a traceback)."""
+    try:
+        frame, problems = read_source(source, SCHEMAS[source.layer_name], config)
+        if problems:
+            return frame, problems
+        prepare = prepare_link_table if source.layer_name == "district_schools" else prepare_layer
+        return prepare(frame, source, config)
+    except InputError as err:
+        return None, [p if isinstance(p, Problem) else source.problem(str(p), "see the message") for p in err.problems]
+    except READ_ERRORS as err:
+        return None, [source.problem(
+            f"the file could not be read ({type(err).__name__}: {str(err).strip() or 'no detail'})",
+            f"check that the file is complete and in a format GDAL reads, and sources.{source.layer_name} "
+            "(layer, columns, crs, encoding, csv_separator) in the config")]
 
 
 def _columns_to_read(source: Source, schema: LayerSchema, fields: list[str]) -> list[str] | None:
@@ -328,19 +366,11 @@ def _csv_open_options(source: Source) -> dict:
     return options
 
 
-def _open_problem(source: Source) -> Problem | None:
-    """A missing file or layer, said before reading."""
-    if not source.path.exists():
-        return source.problem("the file does not exist", f"check sources.{source.layer_name}.path in the config")
-    if source.file_layer:
-        try:
-            layers = [str(name) for name in pyogrio.list_layers(source.path)[:, 0]]
-        except pyogrio.errors.DataSourceError as err:
-            return source.problem(f"GDAL cannot open the file ({err})", "check that the file is complete and in a format GDAL reads")
-        if source.file_layer not in layers:
-            return source.problem(f"the layer does not exist; the file has {', '.join(layers) or 'no layers'}",
-                                  f"set sources.{source.layer_name}.layer to one of them")
-    return None
+def _open_problem(source: Source, root: Path | None = None) -> Problem | None:
+    """A missing file or layer, an ambiguous zip or multi-layer file, said before reading."""
+    if source.path.is_file() and tables.is_json_records(source.path):
+        return None  # an array of records is no GDAL dataset until tables.py hands it over as one
+    return _read.locate(source.path, source.file_layer, source.layer_name, root or Path.cwd(), source.problem)[1]
 
 
 # --- checking and cleaning -------------------------------------------------------------------------------
@@ -555,14 +585,20 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
 
 
 def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> list[Problem]:
-    """Sub-counts may not exceed their base (e.g. convicted_18plus <= residents_18plus)."""
+    """Sub-counts may not exceed their base (COUNT_BASES: e.g. taxpayers_15_64 <= residents); unknown counts
+    are not compared."""
     problems = []
-    for part, base in COUNT_BASES.items():
-        if part in frame.columns and base in frame.columns:
-            over = (frame[part] > frame[base]).fillna(False).astype(bool)
-            if over.any():
-                problems.append(source.problem(f"{part} exceeds {base}", f"check the counts: {part} is part of {base}",
-                                               column=part, ids=frame.loc[over, schema.id_column]))
+    for parts, base in COUNT_BASES:
+        if base not in frame.columns or any(part not in frame.columns for part in parts):
+            continue
+        total = sum(pd.to_numeric(frame[part]).astype("Float64") for part in parts)
+        over = (total > pd.to_numeric(frame[base]).astype("Float64")).fillna(False).astype(bool)
+        if over.any():
+            named = " + ".join(parts)
+            problems.append(source.problem(
+                f"{named} exceeds {base}",
+                f"check the counts: {named} {'are' if len(parts) > 1 else 'is'} part of {base} (docs/bad-input.md lists "
+                "every count and its base)", column=parts[0], ids=frame.loc[over, schema.id_column]))
     return problems
 
 
@@ -612,15 +648,54 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return frame, problems
 
 
-def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Reproject to the working CRS; a layer without CRS needs one named in config."""
-    if frame.crs is None:
-        assumed = source.settings.get("crs")
-        if not assumed:
-            return frame, [source.problem("the layer has no coordinate reference system",
-                                          f"set sources.{source.layer_name}.crs in the config (e.g. EPSG:25832)")]
-        frame = frame.set_crs(assumed)
-    return frame.to_crs(crs), []
+def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str, *, extent=None,
+                   margin_deg: float = 5.0) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Reproject to the working CRS once the declared CRS is known to fit the coordinates (pipeline/_crs.py).
+
+    A layer without CRS needs one named in config (sources.<layer>.crs); a configured CRS also replaces a
+    declared one that does not fit the coordinates (a wrong .prj), with a warning.
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame, []  # a table without geometry (e.g. statistics per area) has no CRS to check
+    configured = source.settings.get("crs")
+    if frame.crs is None and not configured:
+        return frame, [source.problem("the layer has no coordinate reference system",
+                                      f"set sources.{source.layer_name}.crs in the config (e.g. EPSG:25832)")]
+    bounds = _crs.layer_bounds(frame.geometry)
+    declared = frame.crs if frame.crs is not None else configured
+    use = declared
+    if bounds is not None and not _crs.fits(bounds, declared, margin_deg):
+        if frame.crs is not None and configured and _crs.fits(bounds, configured, margin_deg):
+            warn(f"{source.path} layer '{source.file_layer or source.layer_name}': the file declares "
+                 f"{_crs.crs_name(frame.crs)}, which does not fit its coordinates ({_crs.describe(bounds)}); "
+                 f"read them as sources.{source.layer_name}.crs {_crs.crs_name(configured)}")
+            use = configured
+        else:
+            return frame, [_crs_problem(source, declared, bounds, crs, extent, margin_deg)]
+    frame = frame.set_crs(use, allow_override=True).to_crs(crs)
+    coordinates, row = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    broken = np.unique(row[~np.isfinite(coordinates).all(axis=1)])
+    if len(broken):
+        return frame, [source.problem(
+            f"coordinates could not be reprojected from {_crs.crs_name(use)} to {crs}",
+            f"check the layer's CRS (sources.{source.layer_name}.crs, or the file's .prj)", column="geometry",
+            ids=frame[SCHEMAS[source.layer_name].id_column].iloc[broken].tolist(), count=len(broken))]
+    return frame, []
+
+
+def _crs_problem(source: Source, declared, bounds, working_crs: str, extent, margin_deg: float) -> Problem:
+    """The declared CRS does not fit the coordinates: say so, and name the usual Danish CRS that fits."""
+    said = "the file declares" if source.settings.get("crs") is None or not isinstance(declared, str) \
+        else f"sources.{source.layer_name}.crs says"
+    likely = _crs.likely_crss(bounds, working_crs, extent, margin_deg) if extent is not None else []
+    seen = f"coordinates ({_crs.describe(bounds)}) lie outside its area of use"
+    if likely:
+        seen = f"coordinates look like {' or '.join(likely[:2])} ({_crs.describe(bounds)})"
+    target = likely[0] if likely else "the CRS the coordinates are in"
+    return source.problem(
+        f"{said} {_crs.crs_name(declared)}, but {seen}",
+        f"set sources.{source.layer_name}.crs: {target} in the config (it replaces a declared CRS that does not fit), "
+        "or correct the file's CRS (a Shapefile's .prj) and export again", column="geometry")
 
 
 def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema, extent) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -657,7 +732,14 @@ def _repair(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tup
     if not invalid.any():
         return frame, []
     ids = frame[schema.id_column]
-    repaired = frame.geometry[invalid].make_valid()
+    try:
+        repaired = frame.geometry[invalid].make_valid()
+    except shapely.errors.GEOSException as err:
+        return frame, [source.problem(
+            f"geometries are invalid and GEOS cannot repair them ({err}); the likely cause is coordinates that do not "
+            "fit the layer's CRS, or a corrupt export",
+            "check the layer's CRS and fix the geometries in a GIS (e.g. QGIS 'Fix geometries'), then export again",
+            column="geometry", ids=ids[invalid])]
     if GEOMETRY_FAMILIES[POLYGON][0] in schema.geometry:
         repaired = _polygonal_parts(repaired)
     lost = repaired.is_empty | ~repaired.geom_type.isin(schema.geometry)
@@ -706,6 +788,11 @@ def explode_multiparts(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return exploded.reset_index(drop=True)
 
 
+def _crs_checks(config: Config) -> dict:
+    """How to_working_crs checks a layer's coordinates against its declared CRS (extent and margin)."""
+    return {"extent": config["extent"], "margin_deg": float(config["ingest"]["crs_area_margin_deg"])}
+
+
 def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
     """Every check and conversion of one layer with canonical columns, in order; the problems found."""
     schema = SCHEMAS[source.layer_name]
@@ -727,14 +814,14 @@ def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[
     has_geometry = isinstance(frame, gpd.GeoDataFrame)
     if source.layer_name == "grid_statistics":
         if has_geometry:
-            frame, problems = to_working_crs(frame, source, config.crs)
+            frame, problems = to_working_crs(frame, source, config.crs, **_crs_checks(config))
         if problems:
             return frame, problems
         frame, problems = locate_grid_cells(frame, source, config.crs)
     elif not has_geometry:
         return frame, [source.problem("the layer has no geometry", f"export the layer with its {' or '.join(schema.geometry)} geometries")]
     else:
-        frame, problems = to_working_crs(frame, source, config.crs)
+        frame, problems = to_working_crs(frame, source, config.crs, **_crs_checks(config))
     if problems:
         return frame, problems
     frame, problems = check_geometries(frame, source, schema, config["extent"])
@@ -870,17 +957,14 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
     for name, source in sources.items():
         if name in RASTER_LAYERS:
             continue
-        opened = None if source.settings.get("parts") else _open_problem(source)
+        opened = None if source.settings.get("parts") else _open_problem(source, config.root)
         if opened is not None:
             if source.settings.get("required", True) is False and not source.path.exists():
                 warn(f"optional source {name} is missing ({source.path}); the layer is left out")
                 continue
             problems.append(opened)
             continue
-        frame, found = read_source(source, SCHEMAS[name], config)
-        if not found:
-            prepare = prepare_link_table if name == "district_schools" else prepare_layer
-            frame, found = prepare(frame, source, config)
+        frame, found = read_and_prepare(source, config)
         problems += found
         if not found:
             layers[name] = frame
@@ -947,12 +1031,32 @@ def link_districts_and_schools(layers: dict[str, pd.DataFrame], sources: dict[st
 
 
 def _load_canopy(source: Source, config: Config, layers: dict) -> tuple | None:
-    """The canopy raster over the housing areas, or None when it is optional and missing."""
-    if not source.path.exists() and source.settings.get("required", True) is False:
+    """The canopy raster over the housing areas, or None when it is optional and missing or holds no valid cell.
+
+    A raster with no valid cell over the areas (all nodata) is an error when required and a warning when
+    optional (`required: false`): it would otherwise pass as "0 cells" and leave canopy_share empty unsaid.
+    """
+    from rasterio.errors import RasterioError
+
+    optional = source.settings.get("required", True) is False
+    if not source.path.exists() and optional:
         warn(f"optional source canopy is missing ({source.path}); canopy_share will be empty")
         return None
     extent_box = tuple(layers["housing_areas"].total_bounds) if "housing_areas" in layers else tuple(config["extent"])
-    return read_canopy(source, config, extent_box)
+    try:
+        values, profile, problems = read_canopy(source, config, extent_box)
+    except (RasterioError, ValueError, OSError, pyproj.exceptions.CRSError) as err:
+        return None, None, [source.problem(f"the raster could not be read ({type(err).__name__}: {err})",
+                                           "check that the file is a complete GeoTIFF with a CRS")]
+    if problems or np.isfinite(values).any():
+        return values, profile, problems
+    what = (f"the raster has no valid cell over the housing areas (bounds {[round(b) for b in extent_box]}): "
+            "every cell there is nodata")
+    if optional:
+        warn(f"{source.path}: {what}; canopy_share will be empty")
+        return None
+    return None, None, [source.problem(what, "check the raster's nodata value and that it covers the municipality, "
+                                       "or set sources.canopy.required: false to run without canopy figures")]
 
 
 def validate(config: Config) -> dict[str, int]:

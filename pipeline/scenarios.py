@@ -24,6 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
@@ -739,6 +740,26 @@ def school_outputs(
     return out, catchments(allocations, with_pupils.geometry, table["school_id"].to_numpy()), ranking
 
 
+def sites_outside(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """The sites touching at least one polygon (a district, a housing area), and the others as not-ranked
+    records with the reason, warned: a site outside every one would be measured against nothing (a new
+    school 15 km away gets 0 pupils and a perfect score), so it gets no figures and no rank."""
+    if len(sites) == 0:
+        return sites, []
+    inside = np.zeros(len(sites), dtype=bool)
+    if len(polygons):
+        hit, _ = shapely.STRtree(polygons.geometry.to_numpy()).query(sites.geometry.to_numpy(), predicate="intersects")
+        inside[hit] = True
+    outside = sites[~inside]
+    reason = f"the site lies outside every {what}, so its figures would describe no one; it is not ranked"
+    records = [{"site_id": str(i), "site_name": str(n), "reason": reason}
+               for i, n in zip(outside["site_id"], outside["name"], strict=True)]
+    if records:
+        warn(f"{len(records)} candidate sites lie outside every {what} and were not ranked "
+             f"(site_id {', '.join(r['site_id'] for r in records[:10])})")
+    return sites[inside].reset_index(drop=True), records
+
+
 def school_ranking(table: pd.DataFrame, settings: dict) -> dict:
     """scenarios_ranking.json's school part: each scenario's figures in rank order and the best candidate."""
     grouped = table.groupby("scenario_id", sort=False)
@@ -790,8 +811,9 @@ def development_outputs(
         parcels["area_id"].to_numpy(dtype=object), before["area_id"].astype(str).tolist(),
         float(access["jobs_bike_minutes"]) * float(access["bike_m_per_min"]) + CUTOFF_EPS_M)
     table = development_table(sites, site_area, before, afters, change, tenures)
-    ranks = rank_development_sites(table, settings["development_objective"])
-    table["rank"] = table["site_id"].map(ranks).astype("int64")
+    located = set(sites.loc[~lost, "site_id"].astype(str))
+    ranks = rank_development_sites(table[table["site_id"].isin(located)], settings["development_objective"])
+    table["rank"] = table["site_id"].map(ranks).astype("Int64")  # a site in no area: no rank (null)
     log.info("Scenarios measured %d development sites against %d housing areas", len(sites), len(areas_mix))
     return table[DEVELOPMENT_COLUMNS], {**development_ranking(table, settings), "distance_method": method}
 
@@ -809,7 +831,13 @@ def development_ranking(table: pd.DataFrame, settings: dict) -> dict:
         share_social_family_after=receiving["share_social_family_after"],
     ).sort_values("rank").reset_index()
     records = rows.astype(object).where(rows.notna(), None).to_dict("records")
-    return {"objective": settings["development_objective"], "best": records[0] if records else None, "sites": records}
+    ranked = [r for r in records if r["rank"] is not None]
+    reason = ("the site lies in no housing area nor within scenarios.development_max_dist_m of one, so its dwellings "
+              "change no area; it is not ranked")
+    not_ranked = [{"site_id": r["site_id"], "site_name": r["site_name"], "rank": None, "reason": reason}
+                  for r in records if r["rank"] is None]
+    return {"objective": settings["development_objective"], "best": ranked[0] if ranked else None, "sites": ranked,
+            "not_ranked": not_ranked}
 
 
 def _write(config: Config, schools_table, catchment_table, development, ranking: dict) -> list[Path]:
@@ -857,8 +885,13 @@ def run(config: Config) -> list[Path]:
         schools = read_layer(config, "schools")
         _check_site_ids(school_sites, schools, config)
         links = link_weights(read_links(config, districts), schools)
+        within, what = (districts, "school district") if districts is not None else (areas, "housing area")
+        school_sites, not_ranked = sites_outside(school_sites, within, what)
         schools_table, catchment_table, ranking["school_sites"] = school_outputs(
             config, parcels, areas_mix, schools, links, school_sites)
+        ranking["school_sites"]["not_ranked"] = [
+            {"scenario_id": r["site_id"], "scenario_name": r["site_name"], "rank": None, "dissimilarity": None,
+             "reason": r["reason"]} for r in not_ranked]
     if len(development_sites):
         development, ranking["development"] = development_outputs(
             config, parcels, areas, areas_mix, read_layer(config, "areas_access"), development_sites)

@@ -62,6 +62,11 @@ def _files_of(config: Config, source: dict | None) -> list[Path]:
     if not source or not (source.get("path") or source.get("url")):
         return []
     path = source_path(config, source)
+    from pipeline._read import archive_file
+
+    archive = archive_file(str(source.get("path") or ""), config.root)
+    if archive is not None:  # a layer inside a zip (a /vsizip/ path): the zip is the file read
+        return [archive]
     if path.suffix.lower() == ".shp":
         return [p for p in (path.with_suffix(s) for s in SHAPEFILE_SIDECARS) if p.exists()] or [path]
     return [path]

@@ -35,8 +35,12 @@ def is_table(path: Path, settings: dict) -> bool:
     return is_json_records(path)
 
 
-def read_table(path: Path, settings: dict) -> pd.DataFrame:
-    """Read a table source with its `where` filter; raises pyogrio/JSON errors for the caller to report."""
+def read_table(path: Path, settings: dict, problem=None, layer_name: str = "") -> pd.DataFrame:
+    """Read a table source with its `where` filter; raises pyogrio/JSON errors for the caller to report.
+
+    A CSV's text is decoded as declared (`encoding`) or detected (UTF-8, else cp1252 with a warning);
+    `problem(what, fix)` locates what cannot be decoded (an InputError).
+    """
     options: dict = {"read_geometry": False, "use_arrow": True}
     if settings.get("where"):
         options["where"] = settings["where"]
@@ -48,11 +52,25 @@ def read_table(path: Path, settings: dict) -> pd.DataFrame:
     if is_json_records(path):
         return pyogrio.read_dataframe(_records_as_feature_collection(path, settings.get("encoding")), **options)
     if path.suffix.lower() in CSV_SUFFIXES:
-        options["AUTODETECT_TYPE"] = "NO"  # every column as text: ids keep leading zeros, numbers parsed later
-        separator = settings.get("csv_separator")
-        if separator:
-            options["SEPARATOR"] = SEPARATOR_NAMES.get(separator, separator)
+        return _read_csv_table(path, settings, options, problem, layer_name)
     return pyogrio.read_dataframe(path, layer=settings.get("layer"), **options)
+
+
+def _read_csv_table(path: Path, settings: dict, options: dict, problem, layer_name: str) -> pd.DataFrame:
+    """A CSV table with every column as text, decoded as declared or detected like every other source."""
+    from pipeline._errors import InputError
+    from pipeline._read import Dataset, read_text_safely
+
+    options = {k: v for k, v in options.items() if k not in ("use_arrow", "encoding")}
+    options["AUTODETECT_TYPE"] = "NO"  # every column as text: ids keep leading zeros, numbers parsed later
+    separator = settings.get("csv_separator")
+    if separator:
+        options["SEPARATOR"] = SEPARATOR_NAMES.get(separator, separator)
+    frame, problems = read_text_safely(Dataset(str(path), settings.get("layer"), ""), settings.get("encoding"),
+                                       options, problem, layer_name)
+    if problems:
+        raise InputError(problems)
+    return frame
 
 
 def _records_as_feature_collection(path: Path, encoding: str | None) -> io.BytesIO:

@@ -212,27 +212,29 @@ def test_run_writes_every_figure_per_parcel_and_area(tmp_path):
     assert areas.loc["A", "share_pupils_free_transport"] == pytest.approx(0.25)
     assert np.isnan(areas.loc["B", "school_dist_m"])
 
-    # Jobs J1 100 at (200,0), J2 50 at (400,100). Walking 400 m: P1 J1 (J2 is 500) 100; P2 150; P3 150; P4 0.
-    np.testing.assert_allclose(parcels["jobs_walk_15"], [100, 150, 150, 0])
+    # P4 lies S4 (1,769 m) from the nearest routable street, beyond access.max_snap_m (500 m): its network
+    # figures are null (never a 1.8 km snap), and it is left out of the index's mean.
+    # Jobs J1 100 at (200,0), J2 50 at (400,100). Walking 400 m: P1 J1 (J2 is 500) 100; P2 150; P3 150.
+    np.testing.assert_allclose(parcels["jobs_walk_15"], [100, 150, 150, np.nan])
     assert areas.loc["A", "jobs_walk_15"] == pytest.approx((10 * 100 + 30 * 150) / 40)  # 137.5
-    # Cycling 500 m: P1 reaches J2 at exactly 500 -> 150 for P1..P3; P4 snaps S4 > 500 -> 0
-    np.testing.assert_allclose(parcels["jobs_bike_30"], [150, 150, 150, 0])
+    # Cycling 500 m: P1 reaches J2 at exactly 500 -> 150 for P1..P3
+    np.testing.assert_allclose(parcels["jobs_bike_30"], [150, 150, 150, np.nan])
 
     g = [
         gravity((100, 200), (50, 500)),
         gravity((100, 0), (50, 300)),
         gravity((100, 200), (50, 100)),
-        gravity((100, S4 + 300), (50, S4 + 600)),
+        np.nan,
     ]
     np.testing.assert_allclose(parcels["job_access_gravity"], g, rtol=1e-9)
-    mean = (10 * g[0] + 30 * g[1] + 20 * g[2] + 40 * g[3]) / 100
+    mean = (10 * g[0] + 30 * g[1] + 20 * g[2]) / 60
     area_a = (10 * g[0] + 30 * g[1]) / 40
     assert areas.loc["A", "job_access_gravity"] == pytest.approx(area_a, rel=1e-9)
     assert areas.loc["A", "job_access_index"] == pytest.approx(100 * area_a / mean, rel=1e-9)
 
     # Green: only the park is public and >= 10,000 m2. P1 509.75, P2 309.75, P3 509.75 (see the park test)
     np.testing.assert_allclose(parcels.loc[["P1", "P2", "P3"], "green_dist_m"], [509.75, 309.75, 509.75], atol=0.01)
-    assert parcels.loc["P4", "green_dist_m"] == pytest.approx(S4 + 9.75, abs=0.01)
+    assert np.isnan(parcels.loc["P4", "green_dist_m"]) and np.isnan(parcels.loc["P4", "school_dist_m"])
     assert areas.loc["A", "share_residents_green_300"] == pytest.approx(30 / 40)  # P2 within 310 m
     assert areas.loc["B", "share_residents_green_300"] == 0.0
     # Within 1 km of P1..P3: both public parks whole (40,000 + 2,500), shared by P1..P3's 60 residents
@@ -267,3 +269,28 @@ def test_run_without_streets_falls_back_to_straight_lines(tmp_path):
     assert parcels.loc["P2", "green_dist_m"] == pytest.approx(403.0, abs=0.01)
     assert parcels.loc["P3", "station_dist_m"] == pytest.approx(math.hypot(100, 100) * 1.3, abs=0.01)
     assert not config.processed(NETWORK_FILE).exists()
+
+
+def test_destinations_beyond_the_network_are_left_out_not_snapped_far(tmp_path, caplog):
+    config = write_fixture(tmp_path)
+    # a second station 2 km beyond every street: with it snapped, P4's nearest station would be it; it is left out
+    stations = gpd.GeoDataFrame({"station_id": ["T", "far"], "name": ["Station", "Far"]}, geometry=list(at((300, 100), (3000, 3000))),
+                                crs=CRS)
+    stations.to_parquet(config.processed("stations.parquet"))
+    with caplog.at_level("WARNING"):
+        run(config)
+    parcels = gpd.read_parquet(config.processed(PARCELS_FILE)).set_index("parcel_id")
+    np.testing.assert_allclose(parcels.loc[["P1", "P2", "P3"], "station_dist_m"], [600, 400, 200], atol=0.01)
+    assert "1 stations lie farther than access.max_snap_m (500 m)" in caplog.text and "station_id far" in caplog.text
+    assert "1 parcels lie farther than access.max_snap_m" in caplog.text and "P4" in caplog.text
+
+
+def test_most_parcels_beyond_the_network_stop_the_run(tmp_path):
+    from pipeline._errors import InputError
+
+    config = write_fixture(tmp_path)
+    far = hand_streets().set_geometry(hand_streets().geometry.translate(5000, 5000))
+    far.to_parquet(config.processed("streets.parquet"))
+    with pytest.raises(InputError, match=r"4 of 4 parcels \(100%\) lie farther than access.max_snap_m"):
+        run(config)
+    assert not config.processed(AREAS_FILE).exists()

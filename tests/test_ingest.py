@@ -188,7 +188,8 @@ BAD_INPUTS = {
     ),
     "outside extent": (
         lambda tmp, src: _corrupt_gpkg_layer(
-            tmp, "schools_far", gpd.GeoDataFrame({"school_id": ["far"], "name": ["Far"]}, geometry=[Point(100, 100)], crs=CRS))
+            # in UTM 32N's area of use (45°N, 6°E: a plausible CRS) but outside Denmark's extent
+            tmp, "schools_far", gpd.GeoDataFrame({"school_id": ["far"], "name": ["Far"]}, geometry=[Point(300000, 5000000)], crs=CRS))
         or src.update(schools={"path": "raw/tiny.gpkg", "layer": "schools_far"}),
         ["'schools_far'", "outside the configured extent", "Rows: far"],
     ),
@@ -318,3 +319,57 @@ def test_only_the_mapped_columns_are_read(tiny_config, tmp_path):
     ingest.run(tiny_config)
     assert list(gpd.read_parquet(tiny_config.processed("green_areas.parquet")).columns) == [
         "green_id", "kind", "public", "geometry"]
+
+
+@pytest.mark.parametrize("parts, base", ingest.COUNT_BASES)
+def test_every_sub_count_over_its_base_is_a_problem(parts, base):
+    # a consistent parcel: 100 residents, 60 aged 18-64 of 80 adults, 30 aged 30-59, 15 children;
+    # then the first part is raised until the parts exceed the base by exactly one person
+    counts = {"residents": 100, "residents_18plus": 80, "residents_18_64": 60, "residents_30_59": 30,
+              "outside_work_edu_18_64": 10, "basic_edu_only_30_59": 5, "convicted_18plus": 1, "taxpayers_15_64": 50,
+              "non_western": 20, "children_6_16": 15}
+    frame = pd.DataFrame({"parcel_id": ["ok", "over"], **{c: [v, v] for c, v in counts.items()}})
+    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
+    over = counts[base] - sum(counts[p] for p in parts) + 1
+    frame.loc[1, parts[0]] += over
+    problems = ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"])
+    mine = [p for p in problems if p.what == f"{' + '.join(parts)} exceeds {base}"]
+    assert len(mine) == 1 and mine[0].ids == ("over",) and mine[0].column == parts[0]
+
+
+def test_unknown_counts_are_not_compared():
+    frame = pd.DataFrame({"parcel_id": ["a"], "residents": [pd.NA], "taxpayers_15_64": [5]})
+    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
+
+
+REALDATA = ingest.Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not (REALDATA / "copenhagen").exists(), reason="the shared real data is not here")
+@pytest.mark.parametrize("cpg", ["as published", "removed", "wrong"])
+def test_real_copenhagen_districts_read_with_their_encoding_and_crs(tmp_path, cpg):
+    from pipeline import _crs, _read
+    from pipeline._errors import Problem
+
+    for sidecar in (REALDATA / "copenhagen").glob("skolegrunddistrikt_kk_marts2026.*"):
+        (tmp_path / sidecar.name).write_bytes(sidecar.read_bytes())  # a copy: the real data stays read-only
+    shp = tmp_path / "skolegrunddistrikt_kk_marts2026.shp"
+    if cpg == "removed":
+        shp.with_suffix(".cpg").unlink()
+    elif cpg == "wrong":
+        shp.with_suffix(".cpg").write_text("1252")  # the file is UTF-8 (its .cpg says so)
+    dataset, problem = _read.locate(shp, None, "school_districts", tmp_path, Problem)
+    assert problem is None
+    frame, problems = _read.read_text_safely(dataset, None, {}, Problem, "school_districts")
+    names = set(frame["udd_dist_1"])
+    if cpg == "wrong":  # UTF-8 decoded as cp1252: mojibake, reported with the key to set
+        garbled = {p.column: p for p in problems}
+        assert "udd_dist_1" in garbled and "Ã" in garbled["udd_dist_1"].what  # e.g. 'KÃ¸benhavns Kommune' in cvr_navn
+        assert "sources.school_districts.encoding" in garbled["udd_dist_1"].fix
+        return
+    assert problems == [] and len(frame) == 57
+    assert any("ø" in n for n in names) and not any("Ã" in n for n in names)
+    # EPSG:4326 on lon/lat within Copenhagen: the declared CRS fits, no false alarm
+    assert _crs.fits(_crs.layer_bounds(frame.geometry), frame.crs, 5.0)

@@ -227,3 +227,93 @@ def test_maps_folder_with_foreign_files_is_not_replaced(project):
     with pytest.raises(PipelineError, match="notes.txt"):
         run(project)
     assert (project.maps_dir / "notes.txt").read_text() == "mine"
+
+
+# --- privacy by column (issue 11) --------------------------------------------------------------------------
+
+def embedded_features(html: str) -> list[dict]:
+    """The properties of every feature of the data a page embeds (var sb_data... = {...})."""
+    import re
+
+    decoder = json.JSONDecoder()
+    features = []
+    for match in re.finditer(r"var (sb_data\w*) = ", html):
+        payload, _ = decoder.raw_decode(html, match.end())
+        features += [f["properties"] for f in payload["geojson"]["features"]]
+    return features
+
+
+def _number(text: str) -> float:
+    return float(str(text).replace(",", "").split()[0])
+
+
+def test_every_published_column_is_classified_and_no_small_area_figure_leaks(project):
+    from pipeline.publish.catalogue import SUPPRESSED_COLOUR, indicator, is_classified, person_based
+
+    run(project)
+    label, minimum = "suppressed", 100
+    csv = pd.read_csv(project.processed("areas.csv"), dtype=str, keep_default_na=False).set_index("area_id", drop=False)
+    gpkg = gpd.read_file(project.processed("areas.gpkg")).set_index("area_id", drop=False)
+    columns = {"areas.csv": set(csv.columns), "areas.gpkg": set(gpkg.columns)}
+    pages = sorted(project.maps_dir.rglob("*.html"))
+    assert len(pages) >= 5
+    features = {}
+    for page in pages:
+        features[page.name] = embedded_features(page.read_text(encoding="utf-8"))
+        keys = {k for f in features[page.name] for k in f}
+        columns[page.name] = {k[2:] for k in keys if k.startswith("f_")} | {k[5:] for k in keys if k.startswith("fill_")}
+    unclassified = {name: sorted(c for c in found if c and not is_classified(c)) for name, found in columns.items()}
+    assert all(not found for found in unclassified.values()), unclassified
+    assert sum(len(f) for f in features.values()) > 10  # the pages do embed data (the test can fail)
+
+    # the tables: every person-based column of the 50-resident area A4 is suppressed, the others are shown
+    person = person_based(csv.columns)
+    assert {"residents", "share_non_western", "status", "lq_non_western"} <= set(person)
+    for column in person:
+        assert csv.loc["A4", column] == label, column
+        assert pd.isna(gpkg.loc["A4", column]), column
+    assert csv.loc["A1", "residents"] != label
+
+    # the pages: a feature showing a person-based number is an area, district or school of >= 100 people,
+    # and a suppressed figure is drawn in the suppressed colour
+    # (a feature without residents or pupils of its own, such as a development row, is the area it names)
+    area_residents = gpd.read_parquet(project.processed("areas.parquet")).set_index("name")["residents"].to_dict()
+    shown_person_figures = 0
+    for page, found in features.items():
+        for properties in found:
+            person_keys = [k for k in properties if k.startswith("f_") and indicator(k[2:]).person]
+            shown = [k for k in person_keys if properties[k] not in (label, "no data")]
+            if shown:
+                size = properties.get("f_residents", properties.get("f_pupils", area_residents.get(properties.get("name"))))
+                assert size not in (None, label, "no data") and _number(size) >= minimum, (page, shown, properties)
+                shown_person_figures += len(shown)
+            for key in person_keys:
+                fill = properties.get(f"fill_{key[2:]}")
+                if properties[key] == label and fill is not None:
+                    assert fill == SUPPRESSED_COLOUR, (page, key)
+    assert shown_person_figures > 0
+
+
+def test_an_unclassified_column_stops_publishing_and_says_where_to_classify_it(project):
+    from pipeline.publish.catalogue import UnclassifiedColumn
+
+    mix = gpd.read_parquet(project.processed("areas_mix.parquet"))
+    mix.assign(share_of_something_new=[0.5] * len(mix)).to_parquet(project.processed("areas_mix.parquet"))
+    before = sorted(p.name for p in project.maps_dir.iterdir())
+    with pytest.raises(UnclassifiedColumn, match=r"'share_of_something_new'.*pipeline/publish/catalogue\.py"):
+        run(project)
+    assert sorted(p.name for p in project.maps_dir.iterdir()) == before
+
+
+def test_every_person_count_of_the_parcels_is_person_based_and_dwellings_are_not():
+    from pipeline.ingest import PERSON_COUNTS, TENURE_COLUMNS
+    from pipeline.mix import DISTRICT_FIGURES, area_columns
+    from pipeline.publish.catalogue import indicator
+
+    for column in (*PERSON_COUNTS, "residents", "gross_income_sum_15_64", "pupils", "mean_income_15_64_dkk"):
+        assert indicator(column).person, column
+    for column in (*TENURE_COLUMNS, "dwellings", "dwellings_other", "parcels", "capacity", "gap_add_dwellings"):
+        assert not indicator(column).person, column
+    groups = {"non_western": {"group": "non_western", "total": "residents"}}
+    for column in (*area_columns(["social_family", "owner"], groups), *DISTRICT_FIGURES):  # every column mix writes
+        indicator(column)

@@ -408,3 +408,28 @@ def test_a_school_site_named_like_a_school_is_an_input_error(tmp_path):
     sites.to_parquet(config.processed("candidate_sites.parquet"))
     with pytest.raises(sc.InputError, match=r"column 'site_id'.*Rows: S2"):
         sc.run(config)
+
+
+def test_sites_outside_every_district_or_area_are_not_ranked(tmp_path, caplog):
+    config = _project(tmp_path, {"access": {"free_transport_dist_m": 1000, "jobs_bike_minutes": 4}})
+    _write_processed(config)
+    sites = gpd.read_parquet(config.processed("candidate_sites.parquet"))
+    # far school F1 and far development FAR 15 km east: outside every district and area (and beyond 500 m of one)
+    far = sites.iloc[[0, 1]].assign(site_id=["F1", "FAR"], name=["Fjernskolen", "Fjernengen"], closes_school_id=[None, None])
+    far = far.set_geometry(far.geometry.translate(15000, 0))
+    pd.concat([sites, far], ignore_index=True).to_parquet(config.processed("candidate_sites.parquet"))
+    with caplog.at_level("WARNING"):
+        outputs = sc.run(config)
+    schools = gpd.read_parquet(outputs[0])
+    assert set(schools.scenario_id) == {"baseline", "N1"}  # F1 measured nothing: no rows, no rank
+    development = gpd.read_parquet(outputs[2])
+    ranks = development.groupby("site_id")["rank"].first()
+    assert ranks["DEV1"] == 1 and pd.isna(ranks["FAR"])
+    ranking = read_json(outputs[3])
+    assert ranking["school_sites"]["best"]["scenario_id"] == "N1"
+    assert [r["scenario_id"] for r in ranking["school_sites"]["not_ranked"]] == ["F1"]
+    assert "outside every school district" in ranking["school_sites"]["not_ranked"][0]["reason"]
+    assert ranking["development"]["best"]["site_id"] == "DEV1"
+    assert [s["site_id"] for s in ranking["development"]["sites"]] == ["DEV1"]
+    assert [s["site_id"] for s in ranking["development"]["not_ranked"]] == ["FAR"]
+    assert "F1" in caplog.text and "FAR" in caplog.text

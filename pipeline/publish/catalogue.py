@@ -1,13 +1,22 @@
-"""What the published pages and tables say about each indicator: label, unit, format, privacy, colours.
+"""What the published pages and tables say about each column: label, unit, format, privacy, colours.
 
-One entry per column of areas_mix, areas_access, school_districts and the scenario tables. `person`
-marks a figure computed from residents or person counts (CONTRACT 7): it is suppressed for an area or
-district with fewer residents than privacy.min_residents. The list is documented in docs/publishing.md.
+This is the ONE place where every published column (pages, popups, areas.csv, areas.gpkg, any export) is
+classified (CONTRACT 7): `person=True` marks a figure that counts people or is computed from counts of
+people (residents, pupils, incomes, convictions, shares and distances weighted by residents, the status
+they decide); it is suppressed for an area, district or school with fewer residents (pupils) than
+privacy.min_residents. Everything else (dwellings, capacities, ids, names, provenance) is shown as is.
+
+A column that is in no entry and matches no pattern (PATTERNS) is an error at publish (`UnclassifiedColumn`),
+never a default: a new column cannot leak by being forgotten. To publish a new column, add it to INDICATORS
+below with person=True or False. The list is documented in docs/publishing.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from pipeline._errors import PipelineError
 
 TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
 
@@ -107,24 +116,9 @@ NO_DATA_COLOUR = "#ffffff"
 SUPPRESSED_COLOUR = "#969696"
 
 
-def indicator(column: str) -> Indicator:
-    """The catalogue entry of a column; unknown columns (lq_*, new ones) get a plain entry."""
-    if column in INDICATORS:
-        return INDICATORS[column]
-    if column.endswith("_id"):
-        return Indicator(column.replace("_", " ").capitalize(), "text")
-    if column.startswith("lq_"):
-        return Indicator(f"Location quotient {column[3:].replace('_', ' ')}", "ratio", person=True)
-    return Indicator(column.replace("_", " "), "number")
-
-
-def person_based(columns) -> list[str]:
-    """The columns that are person-based figures and so suppressed for small areas."""
-    return [c for c in columns if indicator(c).person]
-
 # Identifiers, names and categories: shown as text, never as numbers.
 TEXT_COLUMNS = frozenset({
-    "area_name", "site_name", "school_name", "scenario_name", "scenario_id", "kind", "sector", "area_type",
+    "area_name", "site_name", "school_name", "school_ids", "scenario_name", "scenario_id", "kind", "sector", "area_type",
     "public", "walk", "bike", "contains_site",
 })
 for _column in TEXT_COLUMNS:
@@ -136,3 +130,76 @@ for _column, _label in {
     INDICATORS.setdefault(_column, Indicator(_label, "count"))
 INDICATORS["dissimilarity"] = Indicator("Dissimilarity D across schools", "ratio")
 INDICATORS["rank"] = Indicator("Rank (1 = best)", "count")
+
+# Counts of people per area and district (the parcels' person counts summed by mix): person-based.
+PERSON_COUNT_COLUMNS = (
+    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
+    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16", "pupils_udsat_or_worse", "school_pupils",
+)
+for _column in PERSON_COUNT_COLUMNS:
+    INDICATORS[_column] = Indicator(_column.replace("_", " ").capitalize(), "count", person=True)
+INDICATORS.update({
+    # areas_mix: what is computed from people
+    "gross_income_sum_15_64": Indicator("Gross income of taxpayers 15-64 (DKK)", "number", person=True),
+    "mean_income_15_64_dkk": Indicator("Mean income of taxpayers 15-64 (DKK)", "number", person=True, palette="YlGnBu"),
+    "conviction_rate_18plus": _share("Residents 18+ convicted", person=True, palette="YlOrRd"),
+    "criteria_unknown": Indicator("Criteria unknown", "text", person=True),
+    "prevention_criteria_met": Indicator("Prevention criteria met (of 4)", "count", person=True),
+    "prevention_criteria": Indicator("Prevention criteria met", "text", person=True),
+    "eligible": Indicator("Social area of at least the law's residents", "flag", person=True),
+    "status_note": Indicator("Status note", "text", person=True),
+    # areas_mix: dwellings and parcels, not people
+    "parcels": Indicator("Parcels", "count"),
+    **{f"dwellings_{t}": Indicator(f"{t.replace('_', ' ').capitalize()} dwellings", "count") for t in (*TENURES, "other")},
+    "share_other": _share("Share other dwellings"),
+    "share_social": _share("Share social dwellings"),
+    "is_social": Indicator("Social housing area (by dwellings or area type)", "flag"),
+    "year": Indicator("Year", "text"),
+    # development scenarios: dwellings, not people
+    "gap_convert_dwellings_before": Indicator("Dwellings to convert before", "count"),
+    "gap_convert_dwellings_after": Indicator("Dwellings to convert after", "count"),
+    "dwellings_before": Indicator("Dwellings before", "count"),
+    "dwellings_after": Indicator("Dwellings after", "count"),
+    "new_dwellings": Indicator("New dwellings", "count"),
+    # identifiers and provenance
+    **{c: Indicator(c.replace("_", " ").capitalize(), "text") for c in (
+        "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
+        "street_id", "closes_school_id", "data_note", "run_id")},
+    "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
+})
+
+# Columns named by config rather than code: a prefix and how every column with it is classified.
+PATTERNS: dict[str, Callable[[str], Indicator]] = {
+    # lq_<group> of mix.segregation_groups: a location quotient of a group of people (or dwellings: the
+    # default social_family_dwellings group); person-based for all, so a group of people is never shown.
+    "lq_": lambda c: Indicator(f"Location quotient {c[3:].replace('_', ' ')}", "ratio", person=True),
+}
+# Not data columns: the geometry is drawn, never a figure.
+NOT_FIGURES = frozenset({"geometry"})
+
+
+class UnclassifiedColumn(PipelineError):
+    """A published column that the catalogue does not classify: a bug to fix in the code (exit status 1)."""
+
+
+def indicator(column: str) -> Indicator:
+    """The catalogue entry of a column; a column in no entry and no pattern stops publishing (never a default)."""
+    if column in INDICATORS:
+        return INDICATORS[column]
+    for prefix, make in PATTERNS.items():
+        if column.startswith(prefix):
+            return make(column)
+    raise UnclassifiedColumn(
+        f"the column '{column}' would be published but is not classified as person-based or not. Add it to "
+        "INDICATORS in pipeline/publish/catalogue.py (person=True when it counts people or is computed from counts "
+        "of people, so small areas' values are suppressed), with its label and kind, and list it in docs/publishing.md")
+
+
+def is_classified(column: str) -> bool:
+    """Whether the catalogue classifies the column (or it is no figure, like the geometry)."""
+    return column in NOT_FIGURES or column in INDICATORS or any(column.startswith(p) for p in PATTERNS)
+
+
+def person_based(columns) -> list[str]:
+    """The columns that are person-based figures and so suppressed for small areas (every column must be classified)."""
+    return [c for c in columns if c not in NOT_FIGURES and indicator(c).person]
