@@ -30,7 +30,7 @@ from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.district_schools import closest_names, district_schools
 from pipeline.io import atomic_path, write_geoparquet, write_json
-from pipeline.osm import is_osm_source, read_osm_streets
+from pipeline.osm import is_osm_source, read_osm_streets, ways_layer
 from pipeline.parallel import active_executor
 from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
 
@@ -370,7 +370,10 @@ def _open_problem(source: Source, root: Path | None = None) -> Problem | None:
     """A missing file or layer, an ambiguous zip or multi-layer file, said before reading."""
     if source.path.is_file() and tables.is_json_records(source.path):
         return None  # an array of records is no GDAL dataset until tables.py hands it over as one
-    return _read.locate(source.path, source.file_layer, source.layer_name, root or Path.cwd(), source.problem)[1]
+    layer = source.file_layer
+    if is_osm_source(source.layer_name, source.path, source.settings):
+        layer = ways_layer(source.path, source.settings)  # an OSM file's ways, as read_osm_streets reads them
+    return _read.locate(source.path, layer, source.layer_name, root or Path.cwd(), source.problem)[1]
 
 
 # --- checking and cleaning -------------------------------------------------------------------------------

@@ -134,6 +134,11 @@ def _read_ways(path: Path, layer: str | None, settings: Mapping, config: Config,
     return pyogrio.read_dataframe(path, layer=layer, use_arrow=True, **options)
 
 
+def ways_layer(path: Path, settings: Mapping) -> str | None:
+    """The layer holding the ways: the configured one, `lines` in an .osm.pbf/.osm file, else the only one."""
+    return settings.get("layer") or (OSM_WAYS_LAYER if Path(path).suffix.lower() in OSM_FILE_SUFFIXES else None)
+
+
 def read_osm_streets(path: Path, settings: Mapping, config: Config) -> gpd.GeoDataFrame:
     """The streets of an OSM source: id as street_id, name, and walk and bike from the tag table.
 
@@ -142,7 +147,7 @@ def read_osm_streets(path: Path, settings: Mapping, config: Config) -> gpd.GeoDa
     table = config["ingest"]["osm"]
     mapping = settings.get("columns") or {}
     path = Path(path)
-    layer = settings.get("layer") or (OSM_WAYS_LAYER if path.suffix.lower() in OSM_FILE_SUFFIXES else None)
+    layer = ways_layer(path, settings)
     where = f"{path} layer '{layer or path.stem}'"
     mapped_flags = [c for c in ("walk", "bike") if c in mapping]
     if mapped_flags:

@@ -25,6 +25,8 @@ def run_without(config, layer: str) -> None:
 
 @pytest.mark.parametrize("layer", ["jobs", "green_areas", "streets", "schools", "school_districts", "parcels"])
 def test_an_absent_layer_gives_nulls_not_a_crash(tiny_config, layer):
+    # the tiny fixture's schools lie 750 m from its routable street: within reach here, so their figures exist
+    tiny_config = tiny_config.with_overrides({"access": {"max_snap_m": 1500}})
     run_without(tiny_config, layer)
     areas = gpd.read_parquet(tiny_config.processed("areas_access.parquet")).set_index("area_id")
     table = pd.read_csv(tiny_config.processed("areas.csv"), dtype={"area_id": str}).set_index("area_id")
@@ -76,12 +78,10 @@ def test_leading_zero_ids_round_trip_through_every_output(tmp_path):
 
     config = load_config(write_config(tmp_path, {"sources": sources}))
     ingest.run(config)
-    # Ingest keeping ids as text is the ingest half of issue 10 (branch i10a); here the processed layers
-    # are given the ids as text, as ingest will write them, and the later stages must keep them.
     for name, column in (("housing_areas", "area_id"), ("parcels", "area_id"), ("candidate_sites", "site_id")):
-        frame = gpd.read_parquet(config.processed(f"{name}.parquet"))
-        frame[column] = layers[name][column].to_numpy()
-        frame.to_parquet(config.processed(f"{name}.parquet"))
+        written = gpd.read_parquet(config.processed(f"{name}.parquet"))[column].astype(object)
+        given = layers[name][column].astype(object)
+        assert written.where(written.notna(), None).tolist() == given.where(given.notna(), None).tolist(), name
     for stage in (mix, access, scenarios, publish):
         stage.run(config)
     for name in ("areas_mix", "areas_access", "scenarios_development", "parcels_mix"):
