@@ -99,7 +99,8 @@ COUNT_COLUMNS = (*TENURE_COLUMNS, "dwellings_other", "residents", *PERSON_COUNTS
 TIME_COLUMNS = ("year", "date")
 # Values published per housing area (the ministry's list, DST area tables), used as given.
 AREA_SHARES = ("share_outside_work_edu", "conviction_rate_18plus", "share_basic_edu", "share_non_western")
-AREA_AMOUNTS = ("income_ratio", "mean_income_15_64_dkk")
+# the ministry's list gives criterion 2 as a multiple of the national rate (crime_ratio) and 4 as a ratio
+AREA_AMOUNTS = ("crime_ratio", "income_ratio", "mean_income_15_64_dkk")
 
 SCHEMAS: dict[str, LayerSchema] = {
     "housing_areas": LayerSchema(

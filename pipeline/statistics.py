@@ -24,7 +24,7 @@ PERSON_COUNTS = (
 )
 INCOME_SUM = "gross_income_sum_15_64"
 # Values an area table may give directly (used as given, taking precedence over sums).
-AREA_VALUES = ("share_outside_work_edu", "conviction_rate_18plus", "share_basic_edu", "income_ratio",
+AREA_VALUES = ("share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu", "income_ratio",
                "mean_income_15_64_dkk", "share_non_western")
 SUPPORTS = ("parcels", "grid", "area", "none")
 # Written by mix: the statistical units (parcels, or grid pieces) with area, district and apportioned counts;
@@ -223,9 +223,9 @@ def replace_values(frame: pd.DataFrame, table: pd.DataFrame | None, mix_config: 
     if table is None:
         return replaced
     given = {c: pd.to_numeric(table[c]).set_axis(frame.index) for c in AREA_VALUES if c in table.columns}
-    if "conviction_rate_18plus" in given:
-        rate = given["conviction_rate_18plus"]
-        given["crime_ratio"] = rate / float(mix_config["national_conviction_rate"])
+    if "conviction_rate_18plus" in given:  # the list's own ratio (crime_ratio), where given, comes first
+        ratio = given["conviction_rate_18plus"] / float(mix_config["national_conviction_rate"])
+        given["crime_ratio"] = given["crime_ratio"].fillna(ratio) if "crime_ratio" in given else ratio
     if "mean_income_15_64_dkk" in given:
         ratio = given["mean_income_15_64_dkk"] / float(mix_config["regional_mean_income"])
         given["income_ratio"] = given["income_ratio"].fillna(ratio) if "income_ratio" in given else ratio
@@ -260,7 +260,8 @@ def support_columns(frame: pd.DataFrame, counts: pd.DataFrame, replaced: pd.Data
     out["support_dwellings"] = coarsest(counts, dwellings).where(frame["dwellings"].notna(), "none")
     for name, (value, given, inputs) in derived.items():
         from_counts = coarsest(counts, inputs).where(frame[value].notna(), "none")
-        out[f"support_{name}"] = from_counts.where(~replaced[given], "area").astype("str")
+        given_here = replaced[given] | replaced[value] if value in replaced.columns else replaced[given]
+        out[f"support_{name}"] = from_counts.where(~given_here, "area").astype("str")
     return out
 
 

@@ -112,12 +112,9 @@ def test_only_the_real_layers_are_written(ingested):
 
 
 @pytest.mark.slow
-def test_whole_run_needs_the_mix_access_scenarios_publish_half_of_issue_10(tmp_path):
-    """`python -m pipeline run` on the example exits 0, every status is none or undetermined, the pages open.
-
-    This depends on the stages after ingest taking optional layers (issue 10, the other half): it fails
-    until both halves are merged.
-    """
+def test_whole_run_exits_0_with_no_status_from_invented_numbers_and_pages_open(tmp_path):
+    """`python -m pipeline run` on the example exits 0, every status is none or undetermined (nothing in the
+    real data decides one), and the pages open."""
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     data["root"] = str(REPO)
     data.update(redirected_paths(tmp_path))

@@ -182,6 +182,23 @@ def test_area_statistics_values_give_the_ministry_status(tmp_path):
     assert areas.loc["0147", "support_non_western"] == "area" and areas.loc["0147", "support_residents"] == "grid"
 
 
+def test_an_area_given_only_the_lists_values_gets_the_lists_status_and_criteria(tmp_path):
+    # The ministry's list (1 December) gives per area: residents, c1 and c3 as shares, c2 as a multiple of the
+    # national rate, c4 as a share of the regional mean income, the non-Western share, and the years listed
+    # (housing_areas.years_listed: 4 for 0999). Here: c1 44.7 % (> 40 %: met), c2 2.41 x (< 3: not met),
+    # c3 65.3 % (> 60 %: met), c4 48.1 % (< 55 %: met), non-Western 82.3 % (> 50 %): 3 criteria, a
+    # parallelsamfund listed 4 years before, so omdannelse (4 + 1 >= 5), as the list says.
+    table = pd.DataFrame({"area_id": ["0999"], "residents": [1843], "share_outside_work_edu": [0.447],
+                          "crime_ratio": [2.41], "share_basic_edu": [0.653], "income_ratio": [0.481],
+                          "share_non_western": [0.823]})
+    config = write_grid_project(tmp_path, area_statistics=table)
+    mix.run(config)
+    row = gpd.read_parquet(config.processed("areas_mix.parquet")).set_index("area_id").loc["0999"]
+    assert row["status"] == "omdannelse" and row["criteria"] == "c1, c3, c4" and row["criteria_met"] == 3
+    assert row["crime_ratio"] == pytest.approx(2.41) and row["income_ratio"] == pytest.approx(0.481)
+    assert row["support_c2"] == "area" and row["support_c4"] == "area"
+
+
 def test_latest_year_is_used_and_logged(tmp_path):
     _log.take_warnings()
     table = pd.DataFrame({"area_id": ["0999", "0999"], "year": [2023, 2024], "residents": [900, 1500],
