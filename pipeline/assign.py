@@ -101,15 +101,16 @@ def assign_parcels(
     return out
 
 
-def report_unassigned(parcels: pd.DataFrame, column: str, what: str) -> dict[str, int]:
-    """Count the parcels and residents whose column (area_id, district_id) is null; warn for run.json."""
+def report_unassigned(parcels: pd.DataFrame, column: str, what: str, units: str = "parcels") -> dict[str, int]:
+    """Count the parcels (or other statistical units) and residents whose column (area_id, district_id) is
+    null; warn for run.json."""
     outside = parcels[column].isna()
     count = int(outside.sum())
     known = parcels["residents"] if "residents" in parcels.columns else pd.Series(0, index=parcels.index)
     residents = int(pd.to_numeric(known[outside]).sum())  # the known residents; unknown ones are not guessed
     if count:
-        warn(f"{count} parcels ({residents} residents) lay outside every {what}; "
+        warn(f"{count} {units} ({residents} residents) lay outside every {what}; "
              "they count in the municipality totals only")
     else:
-        log.info("Every parcel lay in a %s", what)
+        log.info("Every one of the %s lay in a %s", units, what)
     return {"parcels": count, "residents": residents}

@@ -493,7 +493,9 @@ def run(config: Config) -> list[Path]:
     if empty.any():
         warn(f"{int(empty.sum())} housing areas hold no parcel; their figures are empty unless area statistics give "
              f"them (e.g. {', '.join(areas['area_id'].astype(str)[empty.to_numpy()][:10])})")
-    coverage = {"outside_areas": report_unassigned(assigned, "area_id", "housing area")}
+    # without a parcels layer the statistical units are the grid cells cut by the housing areas
+    units_name = "parcels" if parcels is not None else "grid cell pieces"
+    coverage = {"outside_areas": report_unassigned(assigned, "area_id", "housing area", units_name)}
     if info["lost"]:
         coverage["grid_cells_without_parcels"] = info["lost"]
     mixed = areas_mix(area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
@@ -501,7 +503,7 @@ def run(config: Config) -> list[Path]:
     summary = segregation_summary(mixed, mix_config)
     outputs = [write_geoparquet(mixed, config.processed("areas_mix.parquet"))]
     if districts is not None:
-        coverage["outside_districts"] = report_unassigned(assigned, "district_id", "school district")
+        coverage["outside_districts"] = report_unassigned(assigned, "district_id", "school district", units_name)
         links = link_weights(read_links(config, districts), schools)
         grid = None
         if info["grid_fed"]:
