@@ -324,7 +324,7 @@ def _green_columns(travel: Travel, origins: gpd.GeoSeries, residents: np.ndarray
     pieces = public_green(green)
     large = pieces[shapely.area(pieces) >= settings["min_green_area_m2"]] if len(pieces) else pieces
     if len(large) == 0:
-        warn(f"no public green area of at least {settings['min_green_area_m2']} m2; green_dist_m is empty")
+        warn(f"no public green area of at least {settings['min_green_area_m2']:,g} m2; green_dist_m is empty")
     dist = green_dist_m(travel, origins, large, spacing_m=settings["green_access_spacing_m"], cover=cover)
     columns = {"green_dist_m": dist,
                "green_within_300": _flag(dist, dist <= settings["green_near_m"] + CUTOFF_EPS_M)}

@@ -796,7 +796,7 @@ def development_outputs(
     lost = site_area.isna().to_numpy()
     if lost.any():
         warn(f"{int(lost.sum())} development sites lay in no housing area nor within "
-             f"{settings['development_max_dist_m']} m of one (e.g. {', '.join(sites.loc[lost, 'site_id'].astype(str)[:5])}); "
+             f"{settings['development_max_dist_m']:g} m of one (e.g. {', '.join(sites.loc[lost, 'site_id'].astype(str)[:5])}); "
              "their dwellings changed no area")
     afters = {}
     for site_id, area_id, site in zip(sites["site_id"].astype(str), site_area, sites.itertuples(index=False), strict=True):
