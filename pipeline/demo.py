@@ -753,9 +753,9 @@ def _people(rng: np.random.Generator, parcels: pd.DataFrame, dwellings: pd.DataF
 
 
 def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: pd.DataFrame,
-             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, np.ndarray]:
+             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
     """Parcels with dwellings and people, the small green patches left inside housing areas, and the
-    housing area (row of the plan, -1 for none) each parcel was laid out in."""
+    built blocks (area, x, y, spacing) the parcels subdivide."""
     blocks = _blocks(quads, plan)
     patch = _green_patch_blocks(rng, blocks, plan)
     keep = np.ones(len(blocks), bool)
@@ -779,7 +779,7 @@ def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: p
         **{c: dwellings[c].to_numpy() for c in dwellings.columns},
         **{c: people[c].to_numpy() for c in COUNT_COLUMNS},
     }, geometry=_box(boxes.xmin, boxes.ymin, boxes.xmax, boxes.ymax), crs=CRS)
-    return parcels, _patches(rng, blocks.iloc[patch]), boxes.area.to_numpy()
+    return parcels, _patches(rng, blocks.iloc[patch]), blocks[keep]
 
 
 def _patches(rng: np.random.Generator, blocks: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -818,16 +818,19 @@ def _housing_areas(quads: pd.DataFrame, plan: pd.DataFrame) -> gpd.GeoDataFrame:
     }, geometry=_box(extent.xmin, extent.ymin, extent.xmax + QUAD_M, extent.ymax + QUAD_M), crs=CRS)
 
 
-def _area_outlines(parcels: np.ndarray, parcel_area: np.ndarray, n_areas: int) -> np.ndarray:
-    """Each housing area's outline: its (bent) parcels closed over the streets between them (grown by
-    AREA_CLOSING_M, shrunk back to AREA_OUTLINE_M outside them), without holes, so it follows the blocks."""
-    order = np.argsort(parcel_area, kind="stable")
-    order = order[parcel_area[order] >= 0]
-    grouped = shapely.multipolygons(parcels[order], indices=parcel_area[order])
+def _area_outlines(blocks: pd.DataFrame, warp: Warp, n_areas: int) -> np.ndarray:
+    """Each housing area's outline: its built blocks (bent, inside the street margins, where its parcels
+    lie) closed over the streets between them (grown by AREA_CLOSING_M, shrunk back to AREA_OUTLINE_M outside
+    them), without holes, so it follows the blocks."""
+    blocks = blocks.sort_values("area", kind="stable")
+    x, y, s = blocks.x.to_numpy(), blocks.y.to_numpy(), blocks.spacing.to_numpy()
+    m = STREET_MARGIN_M
+    boxes = _bent(_box(x + m, y + m, x + s - m, y + s - m), warp)
+    grouped = shapely.multipolygons(boxes, indices=blocks.area.to_numpy())
     if len(grouped) != n_areas:
         raise RuntimeError("a demo housing area has no parcels; the layout is inconsistent")
-    grown = shapely.buffer(grouped, AREA_CLOSING_M, quad_segs=4)
-    closed = shapely.buffer(grown, AREA_OUTLINE_M - AREA_CLOSING_M, quad_segs=4)
+    grown = shapely.buffer(grouped, AREA_CLOSING_M, quad_segs=2)
+    closed = shapely.buffer(grown, AREA_OUTLINE_M - AREA_CLOSING_M, quad_segs=2)
     if (shapely.get_type_id(closed) != shapely.GeometryType.POLYGON).any():
         raise RuntimeError("a demo housing area falls apart in pieces; the layout is inconsistent")
     return shapely.polygons(shapely.get_exterior_ring(closed))
@@ -1002,19 +1005,26 @@ def _canopy(rng: np.random.Generator, grid: Grid, quads: pd.DataFrame, green: gp
     shape = (round(grid.ny * CELL_M / CANOPY_CELL_M) + 2 * margin, round(grid.nx * CELL_M / CANOPY_CELL_M) + 2 * margin)
     left, top = grid.x0 - RASTER_MARGIN_M, grid.y0 + grid.ny * CELL_M + RASTER_MARGIN_M
     transform = rasterio.Affine(CANOPY_CELL_M, 0.0, left, 0.0, -CANOPY_CELL_M, top)
+    # The plan position of every cell centre: bent back exactly on a grid of every STEP-th cell (the
+    # bending is smooth at that scale), bilinear in between; in bands of rows to bound the memory.
+    step = 5
+    coarse_r, coarse_c = np.arange(0, shape[0] + step, step), np.arange(0, shape[1] + step, step)
+    xx, yy = np.meshgrid(left + (coarse_c + 0.5) * CANOPY_CELL_M, top - (coarse_r + 0.5) * CANOPY_CELL_M)
+    coarse = warp.inverse(np.column_stack([xx.ravel(), yy.ravel()])).reshape(len(coarse_r), len(coarse_c), 2)
+    c = np.arange(shape[1])
+    j0, s = c // step, ((c % step) / step)[None, :, None]
     canopy = np.empty(shape, dtype=np.float32)
-    x = left + (np.arange(shape[1]) + 0.5) * CANOPY_CELL_M
-    # In bands of rows, so the coordinates of a regional raster never sit in memory at once.
     for start in range(0, shape[0], 256):
-        y = top - (np.arange(start, min(start + 256, shape[0])) + 0.5) * CANOPY_CELL_M
-        xx, yy = np.meshgrid(x, y)
-        plan = warp.inverse(np.column_stack([xx.ravel(), yy.ravel()]))
-        r = (grid.ny * 2 - 1) - np.floor((plan[:, 1] - grid.y0) / QUAD_M).astype(int)
-        c = np.floor((plan[:, 0] - grid.x0) / QUAD_M).astype(int)
-        inside = (r >= 0) & (r < base.shape[0]) & (c >= 0) & (c < base.shape[1])
-        values = np.full(len(r), CANOPY_BY_USE["outside"], dtype=np.float32)
-        values[inside] = base[r[inside], c[inside]]
-        canopy[start:start + len(y)] = values.reshape(xx.shape)
+        r = np.arange(start, min(start + 256, shape[0]))
+        i0, t = r // step, ((r % step) / step)[:, None, None]
+        plan = ((1 - t) * ((1 - s) * coarse[i0][:, j0] + s * coarse[i0][:, j0 + 1])
+                + t * ((1 - s) * coarse[i0 + 1][:, j0] + s * coarse[i0 + 1][:, j0 + 1]))
+        row = (grid.ny * 2 - 1) - np.floor((plan[..., 1] - grid.y0) / QUAD_M).astype(int)
+        col = np.floor((plan[..., 0] - grid.x0) / QUAD_M).astype(int)
+        inside = (row >= 0) & (row < base.shape[0]) & (col >= 0) & (col < base.shape[1])
+        band = np.full(row.shape, CANOPY_BY_USE["outside"], dtype=np.float32)
+        band[inside] = base[row[inside], col[inside]]
+        canopy[start:start + len(r)] = band
     shapes = zip(green.geometry, green.kind.map(CANOPY_BY_KIND), strict=True)
     burnt = rasterize(shapes, out_shape=canopy.shape, transform=transform, fill=np.nan, dtype="float32")
     canopy = np.where(np.isnan(burnt), canopy, burnt)
@@ -1201,9 +1211,9 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     schools, schools_at = _schools(rng, quads, n_schools, school_names)
     warp = _warp_field(rng)
     plan_areas = _housing_areas(quads, plan)
-    parcels, patches, parcel_area = _parcels(rng, grid, cells, quads, plan, mix)
+    parcels, patches, blocks = _parcels(rng, grid, cells, quads, plan, mix)
     parcels.geometry = _bent(parcels.geometry, warp)
-    areas = plan_areas.set_geometry(_area_outlines(parcels.geometry.to_numpy(), parcel_area, len(plan)))
+    areas = plan_areas.set_geometry(_area_outlines(blocks, warp, len(plan)))
     sites = _candidate_sites(rng, grid, cells, quads, plan, plan_areas, schools)
     sites.geometry = _bent(sites.geometry, warp)
     schools.geometry = _bent(schools.geometry, warp, decimals=1)
