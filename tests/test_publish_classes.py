@@ -1,4 +1,4 @@
-"""Legend classes: the Fisher-Jenks breaks computed in pipeline.publish.maps equal mapclassify's."""
+"""Page data: legend classes (Fisher-Jenks equal to mapclassify's) and the streets drawn within a vertex budget."""
 
 from __future__ import annotations
 
@@ -37,3 +37,27 @@ def test_other_schemes_come_from_mapclassify():
     expected = mapclassify.Quantiles(values, k=4)
     np.testing.assert_array_equal(bins, expected.bins)
     np.testing.assert_array_equal(classes, expected.yb)
+
+
+def test_many_streets_are_joined_and_simplified_within_the_vertex_budget():
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.publish.pages import MAX_STREET_VERTICES, merged_streets
+
+    # 6,000 wavy streets of 40 vertices (240,000 in all), each 400 m long, in rows of ten joined end to end.
+    row, col = np.divmod(np.arange(6000), 10)
+    t = np.linspace(0, 400, 40)
+    x = col[:, None] * 400 + t[None, :]
+    y = row[:, None] * 50 + 3 * np.sin(t / 400 * 2 * np.pi)[None, :]
+    y[:, [0, -1]] = row[:, None] * 50  # ends exactly shared (sin(2 pi) is not exactly 0)
+    lines = shapely.linestrings(np.stack([x, y], axis=-1))
+    streets = gpd.GeoDataFrame({"street_id": np.arange(6000).astype(str), "walk": True, "bike": row % 2 == 0},
+                               geometry=lines, crs="EPSG:25832")
+    merged = merged_streets(streets, 0.5)
+    assert merged.street_id.tolist() == ["3,000 streets", "3,000 streets"]  # (walk, bike): (True, False), (True, True)
+    vertices = shapely.get_num_coordinates(merged.geometry.to_numpy()).sum()
+    assert vertices <= MAX_STREET_VERTICES
+    # Joined end to end: each row of ten is one line (600 rows), and nothing strays more than the 3 m wave.
+    assert sum(len(shapely.get_parts(g)) for g in merged.geometry) == 600
+    assert shapely.hausdorff_distance(merged.geometry.union_all(), streets.geometry.union_all()) <= 3.0 + 1e-6
