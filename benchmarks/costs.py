@@ -120,6 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=10.0)
     parser.add_argument("--origins", type=int, default=1000, help="parcels sampled as search origins")
+    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES,
+                        help="stages to time (ingest always runs: the searches read its output)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="costs-bench-"))
     try:
@@ -128,7 +130,7 @@ def main() -> None:
 
         parcels = pyogrio.read_info(work / "raw" / "municipality.gpkg", layer="parcels")["features"]
         areas = pyogrio.read_info(work / "raw" / "municipality.gpkg", layer="housing_areas")["features"]
-        stages = {stage: stage_seconds(config, stage) for stage in STAGES}
+        stages = {stage: stage_seconds(config, stage) for stage in STAGES if stage == "ingest" or stage in args.stages}
         searches = search_costs(config, args.origins)
     finally:
         shutil.rmtree(work, ignore_errors=True)
