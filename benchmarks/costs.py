@@ -76,8 +76,9 @@ def settled(network, nodes: np.ndarray, limit_m: float) -> float:
     return float(np.isfinite(dist).sum(axis=1).mean())
 
 
-def search_costs(config_path: Path, n_origins: int) -> list[tuple[str, float, float]]:
-    """(what, seconds per 1,000 origins, nodes settled per search) for the three job searches."""
+def search_costs(config_path: Path, n_origins: int) -> tuple[list[tuple[str, float, float]], dict[str, int]]:
+    """(what, seconds per 1,000 origins, nodes settled per search) for the three job searches and the canopy,
+    and the sizes that decide how many searches a whole run makes."""
     import geopandas as gpd
 
     from pipeline.access import canopy_share, job_access_gravity, jobs_within_minutes
@@ -113,7 +114,10 @@ def search_costs(config_path: Path, n_origins: int) -> list[tuple[str, float, fl
     started = time.perf_counter()
     canopy_share(config.processed("canopy.tif"), sample)
     rows.append(("canopy zonal statistics (exactextract)", (time.perf_counter() - started) * per, float("nan")))
-    return rows
+    all_origins = parcels.geometry.representative_point()
+    sizes = {"bike network nodes": bike.n_nodes, "distinct job nodes (bike)": len(np.unique(snap(bike, jobs.geometry)[0])),
+             "distinct parcel nodes (bike)": len(np.unique(snap(bike, all_origins)[0]))}
+    return rows, sizes
 
 
 def main() -> None:
@@ -131,13 +135,14 @@ def main() -> None:
         parcels = pyogrio.read_info(work / "raw" / "municipality.gpkg", layer="parcels")["features"]
         areas = pyogrio.read_info(work / "raw" / "municipality.gpkg", layer="housing_areas")["features"]
         stages = {stage: stage_seconds(config, stage) for stage in STAGES if stage == "ingest" or stage in args.stages}
-        searches = search_costs(config, args.origins)
+        searches, sizes = search_costs(config, args.origins)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; measured {date.today()}; "
           f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine).")
-    print(f"Demo scale {args.scale:g}: {parcels:,} parcels, {areas:,} housing areas.\n")
+    print(f"Demo scale {args.scale:g}: {parcels:,} parcels, {areas:,} housing areas; "
+          + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + ".\n")
     print("| work | seconds per 1,000 origins (parcels) | nodes settled per search |")
     print("|---|---|---|")
     for name, seconds, nodes in searches:
