@@ -79,6 +79,12 @@ html, body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, 
 
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
 PAGE_JS_TEXT = """
+function sbData(d) {
+  d.geojson.features.forEach(function (f) {
+    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
+  });
+  return d;
+}
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
 function sbPopup(data, p) {
   var box = document.createElement("div"); box.className = "sb-popup";
@@ -159,12 +165,27 @@ def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[st
 class GeoData(MacroElement):
     """A FeatureCollection embedded once in the page, with the popup rows its layers share."""
 
-    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.payload }};{% endmacro %}")
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
     def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
         super().__init__()
         self._name = "sb_data"
-        self.payload = safe_json({"geojson": geojson, "popup": popup, "title": title})
+        self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
+                                  "popup": popup, "title": title})
+
+
+def property_keys(geojson: dict) -> list[str]:
+    """The property names of a FeatureCollection (every feature carries the same, from one frame)."""
+    features = geojson["features"]
+    return list(features[0]["properties"]) if features else []
+
+
+def compact_properties(geojson: dict) -> dict:
+    """The FeatureCollection with each feature's properties as a list in property_keys order: the names are
+    written once per layer, not once per feature (half an areas layer's bytes); sbData rebuilds the objects."""
+    keys = property_keys(geojson)
+    features = [{**f, "properties": [f["properties"].get(k) for k in keys]} for f in geojson["features"]]
+    return {**geojson, "features": features}
 
 
 class DataLayer(MacroElement):
