@@ -50,10 +50,11 @@ RING_CELLS = 2
 CUL_DE_SAC_LAYOUTS = ("houses", "terraces")
 CUL_DE_SAC_PATH_M = 24.0
 # The smooth displacement that bends the straight plan into curved streets and irregular blocks:
-# (amplitude m, wavelength m) per wave, each in a random direction. The slopes (2 pi amplitude /
-# wavelength: 0.19 and 0.15) keep the map one-to-one and near to length-preserving, so every junction stays
-# a junction, every bridge a crossing without one, and no two areas' outlines meet.
-WARP_WAVES = ((200.0, 6500.0), (14.0, 600.0))
+# (amplitude m, wavelength m) per wave, each in a random direction: a sweep across the municipality, bends
+# of the roads, waves of the local streets. The slopes (2 pi amplitude / wavelength: 0.19, 0.19 and 0.14)
+# keep the map one-to-one, so every junction stays a junction, every bridge a crossing without one, and no two
+# areas' outlines meet (tests/test_demo.py checks all three).
+WARP_WAVES = ((200.0, 6500.0), (55.0, 1800.0), (12.0, 550.0))
 # Vertices along every plan line before bending (m): the detail of curved streets and outlines.
 WARP_SEGMENT_M = 40.0
 # Housing area outlines: the parcels grown by the closing distance (bridging the streets between them) and
