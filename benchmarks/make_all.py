@@ -1,7 +1,11 @@
-"""Time the demo generator, a first `make all`, a second one with nothing changed, and an unchanged refresh.
+"""Time the demo generator, a first `make all` stage by stage, a second one with nothing changed, and an
+unchanged refresh; optionally the same for a baseline checkout in the same run.
 
-Runs in a temporary copy of the project with this virtual environment, and prints one line per figure.
-Usage: python benchmarks/make_all.py [--scale 1]
+Each project runs in a temporary copy (code, config, Makefile; empty data folders) with this virtual
+environment, so nothing is installed. The first `make all` is timed one stage target at a time
+(`make ingest`, `make mix`, ... in pipeline order; each target runs its stage in a fresh process, as
+`make all` does), so the sum is the first `make all` and the publish share can be read off.
+Usage: python benchmarks/make_all.py [--scale 1] [--baseline /path/to/other/checkout]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+STAGES = ("ingest", "mix", "access", "scenarios", "publish")
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -29,40 +34,77 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - started
 
 
-def copy_project(root: Path) -> None:
-    """The code, config and Makefile, with empty data folders."""
+def copy_project(source: Path, root: Path) -> None:
+    """The code, config and Makefile of a checkout, with empty data folders."""
     for name in ("pipeline", "config"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("Makefile", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
+        shutil.copy2(source / name, root / name)
     for folder in ("data/raw", "data/processed", "maps", "logs"):
         (root / folder).mkdir(parents=True)
     os.utime(root / "pyproject.toml", (0, 0))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0)
-    args = parser.parse_args()
+def walk_nodes(raw: Path) -> int:
+    """Nodes of the routable walk network of the demo streets (this checkout's network builder)."""
+    import geopandas as gpd
+
+    from pipeline.network import build_network
+
+    streets = gpd.read_file(raw / "municipality.gpkg", layer="streets", engine="pyogrio")
+    return build_network(streets, tolerance_m=1.0, mode="walk").n_nodes
+
+
+def measure(source: Path, scale: float) -> dict[str, float]:
+    """Every figure for one checkout, in a fresh temporary copy of it."""
     venv = Path(sys.prefix)
     python = str(venv / "bin" / "python")
-    make = ["make", f"VENV={venv}", "QUIET=--quiet"]
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        copy_project(root)
+        copy_project(source, root)
         (root / ".installed").touch()
-        make.append(f"INSTALLED={root / '.installed'}")
-        figures = {
-            "demo-data": timed([python, "-m", "pipeline", "demo-data", "--out", "data/raw", "--scale", str(args.scale)], root),
-            "make all (first)": timed([*make, "all"], root),
-            "pages written": float(len(list((root / "maps").glob("*.html")))),
-            "make all (nothing changed)": timed([*make, "all"], root),
-            "refresh (nothing changed)": timed([python, "-m", "pipeline", "--quiet", "refresh"], root),
-        }
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {date.today()}")
-    print(f"scale: {args.scale}")
-    for name, value in figures.items():
-        print(f"{name:28s} {value:8.2f}" + ("" if name == "pages written" else " s"))
+        make = ["make", f"VENV={venv}", "QUIET=--quiet", f"INSTALLED={root / '.installed'}"]
+        figures = {"demo-data": timed([python, "-m", "pipeline", "demo-data", "--out", "data/raw",
+                                       "--scale", str(scale)], root)}
+        figures["walk nodes"] = float(walk_nodes(root / "data" / "raw"))
+        for stage in STAGES:
+            figures[f"  make {stage}"] = timed([*make, stage], root)
+        figures["make all (first)"] = sum(figures[f"  make {stage}"] for stage in STAGES)
+        figures["publish share"] = figures["  make publish"] / figures["make all (first)"]
+        figures["make all (nothing changed)"] = timed([*make, "all"], root)
+        figures["refresh (nothing changed)"] = timed([python, "-m", "pipeline", "--quiet", "refresh"], root)
+        pages = sorted((root / "maps").glob("*.html"))
+        figures["pages written"] = float(len(pages))
+        figures["largest page MB"] = max(p.stat().st_size for p in pages) / 1e6
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--baseline", type=Path, help="another checkout (e.g. the main branch) measured in the same run")
+    args = parser.parse_args()
+    runs = {"this checkout": measure(REPO, args.scale)}
+    if args.baseline:
+        runs["baseline"] = measure(args.baseline.resolve(), args.scale)
+    load = os.getloadavg()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {date.today()}; "
+          f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"scale: {args.scale}" + (f"; baseline: {args.baseline}" if args.baseline else ""))
+    print(f"{'':28s}" + "".join(f"{name:>16s}" for name in runs))
+    for figure in runs["this checkout"]:
+        cells = []
+        for values in runs.values():
+            value = values[figure]
+            if figure in ("walk nodes", "pages written"):
+                cells.append(f"{value:16,.0f}")
+            elif figure == "publish share":
+                cells.append(f"{value:15.0%} ")
+            elif figure.endswith("MB"):
+                cells.append(f"{value:16.2f}")
+            else:
+                cells.append(f"{value:14.2f} s")
+        print(f"{figure:28s}" + "".join(cells))
 
 
 if __name__ == "__main__":

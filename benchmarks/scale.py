@@ -26,6 +26,9 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# This checkout's pipeline, here and in every stage process (not whichever copy the environment installed).
+sys.path.insert(0, str(REPO))
+STAGE_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 STAGES = ("ingest", "mix", "access", "scenarios", "publish")
 MARK_START = "<!-- scale:start -->"
 MARK_END = "<!-- scale:end -->"
@@ -45,7 +48,7 @@ print(json.dumps({"status": status, "seconds": seconds, "peak_mb": max(own, work
 def run_stage(config: Path, stage: str) -> dict:
     """One stage in a fresh process: seconds and peak memory (MB) of the process or its largest worker."""
     result = subprocess.run([sys.executable, "-c", PROBE, str(config), stage], capture_output=True, text=True,
-                            cwd=config.parent)
+                            cwd=config.parent, env=STAGE_ENV)
     if result.returncode != 0 or not result.stdout.strip():
         sys.exit(f"stage {stage} failed:\n{result.stdout}\n{result.stderr[-3000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -82,6 +85,21 @@ def compare_outputs(local: Path, dask: Path) -> str:
     return "identical" if seg_a == seg_b else "DIFFERENT segregation.json"
 
 
+def walk_nodes(raw: Path) -> int:
+    """Nodes of the routable walk network of the demo's streets."""
+    import geopandas as gpd
+
+    from pipeline.network import build_network
+
+    streets = gpd.read_file(raw / "municipality.gpkg", layer="streets", engine="pyogrio")
+    return build_network(streets, tolerance_m=1.0, mode="walk").n_nodes
+
+
+def page_sizes(folder: Path) -> dict[str, float]:
+    """Size of every map page in MB (the shared assets excluded)."""
+    return {p.name: p.stat().st_size / 1e6 for p in sorted((folder / "maps").glob("*.html"))}
+
+
 def bench_scale(scale: float, backends: list[str], partitions: int, work: Path) -> list[dict]:
     """Generate one scale and run every stage with each backend."""
     from pipeline.demo import generate
@@ -93,13 +111,15 @@ def bench_scale(scale: float, backends: list[str], partitions: int, work: Path) 
     import pyogrio
 
     parcels = pyogrio.read_info(raw / "municipality.gpkg", layer="parcels")["features"]
+    nodes = walk_nodes(raw)
     rows = []
     for backend in backends:
         config = make_project(work / f"{backend}-{scale:g}", raw, backend, partitions)
         stages = {stage: run_stage(config, stage) for stage in STAGES}
-        rows.append({"scale": scale, "parcels": parcels, "backend": backend, "demo_s": demo_s,
+        rows.append({"scale": scale, "parcels": parcels, "walk_nodes": nodes, "backend": backend, "demo_s": demo_s,
                      "stages": stages, "total_s": sum(s["seconds"] for s in stages.values()),
-                     "peak_mb": max(s["peak_mb"] for s in stages.values()), "folder": config.parent})
+                     "peak_mb": max(s["peak_mb"] for s in stages.values()), "folder": config.parent,
+                     "pages": page_sizes(config.parent), "load": os.getloadavg()[0]})
     if len(rows) == 2:
         rows[1]["same_as_local"] = compare_outputs(rows[0]["folder"], rows[1]["folder"])
     return rows
@@ -107,13 +127,15 @@ def bench_scale(scale: float, backends: list[str], partitions: int, work: Path) 
 
 def table(rows: list[dict]) -> str:
     """A Markdown table of the figures, with the growth ratios."""
-    header = ("| scale | parcels | backend | " + " | ".join(f"{s} s" for s in STAGES)
-              + " | total s | peak MB | outputs vs local |")
-    lines = [header, "|" + "---|" * (len(STAGES) + 6)]
+    header = ("| scale | parcels | walk nodes | backend | demo s | " + " | ".join(f"{s} s" for s in STAGES)
+              + " | total s | peak MB | largest page MB | load | outputs vs local |")
+    lines = [header, "|" + "---|" * (len(STAGES) + 10)]
     for r in rows:
         cells = [f"{r['stages'][s]['seconds']:.1f}" for s in STAGES]
-        lines.append(f"| {r['scale']:g} | {r['parcels']:,} | {r['backend']} | " + " | ".join(cells)
-                     + f" | {r['total_s']:.1f} | {r['peak_mb']:.0f} | {r.get('same_as_local', '-')} |")
+        page, size = max(r["pages"].items(), key=lambda item: item[1])
+        lines.append(f"| {r['scale']:g} | {r['parcels']:,} | {r['walk_nodes']:,} | {r['backend']} | {r['demo_s']:.1f} | "
+                     + " | ".join(cells) + f" | {r['total_s']:.1f} | {r['peak_mb']:.0f} | {size:.1f} ({page}) | "
+                     f"{r['load']:.1f} | {r.get('same_as_local', '-')} |")
     growth = []
     for backend in {r["backend"] for r in rows}:
         mine = sorted((r for r in rows if r["backend"] == backend), key=lambda r: r["scale"])
@@ -156,7 +178,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     machine = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-               f"measured {date.today()}. Demo generation is not included in the totals.")
+               f"measured {date.today()}. Demo generation is not included in the totals; load = 1-minute load "
+               f"average after the run (the machine is shared).")
     text = machine + "\n\n" + table(rows)
     print(text)
     if args.write:

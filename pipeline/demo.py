@@ -44,6 +44,25 @@ RAIL_OFFSET_M = 30.0
 RAIL_CLEARANCE_M = 12.0
 CANOPY_CELL_M = 10.0
 MOTORWAY_ROW = 1
+# The ring road runs this many cells around the centre cell at scale 1 (more with the extent).
+RING_CELLS = 2
+# Layouts whose cross streets are cul-de-sacs (two dead ends joined by a footpath of this length, m).
+CUL_DE_SAC_LAYOUTS = ("houses", "terraces")
+CUL_DE_SAC_PATH_M = 24.0
+# The smooth displacement that bends the straight plan into curved streets and irregular blocks:
+# (amplitude m, wavelength m) per wave, each in a random direction: a sweep across the municipality, bends
+# of the roads, waves of the local streets. The slopes (2 pi amplitude / wavelength: 0.19, 0.19 and 0.14)
+# keep the map one-to-one, so every junction stays a junction, every bridge a crossing without one, and no two
+# areas' outlines meet (tests/test_demo.py checks all three).
+WARP_WAVES = ((200.0, 6500.0), (55.0, 1800.0), (12.0, 550.0))
+# Vertices along every plan line before bending (m): the detail of curved streets and outlines.
+WARP_SEGMENT_M = 40.0
+# Housing area outlines: the parcels grown by the closing distance (bridging the streets between them) and
+# shrunk back to this far outside them (m); under half the narrowest street, so no two areas meet.
+AREA_CLOSING_M = 12.0
+AREA_OUTLINE_M = 3.0
+# The canopy raster reaches this far beyond the plan's extent: more than the sum of the WARP_WAVES amplitudes.
+RASTER_MARGIN_M = 300.0
 MIN_SCALE = 0.5
 FIXED_DATE = "2024-01-01"
 
@@ -371,6 +390,49 @@ def _fill_town_quads(rng: np.random.Generator, firsts: np.ndarray, area_quads: n
 
 
 # --------------------------------------------------------------------------------------------------
+# Bending the plan
+
+
+@dataclass(frozen=True)
+class Warp:
+    """A smooth one-to-one displacement of the plane: the sum of a few sine waves per coordinate."""
+
+    centre: tuple[float, float]
+    waves: np.ndarray  # (n, 6): amplitude m, wavelength m, direction and phase of dx, direction and phase of dy
+
+    def __call__(self, xy: np.ndarray) -> np.ndarray:
+        """The bent coordinates of (n, 2) plan coordinates."""
+        u, v = xy[:, 0] - self.centre[0], xy[:, 1] - self.centre[1]
+        out = np.array(xy, dtype=float)
+        for amplitude, wavelength, dir_x, phase_x, dir_y, phase_y in self.waves:
+            k = 2 * np.pi / wavelength
+            out[:, 0] += amplitude * np.sin(k * (u * np.cos(dir_x) + v * np.sin(dir_x)) + phase_x)
+            out[:, 1] += amplitude * np.sin(k * (u * np.cos(dir_y) + v * np.sin(dir_y)) + phase_y)
+        return out
+
+    def inverse(self, xy: np.ndarray, iterations: int = 8) -> np.ndarray:
+        """Plan coordinates of bent coordinates (fixed-point iteration: the displacement is a contraction)."""
+        plan = np.array(xy, dtype=float)
+        for _ in range(iterations):
+            plan = xy - (self(plan) - plan)
+        return plan
+
+
+def _warp_field(rng: np.random.Generator) -> Warp:
+    """The demo's bending: the waves of WARP_WAVES in random directions and phases."""
+    n = len(WARP_WAVES)
+    waves = np.column_stack([np.array(WARP_WAVES), rng.uniform(0, np.pi, (n, 4))])
+    waves[:, [3, 5]] *= 2
+    return Warp(CENTRE_XY, waves)
+
+
+def _bent(geometry, warp: Warp, decimals: int = 2) -> np.ndarray:
+    """Geometries densified along their straight plan lines, then bent (coordinates to `decimals`)."""
+    geoms = shapely.segmentize(np.asarray(geometry), WARP_SEGMENT_M)
+    return shapely.transform(geoms, lambda xy: np.round(warp(xy), decimals))
+
+
+# --------------------------------------------------------------------------------------------------
 # Streets
 
 
@@ -379,7 +441,10 @@ def _segments(grid: Grid, cells: pd.DataFrame, quads: pd.DataFrame) -> pd.DataFr
     bridge, level -1 (links) joins every level it touches."""
     inside = (cells.use != "outside").to_numpy().reshape(grid.ny, grid.nx)
     padded = np.pad(inside, 1)
-    parts = [_arterials(grid, padded), _split_streets(cells), _quad_streets(quads), _paths(cells, quads),
+    centre = cells[cells.use == "centre"].iloc[0]
+    ring = max(1, round(RING_CELLS * math.sqrt(grid.nx * grid.ny / (BASE_GRID[0] * BASE_GRID[1]))))
+    open_land = cells.use.isin(["farmland", "outside"]).to_numpy().reshape(grid.ny, grid.nx)
+    parts = [_arterials(grid, padded, open_land, (int(centre.i), int(centre.j)), ring), _split_streets(cells), _quad_streets(quads), _paths(cells, quads),
              _motorway(grid, cells)]
     return pd.concat(parts, ignore_index=True)
 
@@ -391,16 +456,29 @@ def _frame(x1, y1, x2, y2, highway: str, walk: bool, bike: bool, level: int) -> 
                          "y2": np.asarray(y2, float), "highway": highway, "walk": walk, "bike": bike, "level": level})
 
 
-def _arterials(grid: Grid, padded: np.ndarray) -> pd.DataFrame:
-    """Roads along every cell edge that touches the municipality, one piece per cell side."""
+def _arterials(grid: Grid, padded: np.ndarray, open_land: np.ndarray, centre: tuple[int, int],
+               ring: int) -> pd.DataFrame:
+    """Roads along the cell edges that touch the municipality, one piece per cell side: a ring road
+    `ring` cells around the centre cell and the two roads through the centre's corner are primary roads
+    (the arterial network), the rest secondary roads. Between two cells of open land only every third
+    north-south road is kept, staggered, as country roads are."""
     # Horizontal edge (i, j) lies between cells (i, j-1) and (i, j): padded rows j and j+1, column i+1.
     jh, ih = np.nonzero(padded[:-1, 1:-1] | padded[1:, 1:-1])
     # Vertical edge (i, j) lies between cells (i-1, j) and (i, j): padded row j+1, columns i and i+1.
     jv, iv = np.nonzero(padded[1:-1, :-1] | padded[1:-1, 1:])
+    ci, cj = centre
+    ring_h = np.isin(jh, [cj - ring, cj + ring + 1]) & (ih >= ci - ring) & (ih <= ci + ring)
+    ring_v = np.isin(iv, [ci - ring, ci + ring + 1]) & (jv >= cj - ring) & (jv <= cj + ring)
+    country = (iv > 0) & (iv < grid.nx) & open_land[jv, np.clip(iv - 1, 0, grid.nx - 1)] \
+        & open_land[jv, np.clip(iv, 0, grid.nx - 1)] & ((iv + 2 * jv) % 3 != 0) & ~ring_v & (iv != ci)
+    jv, iv, ring_v = jv[~country], iv[~country], ring_v[~country]
     xh, yh = grid.x0 + ih * CELL_M, grid.y0 + jh * CELL_M
     xv, yv = grid.x0 + iv * CELL_M, grid.y0 + jv * CELL_M
-    return pd.concat([_frame(xh, yh, xh + CELL_M, yh, "secondary", True, True, 0),
-                      _frame(xv, yv, xv, yv + CELL_M, "secondary", True, True, 0)])
+    horizontal = _frame(xh, yh, xh + CELL_M, yh, "secondary", True, True, 0)
+    vertical = _frame(xv, yv, xv, yv + CELL_M, "secondary", True, True, 0)
+    horizontal.loc[ring_h | (jh == cj), "highway"] = "primary"
+    vertical.loc[ring_v | (iv == ci), "highway"] = "primary"
+    return pd.concat([horizontal, vertical])
 
 
 def _split_streets(cells: pd.DataFrame) -> pd.DataFrame:
@@ -412,21 +490,54 @@ def _split_streets(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _quad_streets(quads: pd.DataFrame) -> pd.DataFrame:
-    """The local street grid of each built quadrant, spanning the quadrant."""
+    """The local streets of each built quadrant: cross streets spanning it, and between them cul-de-sacs
+    (in houses and terraces: a dead end from each side, joined by a short footpath) or through streets;
+    blocks of flats get footpaths and cycle paths across their courtyards."""
     q = quads[quads.spacing < QUAD_M]
     per = (QUAD_M // q.spacing).astype(int).to_numpy() - 1
     rep = np.repeat(np.arange(len(q)), per)
     k = np.arange(len(rep)) - np.repeat(np.cumsum(per) - per, per) + 1
     x, y, s = q.x.to_numpy()[rep], q.y.to_numpy()[rep], q.spacing.to_numpy()[rep]
     highway = np.where(q.use.to_numpy()[rep] == "business", "service", "residential")
-    vertical = _frame(x + k * s, y, x + k * s, y + QUAD_M, "", True, True, 0).assign(highway=highway)
     horizontal = _frame(x, y + k * s, x + QUAD_M, y + k * s, "", True, True, 0).assign(highway=highway)
-    return pd.concat([vertical, horizontal])
+    layout = q.layout.to_numpy()[rep]
+    closes = np.isin(layout, CUL_DE_SAC_LAYOUTS)
+    through = _frame(x[~closes] + k[~closes] * s[~closes], y[~closes], x[~closes] + k[~closes] * s[~closes],
+                     y[~closes] + QUAD_M, "", True, True, 0).assign(highway=highway[~closes])
+    return pd.concat([horizontal, through, _cul_de_sacs(x[closes] + k[closes] * s[closes], y[closes], s[closes]),
+                      _courtyard_paths(q)])
+
+
+def _cul_de_sacs(x: np.ndarray, y: np.ndarray, spacing: np.ndarray) -> pd.DataFrame:
+    """Each block-long piece of the vertical lines at x (from y up the quadrant) as two dead ends meeting
+    a walking and cycling path in the middle of the block (the Danish stikvej with its sti)."""
+    rows = (QUAD_M // spacing).astype(int)
+    rep = np.repeat(np.arange(len(x)), rows)
+    r = np.arange(len(rep)) - np.repeat(np.cumsum(rows) - rows, rows)
+    lx, s = x[rep], spacing[rep]
+    low, high = y[rep] + r * s, y[rep] + (r + 1) * s
+    middle = (low + high) / 2
+    gap = CUL_DE_SAC_PATH_M / 2
+    return pd.concat([_frame(lx, low, lx, middle - gap, "residential", True, True, 0),
+                      _frame(lx, middle - gap, lx, middle + gap, "path", True, True, 0),
+                      _frame(lx, middle + gap, lx, high, "residential", True, True, 0)])
+
+
+def _courtyard_paths(q: pd.DataFrame) -> pd.DataFrame:
+    """Footpaths (walk and bike) across the middle of every block of flats, both ways."""
+    flats = q[q.layout == "flats"]
+    per = (QUAD_M // flats.spacing).astype(int).to_numpy()
+    rep = np.repeat(np.arange(len(flats)), per)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(per) - per, per)
+    x, y, s = flats.x.to_numpy()[rep], flats.y.to_numpy()[rep], flats.spacing.to_numpy()[rep]
+    at = (k + 0.5) * s
+    return pd.concat([_frame(x + at, y, x + at, y + QUAD_M, "footway", True, True, 0),
+                      _frame(x, y + at, x + QUAD_M, y + at, "cycleway", True, True, 0)])
 
 
 def _paths(cells: pd.DataFrame, quads: pd.DataFrame) -> pd.DataFrame:
-    """Paths: diagonals through parks (walk and bike) and forests (walk only), and in each forest a path
-    that crosses the road between its two cells on a footbridge."""
+    """Paths: a cycle path and a footpath across every park (walk and bike), diagonals through forests
+    (walk only), and in each forest a path that crosses the road between its two cells on a footbridge."""
     park = quads[quads.use == "park"]
     forest = cells[cells.use == "forest"]
     fx, fy = forest.x.to_numpy(), forest.y.to_numpy()
@@ -434,7 +545,8 @@ def _paths(cells: pd.DataFrame, quads: pd.DataFrame) -> pd.DataFrame:
     lx, ly = left.x.to_numpy(), left.y.to_numpy() + QUAD_M
     deck = 40.0
     return pd.concat([
-        _frame(park.x, park.y, park.x + QUAD_M, park.y + QUAD_M, "path", True, True, 0),
+        _frame(park.x, park.y, park.x + QUAD_M, park.y + QUAD_M, "cycleway", True, True, 0),
+        _frame(park.x, park.y + QUAD_M, park.x + QUAD_M, park.y, "path", True, True, 0),
         _frame(fx, fy, fx + CELL_M, fy + CELL_M, "footway", True, False, 0),
         _frame(lx, ly, lx + CELL_M - deck, ly, "footway", True, False, -1),
         _frame(lx + CELL_M - deck, ly, lx + CELL_M + deck, ly, "footway", True, False, 1),
@@ -457,9 +569,10 @@ def _motorway(grid: Grid, cells: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([motorway, ramps])
 
 
-def _streets(segments: pd.DataFrame) -> gpd.GeoDataFrame:
+def _streets(segments: pd.DataFrame, warp: Warp) -> gpd.GeoDataFrame:
     """LineStrings with a shared vertex wherever two pieces of one level (or a link) meet or cross,
-    as OpenStreetMap ways: junctions in the middle of a way are vertices of both ways."""
+    as OpenStreetMap ways: junctions in the middle of a way are vertices of both ways. The plan's straight
+    pieces are then bent: every plan coordinate maps to one bent coordinate, so junctions stay shared."""
     n = len(segments)
     x1, y1, x2, y2 = (segments[c].to_numpy() for c in ("x1", "y1", "x2", "y2"))
     level = segments.level.to_numpy()
@@ -479,7 +592,7 @@ def _streets(segments: pd.DataFrame) -> gpd.GeoDataFrame:
     idx, xs, ys, pos = idx[order], xs[order], ys[order], pos[order]
     repeat = np.zeros(len(idx), bool)
     repeat[1:] = (idx[1:] == idx[:-1]) & (np.abs(pos[1:] - pos[:-1]) < 1e-6)
-    geometry = shapely.linestrings(xs[~repeat], ys[~repeat], indices=idx[~repeat])
+    geometry = _bent(shapely.linestrings(xs[~repeat], ys[~repeat], indices=idx[~repeat]), warp)
     return gpd.GeoDataFrame({
         "street_id": 100_001 + np.arange(n, dtype=np.int64), "highway": segments.highway.to_numpy(),
         "walk": segments.walk.to_numpy(bool), "bike": segments.bike.to_numpy(bool),
@@ -641,8 +754,9 @@ def _people(rng: np.random.Generator, parcels: pd.DataFrame, dwellings: pd.DataF
 
 
 def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: pd.DataFrame,
-             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Parcels with dwellings and people, and the small green patches left inside housing areas."""
+             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """Parcels with dwellings and people, the small green patches left inside housing areas, and the
+    built blocks (area, x, y, spacing) the parcels subdivide."""
     blocks = _blocks(quads, plan)
     patch = _green_patch_blocks(rng, blocks, plan)
     keep = np.ones(len(blocks), bool)
@@ -666,7 +780,7 @@ def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: p
         **{c: dwellings[c].to_numpy() for c in dwellings.columns},
         **{c: people[c].to_numpy() for c in COUNT_COLUMNS},
     }, geometry=_box(boxes.xmin, boxes.ymin, boxes.xmax, boxes.ymax), crs=CRS)
-    return parcels, _patches(rng, blocks.iloc[patch])
+    return parcels, _patches(rng, blocks.iloc[patch]), blocks[keep]
 
 
 def _patches(rng: np.random.Generator, blocks: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -703,6 +817,24 @@ def _housing_areas(quads: pd.DataFrame, plan: pd.DataFrame) -> gpd.GeoDataFrame:
         "area_id": plan.area_id.to_numpy(), "name": plan.name.to_numpy(), "area_type": plan.area_type.to_numpy(),
         "years_listed": years,
     }, geometry=_box(extent.xmin, extent.ymin, extent.xmax + QUAD_M, extent.ymax + QUAD_M), crs=CRS)
+
+
+def _area_outlines(blocks: pd.DataFrame, warp: Warp, n_areas: int) -> np.ndarray:
+    """Each housing area's outline: its built blocks (bent, inside the street margins, where its parcels
+    lie) closed over the streets between them (grown by AREA_CLOSING_M, shrunk back to AREA_OUTLINE_M outside
+    them), without holes, so it follows the blocks."""
+    blocks = blocks.sort_values("area", kind="stable")
+    x, y, s = blocks.x.to_numpy(), blocks.y.to_numpy(), blocks.spacing.to_numpy()
+    m = STREET_MARGIN_M
+    boxes = _bent(_box(x + m, y + m, x + s - m, y + s - m), warp)
+    grouped = shapely.multipolygons(boxes, indices=blocks.area.to_numpy())
+    if len(grouped) != n_areas:
+        raise RuntimeError("a demo housing area has no parcels; the layout is inconsistent")
+    grown = shapely.buffer(grouped, AREA_CLOSING_M, quad_segs=2)
+    closed = shapely.buffer(grown, AREA_OUTLINE_M - AREA_CLOSING_M, quad_segs=2)
+    if (shapely.get_type_id(closed) != shapely.GeometryType.POLYGON).any():
+        raise RuntimeError("a demo housing area falls apart in pieces; the layout is inconsistent")
+    return shapely.polygons(shapely.get_exterior_ring(closed))
 
 
 def _spread_out(rng: np.random.Generator, xy: np.ndarray, n: int) -> np.ndarray:
@@ -793,17 +925,19 @@ def _jobs(rng: np.random.Generator, cells: pd.DataFrame, quads: pd.DataFrame, n:
     oy = np.where(farm, cells.y.to_numpy()[q.cell], q.y.to_numpy())
     u, v = rng.uniform(0, QUAD_M, (2, len(jobs)))
     x, y = q.x.to_numpy() + u, q.y.to_numpy() + v
-    x, y = _near_street(rng, x, y, ox, oy, spacing)
+    # On farmland only the east-west roads run along every cell edge (see _arterials).
+    x, y = _near_street(rng, x, y, ox, oy, spacing, farm)
     pnr = 1_000_000_000 + np.cumsum(rng.integers(1, 400_000, len(jobs)))
     return pd.DataFrame({"pnr": rng.permutation(pnr), "antal_ansatte": jobs.jobs, "branche": jobs.sector,
                          "x": np.round(x, 1), "y": np.round(y, 1)})
 
 
 def _near_street(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, ox: np.ndarray, oy: np.ndarray,
-                 spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Move points 12-25 m off the nearest street line of a grid (origin ox, oy; spacing), one axis each."""
+                 spacing: np.ndarray, only_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move points 12-25 m off the nearest street line of a grid (origin ox, oy; spacing), one axis each
+    (the y axis, towards an east-west street, where only_y)."""
     offset = rng.uniform(12, 25, len(x))
-    along_x = rng.random(len(x)) < 0.5
+    along_x = (rng.random(len(x)) < 0.5) & ~only_y
     for coord, origin, pick in ((x, ox, along_x), (y, oy, ~along_x)):
         line = origin + np.round((coord - origin) / spacing) * spacing
         side = np.where(coord >= line, 1.0, -1.0)
@@ -843,7 +977,7 @@ def _green_areas(rng: np.random.Generator, cells: pd.DataFrame, quads: pd.DataFr
     return gpd.GeoDataFrame(green, geometry="geometry", crs=CRS)
 
 
-def _stations(grid: Grid, cells: pd.DataFrame, scale: float, towns: list[str]) -> pd.DataFrame:
+def _stations(grid: Grid, cells: pd.DataFrame, scale: float, towns: list[str], warp: Warp) -> pd.DataFrame:
     """Stations on the rail line: one at the centre, the others at the towns along the line farthest
     from the stations already placed."""
     n = max(2, round(2 * math.sqrt(scale)))
@@ -856,19 +990,42 @@ def _stations(grid: Grid, cells: pd.DataFrame, scale: float, towns: list[str]) -
     x = grid.x0 + np.array(columns) * CELL_M + QUAD_M
     return pd.DataFrame({"station_id": [f"ST{k}" for k in range(1, len(x) + 1)],
                          "name": [f"{t} Station" for t in towns[:len(x)]],
-                         "wkt": shapely.to_wkt(shapely.points(x, np.full(len(x), grid.rail_y)), rounding_precision=1)})
+                         "wkt": shapely.to_wkt(_bent(shapely.points(x, np.full(len(x), grid.rail_y)), warp),
+                                               rounding_precision=1)})
 
 
-def _canopy(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: pd.DataFrame,
-            green: gpd.GeoDataFrame) -> tuple[np.ndarray, rasterio.Affine]:
-    """Tree canopy fraction at 10 m: by land use, higher over forests and parks, with smooth noise."""
-    per_quad = int(QUAD_M / CANOPY_CELL_M)
+def _canopy(rng: np.random.Generator, grid: Grid, quads: pd.DataFrame, green: gpd.GeoDataFrame,
+            warp: Warp) -> tuple[np.ndarray, rasterio.Affine]:
+    """Tree canopy fraction at 10 m: by the land use of the plan quadrant under each cell (found by bending
+    back), higher over forests and parks, with smooth noise."""
     base = np.full((grid.ny * 2, grid.nx * 2), CANOPY_BY_USE["farmland"], dtype=np.float32)
     row = (grid.ny * 2 - 1) - ((quads.y - grid.y0) // QUAD_M).astype(int)
     col = ((quads.x - grid.x0) // QUAD_M).astype(int)
     base[row, col] = quads.layout.map(CANOPY_BY_USE).fillna(CANOPY_BY_USE["farmland"]).to_numpy()
-    canopy = np.kron(base, np.ones((per_quad, per_quad), dtype=np.float32))
-    transform = rasterio.Affine(CANOPY_CELL_M, 0.0, grid.x0, 0.0, -CANOPY_CELL_M, grid.y0 + grid.ny * CELL_M)
+    margin = int(RASTER_MARGIN_M / CANOPY_CELL_M)
+    shape = (round(grid.ny * CELL_M / CANOPY_CELL_M) + 2 * margin, round(grid.nx * CELL_M / CANOPY_CELL_M) + 2 * margin)
+    left, top = grid.x0 - RASTER_MARGIN_M, grid.y0 + grid.ny * CELL_M + RASTER_MARGIN_M
+    transform = rasterio.Affine(CANOPY_CELL_M, 0.0, left, 0.0, -CANOPY_CELL_M, top)
+    # The plan position of every cell centre: bent back exactly on a grid of every STEP-th cell (the
+    # bending is smooth at that scale), bilinear in between; in bands of rows to bound the memory.
+    step = 5
+    coarse_r, coarse_c = np.arange(0, shape[0] + step, step), np.arange(0, shape[1] + step, step)
+    xx, yy = np.meshgrid(left + (coarse_c + 0.5) * CANOPY_CELL_M, top - (coarse_r + 0.5) * CANOPY_CELL_M)
+    coarse = warp.inverse(np.column_stack([xx.ravel(), yy.ravel()])).reshape(len(coarse_r), len(coarse_c), 2)
+    c = np.arange(shape[1])
+    j0, s = c // step, ((c % step) / step)[None, :, None]
+    canopy = np.empty(shape, dtype=np.float32)
+    for start in range(0, shape[0], 256):
+        r = np.arange(start, min(start + 256, shape[0]))
+        i0, t = r // step, ((r % step) / step)[:, None, None]
+        plan = ((1 - t) * ((1 - s) * coarse[i0][:, j0] + s * coarse[i0][:, j0 + 1])
+                + t * ((1 - s) * coarse[i0 + 1][:, j0] + s * coarse[i0 + 1][:, j0 + 1]))
+        row = (grid.ny * 2 - 1) - np.floor((plan[..., 1] - grid.y0) / QUAD_M).astype(int)
+        col = np.floor((plan[..., 0] - grid.x0) / QUAD_M).astype(int)
+        inside = (row >= 0) & (row < base.shape[0]) & (col >= 0) & (col < base.shape[1])
+        band = np.full(row.shape, CANOPY_BY_USE["outside"], dtype=np.float32)
+        band[inside] = base[row[inside], col[inside]]
+        canopy[start:start + len(r)] = band
     shapes = zip(green.geometry, green.kind.map(CANOPY_BY_KIND), strict=True)
     burnt = rasterize(shapes, out_shape=canopy.shape, transform=transform, fill=np.nan, dtype="float32")
     canopy = np.where(np.isnan(burnt), canopy, burnt)
@@ -1053,21 +1210,30 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     cells = _cells(rng, grid, n_town, scale)
     quads = _quads(rng, cells, plan)
     schools, schools_at = _schools(rng, quads, n_schools, school_names)
-    areas = _housing_areas(quads, plan)
-    parcels, patches = _parcels(rng, grid, cells, quads, plan, mix)
-    boundary = _boundary(cells)
+    warp = _warp_field(rng)
+    plan_areas = _housing_areas(quads, plan)
+    parcels, patches, blocks = _parcels(rng, grid, cells, quads, plan, mix)
+    parcels.geometry = _bent(parcels.geometry, warp)
+    areas = plan_areas.set_geometry(_area_outlines(blocks, warp, len(plan)))
+    sites = _candidate_sites(rng, grid, cells, quads, plan, plan_areas, schools)
+    sites.geometry = _bent(sites.geometry, warp)
+    schools.geometry = _bent(schools.geometry, warp, decimals=1)
+    boundary = _bent(_boundary(cells), warp)
     districts = _districts(schools, boundary)
     schools["capacity"] = _capacities(rng, parcels, districts)
-    streets = _streets(_segments(grid, cells, quads))
+    streets = _streets(_segments(grid, cells, quads), warp)
+    green = _green_areas(rng, cells, quads, schools_at, patches, grid)
+    green.geometry = _bent(green.geometry, warp)
+    jobs = _jobs(rng, cells, quads, round(1500 * scale))
+    jobs[["x", "y"]] = np.round(warp(jobs[["x", "y"]].to_numpy(dtype=float)), 1)
     layers = {
         "housing_areas": areas, "parcels": parcels, "school_districts": districts, "streets": streets,
-        "candidate_sites": _candidate_sites(rng, grid, cells, quads, plan, areas, schools),
+        "candidate_sites": sites,
         "municipality": gpd.GeoDataFrame({"name": [f"{towns[0]} Kommune"], "note": [NOTE]}, geometry=[boundary], crs=CRS),
-        "schools": schools, "green_areas": _green_areas(rng, cells, quads, schools_at, patches, grid),
-        "jobs": _jobs(rng, cells, quads, round(1500 * scale)),
-        "stations": _stations(grid, cells, scale, towns),
+        "schools": schools, "green_areas": green, "jobs": jobs,
+        "stations": _stations(grid, cells, scale, towns, warp),
     }
-    canopy = _canopy(rng, grid, cells, quads, layers["green_areas"])
+    canopy = _canopy(rng, grid, quads, green, warp)
     counts = {name: len(frame) for name, frame in layers.items()}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

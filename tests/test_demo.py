@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline.config import DEFAULTS_FILE
 from pipeline.demo import generate
+from pipeline.network import build_network
 
 REPO = Path(__file__).resolve().parents[1]
 STATUSES = {"none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse"}
@@ -331,6 +332,44 @@ def test_a_bridge_crosses_a_walkable_street_without_a_shared_vertex(layers):
     assert any(both_walk for *_, both_walk in bridges)  # the footbridge: routing must not join them
 
 
+def walk_nodes(streets: gpd.GeoDataFrame) -> int:
+    """Nodes of the routable walk network as the pipeline builds it (default snap tolerance 1 m)."""
+    return build_network(streets, tolerance_m=1.0, mode="walk").n_nodes
+
+
+def test_walk_network_has_suburban_density_and_keeps_its_length(layers):
+    streets = layers["streets"]
+    walk = build_network(streets, tolerance_m=1.0, mode="walk")
+    # The issue's density: at least 8,000 walkable nodes for the 10 x 8 km municipality.
+    assert walk.n_nodes >= 8000
+    # Connectivity: the routable piece keeps at least 95 % of the walkable street length, summed here by
+    # geopandas from the file (the graph's symmetric matrix holds each edge twice).
+    walkable_m = streets.loc[streets.walk, "geometry"].length.sum()
+    assert walk.graph.sum() / 2 >= 0.95 * walkable_m
+    assert walk.dropped_length_m <= 0.05 * walkable_m
+
+
+def test_layout_is_organic_cul_de_sacs_curves_and_irregular_areas(layers):
+    streets = layers["streets"]
+    # Cul-de-sacs: ends of car streets that no other car street shares (footpaths join them on foot).
+    car = streets[~streets.highway.isin(["path", "footway", "cycleway"])]
+    xy, line = shapely.get_coordinates(car.geometry.to_numpy(), return_index=True)
+    end = np.r_[True, line[1:] != line[:-1]] | np.r_[line[1:] != line[:-1], True]
+    _, node, uses = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    assert (end & (uses[node.ravel()] == 1)).sum() >= 200
+    # Curved streets: of the streets over 100 m, most are longer than the chord between their ends.
+    long = streets[streets.length > 100].geometry.to_numpy()
+    chord = shapely.distance(shapely.get_point(long, 0), shapely.get_point(long, -1))
+    assert (shapely.length(long) > chord * 1.0001).mean() > 0.6  # the old checkerboard: 0
+    # A ring road and arterials (primary), footpaths and cycle paths with their flags.
+    assert {"primary", "secondary", "residential", "cycleway", "footway", "path"} <= set(streets.highway)
+    assert streets.loc[streets.highway == "cycleway", "bike"].all()
+    # Housing areas follow their blocks (many vertices, not boxes) and never overlap.
+    areas = layers["housing_areas"]
+    assert (shapely.get_num_coordinates(areas.geometry.to_numpy()) > 20).all()
+    assert areas.area.sum() - areas.union_all().area < 1.0
+
+
 def test_everything_lies_near_a_street(layers):
     streets = layers["streets"].geometry.to_numpy()
     tree = shapely.STRtree(streets)
@@ -393,9 +432,13 @@ def test_scale_grows_counts_and_extent(tmp_path, mix, layers):
     assert 0.35 < len(parcels) / len(layers["parcels"]) < 0.65
     assert 18 <= len(areas) <= 24
     assert set(area_statuses(areas, parcels, mix).status) == STATUSES
-    # Extent sides grow with sqrt(scale): 10 x 8 cells at 1, round(7.07) x round(5.66) = 7 x 6 at 0.5.
+    # The street network grows with the scale too: about half the walkable nodes.
+    streets = gpd.read_file(tmp_path / "municipality.gpkg", layer="streets", engine="pyogrio")
+    assert 0.35 < walk_nodes(streets) / walk_nodes(layers["streets"]) < 0.65
+    # Extent sides grow with sqrt(scale): 10 x 8 cells at 1, round(7.07) x round(5.66) = 7 x 6 at 0.5; the
+    # canopy raster covers them at 10 m plus a 300 m margin each side (30 cells) for the bent boundary.
     with rasterio.open(tmp_path / "canopy.tif") as src:
-        assert (src.width, src.height) == (700, 600)
+        assert (src.width, src.height) == (700 + 60, 600 + 60)
 
 
 def test_too_small_a_scale_is_refused(tmp_path):

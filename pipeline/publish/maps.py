@@ -17,9 +17,9 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, MacroElement
 from branca.utilities import color_brewer
@@ -31,7 +31,8 @@ from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
 from pipeline.publish.privacy import format_column, min_residents, suppressed_label
 
-MAP_CRS = "EPSG:4326"
+# One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
+MAP_CRS = pyproj.CRS.from_user_input("EPSG:4326")
 PANEL_WIDTH_PX = 360
 
 PAGE_CSS_TEXT = f"""
@@ -78,6 +79,12 @@ html, body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, 
 
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
 PAGE_JS_TEXT = """
+function sbData(d) {
+  d.geojson.features.forEach(function (f) {
+    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
+  });
+  return d;
+}
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
 function sbPopup(data, p) {
   var box = document.createElement("div"); box.className = "sb-popup";
@@ -158,12 +165,27 @@ def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[st
 class GeoData(MacroElement):
     """A FeatureCollection embedded once in the page, with the popup rows its layers share."""
 
-    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.payload }};{% endmacro %}")
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
     def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
         super().__init__()
         self._name = "sb_data"
-        self.payload = safe_json({"geojson": geojson, "popup": popup, "title": title})
+        self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
+                                  "popup": popup, "title": title})
+
+
+def property_keys(geojson: dict) -> list[str]:
+    """The property names of a FeatureCollection (every feature carries the same, from one frame)."""
+    features = geojson["features"]
+    return list(features[0]["properties"]) if features else []
+
+
+def compact_properties(geojson: dict) -> dict:
+    """The FeatureCollection with each feature's properties as a list in property_keys order: the names are
+    written once per layer, not once per feature (half an areas layer's bytes); sbData rebuilds the objects."""
+    keys = property_keys(geojson)
+    features = [{**f, "properties": [f["properties"].get(k) for k in keys]} for f in geojson["features"]]
+    return {**geojson, "features": features}
 
 
 class DataLayer(MacroElement):
@@ -235,8 +257,7 @@ def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) 
         if k == 1:
             bins, yb = np.array([y.max()]), np.zeros(len(y), dtype=int)
         else:
-            classifier = mapclassify.classify(y, publish["classification_scheme"], k=k)
-            bins, yb = np.asarray(classifier.bins), np.asarray(classifier.yb)
+            bins, yb = class_bins(y, publish["classification_scheme"], k)
         ramp = palette(indicator(column).palette, len(bins))
         colours[shown] = np.asarray(ramp, dtype=object)[yb]
         # label each class by the smallest and largest value in it, so labels never overlap
@@ -247,6 +268,54 @@ def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) 
         used = set(labels)
         entries = [(ramp[i], labels[i]) for i in range(len(bins)) if i in used]
     return colours, entries + _grey_entries(hidden, numbers.isna() & ~hidden, config)
+
+
+def class_bins(y: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Upper bounds of the k classes of a mapclassify scheme, and each value's class.
+
+    Fisher-Jenks (the default) is computed here, exactly as mapclassify computes it: importing mapclassify
+    costs seconds in every publish run (with numba installed it compiles its Fisher-Jenks kernel at import),
+    more than the rest of the page data. Other schemes import mapclassify when asked for.
+    """
+    if scheme.lower().replace("_", "") == "fisherjenks":
+        bins = fisher_jenks_bins(y, k)
+        # mapclassify's bin1d: class i holds bins[i-1] < y <= bins[i]
+        return bins, np.searchsorted(bins, y, side="left")
+    import mapclassify
+
+    classifier = mapclassify.classify(y, scheme, k=k)
+    return np.asarray(classifier.bins), np.asarray(classifier.yb)
+
+
+def fisher_jenks_bins(y: np.ndarray, k: int) -> np.ndarray:
+    """Fisher-Jenks optimal breaks (upper bounds of k classes): mapclassify's `_fisher_jenks_means`,
+    with its float32 sums and its ties (the later split wins), vectorised over the splits of each prefix."""
+    values = np.sort(np.asarray(y, dtype=float))
+    n = len(values)
+    split = np.zeros((n + 1, k + 1), dtype=np.int64)  # mapclassify's mat1: first value of the last class
+    cost = np.zeros((n + 1, k + 1), dtype=np.float32)  # mat2: within-class variance sum of the best split
+    split[1, 1:] = 1
+    cost[2:, 1:] = np.inf
+    single = values.astype(np.float32)
+    for end in range(2, n + 1):
+        tail = single[end - 1::-1]  # the last m values of the prefix, m = 1..end
+        s1 = np.cumsum(tail, dtype=np.float32)
+        s2 = np.cumsum(tail * tail, dtype=np.float32)
+        variance = s2 - (s1 * s1) / np.arange(1, end + 1, dtype=np.float32)
+        first = end + 1 - np.arange(1, end)  # first value (1-based) of the last class, m = 1..end-1
+        candidate = variance[:-1, None] + cost[first - 1, 1:k]
+        last_best = len(first) - 1 - np.argmin(candidate[::-1], axis=0)
+        cost[end, 2:] = candidate[last_best, np.arange(k - 1)]
+        split[end, 2:] = first[last_best]
+        split[end, 1], cost[end, 1] = 1, variance[-1]
+    bins = np.zeros(k + 1, dtype=float)
+    bins[k], bins[0] = values[-1], values[0]
+    row = n
+    for count in range(k, 1, -1):
+        pivot = split[row, count]
+        bins[count - 1] = values[int(pivot - 2)]
+        row = int(pivot - 1)
+    return bins[1:]
 
 
 def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:

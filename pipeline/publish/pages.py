@@ -294,8 +294,11 @@ DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "c
 # The index page shows at most this many parcel dots (about 150 bytes each): more parcels are shown as a
 # systematic sample (every n-th by parcel_id), so a whole country's page stays within the size budget.
 MAX_PARCEL_DOTS = 5_000
-# More streets than this are drawn as one line feature per walk/bike combination (no per-street tooltip).
+# More streets than this are drawn as one line feature per walk/bike combination (no per-street tooltip),
+# joined where they meet end to end and simplified (tolerance doubled from publish.simplify_tolerance_m) until
+# at most MAX_STREET_VERTICES vertices remain (about 20 bytes each): a region's streets fit the page budget.
 MAX_STREET_FEATURES = 5_000
+MAX_STREET_VERTICES = 100_000
 # Job sites shown at most (the largest by jobs): a country's CVR production units would fill a page.
 MAX_JOB_SITES = 5_000
 # Catchments (dissolved parcels) with more vertices than this in all are drawn on a grid of CATCHMENT_CELL_M
@@ -323,7 +326,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     add_green(m, inputs, config)
     streets = inputs.get("streets")
     if streets is not None and len(streets) > MAX_STREET_FEATURES:
-        streets = merged_streets(streets)
+        streets = merged_streets(streets, float(config["publish"].get("simplify_tolerance_m") or 1.0))
     context_layer(m, streets, config, "Streets", fields=["street_id", "walk", "bike"],
                   options={"style": {"color": "#555555", "weight": 1.2, "opacity": 0.8}, "popup": False})
     parcels = inputs.get("parcels")
@@ -583,8 +586,9 @@ def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
 
 
-def merged_streets(streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The streets as one multi-line per walk/bike combination, street_id saying how many streets each holds."""
+def merged_streets(streets: gpd.GeoDataFrame, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
+    """The streets as one multi-line per walk/bike combination, street_id saying how many streets each holds;
+    joined end to end, and simplified from tolerance_m up until at most MAX_STREET_VERTICES vertices remain."""
     flags = [c for c in ("walk", "bike") if c in streets.columns]
     keys = streets[flags].fillna(True).astype(bool) if flags else pd.DataFrame(index=streets.index)
     groups = keys.groupby(flags, sort=True).indices if flags else {(): np.arange(len(streets))}
@@ -593,8 +597,16 @@ def merged_streets(streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for key, members in groups.items():
         parts = lines[0][np.isin(lines[1], members)]
         values = dict(zip(flags, key if isinstance(key, tuple) else (key,), strict=True))
-        rows.append({"street_id": f"{len(members):,} streets", **values, "geometry": shapely.multilinestrings(parts)})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=streets.crs)
+        rows.append({"street_id": f"{len(members):,} streets", **values,
+                     "geometry": shapely.line_merge(shapely.multilinestrings(parts))})
+    merged = gpd.GeoDataFrame(rows, geometry="geometry", crs=streets.crs)
+    lines = merged.geometry.to_numpy()
+    tolerance = max(float(tolerance_m), 0.1)
+    drawn = shapely.simplify(lines, tolerance, preserve_topology=False)
+    while shapely.get_num_coordinates(drawn).sum() > MAX_STREET_VERTICES:
+        tolerance *= 2
+        drawn = shapely.simplify(lines, tolerance, preserve_topology=False)
+    return merged.set_geometry(drawn)
 
 
 def catchments_on_grid(catchments: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
