@@ -237,9 +237,12 @@ def embedded_features(html: str) -> list[dict]:
 
     decoder = json.JSONDecoder()
     features = []
-    for match in re.finditer(r"var (sb_data\w*) = ", html):
+    for match in re.finditer(r"var (sb_data\w*) = (sbData\()?", html):
         payload, _ = decoder.raw_decode(html, match.end())
-        features += [f["properties"] for f in payload["geojson"]["features"]]
+        # compact layers list each feature's values in the order of `keys`, as sbData rebuilds them in the browser
+        keys = payload.get("keys")
+        features += [dict(zip(keys, f["properties"], strict=True)) if keys is not None else f["properties"]
+                     for f in payload["geojson"]["features"]]
     return features
 
 
