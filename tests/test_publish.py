@@ -123,7 +123,7 @@ def test_classes_follow_fisher_jenks_and_grey_out_suppressed(project):
     assert groups[1] == groups[2] and groups[3] == groups[4] == groups[5] and groups[6] == groups[7]
     assert len(set(groups)) == 5 and colours.iloc[9] == "#969696"
     assert [label for _, label in entries] == ["1", "2 – 3", "10 – 12", "30 – 31", "50",
-                                               "suppressed (fewer than 100 residents)"]
+                                               "suppressed (fewer than 100 residents, or residents unknown)"]
 
 
 def test_formats_for_planners():

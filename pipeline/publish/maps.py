@@ -318,11 +318,16 @@ def fisher_jenks_bins(y: np.ndarray, k: int) -> np.ndarray:
     return bins[1:]
 
 
+def suppressed_entry(config: Config) -> tuple[str, str]:
+    """The legend entry of suppressed figures: an area too small, or of unknown size, to show them."""
+    return SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents, or residents unknown)"
+
+
 def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:
     """Legend entries for suppressed and missing values, when any row has them."""
     entries = []
     if hidden.any():
-        entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
+        entries.append(suppressed_entry(config))
     if missing.any():
         entries.append((NO_DATA_COLOUR, "no data"))
     return entries

@@ -35,6 +35,7 @@ from pipeline.publish.maps import (
     finish,
     new_map,
     save_page,
+    suppressed_entry,
 )
 from pipeline.publish.privacy import NO_DATA, display_frame, is_small, min_residents, suppressed_label
 from pipeline.publish.tables import area_table_from_inputs, small_areas
@@ -357,7 +358,8 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     body = [panel_head(page, config, back=False), f'<h2>Maps</h2><ul class="sb-links">{links}</ul>',
             '<h2>Data</h2><p class="sb-meta">Tables of every indicator per housing area: '
             '<code>data/areas.csv</code>, <code>areas.gpkg</code>, <code>areas.parquet</code> '
-            f'(person-based figures of areas with fewer than {min_residents(config)} residents are shown as '
+            f'(person-based figures of areas with fewer than {min_residents(config)} residents, or whose residents are '
+            'unknown, are shown as '
             f'"{esc(suppressed_label(config))}").</p>']
     if ingest_missing:
         body.append(missing_notice("Input layers", ingest_missing))
@@ -407,7 +409,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
             if table["status"].isna().any():
                 entries.append((NO_DATA_COLOUR, NO_DATA))
             if small.any():
-                entries.append((SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents)"))
+                entries.append(suppressed_entry(config))
             add_filled_layer(m, data, "status", "Status (indicative)", entries, show=True, tip_label="Status",
                              legend="Status (indicative, §61a)")
             body.append(_status_counts(table["status"], small, config))
@@ -506,7 +508,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
         body.append(_distance_method_note(table, config))
         body.append(absent_layers_notice(inputs))
         body.append(f'<p class="sb-meta">Values are means over each area\'s parcels weighted by residents (children '
-                    f'6-16 for school figures). Areas with fewer than {min_residents(config)} residents show '
+                    f'6-16 for school figures). Areas with fewer than {min_residents(config)} residents (or unknown residents) show '
                     f'"{esc(suppressed_label(config))}".</p>')
     add_green(m, inputs, config, show=False)
     add_jobs(m, inputs, config, show=False)
