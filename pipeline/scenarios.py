@@ -31,6 +31,7 @@ from pipeline._log import log, warn
 from pipeline._progress import step, track
 from pipeline.access import weighted_area_mean
 from pipeline.config import Config
+from pipeline.coverage import Coverage
 from pipeline.io import has_layer, layer_path, read_layer, write_geoparquet, write_json
 from pipeline.mix import UDSAT_OR_WORSE, with_new_dwellings
 from pipeline.network import (
@@ -554,7 +555,9 @@ def jobs_bike_30_change(
     The mean is pipeline.access.weighted_area_mean, as for jobs_bike_30 itself: an area with no parcel
     or no residents has a null jobs_bike_30 and a null change.
     """
-    gained = (np.asarray(site_to_parcel_dist_m, dtype=float) <= reach_m) * np.asarray(new_jobs, dtype=float)[:, None]
+    dist = np.asarray(site_to_parcel_dist_m, dtype=float)
+    # a parcel with no distance (beyond the network) has an unknown gain and is left out of its area's mean
+    gained = np.where(np.isnan(dist), np.nan, (dist <= reach_m) * np.asarray(new_jobs, dtype=float)[:, None])
     area_id = pd.Series(parcel_area_id, dtype=object)
     weights = pd.Series(np.asarray(residents, dtype=float))
     change = np.full((gained.shape[0], len(area_ids)), np.nan)
@@ -631,6 +634,18 @@ def _network(config: Config, mode: str) -> tuple[Network | None, float, str]:
     network = load_or_build_network(config, mode)
     detour = float(config["access"]["detour_factor"])
     return network, detour, f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
+
+
+def beyond_network(config: Config, mode: str, parcels: gpd.GeoDataFrame, consequence: str) -> np.ndarray:
+    """Which parcels lie farther than access.max_snap_m from the mode's routable network (warned): their
+    distances would rest on a long snap, so the scenarios leave them out, as access gives them null figures."""
+    network, _, _ = _network(config, mode)
+    far = Coverage(network, float(config["access"]["max_snap_m"])).beyond(parcels.geometry.representative_point())
+    if far.any():
+        ids = parcels.loc[far, "parcel_id"] if "parcel_id" in parcels.columns else pd.Series(np.flatnonzero(far))
+        warn(f"{int(far.sum())} parcels lie farther than access.max_snap_m ({float(config['access']['max_snap_m']):g} m) "
+             f"from the routable {mode} network (e.g. parcel_id {', '.join(map(str, first_ids(ids)))}); {consequence}")
+    return far
 
 
 def _network_distances_m(
@@ -712,8 +727,10 @@ def school_outputs(
     and the weighted district-school links (pipeline.schools.link_weights)."""
     settings = config["scenarios"]
     pupils_all = pd.to_numeric(parcels["children_6_16"]).fillna(0).to_numpy(dtype=float)
-    with_pupils = parcels[pupils_all > 0].reset_index(drop=True)
-    pupils = pupils_all[pupils_all > 0]
+    reached = ~beyond_network(config, settings["school_network_mode"], parcels, "pupils in them are left out of "
+                              "the school-site scenarios")
+    with_pupils = parcels[(pupils_all > 0) & reached].reset_index(drop=True)
+    pupils = pupils_all[(pupils_all > 0) & reached]
     table = all_schools(schools, sites, settings["default_new_school_capacity"])
     points = with_pupils.geometry.representative_point()
     scenarios = school_scenarios(table, sites)
@@ -806,8 +823,11 @@ def development_outputs(
     before = areas_mix.merge(areas_access[["area_id", "jobs_bike_30"]], on="area_id", how="left")
     points = parcels.geometry.representative_point()
     dist_m, method = _network_distances_m(config, "bike", sites.geometry.representative_point(), points)
+    dist_m[:, beyond_network(config, "bike", parcels, "their residents are left out of the change in jobs_bike_30")] = np.nan
     change = jobs_bike_30_change(
-        dist_m, sites["new_jobs"].to_numpy(), parcels["residents"].to_numpy(dtype=float),
+        dist_m, sites["new_jobs"].to_numpy(),
+        pd.to_numeric(parcels["residents"]).to_numpy(dtype=float, na_value=np.nan) if "residents" in parcels
+        else np.full(len(parcels), np.nan),
         parcels["area_id"].to_numpy(dtype=object), before["area_id"].astype(str).tolist(),
         float(access["jobs_bike_minutes"]) * float(access["bike_m_per_min"]) + CUTOFF_EPS_M)
     table = development_table(sites, site_area, before, afters, change, tenures)

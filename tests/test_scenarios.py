@@ -433,3 +433,24 @@ def test_sites_outside_every_district_or_area_are_not_ranked(tmp_path, caplog):
     assert [s["site_id"] for s in ranking["development"]["sites"]] == ["DEV1"]
     assert [s["site_id"] for s in ranking["development"]["not_ranked"]] == ["FAR"]
     assert "F1" in caplog.text and "FAR" in caplog.text
+
+
+def test_parcels_beyond_the_network_are_left_out_of_the_scenarios(tmp_path, caplog):
+    # One street 100 m south of p2 (X0 + 1500, Y0 + 500), from X0 + 1200 to X0 + 2000. p1 (X0 + 100) lies
+    # 1,100 m from it, beyond access.max_snap_m (500 m): its 30 pupils are left out of the school scenarios
+    # (the baseline holds p2's 20 only) and its residents out of the change in jobs_bike_30 (area A: null).
+    config = _project(tmp_path, {"access": {"free_transport_dist_m": 1000, "jobs_bike_minutes": 4}})
+    _write_processed(config)
+    gpd.GeoDataFrame({"street_id": ["s1"]}, geometry=[LineString([(X0 + 1200, Y0 + 400), (X0 + 2000, Y0 + 400)])],
+                     crs=CRS).to_parquet(config.processed("streets.parquet"))
+    with caplog.at_level("WARNING"):
+        outputs = sc.run(config)
+    schools = gpd.read_parquet(outputs[0])
+    assert schools.loc[schools["scenario_id"] == "baseline", "pupils"].sum() == 20
+    assert ("1 parcels lie farther than access.max_snap_m (500 m) from the routable walk network (e.g. parcel_id p1)"
+            in caplog.text)
+    development = gpd.read_parquet(outputs[2]).set_index(["site_id", "area_id"])
+    assert pd.isna(development.loc[("DEV1", "A"), "jobs_bike_30_change"])
+    # p2 is reached but not within 4 min x 250 m = 1,000 m: the site snaps 728 m to the street's west end
+    # (X0 + 1200, Y0 + 400), where p2 snaps too (316 m): 1,044 m
+    assert development.loc[("DEV1", "B"), "jobs_bike_30_change"] == 0
