@@ -217,6 +217,23 @@ def test_a_candidate_does_not_win_only_because_the_districts_overfill_a_school()
     assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(83000 / 105)
 
 
+def test_school_summary_weights_distance_by_pupils():
+    sites = pd.DataFrame({"scenario_id": ["baseline", "baseline", "X"], "scenario_name": ["Baseline", "Baseline", "X"],
+                          "school_id": ["a", "b", "a"], "pupils": [100, 300, 400], "capacity": [200.0, 250, 500],
+                          "mean_dist_m": [1000.0, 2000.0, 1500.0],
+                          "pupils_gain_free_transport": [0, 0, 7], "pupils_lose_free_transport": [0, 0, 3],
+                          "over_capacity": [False, True, False], "dissimilarity": [0.4, 0.4, 0.25], "rank": [2, 2, 1]})
+    summary = sc.school_summary(sites)
+    # (100 * 1000 + 300 * 2000) / 400 = 1750 m
+    assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(1750.0)
+    assert summary.loc["X", "mean_dist_m_vs_baseline"] == pytest.approx(1500.0 - 1750.0)
+    assert summary.loc["X", "dissimilarity_vs_baseline"] == pytest.approx(0.25 - 0.4)
+    # b holds 300 of 250 seats: one school and 50 pupils over capacity; X none (-1 and -50 against the baseline)
+    assert summary.loc["baseline", ["schools_over_capacity", "pupils_over_capacity"]].tolist() == [1, 50]
+    assert summary.loc["X", ["schools_over_capacity_vs_baseline", "pupils_over_capacity_vs_baseline"]].tolist() == [-1, -50]
+    assert summary.loc["X", ["pupils_gain_free_transport", "pupils_lose_free_transport"]].tolist() == [7, 3]
+
+
 def test_ranking_orders_several_candidates_and_rejects_an_unknown_objective():
     summary = pd.DataFrame({"dissimilarity": [0.30, 0.20, 0.25, np.nan], "pupils_over_capacity": [0, 12, 0, 0],
                             "mean_dist_m": [900.0, 800, 700, 600]}, index=["baseline", "s1", "s2", "s3"])
