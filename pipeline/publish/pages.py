@@ -716,8 +716,8 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path) -> P
             body.append(missing_notice("Site comparison", missing(inputs, "scenarios_development_summary")))
         else:  # privacy: the receiving area's status is person-based, hidden when the area is small
             hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
-            body.append(_development_comparison(summary, is_small(pd.Series(hosts, index=summary.index),
-                                                                  min_residents(config)), config))
+            small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
+            body.append(_development_comparison(summary, small_hosts & summary["area_id"].notna(), config))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "development"]

@@ -170,7 +170,9 @@ def development_summary(table: pd.DataFrame) -> pd.DataFrame:
                             "rank": grouped["rank"].first() if "rank" in table else pd.NA})
     summary["rank"] = summary["rank"].astype("Int64")
     for column in RECEIVING_COLUMNS:
-        summary[column] = receiving[column].reindex(summary.index) if column in receiving else np.nan
+        values = receiving[column].reindex(summary.index) if column in receiving else np.nan
+        integer = column in receiving and pd.api.types.is_integer_dtype(receiving[column])
+        summary[column] = values.astype("Int64") if integer else values  # a site in no area: null, not 0.0
     summary["fall_share_social_family_omdannelse"] = fall.groupby(site, sort=False).sum()
     summary["mean_jobs_bike_30_change"] = mean_jobs_bike_30_change(table)
     summary.index.name = "site_id"
