@@ -339,6 +339,23 @@ def test_development_table_and_ranking(tmp_path):
     assert set(table.columns) == set(sc.DEVELOPMENT_COLUMNS)
 
 
+def test_the_jobs_objective_ranks_by_the_change_per_resident():
+    # Areas X (1,000 residents) and Y (10). s1 adds 10 jobs by bike in X: per resident (10 x 1000) / 1010 = 9.90
+    # (the areas' plain mean would be 5); s2 adds 100 in Y: (100 x 10) / 1010 = 0.99 (plain mean 50). The
+    # objective ranks by the column the summary writes and the page shows: s1 first.
+    table = pd.DataFrame({
+        "site_id": ["s1", "s1", "s2", "s2"], "site_name": ["One", "One", "Two", "Two"], "area_id": ["X", "Y"] * 2,
+        "area_name": ["X", "Y"] * 2, "contains_site": [True, False, False, True], "residents": [1000.0, 10.0] * 2,
+        "status_before": ["none"] * 4, "share_social_family_change": [0.0] * 4,
+        "jobs_bike_30_change": [10.0, 0.0, 0.0, 100.0]})
+    summary = sc.development_summary(table)
+    assert summary["mean_jobs_bike_30_change"].tolist() == pytest.approx([10000 / 1010, 1000 / 1010])
+    assert sc.rank_development_sites(table, "max_jobs_bike_30_gain").to_dict() == {"s1": 1, "s2": 2}
+    # an area without residents or without a change weighs nothing; a site with no such area has no mean
+    table.loc[[0, 1], "residents"] = [np.nan, 0.0]
+    assert pd.isna(sc.development_summary(table).loc["s1", "mean_jobs_bike_30_change"])
+
+
 # --- the stage on tiny real files ---------------------------------------------------------------------
 
 def _write_processed(config, with_sites: bool = True) -> None:
