@@ -153,8 +153,8 @@ STAGES: tuple[Stage, ...] = (
             "jobs.parquet", "streets.parquet", "network.npz",
         ),
         _processed(
-            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_development.parquet",
-            "scenarios_ranking.json",
+            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_school_summary.parquet",
+            "scenarios_development.parquet", "scenarios_development_summary.parquet", "scenarios_ranking.json",
         ),
         "candidate school sites and development sites against the baseline",
         ("ingest", "mix", "access"),
@@ -165,8 +165,8 @@ STAGES: tuple[Stage, ...] = (
         ("publish", "privacy", "data_note", "data_date"),
         _processed(
             "areas_mix.parquet", "areas_access.parquet", "segregation.json", "school_districts.parquet",
-            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_development.parquet",
-            "scenarios_ranking.json",
+            "scenarios_school_sites.parquet", "scenarios_school_catchments.parquet", "scenarios_school_summary.parquet",
+            "scenarios_development.parquet", "scenarios_development_summary.parquet", "scenarios_ranking.json",
         ),
         lambda config: [config.processed(n) for n in ("areas.parquet", "areas.gpkg", "areas.csv")]
         + [config.maps_dir / page for page in MAP_PAGES],

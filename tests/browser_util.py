@@ -131,6 +131,27 @@ def write_processed(processed: Path) -> None:
         "jobs_bike_30_before": [15000, 9000, 4000, 12000], "jobs_bike_30_after": [15800, 9800, 4500, 12800],
         "jobs_bike_30_change": [800, 800, 500, 800], "rank": [1, 1, 1, 1],
     }).to_parquet(processed / "scenarios_development.parquet")
+    # the summaries as the scenarios stage writes them (ranked scenarios by rank, the reference row last)
+    pd.DataFrame({
+        "scenario_id": ["C1", "baseline", "districts_as_drawn"],
+        "scenario_name": ["Ny skole Nord", "Baseline", "Today's districts as drawn"], "ranked": [True, True, False],
+        "rank": pd.array([1, 2, None], dtype="Int64"), "pupils": [432, 432, 432],
+        "dissimilarity": [0.31, 0.40, 0.40], "dissimilarity_vs_baseline": [-0.09, 0.0, 0.0],
+        "mean_dist_m": [825.0, 1027.8, 1027.8], "mean_dist_m_vs_baseline": [-202.8, 0.0, 0.0],
+        "pupils_gain_free_transport": [5, 0, 0], "pupils_lose_free_transport": [2, 0, 0],
+        "schools_over_capacity": [0, 0, 0], "schools_over_capacity_vs_baseline": [0, 0, 0],
+        "pupils_over_capacity": [0, 0, 0], "pupils_over_capacity_vs_baseline": [0, 0, 0],
+    }).to_parquet(processed / "scenarios_school_summary.parquet")
+    pd.DataFrame({
+        "site_id": ["C2"], "site_name": ["Byudvikling Syd"], "rank": pd.array([1], dtype="Int64"),
+        "area_id": ["A1"], "area_name": [NAMES[0]], "status_before": ["omdannelse"], "status_after": ["parallelsamfund"],
+        "share_social_family_before": [0.917], "share_social_family_after": [0.458], "share_social_family_change": [-0.459],
+        "gap_add_dwellings_before": [1293], "gap_add_dwellings_after": [293], "gap_convert_dwellings_before": [517],
+        "gap_convert_dwellings_after": [117], "dwellings_before": [1000], "dwellings_after": [2000],
+        "new_dwellings": [1000], "new_jobs": [800], "fall_share_social_family_omdannelse": [0.459],
+        # the areas' changes weighted by their residents: (800 x (2500 + 1200 + 50) + 500 x 800) / 4550
+        "mean_jobs_bike_30_change": [3_400_000 / 4_550],
+    }).to_parquet(processed / "scenarios_development_summary.parquet")
 
 
 def make_project(root: Path, overrides: dict | None = None) -> Config:

@@ -156,8 +156,9 @@ def test_injected_name_is_text_and_small_area_is_suppressed(browser, published, 
 def test_small_district_and_school_suppressed(browser, published):
     """District Øst (60 residents) shows its pupil figures as the word; the comparison panel is there."""
     visit = Visit(browser, published / "school-sites.html")
-    assert visit.page.locator("#sb-comparison tr").count() == 3  # header + baseline + one scenario
-    assert visit.page.locator("#sb-bars .sb-bar-row").count() == 2
+    # header + one scenario + baseline + today's districts as drawn (reference)
+    assert visit.page.locator("#sb-comparison tr").count() == 4
+    assert visit.page.locator("#sb-bars .sb-bar-row").count() == 3
     visit.page.close()
     visit = Visit(browser, published / "index.html")
     text = _open_popup_of(visit, "Øst")

@@ -21,7 +21,6 @@ from pipeline.io import write_json
 from pipeline.publish import build_release, run
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.maps import classify, external_resources, safe_json
-from pipeline.publish.pages import scenario_summary
 from pipeline.publish.privacy import format_column
 from pipeline.publish.release import release, rollback
 from pipeline.stages import MAP_PAGES
@@ -108,6 +107,7 @@ def test_missing_and_out_of_date_inputs_show_a_notice(project):
     assert "not computed yet" in access and "areas_access.parquet" in access
     school = (project.maps_dir / "school-sites.html").read_text(encoding="utf-8")
     assert "out of date: the scenarios stage" in school and "Scenario: Ny skole Nord" not in school
+    assert "id='sb-comparison'" not in school  # the summary of the same run is left out with its table
     index = (project.maps_dir / "index.html").read_text(encoding="utf-8")
     assert "a parcel lay outside every area" in index  # the run's warnings on the landing page
     csv = pd.read_csv(project.processed("areas.csv"))
@@ -130,19 +130,6 @@ def test_formats_for_planners():
     assert format_column(pd.Series([0.4567, None]), "share_owner").tolist() == ["45.7 %", "no data"]
     assert format_column(pd.Series([1234.4]), "green_dist_m").tolist() == ["1,234 m"]
     assert format_column(pd.Series([True, False]), "c1_met").tolist() == ["yes", "no"]
-
-
-def test_scenario_summary_weights_distance_by_pupils():
-    sites = pd.DataFrame({"scenario_id": ["baseline", "baseline", "X"], "scenario_name": ["Baseline", "Baseline", "X"],
-                          "school_id": ["a", "b", "a"], "pupils": [100, 300, 400], "mean_dist_m": [1000.0, 2000.0, 1500.0],
-                          "pupils_gain_free_transport": [0, 0, 7], "pupils_lose_free_transport": [0, 0, 3],
-                          "over_capacity": [False, True, False], "dissimilarity": [0.4, 0.4, 0.25], "rank": [2, 2, 1]})
-    summary = scenario_summary(sites).set_index("scenario_id")
-    # (100 * 1000 + 300 * 2000) / 400 = 1750 m
-    assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(1750.0)
-    assert summary.loc["X", "mean_dist_m_vs_baseline"] == pytest.approx(1500.0 - 1750.0)
-    assert summary.loc["X", "dissimilarity_vs_baseline"] == pytest.approx(0.25 - 0.4)
-    assert summary.loc["baseline", "schools_over_capacity"] == 1 and summary.index[0] == "X"
 
 
 def test_page_over_budget_warns(tmp_path):

@@ -14,7 +14,7 @@ from shapely.geometry import LineString, MultiPoint, Point, box
 from pipeline import mix
 from pipeline import scenarios as sc
 from pipeline.config import load_config
-from pipeline.io import read_json
+from pipeline.io import read_json, read_table
 from pipeline.mix import areas_mix
 
 CRS = "EPSG:25832"
@@ -128,16 +128,28 @@ def _scenario_figures():
 
 def test_scenarios_open_the_site_and_close_the_named_school():
     scenarios, _, _ = _scenario_figures()
-    assert [s.scenario_id for s in scenarios] == ["baseline", "N"]
-    assert scenarios[0].open_schools.tolist() == [0, 1, 2]
-    assert scenarios[1].open_schools.tolist() == [1, 2, 3]
+    assert [s.scenario_id for s in scenarios] == ["baseline", "districts_as_drawn", "N"]
+    assert scenarios[0].open_schools.tolist() == [0, 1, 2] and not scenarios[0].by_district
+    assert scenarios[1].open_schools.tolist() == [0, 1, 2] and scenarios[1].by_district
+    assert scenarios[2].open_schools.tolist() == [1, 2, 3]
 
 
-def test_baseline_keeps_districts_and_scenario_reallocates():
+def test_baseline_moves_the_overflow_of_the_districts_as_drawn_like_a_candidate():
     _, figures, allocations = _scenario_figures()
-    # Baseline by district: A = p0 30 + p1 40 = 70 (over its 50), B = p2 20 + p4 5 = 25, C = p3 10.
-    assert figures.loc["baseline", "pupils"].tolist() == [70, 25, 10]
-    assert figures.loc["baseline", "over_capacity"].tolist() == [True, False, False]
+    # Today's districts as drawn: A = p0 30 + p1 40 = 70 (over its 50), B = p2 20 + p4 5 = 25, C = p3 10.
+    assert figures.loc["districts_as_drawn", "pupils"].tolist() == [70, 25, 10]
+    assert figures.loc["districts_as_drawn", "over_capacity"].tolist() == [True, False, False]
+    # The baseline: today's schools A, B, C under the candidates' rule (the greedy by distance, by hand):
+    # (p3,C,400) 10 -> C; (p0,A,500) 30 -> A (20 seats left); (p2,B,600) 20 -> B; (p1,A,800) 20 of 40 -> A
+    # (full); (p1,B,1200) the other 20 -> B; (p4,B,2400) 5 -> B. A = 50, B = 45, C = 10: the 20 pupils over
+    # A's capacity moved to the next nearest school with room, as in a candidate scenario.
+    assert figures.loc["baseline", "pupils"].tolist() == [50, 45, 10]
+    assert figures.loc["baseline", "over_capacity"].tolist() == [False, False, False]
+    assert allocations["baseline"][1].tolist() == [20, 20, 0, 0]
+    # The same rule as the candidate's: allocate_near over the baseline's open schools gives the same matrix.
+    near = sc.NearSchools.from_matrix(SCENARIO_M)
+    same = sc.allocate_near(near, SCENARIO_PUPILS, SCENARIO_CAPACITY, True, np.array([True, True, True, False]))
+    assert np.array_equal(sc.allocation_matrix(same, SCENARIO_M.shape), allocations["baseline"])
     # Scenario N (A closed): (p4,N,300) 5 -> N; (p3,C,400) 10 -> C; (p2,B,600) 20 -> B; (p1,N,700) 40 -> N
     # (15 seats left); (p0,N,1000) 15 of 30 -> N (full); (p0,B,1500) the other 15 -> B.
     # B = 20 + 15 = 35, C = 10, N = 5 + 40 + 15 = 60 = its capacity.
@@ -157,32 +169,69 @@ def test_distances_and_free_transport_against_the_baseline():
     # B: 20 at 600, 15 at 1500 m: mean 34500 / 35; 90% of 35 = 31.5, reached only at 1500 m.
     assert figures.loc[("N", 1), "mean_dist_m"] == pytest.approx(34500 / 35)
     assert figures.loc[("N", 1), "p90_dist_m"] == 1500.0
-    # Free transport beyond 1000 m. p0's 15 at B (1500 m, baseline 500 m) gain it; p0's 15 at N are at
-    # exactly 1000 m (not beyond). p4's 5 at N (300 m) lose it: the baseline sent them 2400 m to B.
+    # Free transport beyond 1000 m, counted per parcel against the baseline's pupils beyond it: p1 has 20
+    # (its 20 at B, 1200 m), p4 5 (B, 2400 m), the others none. In N: p0 has 15 beyond (at B, 1500 m; its
+    # 15 at N are at exactly 1000 m, not beyond): 15 gain, at B. p1 has none beyond (all at N, 700 m): 20 lose,
+    # at N; p4 none (N, 300 m): 5 lose, at N.
     assert figures.loc["N", "pupils_gain_free_transport"].tolist() == [15, 0, 0]
-    assert figures.loc["N", "pupils_lose_free_transport"].tolist() == [0, 0, 5]
+    assert figures.loc["N", "pupils_lose_free_transport"].tolist() == [0, 0, 25]
+    # the baseline against itself: none, although it splits p1 between a school within and one beyond 1000 m
     assert figures.loc["baseline", "pupils_gain_free_transport"].sum() == 0
     assert figures.loc["baseline", "pupils_lose_free_transport"].sum() == 0
+    # The districts as drawn send all of p1 to A (800 m): p1's 20 lose it, at A; p4 stays at B (2400 m).
+    assert figures.loc["districts_as_drawn", "pupils_gain_free_transport"].tolist() == [0, 0, 0]
+    assert figures.loc["districts_as_drawn", "pupils_lose_free_transport"].tolist() == [20, 0, 0]
 
 
 def test_dissimilarity_across_schools_by_hand():
     _, figures, _ = _scenario_figures()
-    # Baseline: udsat pupils A 40, B 5, C 0 (G = 45); others A 30, B 20, C 10 (R = 60).
+    # Districts as drawn: udsat pupils A 40, B 5, C 0 (G = 45); others A 30, B 20, C 10 (R = 60).
     # D = 1/2 (|40/45 - 30/60| + |5/45 - 20/60| + |0 - 10/60|) = 1/2 (7/18 + 4/18 + 3/18) = 7/18.
-    assert figures.loc["baseline", "dissimilarity"].iloc[0] == pytest.approx(7 / 18)
+    assert figures.loc["districts_as_drawn", "dissimilarity"].iloc[0] == pytest.approx(7 / 18)
+    # Baseline: udsat A 20, B 20 + 5 = 25, C 0; others A 30, B 20, C 10:
+    # D = 1/2 (|8/18 - 9/18| + |10/18 - 6/18| + 3/18) = 1/2 (8/18) = 2/9.
+    assert figures.loc["baseline", "dissimilarity"].iloc[0] == pytest.approx(2 / 9)
     # N: udsat B 0, C 0, N 45; others B 35, C 10, N 15: D = 1/2 (35/60 + 10/60 + |45/45 - 15/60|) = 0.75.
     assert figures.loc["N", "dissimilarity"].tolist() == pytest.approx([0.75] * 3)
-    # Shares: N holds 45 udsat pupils of 60; A in the baseline 40 of 70.
+    # Shares: N holds 45 udsat pupils of 60; A as drawn 40 of 70.
     assert figures.loc[("N", 3), "share_pupils_udsat_or_worse"] == pytest.approx(0.75)
-    assert figures.loc[("baseline", 0), "share_pupils_udsat_or_worse"] == pytest.approx(40 / 70)
+    assert figures.loc[("districts_as_drawn", 0), "share_pupils_udsat_or_worse"] == pytest.approx(40 / 70)
 
 
-def test_ranking_puts_capacity_first_then_lowest_dissimilarity():
+def test_a_candidate_does_not_win_only_because_the_districts_overfill_a_school():
     _, figures, _ = _scenario_figures()
-    table = figures.reset_index()
-    # The baseline has the lower D (7/18 < 0.75) but A is 20 over capacity, so N ranks first.
-    assert sc.rank_school_scenarios(table, "min_dissimilarity_no_overcapacity").to_dict() == {"baseline": 2, "N": 1}
+    table = figures.reset_index().assign(scenario_name="x")
+    # Against the districts as drawn (A 20 over capacity) N would rank first; against the fair baseline
+    # (no school over capacity, D = 2/9 < 0.75) the baseline ranks first. The reference row gets no rank.
+    ranks = sc.rank_school_scenarios(table, "min_dissimilarity_no_overcapacity").to_dict()
+    assert ranks == {"baseline": 1, "N": 2}
     assert sc.rank_school_scenarios(table, "min_dissimilarity").to_dict() == {"baseline": 1, "N": 2}
+    summary = sc.school_summary(table)
+    assert summary["ranked"].to_dict() == {"baseline": True, "districts_as_drawn": False, "N": True}
+    assert summary["pupils_over_capacity"].to_dict() == {"baseline": 0, "districts_as_drawn": 20, "N": 0}
+    # against the baseline: D 7/18 - 2/9 = 3/18 for the districts as drawn, 0.75 - 2/9 for N
+    assert summary.loc["districts_as_drawn", "dissimilarity_vs_baseline"] == pytest.approx(3 / 18)
+    assert summary.loc["N", "dissimilarity_vs_baseline"] == pytest.approx(0.75 - 2 / 9)
+    assert summary.loc["districts_as_drawn", "pupils_over_capacity_vs_baseline"] == 20
+    # pupil-weighted mean distance of the baseline: (30x500 + 20x800 + 20x1200 + 20x600 + 10x400 + 5x2400) / 105
+    assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(83000 / 105)
+
+
+def test_school_summary_weights_distance_by_pupils():
+    sites = pd.DataFrame({"scenario_id": ["baseline", "baseline", "X"], "scenario_name": ["Baseline", "Baseline", "X"],
+                          "school_id": ["a", "b", "a"], "pupils": [100, 300, 400], "capacity": [200.0, 250, 500],
+                          "mean_dist_m": [1000.0, 2000.0, 1500.0],
+                          "pupils_gain_free_transport": [0, 0, 7], "pupils_lose_free_transport": [0, 0, 3],
+                          "over_capacity": [False, True, False], "dissimilarity": [0.4, 0.4, 0.25], "rank": [2, 2, 1]})
+    summary = sc.school_summary(sites)
+    # (100 * 1000 + 300 * 2000) / 400 = 1750 m
+    assert summary.loc["baseline", "mean_dist_m"] == pytest.approx(1750.0)
+    assert summary.loc["X", "mean_dist_m_vs_baseline"] == pytest.approx(1500.0 - 1750.0)
+    assert summary.loc["X", "dissimilarity_vs_baseline"] == pytest.approx(0.25 - 0.4)
+    # b holds 300 of 250 seats: one school and 50 pupils over capacity; X none (-1 and -50 against the baseline)
+    assert summary.loc["baseline", ["schools_over_capacity", "pupils_over_capacity"]].tolist() == [1, 50]
+    assert summary.loc["X", ["schools_over_capacity_vs_baseline", "pupils_over_capacity_vs_baseline"]].tolist() == [-1, -50]
+    assert summary.loc["X", ["pupils_gain_free_transport", "pupils_lose_free_transport"]].tolist() == [7, 3]
 
 
 def test_ranking_orders_several_candidates_and_rejects_an_unknown_objective():
@@ -290,6 +339,23 @@ def test_development_table_and_ranking(tmp_path):
     assert set(table.columns) == set(sc.DEVELOPMENT_COLUMNS)
 
 
+def test_the_jobs_objective_ranks_by_the_change_per_resident():
+    # Areas X (1,000 residents) and Y (10). s1 adds 10 jobs by bike in X: per resident (10 x 1000) / 1010 = 9.90
+    # (the areas' plain mean would be 5); s2 adds 100 in Y: (100 x 10) / 1010 = 0.99 (plain mean 50). The
+    # objective ranks by the column the summary writes and the page shows: s1 first.
+    table = pd.DataFrame({
+        "site_id": ["s1", "s1", "s2", "s2"], "site_name": ["One", "One", "Two", "Two"], "area_id": ["X", "Y"] * 2,
+        "area_name": ["X", "Y"] * 2, "contains_site": [True, False, False, True], "residents": [1000.0, 10.0] * 2,
+        "status_before": ["none"] * 4, "share_social_family_change": [0.0] * 4,
+        "jobs_bike_30_change": [10.0, 0.0, 0.0, 100.0]})
+    summary = sc.development_summary(table)
+    assert summary["mean_jobs_bike_30_change"].tolist() == pytest.approx([10000 / 1010, 1000 / 1010])
+    assert sc.rank_development_sites(table, "max_jobs_bike_30_gain").to_dict() == {"s1": 1, "s2": 2}
+    # an area without residents or without a change weighs nothing; a site with no such area has no mean
+    table.loc[[0, 1], "residents"] = [np.nan, 0.0]
+    assert pd.isna(sc.development_summary(table).loc["s1", "mean_jobs_bike_30_change"])
+
+
 # --- the stage on tiny real files ---------------------------------------------------------------------
 
 def _write_processed(config, with_sites: bool = True) -> None:
@@ -321,8 +387,10 @@ def test_run_writes_the_tables_on_tiny_files(tmp_path):
     # No streets: distances are straight line x 1.3. Free transport beyond 1000 m; cycling reach 4 min x 250.
     config = _project(tmp_path, {"access": {"free_transport_dist_m": 1000, "jobs_bike_minutes": 4}})
     _write_processed(config)
-    outputs = sc.run(config)
-    assert [p.name for p in outputs] == [sc.SCHOOLS_FILE, sc.CATCHMENTS_FILE, sc.DEVELOPMENT_FILE, sc.RANKING_FILE]
+    files = {p.name: p for p in sc.run(config)}
+    assert list(files) == [sc.SCHOOLS_FILE, sc.CATCHMENTS_FILE, sc.SCHOOL_SUMMARY_FILE, sc.DEVELOPMENT_FILE,
+                           sc.DEVELOPMENT_SUMMARY_FILE, sc.RANKING_FILE]
+    outputs = [files[sc.SCHOOLS_FILE], files[sc.CATCHMENTS_FILE], files[sc.DEVELOPMENT_FILE], files[sc.RANKING_FILE]]
 
     schools = gpd.read_parquet(outputs[0])
     assert list(schools.columns) == sc.SCHOOL_COLUMNS
@@ -341,6 +409,9 @@ def test_run_writes_the_tables_on_tiny_files(tmp_path):
     assert rows.loc[("N1", "S2"), "dissimilarity"] == pytest.approx(25 / 30)
     assert rows.loc[("N1", "N1"), "geometry"].equals(Point(X0 + 1100, Y0 + 500))
     assert rows.loc["N1", "rank"].tolist() == [1, 1] and rows.loc["baseline", "rank"].tolist() == [2, 2]
+    # no school is over capacity today, so the districts as drawn equal the baseline; they have no rank
+    assert rows.loc["districts_as_drawn", "pupils"].to_dict() == {"S1": 30, "S2": 20}
+    assert rows.loc["districts_as_drawn", "rank"].isna().all()
 
     catchments = gpd.read_parquet(outputs[1]).set_index(["scenario_id", "school_id"])
     assert catchments.loc[("N1", "S2"), "geometry"].equals(MultiPoint([(X0 + 100, Y0 + 500), (X0 + 1500, Y0 + 500)]))
@@ -361,17 +432,31 @@ def test_run_writes_the_tables_on_tiny_files(tmp_path):
     assert ranking["school_sites"]["best_beats_baseline"] is True
     assert ranking["development"]["best"]["site_id"] == "DEV1"
     assert ranking["development"]["best"]["fall_share_social_family_omdannelse"] == pytest.approx(0.375)
+    # the change in jobs by bike per resident: A 100 jobs x 1,200 residents, B 0 x 300: 120,000 / 1,500 = 80
+    # (the unweighted mean over the two areas would be 50)
+    assert ranking["development"]["best"]["mean_jobs_bike_30_change"] == pytest.approx(80.0)
+    summary = pd.read_parquet(files[sc.DEVELOPMENT_SUMMARY_FILE])
+    assert list(summary.columns) == sc.DEVELOPMENT_SUMMARY_COLUMNS
+    assert summary.iloc[0][["site_id", "area_id", "status_before", "gap_add_dwellings_after"]].tolist() == [
+        "DEV1", "A", "omdannelse", 450]
+    assert summary.iloc[0]["mean_jobs_bike_30_change"] == pytest.approx(80.0)
+    schools_summary = pd.read_parquet(files[sc.SCHOOL_SUMMARY_FILE])
+    assert list(schools_summary.columns) == sc.SCHOOL_SUMMARY_COLUMNS
+    # ranked scenarios in rank order, the reference row last
+    assert schools_summary["scenario_id"].tolist() == ["N1", "baseline", "districts_as_drawn"]
+    assert schools_summary["dissimilarity"].tolist() == pytest.approx([25 / 30, 1.0, 1.0])
+    assert schools_summary["pupils_gain_free_transport"].tolist() == [30, 0, 0]
 
 
 def test_run_without_candidate_sites_writes_empty_tables(tmp_path):
     config = _project(tmp_path)
     _write_processed(config, with_sites=False)
     outputs = sc.run(config)
-    for path, columns in zip(outputs[:3], (sc.SCHOOL_COLUMNS, sc.CATCHMENT_COLUMNS, sc.DEVELOPMENT_COLUMNS),
-                             strict=True):
-        frame = gpd.read_parquet(path)
+    for path, columns in zip(outputs[:5], (sc.SCHOOL_COLUMNS, sc.CATCHMENT_COLUMNS, sc.SCHOOL_SUMMARY_COLUMNS,
+                                           sc.DEVELOPMENT_COLUMNS, sc.DEVELOPMENT_SUMMARY_COLUMNS), strict=True):
+        frame = read_table(path)
         assert list(frame.columns) == columns and len(frame) == 0
-    assert read_json(outputs[3]) == {"school_sites": None, "development": None}
+    assert read_json(outputs[5]) == {"school_sites": None, "development": None}
 
 
 def test_run_measures_on_the_street_network(tmp_path):
@@ -393,9 +478,9 @@ def test_run_measures_on_the_street_network(tmp_path):
     assert rows.loc["N1", "pupils_gain_free_transport"].to_dict() == {"S2": 5, "N1": 25}
     # DEV1's point (500, 200) snaps to the vertex at x = 300 (hypot(200, 300) = 360.6 m): p1 lies
     # 360.6 + 200 = 560.6 m away (within 4 min x 250 m), p2 360.6 + 1200 m (beyond).
-    dev = gpd.read_parquet(outputs[2]).set_index("area_id")
+    dev = gpd.read_parquet(outputs[3]).set_index("area_id")
     assert dev["jobs_bike_30_change"].to_dict() == {"A": 100.0, "B": 0.0}
-    ranking = read_json(outputs[3])
+    ranking = read_json(outputs[5])
     assert ranking["school_sites"]["distance_method"] == "walk network"
     assert ranking["development"]["distance_method"] == "bike network"
 
@@ -421,11 +506,11 @@ def test_sites_outside_every_district_or_area_are_not_ranked(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         outputs = sc.run(config)
     schools = gpd.read_parquet(outputs[0])
-    assert set(schools.scenario_id) == {"baseline", "N1"}  # F1 measured nothing: no rows, no rank
-    development = gpd.read_parquet(outputs[2])
+    assert set(schools.scenario_id) == {"baseline", "districts_as_drawn", "N1"}  # F1 measured nothing: no rows, no rank
+    development = gpd.read_parquet(outputs[3])
     ranks = development.groupby("site_id")["rank"].first()
     assert ranks["DEV1"] == 1 and pd.isna(ranks["FAR"])
-    ranking = read_json(outputs[3])
+    ranking = read_json(outputs[5])
     assert ranking["school_sites"]["best"]["scenario_id"] == "N1"
     assert [r["scenario_id"] for r in ranking["school_sites"]["not_ranked"]] == ["F1"]
     assert "outside every school district" in ranking["school_sites"]["not_ranked"][0]["reason"]
@@ -444,12 +529,12 @@ def test_parcels_beyond_the_network_are_left_out_of_the_scenarios(tmp_path, capl
     gpd.GeoDataFrame({"street_id": ["s1"]}, geometry=[LineString([(X0 + 1200, Y0 + 400), (X0 + 2000, Y0 + 400)])],
                      crs=CRS).to_parquet(config.processed("streets.parquet"))
     with caplog.at_level("WARNING"):
-        outputs = sc.run(config)
-    schools = gpd.read_parquet(outputs[0])
+        sc.run(config)
+    schools = gpd.read_parquet(config.processed(sc.SCHOOLS_FILE))
     assert schools.loc[schools["scenario_id"] == "baseline", "pupils"].sum() == 20
     assert ("1 parcels lie farther than access.max_snap_m (500 m) from the routable walk network (e.g. parcel_id p1)"
             in caplog.text)
-    development = gpd.read_parquet(outputs[2]).set_index(["site_id", "area_id"])
+    development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE)).set_index(["site_id", "area_id"])
     assert pd.isna(development.loc[("DEV1", "A"), "jobs_bike_30_change"])
     # p2 is reached but not within 4 min x 250 m = 1,000 m: the site snaps 728 m to the street's west end
     # (X0 + 1200, Y0 + 400), where p2 snaps too (316 m): 1,044 m

@@ -25,8 +25,12 @@ STAGE_OF = {
     "areas_access.parquet": "access",
     "scenarios_school_sites.parquet": "scenarios",
     "scenarios_school_catchments.parquet": "scenarios",
+    "scenarios_school_summary.parquet": "scenarios",
     "scenarios_development.parquet": "scenarios",
+    "scenarios_development_summary.parquet": "scenarios",
 }
+# A scenario summary describes the same run as its table: left out with it when that is out of date.
+SUMMARY_OF = {"scenarios_school_sites": "scenarios_school_summary", "scenarios_development": "scenarios_development_summary"}
 
 
 @dataclass
@@ -63,6 +67,9 @@ def mismatched(inputs: Inputs) -> dict[str, str]:
         found["scenarios_development"] = "out of date: the scenarios stage has not re-run since the housing areas changed"
     if schools and not _ids(inputs.get("scenarios_school_sites"), "school_id") <= schools:
         found["scenarios_school_sites"] = "out of date: the scenarios stage has not re-run since the schools changed"
+    for table, summary in SUMMARY_OF.items():
+        if table in found and inputs.get(summary) is not None:
+            found[summary] = found[table]
     return found
 
 

@@ -552,7 +552,11 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
             body.append(missing_notice("Catchment maps", missing(inputs, "scenarios_school_catchments", "school_districts")))
         else:
             _add_scenario_layers(m, shapes, config, entries)
-        body.append(_scenario_comparison(sites, config))
+        summary = inputs.get("scenarios_school_summary")
+        if summary is None:
+            body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary")))
+        else:
+            body.append(_scenario_comparison(summary))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "school"]
@@ -574,11 +578,12 @@ def _catchment_shapes(sites: pd.DataFrame, catchments: pd.DataFrame | None,
         if shapely.get_num_coordinates(catchments.geometry.to_numpy()).sum() > MAX_CATCHMENT_VERTICES:
             catchments = catchments_on_grid(catchments, CATCHMENT_CELL_M)
         parts.append(catchments)
-    has_baseline = bool(parts) and (parts[0]["scenario_id"] == "baseline").any()
-    # today's districts as the baseline's catchments, where each names one school (shared districts have no single one)
-    if not has_baseline and isinstance(districts, gpd.GeoDataFrame) and len(districts) and "school_id" in districts:
+    has_drawn = bool(parts) and (parts[0]["scenario_id"] == "districts_as_drawn").any()
+    # today's districts as drawn, where the stage wrote no catchments for them and each names one school (shared
+    # districts have no single one)
+    if not has_drawn and isinstance(districts, gpd.GeoDataFrame) and len(districts) and "school_id" in districts:
         base = districts[["school_id", "geometry"]].dissolve(by="school_id", as_index=False)
-        parts.append(gpd.GeoDataFrame(base.assign(scenario_id="baseline"), geometry="geometry", crs=districts.crs))
+        parts.append(gpd.GeoDataFrame(base.assign(scenario_id="districts_as_drawn"), geometry="geometry", crs=districts.crs))
     if not parts:
         return None
     shapes = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
@@ -628,15 +633,21 @@ def catchments_on_grid(catchments: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDa
     return gpd.GeoDataFrame(merged[["scenario_id", "school_id", "geometry"]], geometry="geometry", crs=catchments.crs)
 
 
+# The two reference scenarios' layer names (pipeline.scenarios: the baseline under the candidates' allocation
+# rule, and today's districts as drawn), drawn first.
+REFERENCE_LAYERS = {"baseline": "Baseline: today's schools, same allocation rule",
+                    "districts_as_drawn": "Today's districts as drawn (reference)"}
+
+
 def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config, entries) -> None:
     """One switchable layer per scenario (baseline first and shown), with the utilisation legend."""
-    order = ["baseline", *sorted(s for s in shapes["scenario_id"].astype(str).unique() if s != "baseline")]
+    order = [*REFERENCE_LAYERS, *sorted(s for s in shapes["scenario_id"].astype(str).unique() if s not in REFERENCE_LAYERS)]
     small = is_small(shapes["pupils"], min_residents(config)) if "pupils" in shapes.columns else pd.Series(True, index=shapes.index)
     for scenario in order:
         part = shapes[shapes["scenario_id"].astype(str) == scenario]
         if part.empty:
             continue
-        name = "Baseline: today's districts" if scenario == "baseline" else f"Scenario: {_scenario_name(part, scenario)}"
+        name = REFERENCE_LAYERS.get(scenario) or f"Scenario: {_scenario_name(part, scenario)}"
         part = part.assign(school_name=part.get("school_name", part["school_id"]))
         group = context_layer(m, part, config, name, fields=SCHOOL_FIELDS, small=small.loc[part.index],
                               show=scenario == "baseline",
@@ -652,43 +663,25 @@ def _scenario_name(rows: pd.DataFrame, fallback: str) -> str:
     return fallback
 
 
-def scenario_summary(sites: pd.DataFrame) -> pd.DataFrame:
-    """Per school-site scenario: D, rank, pupil-weighted mean distance, transport gains and losses, schools over capacity."""
-    frame = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).copy()
-    frame["pupils_n"] = pd.to_numeric(frame.get("pupils"), errors="coerce").fillna(0)
-    frame["dist_x_pupils"] = pd.to_numeric(frame.get("mean_dist_m"), errors="coerce") * frame["pupils_n"]
-    frame["over"] = frame.get("over_capacity", pd.Series(False, index=frame.index)).fillna(False).astype(bool)
-    grouped = frame.groupby("scenario_id", sort=False)
-    summary = pd.DataFrame({
-        "scenario_name": grouped["scenario_name"].first() if "scenario_name" in frame else grouped["scenario_id"].first(),
-        "rank": grouped["rank"].first() if "rank" in frame else np.nan,
-        "dissimilarity": grouped["dissimilarity"].first() if "dissimilarity" in frame else np.nan,
-        "mean_dist_m": grouped["dist_x_pupils"].sum() / grouped["pupils_n"].sum().replace(0, np.nan),
-        "pupils_gain_free_transport": grouped["pupils_gain_free_transport"].sum() if "pupils_gain_free_transport" in frame else np.nan,
-        "pupils_lose_free_transport": grouped["pupils_lose_free_transport"].sum() if "pupils_lose_free_transport" in frame else np.nan,
-        "schools_over_capacity": grouped["over"].sum(),
-    })
-    baseline = summary.loc["baseline"] if "baseline" in summary.index else None
-    for column in ("dissimilarity", "mean_dist_m"):
-        summary[f"{column}_vs_baseline"] = summary[column] - (baseline[column] if baseline is not None else np.nan)
-    return summary.sort_values("rank", na_position="first").reset_index()
-
-
-def _scenario_comparison(sites: pd.DataFrame, config: Config) -> str:
-    """The side panel's table and bar chart: each scenario against the baseline."""
-    summary = scenario_summary(sites)
+def _scenario_comparison(summary: pd.DataFrame) -> str:
+    """The side panel's table and bar chart, as written by the scenarios stage (scenarios_school_summary.parquet:
+    ranked scenarios in rank order, today's districts as drawn last); formatting only."""
     rows = []
     for rec in summary.to_dict("records"):
+        rank = _fmt(rec["rank"], "{:.0f}") if rec["ranked"] else "reference"
         rows.append(
-            f"<tr><td>{esc(rec['scenario_name'])}</td><td>{_fmt(rec['rank'], '{:.0f}')}</td>"
+            f"<tr data-scenario-id='{esc(rec['scenario_id'])}'><td>{esc(rec['scenario_name'])}</td><td>{rank}</td>"
             f"<td>{_fmt(rec['dissimilarity'], '{:.3f}')}<br><small>{_fmt(rec['dissimilarity_vs_baseline'], '{:+.3f}')}</small></td>"
             f"<td>{_fmt(rec['mean_dist_m'], '{:,.0f} m')}<br><small>{_fmt(rec['mean_dist_m_vs_baseline'], '{:+,.0f} m')}</small></td>"
             f"<td>{_fmt(rec['pupils_gain_free_transport'], '{:,.0f}')} / {_fmt(rec['pupils_lose_free_transport'], '{:,.0f}')}</td>"
-            f"<td>{_fmt(rec['schools_over_capacity'], '{:.0f}')}</td></tr>")
+            f"<td>{_fmt(rec['schools_over_capacity'], '{:.0f}')} / {_fmt(rec['pupils_over_capacity'], '{:,.0f}')}</td></tr>")
     table = ("<h2>Scenarios against the baseline</h2><table id='sb-comparison'><tr><th>Scenario</th><th>Rank</th>"
-             "<th>D</th><th>Mean distance</th><th>Free transport +/-</th><th>Over cap.</th></tr>" + "".join(rows) + "</table>"
+             "<th>D</th><th>Mean distance</th><th>Free transport +/-</th><th>Over cap. (schools / pupils)</th></tr>"
+             + "".join(rows) + "</table>"
              "<p class='sb-meta'>D: dissimilarity of pupils from udsat-or-worse areas across schools (0 = even, lower is "
-             "better); small figures: change against the baseline. Rank 1 = best by the configured objective.</p>")
+             "better); small figures: change against the baseline. The baseline sends pupils to today's schools by "
+             "the same rule as every candidate (nearest school with room); today's districts as drawn are shown for "
+             "reference and not ranked. Rank 1 = best by the configured objective.</p>")
     return table + bar_chart(summary["scenario_name"], summary["dissimilarity"], "{:.3f}", summary["rank"],
                              "Dissimilarity D by scenario")
 
@@ -732,7 +725,13 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path) -> P
         dev = dev.assign(residents=counts, name=dev.get("area_name", dev["area_id"]))
         shaped = with_area_geometry(dev, areas)
         _add_development_layers(m, shaped, small.loc[shaped.index], config)
-        body.append(_development_comparison(dev, small, config))
+        summary = inputs.get("scenarios_development_summary")
+        if summary is None:
+            body.append(missing_notice("Site comparison", missing(inputs, "scenarios_development_summary")))
+        else:  # privacy: the receiving area's status is person-based, hidden when the area is small
+            hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
+            small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
+            body.append(_development_comparison(summary, small_hosts & summary["area_id"].notna(), config))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "development"]
@@ -769,45 +768,33 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
             Legend(m, group, "Status after the development (indicative)", STATUS_ENTRIES).add_to(m)
 
 
-def _development_comparison(dev: pd.DataFrame, small: pd.Series, config: Config) -> str:
-    """Per site: the receiving area's mix and status before and after, and the mean change in job access."""
+def _development_comparison(summary: pd.DataFrame, small: pd.Series, config: Config) -> str:
+    """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
+    receiving area's mix and status before and after and the mean change in job access; formatting only."""
     label = suppressed_label(config)
-    frame = dev.assign(small=small.to_numpy())
-    weights = pd.to_numeric(frame["residents"], errors="coerce").fillna(0)
-    change = pd.to_numeric(frame.get("jobs_bike_30_change"), errors="coerce")
-    frame["w_change"] = change * weights
-    frame["w"] = weights.where(change.notna(), 0)
-    per_site = frame.groupby("site_id", sort=False).agg(w_change=("w_change", "sum"), w=("w", "sum"))
-    per_site["jobs_change"] = per_site["w_change"] / per_site["w"].replace(0, np.nan)
-    hosts = frame[frame.get("contains_site", pd.Series(False, index=frame.index)).fillna(False).astype(bool)]
-    hosts = hosts.drop_duplicates("site_id").set_index("site_id")
-    per_site = per_site.join(hosts.drop(columns=["w_change", "w"]))
-    per_site = per_site.sort_values("rank", na_position="last") if "rank" in per_site else per_site
-    site_names = frame.drop_duplicates("site_id").set_index("site_id")["site_name"].dropna().to_dict() \
-        if "site_name" in frame else {}
     blocks = []
-    for site_id, rec in per_site.iterrows():
-        hidden = bool(rec.get("small")) if pd.notna(rec.get("small")) else True
-        status_b = label if hidden else STATUS_LABELS.get(str(rec.get("status_before")), NO_DATA).split(" (")[0]
-        status_a = label if hidden else STATUS_LABELS.get(str(rec.get("status_after")), NO_DATA).split(" (")[0]
-        site = rec.get("site_name") if pd.notna(rec.get("site_name")) else site_names.get(site_id, site_id)
-        area = f"in {rec['area_name']}" if pd.notna(rec.get("area_name")) else "in no housing area (changes no area's mix)"
-        rank = f"rank {rec['rank']:.0f}" if pd.notna(rec.get("rank")) else "not ranked"
+    for rec, hidden in zip(summary.to_dict("records"), small.to_numpy(), strict=True):
+        status_b = label if hidden else STATUS_LABELS.get(str(rec["status_before"]), NO_DATA).split(" (")[0]
+        status_a = label if hidden else STATUS_LABELS.get(str(rec["status_after"]), NO_DATA).split(" (")[0]
+        site = rec["site_name"] if pd.notna(rec["site_name"]) else rec["site_id"]
+        area = f"in {rec['area_name']}" if pd.notna(rec["area_name"]) else "in no housing area (changes no area's mix)"
+        rank = f"rank {rec['rank']:.0f}" if pd.notna(rec["rank"]) else "not ranked"
         blocks.append(
-            f'<div class="sb-site-block"><b>{esc(site)}</b> ({rank}), {esc(area)}'
+            f'<div class="sb-site-block" data-site-id="{esc(rec["site_id"])}"><b>{esc(site)}</b> ({rank}), {esc(area)}'
             "<table><tr><th></th><th>Before</th><th>After</th></tr>"
-            f"<tr><td>Social family share</td><td>{_fmt(rec.get('share_social_family_before'), '{:.1%}')}</td>"
-            f"<td>{_fmt(rec.get('share_social_family_after'), '{:.1%}')}</td></tr>"
+            f"<tr><td>Social family share</td><td>{_fmt(rec['share_social_family_before'], '{:.1%}')}</td>"
+            f"<td>{_fmt(rec['share_social_family_after'], '{:.1%}')}</td></tr>"
             f"<tr><td>Status</td><td>{esc(status_b)}</td><td>{esc(status_a)}</td></tr>"
-            f"<tr><td>Dwellings to add (gap)</td><td>{_fmt(rec.get('gap_add_dwellings_before'), '{:,.0f}')}</td>"
-            f"<td>{_fmt(rec.get('gap_add_dwellings_after'), '{:,.0f}')}</td></tr>"
-            f"<tr><td>Jobs by bike, mean change</td><td colspan=2>{_fmt(rec.get('jobs_change'), '{:+,.0f}')}</td></tr>"
+            f"<tr><td>Dwellings to add (gap)</td><td>{_fmt(rec['gap_add_dwellings_before'], '{:,.0f}')}</td>"
+            f"<td>{_fmt(rec['gap_add_dwellings_after'], '{:,.0f}')}</td></tr>"
+            f"<tr><td>Jobs by bike, mean change per resident</td>"
+            f"<td colspan=2>{_fmt(rec['mean_jobs_bike_30_change'], '{:+,.0f}')}</td></tr>"
             "</table></div>")
     table = ("<h2>Sites against the baseline</h2><div id='sb-comparison'>" + "".join(blocks) + "</div>"
              "<p class='sb-meta'>Before and after for the housing area the site lies in; dwellings to add (gap): "
-             "only for transformation (omdannelse) areas, to reach the 40% cap; jobs by bike: mean change "
-             "over all areas, weighted by residents.</p>")
-    fall = -pd.to_numeric(per_site.get("share_social_family_change"), errors="coerce") * 100
-    names = per_site["site_name"].where(per_site["site_name"].notna(), per_site.index.to_series()) if "site_name" in per_site else per_site.index.to_series()
-    return table + bar_chart(names.astype(str), fall, "{:+.1f} pts", per_site.get("rank"),
-                             "Fall in social family share (points)")
+             "only for transformation (omdannelse) areas, to reach the 40% cap; jobs by bike: the change in jobs "
+             "within 30 minutes by bike, averaged over the residents of every housing area (the figure the "
+             "ranking uses).</p>")
+    names = summary["site_name"].where(summary["site_name"].notna(), summary["site_id"]).astype(str)
+    return table + bar_chart(names, summary["share_social_family_change"], "{:+.1%}", summary["rank"],
+                             "Change in the receiving area's social family share (percentage points)")

@@ -1,0 +1,197 @@
+"""Stage scenarios: candidate school sites and development sites measured against the baseline (CONTRACT 6).
+
+School sites (schools.py). The baseline allocates pupils to today's schools by the same rule as every
+candidate (allocation.py: the nearest open school with room when `scenarios.honour_capacity`, closest pupils
+first); today's districts as drawn (each district's pupils at its district's schools) is a reference row,
+shown and summarised but not ranked. Each candidate opens a new school at the site, closing
+`closes_school_id` when given.
+
+Development sites (development.py). A site's new dwellings join the housing area containing it (else the
+nearest one within `scenarios.development_max_dist_m`); the area's mix, status and family housing gap are
+recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's new_jobs within cycling reach.
+
+The summaries per scenario and per site (ranking.py) are written as datasets; the ranks, scenarios_ranking.json
+and the pages all come from them. Reading and writing happen here only. See docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from pipeline._errors import InputError
+from pipeline._log import log, warn
+from pipeline.config import Config
+from pipeline.io import has_layer, read_layer, write_geoparquet, write_json
+from pipeline.scenarios._tables import (
+    BASELINE_ID,
+    BASELINE_NAME,
+    CATCHMENT_COLUMNS,
+    CATCHMENTS_FILE,
+    DEVELOPMENT_COLUMNS,
+    DEVELOPMENT_FILE,
+    DEVELOPMENT_SUMMARY_COLUMNS,
+    DEVELOPMENT_SUMMARY_FILE,
+    DISTRICTS_ID,
+    DISTRICTS_NAME,
+    RANKING_FILE,
+    SCHOOL_COLUMNS,
+    SCHOOL_SUMMARY_COLUMNS,
+    SCHOOL_SUMMARY_FILE,
+    SCHOOLS_FILE,
+    empty_frame,
+    empty_table,
+)
+from pipeline.scenarios.allocation import (
+    NEAR_SCHOOLS_FIRST,
+    NEAR_SCHOOLS_GROWTH,
+    MoreSchoolsNeeded,
+    NearSchools,
+    allocate_near,
+    allocate_pupils,
+    allocation_matrix,
+    districts_as_drawn_pairs,
+)
+from pipeline.scenarios.development import (
+    AREA_AFTER_COLUMNS,
+    development_effect,
+    development_outputs,
+    development_table,
+    jobs_bike_30_change,
+    locate_sites,
+)
+from pipeline.scenarios.ranking import (
+    DEVELOPMENT_OBJECTIVES,
+    SCHOOL_OBJECTIVES,
+    development_ranking,
+    development_summary,
+    mean_jobs_bike_30_change,
+    rank_candidates,
+    rank_development_sites,
+    rank_school_scenarios,
+    school_ranking,
+    school_summary,
+)
+from pipeline.scenarios.schools import (
+    SchoolScenario,
+    all_schools,
+    catchments,
+    check_site_ids,
+    scenario_pairs,
+    school_dissimilarity,
+    school_figures,
+    school_outputs,
+    school_scenarios,
+)
+from pipeline.schools import link_weights, read_links
+from pipeline.statistics import PARCELS_MIX_FILE
+
+__all__ = [
+    "AREA_AFTER_COLUMNS", "BASELINE_ID", "BASELINE_NAME", "CATCHMENTS_FILE", "CATCHMENT_COLUMNS", "DEVELOPMENT_COLUMNS",
+    "DEVELOPMENT_FILE", "DEVELOPMENT_OBJECTIVES", "DEVELOPMENT_SUMMARY_COLUMNS", "DEVELOPMENT_SUMMARY_FILE",
+    "DISTRICTS_ID", "DISTRICTS_NAME", "NEAR_SCHOOLS_FIRST", "NEAR_SCHOOLS_GROWTH", "RANKING_FILE", "SCHOOLS_FILE",
+    "SCHOOL_COLUMNS", "SCHOOL_OBJECTIVES", "SCHOOL_SUMMARY_COLUMNS", "SCHOOL_SUMMARY_FILE", "InputError",
+    "MoreSchoolsNeeded", "NearSchools", "SchoolScenario", "all_schools", "allocate_near", "allocate_pupils",
+    "allocation_matrix", "catchments", "development_effect", "development_ranking", "development_summary",
+    "development_table", "districts_as_drawn_pairs", "empty_frame", "jobs_bike_30_change", "locate_sites",
+    "mean_jobs_bike_30_change", "rank_candidates", "rank_development_sites", "rank_school_scenarios", "run",
+    "scenario_pairs", "school_dissimilarity", "school_figures", "school_ranking", "school_scenarios",
+    "school_summary", "sites_outside",
+]
+
+
+def sites_outside(sites: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """The sites touching at least one polygon (a district, a housing area), and the others as not-ranked
+    records with the reason, warned: a site outside every one would be measured against nothing (a new
+    school 15 km away gets 0 pupils and a perfect score), so it gets no figures and no rank."""
+    if len(sites) == 0:
+        return sites, []
+    inside = np.zeros(len(sites), dtype=bool)
+    if len(polygons):
+        hit, _ = shapely.STRtree(polygons.geometry.to_numpy()).query(sites.geometry.to_numpy(), predicate="intersects")
+        inside[hit] = True
+    outside = sites[~inside]
+    reason = f"the site lies outside every {what}, so its figures would describe no one; it is not ranked"
+    records = [{"site_id": str(i), "site_name": str(n), "reason": reason}
+               for i, n in zip(outside["site_id"], outside["name"], strict=True)]
+    if records:
+        warn(f"{len(records)} candidate sites lie outside every {what} and were not ranked "
+             f"(site_id {', '.join(r['site_id'] for r in records[:10])})")
+    return sites[inside].reset_index(drop=True), records
+
+
+
+def _write(config: Config, schools_table, catchment_table, school_summary_table, development,
+           development_summary_table, ranking: dict) -> list[Path]:
+    """Write the stage's six files atomically (the one place the stage writes)."""
+    return [
+        write_geoparquet(schools_table, config.processed(SCHOOLS_FILE)),
+        write_geoparquet(catchment_table, config.processed(CATCHMENTS_FILE)),
+        write_geoparquet(school_summary_table, config.processed(SCHOOL_SUMMARY_FILE)),
+        write_geoparquet(development, config.processed(DEVELOPMENT_FILE)),
+        write_geoparquet(development_summary_table, config.processed(DEVELOPMENT_SUMMARY_FILE)),
+        write_json(ranking, config.processed(RANKING_FILE)),
+    ]
+
+
+def _has_pupils(parcels: pd.DataFrame) -> bool:
+    """Whether any parcel has children_6_16 above 0."""
+    return "children_6_16" in parcels.columns and bool(pd.to_numeric(parcels["children_6_16"]).fillna(0).gt(0).any())
+
+
+def _not_ranked_schools(records: list[dict]) -> list[dict]:
+    """School sites outside every district as the ranking json lists them."""
+    return [{"scenario_id": r["site_id"], "scenario_name": r["site_name"], "rank": None, "dissimilarity": None,
+             "reason": r["reason"]} for r in records]
+
+
+def run(config: Config) -> list[Path]:
+    """Measure every candidate school site and development site against the baseline; write the tables."""
+    started = time.perf_counter()
+    crs = config.crs
+    schools_table, catchment_table = empty_frame(SCHOOL_COLUMNS, crs), empty_frame(CATCHMENT_COLUMNS, crs)
+    development = empty_frame(DEVELOPMENT_COLUMNS, crs)
+    school_summary_table = empty_table(SCHOOL_SUMMARY_COLUMNS)
+    development_summary_table = empty_table(DEVELOPMENT_SUMMARY_COLUMNS)
+    ranking: dict = {"school_sites": None, "development": None}
+    if not has_layer(config, "candidate_sites"):
+        log.info("Scenarios found no candidate_sites layer; wrote empty tables")
+        return _write(config, schools_table, catchment_table, school_summary_table, development,
+                      development_summary_table, ranking)
+
+    sites = read_layer(config, "candidate_sites")
+    kinds = sites["kind"].astype(str).str.strip().str.lower().to_numpy()
+    school_sites = sites[kinds == "school"].reset_index(drop=True)
+    development_sites = sites[kinds == "development"].reset_index(drop=True)
+    log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
+    areas = read_layer(config, "housing_areas")
+    districts = read_layer(config, "school_districts") if has_layer(config, "school_districts") else None
+    parcels = read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet"))
+    parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
+    areas_mix = read_layer(config, "areas_mix")
+    if len(school_sites) and not has_layer(config, "schools"):
+        warn("there is no schools layer, so the school sites could not be measured against today's schools")
+    elif len(school_sites) and not _has_pupils(parcels):
+        warn("the parcels have no children_6_16 (or none above 0), so the school sites could not be measured")
+    elif len(school_sites):
+        schools = read_layer(config, "schools")
+        check_site_ids(school_sites, schools, config)
+        links = link_weights(read_links(config, districts), schools)
+        within, what = (districts, "school district") if districts is not None else (areas, "housing area")
+        school_sites, not_ranked = sites_outside(school_sites, within, what)
+        schools_table, catchment_table, school_summary_table, ranking["school_sites"] = school_outputs(
+            config, parcels, areas_mix, schools, links, school_sites)
+        ranking["school_sites"]["not_ranked"] = _not_ranked_schools(not_ranked)
+    if len(development_sites):
+        development, development_summary_table, ranking["development"] = development_outputs(
+            config, parcels, areas, areas_mix, read_layer(config, "areas_access"), development_sites)
+    outputs = _write(config, schools_table, catchment_table, school_summary_table, development,
+                     development_summary_table, ranking)
+    log.info("Scenarios wrote %d school rows and %d development rows in %.1f s",
+             len(schools_table), len(development), time.perf_counter() - started)
+    return outputs

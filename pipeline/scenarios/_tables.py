@@ -1,0 +1,63 @@
+"""The stage's output tables: their files, columns and the ids of the two reference scenarios."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+# The baseline: today's schools, pupils allocated under the same rule as every candidate (nearest school with
+# room when scenarios.honour_capacity), so a candidate is never ranked against a baseline that ignores capacity.
+BASELINE_ID = "baseline"
+BASELINE_NAME = "Baseline (today's schools, same allocation rule)"
+# Today's districts as drawn: each district's pupils at its district's schools whatever their capacity. A
+# reference row, shown and summarised but not ranked.
+DISTRICTS_ID = "districts_as_drawn"
+DISTRICTS_NAME = "Today's districts as drawn (reference, not ranked)"
+REFERENCE_IDS = (BASELINE_ID, DISTRICTS_ID)  # scenario ids a school site may not take
+
+SCHOOL_COLUMNS = [
+    "scenario_id", "scenario_name", "school_id", "school_name", "pupils", "capacity", "utilisation",
+    "share_pupils_udsat_or_worse", "mean_dist_m", "p90_dist_m", "pupils_gain_free_transport",
+    "pupils_lose_free_transport", "over_capacity", "dissimilarity", "rank", "geometry",
+]
+CATCHMENT_COLUMNS = ["scenario_id", "school_id", "pupils", "geometry"]
+# One row per scenario: what the school-sites page and scenarios_ranking.json show (docs/scenarios.md).
+SCHOOL_SUMMARY_COLUMNS = [
+    "scenario_id", "scenario_name", "ranked", "rank", "pupils", "dissimilarity", "dissimilarity_vs_baseline",
+    "mean_dist_m", "mean_dist_m_vs_baseline", "pupils_gain_free_transport", "pupils_lose_free_transport",
+    "schools_over_capacity", "schools_over_capacity_vs_baseline", "pupils_over_capacity",
+    "pupils_over_capacity_vs_baseline",
+]
+DEVELOPMENT_COLUMNS = [
+    "site_id", "site_name", "area_id", "area_name", "contains_site", "status_before", "status_after",
+    "share_social_family_before", "share_social_family_after", "share_social_family_change",
+    "gap_add_dwellings_before", "gap_add_dwellings_after", "gap_convert_dwellings_before",
+    "gap_convert_dwellings_after", "dwellings_before", "dwellings_after", "new_dwellings", "new_jobs", "residents",
+    "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change", "rank", "geometry",
+]
+# One row per development site: the receiving area before and after, and the site's figures over all areas.
+DEVELOPMENT_SUMMARY_COLUMNS = [
+    "site_id", "site_name", "rank", "area_id", "area_name", "status_before", "status_after",
+    "share_social_family_before", "share_social_family_after", "share_social_family_change",
+    "gap_add_dwellings_before", "gap_add_dwellings_after", "gap_convert_dwellings_before",
+    "gap_convert_dwellings_after", "dwellings_before", "dwellings_after", "new_dwellings", "new_jobs",
+    "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
+]
+
+SCHOOLS_FILE = "scenarios_school_sites.parquet"
+CATCHMENTS_FILE = "scenarios_school_catchments.parquet"
+SCHOOL_SUMMARY_FILE = "scenarios_school_summary.parquet"
+DEVELOPMENT_FILE = "scenarios_development.parquet"
+DEVELOPMENT_SUMMARY_FILE = "scenarios_development_summary.parquet"
+RANKING_FILE = "scenarios_ranking.json"
+
+
+def empty_frame(columns: list[str], crs) -> gpd.GeoDataFrame:
+    """A table with the output's columns and no rows."""
+    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns if c != "geometry"},
+                            geometry=gpd.GeoSeries([], crs=crs))
+
+
+def empty_table(columns: list[str]) -> pd.DataFrame:
+    """A plain table (no geometry) with the summary's columns and no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
