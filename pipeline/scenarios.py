@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline import datasets
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline._progress import step, track
 from pipeline.access import weighted_area_mean
 from pipeline.config import Config
-from pipeline.io import has_layer, layer_path, read_layer, write_geoparquet, write_json
+from pipeline.io import has_layer, layer_path, read_layer
 from pipeline.mix import UDSAT_OR_WORSE, with_new_dwellings
 from pipeline.network import (
     CUTOFF_EPS_M,
@@ -44,7 +45,7 @@ from pipeline.network import (
 )
 from pipeline.schools import link_weights, read_links
 from pipeline.segregation import dissimilarity
-from pipeline.statistics import PARCELS_MIX_FILE, largest_remainder
+from pipeline.statistics import largest_remainder
 
 BASELINE_ID = "baseline"
 BASELINE_NAME = "Baseline (today's districts)"
@@ -71,10 +72,10 @@ DEVELOPMENT_COLUMNS = [
 # Area columns the development table reports before and after.
 AREA_AFTER_COLUMNS = ("status", "share_social_family", "gap_add_dwellings", "gap_convert_dwellings", "dwellings")
 
-SCHOOLS_FILE = "scenarios_school_sites.parquet"
-CATCHMENTS_FILE = "scenarios_school_catchments.parquet"
-DEVELOPMENT_FILE = "scenarios_development.parquet"
-RANKING_FILE = "scenarios_ranking.json"
+SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file
+CATCHMENTS_FILE = datasets.CATALOGUE["scenarios_school_catchments"].file
+DEVELOPMENT_FILE = datasets.CATALOGUE["scenarios_development"].file
+RANKING_FILE = datasets.CATALOGUE["scenarios_ranking"].file
 
 
 # --- allocation of pupils ----------------------------------------------------------------------------------
@@ -843,10 +844,10 @@ def development_ranking(table: pd.DataFrame, settings: dict) -> dict:
 def _write(config: Config, schools_table, catchment_table, development, ranking: dict) -> list[Path]:
     """Write the stage's four files atomically."""
     return [
-        write_geoparquet(schools_table, config.processed(SCHOOLS_FILE)),
-        write_geoparquet(catchment_table, config.processed(CATCHMENTS_FILE)),
-        write_geoparquet(development, config.processed(DEVELOPMENT_FILE)),
-        write_json(ranking, config.processed(RANKING_FILE)),
+        datasets.write(config, "scenarios_school_sites", schools_table),
+        datasets.write(config, "scenarios_school_catchments", catchment_table),
+        datasets.write(config, "scenarios_development", development),
+        datasets.write(config, "scenarios_ranking", ranking),
     ]
 
 
@@ -874,7 +875,7 @@ def run(config: Config) -> list[Path]:
     log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
     areas = read_layer(config, "housing_areas")
     districts = read_layer(config, "school_districts") if has_layer(config, "school_districts") else None
-    parcels = read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet"))
+    parcels = read_layer(config, "parcels_mix")
     parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
     areas_mix = read_layer(config, "areas_mix")
     if len(school_sites) and not has_layer(config, "schools"):
