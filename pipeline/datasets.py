@@ -460,6 +460,22 @@ def architecture_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def flow_diagram() -> str:
+    """The stages in run order, each with what it reads (by writer) and writes: the pipeline in one picture."""
+    lines = ["sources (data/raw, config) ─▶ ingest"]
+    for name in run_order():
+        reads: dict[str, list[str]] = {}
+        for d in reads_of(name):
+            reads.setdefault(d.writer, []).append(d.name)
+        lines.append("")
+        lines.append(f"[{name}]")
+        for writer, names in reads.items():
+            lines.append(f"   ◀─ {writer}: {', '.join(names)}")
+        lines.append(f"   ─▶ {', '.join(d.name for d in writes_of(name))}")
+    return "\n".join(lines) + "\n"
+
+
+VIEWS = {"makefile": makefile_fragment, "table": architecture_table, "diagram": flow_diagram}
+
 if __name__ == "__main__":
-    command = sys.argv[1] if len(sys.argv) > 1 else "makefile"
-    sys.stdout.write(makefile_fragment() if command == "makefile" else architecture_table())
+    sys.stdout.write(VIEWS[sys.argv[1] if len(sys.argv) > 1 else "makefile"]())

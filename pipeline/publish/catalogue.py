@@ -166,6 +166,14 @@ INDICATORS.update({
         "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
         "street_id", "closes_school_id", "data_note", "run_id")},
     "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
+    # columns of datasets not published today (pipeline/datasets.py), classified so every column is, once
+    "cell_id": Indicator("Grid cell", "text"),
+    "district": Indicator("District served", "text"),
+    "share": _share("Share of the district's pupils"),
+    "free_transport": Indicator("Pupils beyond the free-transport distance", "flag", person=True),
+    "green_within_300": Indicator("Within 300 m of a public green area", "flag"),
+    "green_m2_1km": Indicator("Public green area within 1 km (m²)", "number"),
+    "residents_1km": Indicator("Residents within 1 km", "count", person=True),
 })
 
 # Columns named by config rather than code: a prefix and how every column with it is classified.
