@@ -179,7 +179,7 @@ _LAYER_READERS = {
     "parcels": ("mix", "publish"),
     "schools": ("mix", "access", "scenarios", "publish"),
     "school_districts": ("mix", "access", "scenarios", "publish"),
-    "jobs": ("access", "scenarios", "publish"),
+    "jobs": ("access", "publish"),
     "green_areas": ("access", "publish"),
     "streets": ("access", "scenarios", "publish"),
     "stations": ("access", "publish"),
@@ -328,15 +328,16 @@ class UndeclaredRead(PipelineError):
     """A stage read or wrote a dataset the catalogue does not give it: a bug to fix in the catalogue or the stage."""
 
 
-_RUNNING: ContextVar[tuple[str, Mapping[str, Dataset]] | None] = ContextVar("running_stage", default=None)
+_RUNNING: ContextVar[tuple[str, Mapping[str, Dataset], set[str]] | None] = ContextVar("running_stage", default=None)
 
 
 @contextmanager
-def running(stage: str, catalogue: Mapping[str, Dataset] | None = None) -> Iterator[None]:
-    """Mark `stage` as running, so reading or writing outside its declarations fails."""
-    token = _RUNNING.set((stage, catalogue or CATALOGUE))
+def running(stage: str, catalogue: Mapping[str, Dataset] | None = None) -> Iterator[set[str]]:
+    """Mark `stage` as running, so reading or writing outside its declarations fails; yields the names it used."""
+    used: set[str] = set()
+    token = _RUNNING.set((stage, catalogue or CATALOGUE, used))
     try:
-        yield
+        yield used
     finally:
         _RUNNING.reset(token)
 
@@ -355,7 +356,8 @@ def declared(name: str, *, write: bool = False) -> Dataset:
     entry = dataset(name)
     current = _RUNNING.get()
     if current is not None:
-        stage = current[0]
+        stage, _, used = current
+        used.add(name)
         allowed = stage == entry.writer or (not write and stage in entry.readers)
         if not allowed:
             role = "writes" if write else "reads"

@@ -187,13 +187,15 @@ def _run_stage(config: Config, stage: Stage, key: str, hashes: FileHashes) -> St
     take_warnings()
     started = time.perf_counter()
     module = importlib.import_module(stage.module)
-    with datasets.running(stage.name):
+    with datasets.running(stage.name) as used:
         module.run(config)
     seconds = time.perf_counter() - started
     outputs = {str(p): hashes(p) for p in datasets.outputs(config, stage.name)}
     rows = {Path(p).name: n for p in outputs if (n := _row_count(Path(p))) is not None}
     result = StageResult(stage.name, "ran", seconds, outputs, rows, take_warnings())
-    stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings}
+    # the datasets the stage asked for (read or checked for): a declared input never asked for is a stale declaration
+    stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings,
+             "used": sorted(used)}
     write_json(stamp, stamps_dir(config) / f"{stage.name}.json")
     return result
 
