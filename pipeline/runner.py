@@ -10,6 +10,7 @@ is skipped. `make all` and `python -m pipeline run` go through this same check.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib
 import json
@@ -125,11 +126,13 @@ def _imported(path: Path, module: str) -> set[str]:
     return found
 
 
-def module_files(module: str) -> list[Path]:
+@functools.cache
+def module_files(module: str) -> tuple[Path, ...]:
     """The source files of a pipeline module and of every pipeline module it imports, transitively.
 
     Found statically with `ast` (nothing is imported), so checking an unchanged tree stays fast. A module
-    brings its packages' __init__.py files, which Python runs when importing it.
+    brings its packages' __init__.py files, which Python runs when importing it. Cached for the process:
+    a run checks the code once.
     """
     seen: dict[str, Path] = {}
     todo = [module]
@@ -145,7 +148,7 @@ def module_files(module: str) -> list[Path]:
                 continue
             seen[prefix] = path
             todo.extend(_imported(path, prefix))
-    return sorted(set(seen.values()))
+    return tuple(sorted(set(seen.values())))
 
 
 def code_hash(hashes: FileHashes, stage: Stage) -> str:
