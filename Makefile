@@ -21,10 +21,21 @@ CODE_FILES := $(wildcard pipeline/*.py pipeline/*.yaml pipeline/*/*.py)
 # The stamp of an installed environment (a test run points it at a stamp of its own).
 INSTALLED ?= $(VENV)/.installed
 
-.PHONY: help all pipeline ingest mix access scenarios publish demo-data test lint bench nightly rollback clean
+.PHONY: help all pipeline demo-data test lint bench nightly rollback clean
+
+# The stage targets and their order come from the catalogue of datasets (pipeline/datasets.py): stages.mk
+# is generated from it (standard library only, so before the virtual environment exists) and remade, and
+# make restarted, whenever the catalogue or the stage registry changes. It defines STAGE_NAMES, LAST_STAMP,
+# each stamp's prerequisites (the stamps of the stages whose datasets it reads) and a target per stage.
+STAGES_MK := stages.mk
+STAGE_NAMES :=
+LAST_STAMP :=
+include $(STAGES_MK)
+$(STAGES_MK): pipeline/datasets.py pipeline/stages.py
+	@$(PYTHON) -m pipeline.datasets makefile > $@.tmp && mv $@.tmp $@
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 all: $(INSTALLED) ## Set up, make demo data if data/raw is empty, run every out-of-date stage
 	@if [ -z "$(RAW_FILES)" ]; then $(PIPELINE) demo-data --out $(RAW); fi
@@ -36,30 +47,15 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# One target per stage; each stamp is rewritten (or touched) by the runner, which re-computes a stage
-# only when the content of its inputs, its config section or the code changed.
-pipeline: $(STAMPS)/publish.json
+# One stamp per stage; each is rewritten (or touched) by the runner, which re-computes a stage only when
+# the content of its inputs, its config sections or its code changed. The first stage depends on the raw
+# files, the config and the code; every later one on the stamps stages.mk lists for it.
+pipeline: $(LAST_STAMP)
 
-$(STAMPS)/ingest.json: $(RAW_FILES) $(CONFIG) $(CODE_FILES) | $(INSTALLED)
-	$(PIPELINE) run --stage ingest --config $(CONFIG)
+$(STAMPS)/$(firstword $(STAGE_NAMES)).json: $(RAW_FILES) $(CONFIG) $(CODE_FILES) | $(INSTALLED)
 
-$(STAMPS)/mix.json: $(STAMPS)/ingest.json
-	$(PIPELINE) run --stage mix --config $(CONFIG)
-
-$(STAMPS)/access.json: $(STAMPS)/mix.json
-	$(PIPELINE) run --stage access --config $(CONFIG)
-
-$(STAMPS)/scenarios.json: $(STAMPS)/mix.json $(STAMPS)/access.json
-	$(PIPELINE) run --stage scenarios --config $(CONFIG)
-
-$(STAMPS)/publish.json: $(STAMPS)/scenarios.json
-	$(PIPELINE) run --stage publish --config $(CONFIG)
-
-ingest: $(STAMPS)/ingest.json ## Read and check the sources into data/processed
-mix: $(STAMPS)/mix.json ## Tenure mix, official status, segregation
-access: $(STAMPS)/access.json ## Accessibility on the street network
-scenarios: $(STAMPS)/scenarios.json ## School-site and development scenarios
-publish: $(STAMPS)/publish.json ## Areas tables and map pages
+$(STAMPS)/%.json:
+	$(PIPELINE) run --stage $* --config $(CONFIG)
 
 demo-data: $(INSTALLED) ## Write the synthetic demo municipality to data/raw
 	$(PIPELINE) demo-data --out $(RAW)
@@ -83,4 +79,4 @@ bench: $(INSTALLED) ## Run the benchmarks (installs pandana for the comparison)
 
 clean: ## Remove generated data, maps and logs (keeps data/raw and .venv)
 	rm -rf $(PROCESSED)/* $(PROCESSED)/.stamps published logs/*.log logs/runs.jsonl
-	rm -f maps
+	rm -f maps $(STAGES_MK)

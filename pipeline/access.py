@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from pipeline import datasets
 from pipeline._log import log, warn
 from pipeline._progress import fraction, step
 from pipeline.config import Config
@@ -31,12 +32,11 @@ from pipeline.coverage import (
     covered_layers,
     near_destinations,
 )
-from pipeline.io import CANOPY_FILE, has_layer, read_layer, write_geoparquet
+from pipeline.io import has_layer, read_layer
 from pipeline.network import (
     CUTOFF_EPS_M,
     DEFAULT_CHUNK_SIZE,
     MAX_BLOCK_CELLS,
-    NETWORK_FILE,
     Network,
     assigned_distance_m,
     decayed_sum,
@@ -48,10 +48,9 @@ from pipeline.network import (
 )
 from pipeline.parallel import active_executor
 from pipeline.schools import link_weights, read_links
-from pipeline.statistics import PARCELS_MIX_FILE
 
-AREAS_FILE = "areas_access.parquet"
-PARCELS_FILE = "parcels_access.parquet"
+AREAS_FILE = datasets.CATALOGUE["areas_access"].file
+PARCELS_FILE = datasets.CATALOGUE["parcels_access"].file
 SCHOOL_COLUMNS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport")
 CANOPY_COLUMNS = ("canopy_share", "meets_canopy_30")
 AREA_COLUMNS = (
@@ -437,13 +436,13 @@ def _read_layers(config: Config) -> dict:
     schools = _optional(config, "schools", columns=["school_id"])
     return {
         "areas": read_layer(config, "housing_areas"),
-        "parcels": read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet")),
+        "parcels": read_layer(config, "parcels_mix"),
         "schools": schools,
         "links": link_weights(read_links(config, districts), schools),
         "jobs": _optional(config, "jobs", columns=["site_id", "jobs"]),
         "green_areas": _optional(config, "green_areas"),
         "stations": _optional(config, "stations", columns=["station_id"]),
-        "canopy_path": config.processed(CANOPY_FILE) if has_layer(config, "canopy") else None,
+        "canopy_path": datasets.input_path(config, "canopy") if has_layer(config, "canopy") else None,
     }
 
 
@@ -454,7 +453,7 @@ def _travel(config: Config) -> Travel:
     if walk is None:
         warn(f"there is no streets layer; distances are straight lines times {settings['detour_factor']:g} "
              "(distance_method straight_line)")
-        config.processed(NETWORK_FILE).unlink(missing_ok=True)
+        datasets.output_path(config, "network").unlink(missing_ok=True)
     else:
         dropped = sorted(set(walk.dropped_street_ids) | set(bike.dropped_street_ids))
         if dropped:
@@ -480,11 +479,11 @@ def run(config: Config) -> list[Path]:
                                                        pd.to_numeric(_column(layers["parcels"], "residents")).fillna(0).to_numpy(dtype=float))
     areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method)
     written = [
-        write_geoparquet(areas, config.processed(AREAS_FILE)),
-        write_geoparquet(parcels, config.processed(PARCELS_FILE)),
+        datasets.write(config, "areas_access", areas),
+        datasets.write(config, "parcels_access", parcels),
     ]
     if travel.walk is not None:
-        written.append(config.processed(NETWORK_FILE))
+        written.append(datasets.output_path(config, "network"))
     log.info("Computed access for %d parcels and %d housing areas (%s) in %.1f s",
              len(parcels), len(areas), travel.method, time.perf_counter() - started)
     return written

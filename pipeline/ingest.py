@@ -24,15 +24,15 @@ import pyogrio
 import pyproj
 import shapely
 
-from pipeline import _crs, _read, gridcells, tables
+from pipeline import _crs, _read, datasets, gridcells, tables
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
 from pipeline.district_schools import closest_names, district_schools
-from pipeline.io import atomic_path, write_geoparquet, write_json
+from pipeline.io import atomic_path
 from pipeline.osm import is_osm_source, read_osm_streets, ways_layer
 from pipeline.parallel import active_executor
-from pipeline.stages import CANOPY_FILE, RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
+from pipeline.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 GEOMETRY_FAMILIES = {
@@ -1077,12 +1077,12 @@ def run(config: Config) -> list[Path]:
     layers, canopy = load_layers(config)
     written = []
     for name, frame in layers.items():
-        written.append(write_geoparquet(frame.reset_index(drop=True), config.processed(f"{name}.parquet")))
+        written.append(datasets.write(config, name, frame.reset_index(drop=True)))
         log.info("Ingested %s: %s rows", name, f"{len(frame):,}")
     for name in (*VECTOR_LAYERS, *TABLE_LAYERS):
         if name not in layers:
-            config.processed(f"{name}.parquet").unlink(missing_ok=True)
-    canopy_path = config.processed(CANOPY_FILE)
+            datasets.output_path(config, name).unlink(missing_ok=True)
+    canopy_path = datasets.output_path(config, "canopy")
     if canopy is not None:
         written.append(write_canopy(canopy[0], canopy[1], canopy_path))
         log.info("Ingested canopy: %s x %s cells", canopy[0].shape[1], canopy[0].shape[0])
@@ -1090,5 +1090,5 @@ def run(config: Config) -> list[Path]:
         canopy_path.unlink(missing_ok=True)
     summary = {"rows": {name: len(frame) for name, frame in layers.items()}, "canopy": canopy is not None,
                "crs": config.crs}
-    written.append(write_json(summary, config.processed("ingest.json")))
+    written.append(datasets.write(config, "ingest", summary))
     return written

@@ -2,7 +2,7 @@
 
 Reads the ingested housing areas and, where they exist, parcels, grid_statistics, area_statistics,
 school districts, schools and district_schools; writes data/processed/areas_mix.parquet (one row per
-housing area), segregation.json, school_districts.parquet (the districts with their pupils and mix added)
+housing area), segregation.json, school_districts_mix.parquet (the districts with their pupils and mix)
 and parcels_mix.parquet (the statistical units with area, district and apportioned counts, which access
 and scenarios read). Every column and key is explained for planners in docs/indicators.md.
 
@@ -22,15 +22,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline import datasets
 from pipeline._log import log, warn
 from pipeline.assign import assign_parcels, report_unassigned
 from pipeline.config import Config
-from pipeline.io import has_layer, read_layer, read_table, write_geoparquet, write_json
+from pipeline.io import has_layer, read_layer
 from pipeline.schools import link_weights, read_links, split_pupils
 from pipeline.segregation import dissimilarity, isolation, location_quotient, theil_h
 from pipeline.statistics import (
     INCOME_SUM,
-    PARCELS_MIX_FILE,
     PERSON_COUNTS,
     area_coverage,
     area_sum_units,
@@ -485,7 +485,7 @@ def run(config: Config) -> list[Path]:
     units, info = statistical_units(parcels, grid, areas, mix_config)
     table = None
     if has_layer(config, "area_statistics"):
-        table = area_table(latest_year(read_table(config.processed("area_statistics.parquet")), "area_statistics"),
+        table = area_table(latest_year(read_layer(config, "area_statistics"), "area_statistics"),
                            pd.Index(areas["area_id"].astype("str")))
     log.info("Mix started: %d housing areas, %d statistical units", len(areas), len(units))
     assigned = assign_parcels(units, areas, districts)
@@ -501,7 +501,7 @@ def run(config: Config) -> list[Path]:
     mixed = areas_mix(area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
                       grid_fed=tuple(info["grid_fed"]), grid_unusable=info["unusable"])
     summary = segregation_summary(mixed, mix_config)
-    outputs = [write_geoparquet(mixed, config.processed("areas_mix.parquet"))]
+    outputs = [datasets.write(config, "areas_mix", mixed)]
     if districts is not None:
         coverage["outside_districts"] = report_unassigned(assigned, "district_id", "school district", units_name)
         links = link_weights(read_links(config, districts), schools)
@@ -510,11 +510,11 @@ def run(config: Config) -> list[Path]:
             grid = (info["grid_fed"], area_coverage(districts, info["coverage"]) < float(mix_config["min_grid_coverage"]))
         figures = district_mix(area_sum_units(assigned, info), mixed, districts, links, schools, blank, grid_unusable=grid)
         summary["school_districts"] = district_segregation(figures)
-        outputs.append(write_geoparquet(figures, config.processed("school_districts.parquet")))
+        outputs.append(datasets.write(config, "school_districts_mix", figures))
     summary["coverage"] = coverage
     summary["reference_values"] = reference_values(mix_config)
-    outputs.insert(1, write_json(summary, config.processed("segregation.json")))
-    outputs.append(write_geoparquet(parcels_mix_table(assigned, mix_config["tenures"]), config.processed(PARCELS_MIX_FILE)))
+    outputs.insert(1, datasets.write(config, "segregation", summary))
+    outputs.append(datasets.write(config, "parcels_mix", parcels_mix_table(assigned, mix_config["tenures"])))
 
     counts = mixed["status"].value_counts()
     log.info(

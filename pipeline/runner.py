@@ -1,13 +1,16 @@
 """Run the stages in order, skipping those whose inputs, config and version did not change.
 
 Out-of-date means content, not clocks: a stage's key is the sha256 of its config sections, the package
-version and a hash of its code, and the hashes of the files it reads. The key and the hashes of what it wrote are kept in a stamp
+version, a hash of its code (its module and what it imports, and the code of the stages it reads from),
+and the hashes of the files it reads (the catalogue, pipeline/datasets.py, says which). The key and the hashes of what it wrote are kept in a stamp
 (data/processed/.stamps/<stage>.json); a stage whose key matches its stamp, and whose outputs all exist,
 is skipped. `make all` and `python -m pipeline run` go through this same check.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import importlib
 import json
@@ -21,11 +24,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, datasets
 from pipeline._atomic import write_json, write_text
 from pipeline._log import take_warnings
 from pipeline.config import Config
-from pipeline.stages import STAGES, Stage
+from pipeline.stages import Stage
 from pipeline.stages import stage as stage_named
 
 REPORTED_PACKAGES = (
@@ -91,24 +94,85 @@ def _read_stamp(config: Config, stage: Stage) -> dict | None:
         return None
 
 
-def code_hash(hashes: FileHashes) -> str:
-    """A hash of the package's own code and defaults, so an edited formula re-runs its stage."""
-    package = Path(__file__).parent
-    files = sorted([*package.rglob("*.py"), *package.rglob("*.yaml")])
-    return hashlib.sha256("".join(f"{p.relative_to(package)}={hashes(p)}" for p in files).encode()).hexdigest()
+PACKAGE = Path(__file__).parent
+
+
+def module_file(module: str) -> Path | None:
+    """The source file of a pipeline module (a package's __init__.py), or None when it is not one."""
+    parts = module.split(".")
+    if parts[0] != PACKAGE.name:
+        return None
+    base = PACKAGE.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported(path: Path, module: str) -> set[str]:
+    """The modules a pipeline source file imports (anywhere in it, also inside functions), by absolute name."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pipeline import io`
+    return found
+
+
+@functools.cache
+def module_files(module: str) -> tuple[Path, ...]:
+    """The source files of a pipeline module and of every pipeline module it imports, transitively.
+
+    Found statically with `ast` (nothing is imported), so checking an unchanged tree stays fast. A module
+    brings its packages' __init__.py files, which Python runs when importing it. Cached for the process:
+    a run checks the code once.
+    """
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix in seen:
+                continue
+            path = module_file(prefix)
+            if path is None:
+                continue
+            seen[prefix] = path
+            todo.extend(_imported(path, prefix))
+    return tuple(sorted(set(seen.values())))
+
+
+def code_hash(hashes: FileHashes, stage: Stage) -> str:
+    """A hash of the code of this stage and of the stages before it whose datasets it reads.
+
+    Each stage's code is its module and the pipeline modules it imports; the earlier stages' code is in it
+    too, so an edit to one stage's module re-runs that stage and the stages after it, never those before.
+    """
+    modules = [stage_named(name).module for name in (*datasets.upstream(stage.name), stage.name)]
+    files = sorted({f for module in modules for f in module_files(module)})
+    return hashlib.sha256("".join(f"{p.relative_to(PACKAGE)}={hashes(p)}" for p in files).encode()).hexdigest()
 
 
 def stage_key(config: Config, stage: Stage, hashes: FileHashes, written: dict[str, dict[str, str | None]]) -> str:
-    """The content key of a stage: its config sections, the package version, the hashes of its inputs.
+    """The content key of a stage: its config sections, the package version, its code, the hashes of its inputs.
 
-    A file an earlier stage wrote counts with the hash that stage recorded when it wrote it (`written`, by
-    stage), taken from the last of `stage.needs` that wrote it; so a stage that rewrites a file it reads
-    (mix enriching school_districts) does not invalidate itself, and access keys on ingest's version.
+    A dataset an earlier stage wrote counts with the hash its writer recorded when it wrote it (`written`,
+    by stage); a file no stage of this run accounts for is hashed as it lies.
     """
-    parts = [__version__, code_hash(hashes), config.section_hash(*stage.config_keys)]
-    for path in stage.reads(config):
-        recorded = [written[n][str(path)] for n in stage.needs if str(path) in written.get(n, {})]
-        parts.append(f"{path.name}={recorded[-1] if recorded else hashes(path)}")
+    parts = [__version__, code_hash(hashes, stage), config.section_hash(*stage.config_keys)]
+    writer_of = {str(d.path(config)): d.writer for d in datasets.reads_of(stage.name)}
+    for path in datasets.inputs(config, stage.name):
+        recorded = written.get(writer_of.get(str(path), ""), {})
+        parts.append(f"{path.name}={recorded[str(path)] if str(path) in recorded else hashes(path)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -126,12 +190,15 @@ def _run_stage(config: Config, stage: Stage, key: str, hashes: FileHashes) -> St
     take_warnings()
     started = time.perf_counter()
     module = importlib.import_module(stage.module)
-    module.run(config)
+    with datasets.running(stage.name) as used:
+        module.run(config)
     seconds = time.perf_counter() - started
-    outputs = {str(p): hashes(p) for p in stage.writes(config)}
+    outputs = {str(p): hashes(p) for p in datasets.outputs(config, stage.name)}
     rows = {Path(p).name: n for p in outputs if (n := _row_count(Path(p))) is not None}
     result = StageResult(stage.name, "ran", seconds, outputs, rows, take_warnings())
-    stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings}
+    # the datasets the stage asked for (read or checked for): a declared input never asked for is a stale declaration
+    stamp = {"key": key, "seconds": seconds, "outputs": outputs, "rows": rows, "warnings": result.warnings,
+             "used": sorted(used)}
     write_json(stamp, stamps_dir(config) / f"{stage.name}.json")
     return result
 
@@ -153,7 +220,7 @@ def run_stages(
 
             stack.enter_context(executor(config))
         stack.callback(hashes.save)
-        for stage in STAGES:
+        for stage in (stage_named(name) for name in datasets.run_order()):
             key = stage_key(config, stage, hashes, written)
             stamp = _read_stamp(config, stage)
             selected = names is None or stage.name in names
@@ -191,7 +258,7 @@ def _touch(path: Path) -> None:
 def input_files(config: Config, hashes: FileHashes) -> list[dict]:
     """Each configured raw input: path, size and sha256 (for run.json)."""
     files = []
-    for path in stage_named("ingest").reads(config):
+    for path in datasets.inputs(config, "ingest"):
         if path.exists():
             files.append({"path": str(path), "size": path.stat().st_size, "sha256": hashes(path)})
     return files

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline._log import warn
 from pipeline.config import Config
-from pipeline.io import has_layer, read_table
+from pipeline.io import has_layer, read_layer
 from pipeline.statistics import largest_remainder
 
 LINK_COLUMNS = ["district_id", "school_id", "weight"]
@@ -23,7 +23,7 @@ LINK_COLUMNS = ["district_id", "school_id", "weight"]
 def read_links(config: Config, districts: pd.DataFrame | None) -> pd.DataFrame | None:
     """district_schools.parquet, else the districts' own school_id; None when neither exists."""
     if has_layer(config, "district_schools"):
-        links = read_table(config.processed("district_schools.parquet"))
+        links = read_layer(config, "district_schools")
         return pd.DataFrame(links.drop(columns="geometry", errors="ignore"))
     if districts is not None and "school_id" in districts.columns:
         return pd.DataFrame({"district_id": districts["district_id"], "school_id": districts["school_id"]})

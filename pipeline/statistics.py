@@ -27,9 +27,6 @@ INCOME_SUM = "gross_income_sum_15_64"
 AREA_VALUES = ("share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu", "income_ratio",
                "mean_income_15_64_dkk", "share_non_western")
 SUPPORTS = ("parcels", "grid", "area", "none")
-# Written by mix: the statistical units (parcels, or grid pieces) with area, district and apportioned counts;
-# access and scenarios read it instead of assigning parcels again.
-PARCELS_MIX_FILE = "parcels_mix.parquet"
 
 
 def count_columns(tenures: list[str]) -> list[str]:

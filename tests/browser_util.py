@@ -88,7 +88,8 @@ def write_processed(processed: Path) -> None:
                       "pupils": [420, 12], "capacity": [600, 500], "utilisation": [0.7, 0.024],
                       "share_pupils_udsat_or_worse": [0.55, 0.0], "residents": [4500, 60]},
                      [shapely.box(X0, Y0 - 200, X0 + 1000, Y0 + 900), shapely.box(X0 + 1000, Y0 - 200, X0 + 2000, Y0 + 900)])
-    districts.to_parquet(processed / "school_districts.parquet")
+    districts[["district_id", "school_id", "name", "geometry"]].to_parquet(processed / "school_districts.parquet")
+    districts.to_parquet(processed / "school_districts_mix.parquet")  # mix's district figures
     _gdf({"site_id": ["J1", "J2", "J3"], "jobs": [1200, 40, 300], "sector": ["hospital", "shop", "office"]},
          [shapely.Point(X0 + 300, Y0 - 100), shapely.Point(X0 + 900, Y0 + 250), shapely.Point(X0 + 1800, Y0 - 100)]
          ).to_parquet(processed / "jobs.parquet")

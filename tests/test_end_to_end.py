@@ -12,8 +12,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from pipeline import datasets
 from pipeline.stages import MAP_PAGES, VECTOR_LAYERS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +69,27 @@ def test_make_all_writes_every_layer_and_page(project):
     run = json.loads((processed / "run.json").read_text())
     assert run["status"] == "ok" and run["inputs"] and all(len(i["sha256"]) == 64 for i in run["inputs"])
     assert {s["name"] for s in run["stages"]} == {"ingest", "mix", "access", "scenarios", "publish"}
+
+
+def test_each_stage_uses_what_the_catalogue_declares_and_writes_its_columns(project):
+    processed = project / "data" / "processed"
+    for stage in datasets.run_order()[1:]:
+        used = set(json.loads((processed / ".stamps" / f"{stage}.json").read_text())["used"])
+        # every declared input is asked for (read or checked for); network.npz is opened by pipeline/network.py
+        # by its path (the catalogue's), so it is the one declared read the check does not see
+        declared = {d.name for d in datasets.reads_of(stage)} - {"network"}
+        assert declared <= used, (stage, sorted(declared - used))
+    # the demo has every layer but the statistics tables: every other dataset is written, with the columns
+    # the catalogue lists (no more)
+    for entry in datasets.DATASETS:
+        path = project / ("maps" if entry.folder == datasets.MAPS else "data/processed") / entry.file
+        if entry.name in ("grid_statistics", "area_statistics"):
+            assert not path.exists()
+            continue
+        assert path.exists(), entry.name
+        if entry.format in ("geoparquet", "parquet"):
+            written = set(pq.read_schema(path).names) - {"bbox"}
+            assert written <= {c.name for c in entry.columns}, (entry.name, written - {c.name for c in entry.columns})
 
 
 def test_demo_areas_span_every_status(project):

@@ -15,10 +15,9 @@ import pytest
 from conftest import CRS, X0, Y0, write_config
 from shapely.geometry import Point, box
 
-from pipeline import ingest
+from pipeline import datasets, ingest
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.stages import stage
 
 # Two housing areas inside the default extent, with an id that has a leading zero.
 AREAS = gpd.GeoDataFrame({"area_id": ["0147", "0250"], "name": ["Ågården", "Bøgeparken"]},
@@ -354,9 +353,9 @@ def test_runner_hashes_every_part_and_expects_the_link_table(project):
         write_json_records(folder / "raw" / name, [{"cell_id": "100m_61700_7000", "residents": 1}])
     sources = _districts_and_schools(folder, ["Distrikt Ørestad"])
     config = load_config(configure(grid_statistics={"parts": [{"path": "raw/a.json"}, {"path": "raw/b.json"}]}, **sources))
-    reads = [p.name for p in stage("ingest").reads(config)]
+    reads = [p.name for p in datasets.inputs(config, "ingest")]
     assert {"a.json", "b.json", "districts.gpkg", "schools.gpkg", "areas.gpkg"} <= set(reads)
-    writes = [p.name for p in stage("ingest").writes(config)]
+    writes = [p.name for p in datasets.outputs(config, "ingest")]
     assert {"grid_statistics.parquet", "district_schools.parquet", "school_districts.parquet"} <= set(writes)
 
 

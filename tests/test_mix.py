@@ -359,7 +359,7 @@ def test_run_writes_the_three_outputs(run_config):
     _log.take_warnings()
     paths = run(run_config)
     processed = run_config.processed_dir
-    assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts.parquet",
+    assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts_mix.parquet",
                                        "parcels_mix.parquet"]
     # p4 (50 residents) lies in no housing area; it is warned about for run.json.
     assert "1 parcels (50 residents) lay outside every housing area; they count in the municipality totals only" \
@@ -393,7 +393,7 @@ def test_run_writes_the_three_outputs(run_config):
     # Districts: udsat pupils g = (200, 0) of t = (300, 70): D = 70/170 (see test_dissimilarity_is_exported...)
     assert seg["school_districts"]["D"] == pytest.approx(7 / 17, abs=1e-12)
 
-    districts = gpd.read_parquet(processed / "school_districts.parquet").set_index("district_id")
+    districts = gpd.read_parquet(processed / "school_districts_mix.parquet").set_index("district_id")
     # D1: p1 + p2 = 1700 residents, 200 + 100 = 300 pupils, 200 of them in udsat U, capacity 400.
     # D2: p3 + p4 = 350 residents, 60 + 10 = 70 pupils, none in udsat areas, capacity 50.
     assert districts["residents"].tolist() == [1700, 350]
@@ -404,14 +404,17 @@ def test_run_writes_the_three_outputs(run_config):
     assert districts["school_name"].tolist() == ["Ølby Skole", "Vestskolen"]
 
 
-def test_run_is_idempotent_on_school_districts(run_config):
+def test_run_leaves_ingests_districts_alone_and_is_idempotent(run_config):
+    # Every file has one writer: mix writes its district figures to a file of its own, never ingest's.
+    ingested = run_config.processed("school_districts.parquet")
+    before = ingested.read_bytes()
     run(run_config)
-    path = run_config.processed("school_districts.parquet")
+    path = run_config.processed("school_districts_mix.parquet")
     first = gpd.read_parquet(path)
     run(run_config)
     second = gpd.read_parquet(path)
-    # The second run reads the enriched file and replaces its figures: same columns, same values.
-    assert list(second.columns) == list(first.columns)
+    assert ingested.read_bytes() == before
+    assert "pupils" not in gpd.read_parquet(ingested).columns
     pd.testing.assert_frame_equal(first, second)
 
 
@@ -421,7 +424,7 @@ def test_docs_explain_every_output_column_and_key(run_config):
     docs = (DEFAULTS_FILE.parent.parent / "docs" / "indicators.md").read_text(encoding="utf-8")
     processed = run_config.processed_dir
     columns = [*gpd.read_parquet(processed / "areas_mix.parquet").columns,
-               *gpd.read_parquet(processed / "school_districts.parquet").columns]
+               *gpd.read_parquet(processed / "school_districts_mix.parquet").columns]
     keys = set()
 
     def walk(value):

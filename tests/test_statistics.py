@@ -129,7 +129,7 @@ def test_a_district_with_two_schools_splits_its_pupils_by_capacity(tmp_path):
     config = write_grid_project(tmp_path)
     mix.run(config)
     warnings = _log.take_warnings()
-    districts = gpd.read_parquet(config.processed("school_districts.parquet")).set_index("district_id")
+    districts = gpd.read_parquet(config.processed("school_districts_mix.parquet")).set_index("district_id")
     # D1 holds p1..p5: 90 pupils; S1 (capacity 200) and S2 (100) take 90 x 2/3 = 60 and 90 x 1/3 = 30,
     # together 90 of 300 places: utilisation 0.3.
     assert districts.loc["D1", "pupils"] == 90

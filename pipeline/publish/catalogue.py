@@ -130,6 +130,17 @@ for _column, _label in {
     INDICATORS.setdefault(_column, Indicator(_label, "count"))
 INDICATORS["dissimilarity"] = Indicator("Dissimilarity D across schools", "ratio")
 INDICATORS["rank"] = Indicator("Rank (1 = best)", "count")
+# Scenario summaries: municipality-wide figures of a scenario or site (not of one small area), not suppressed.
+INDICATORS["ranked"] = Indicator("Ranked against the baseline", "flag")
+INDICATORS["schools_over_capacity"] = Indicator("Schools over capacity", "count")
+INDICATORS["pupils_over_capacity"] = Indicator("Pupils over capacity", "count")
+INDICATORS["dissimilarity_vs_baseline"] = Indicator("Dissimilarity D against the baseline", "ratio")
+INDICATORS["mean_dist_m_vs_baseline"] = Indicator("Mean distance to school against the baseline", "metres")
+INDICATORS["schools_over_capacity_vs_baseline"] = Indicator("Schools over capacity against the baseline", "count")
+INDICATORS["pupils_over_capacity_vs_baseline"] = Indicator("Pupils over capacity against the baseline", "count")
+INDICATORS["fall_share_social_family_omdannelse"] = Indicator(
+    "Fall in the social family share of omdannelse areas (points)", "points")
+INDICATORS["mean_jobs_bike_30_change"] = Indicator("Change in jobs within 30 min by bike, mean per resident", "number")
 
 # Counts of people per area and district (the parcels' person counts summed by mix): person-based.
 PERSON_COUNT_COLUMNS = (
@@ -166,6 +177,14 @@ INDICATORS.update({
         "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
         "street_id", "closes_school_id", "data_note", "run_id")},
     "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
+    # columns of datasets not published today (pipeline/datasets.py), classified so every column is, once
+    "cell_id": Indicator("Grid cell", "text"),
+    "district": Indicator("District served", "text"),
+    "share": _share("Share of the district's pupils"),
+    "free_transport": Indicator("Pupils beyond the free-transport distance", "flag", person=True),
+    "green_within_300": Indicator("Within 300 m of a public green area", "flag"),
+    "green_m2_1km": Indicator("Public green area within 1 km (m²)", "number"),
+    "residents_1km": Indicator("Residents within 1 km", "count", person=True),
 })
 
 # Columns named by config rather than code: a prefix and how every column with it is classified.

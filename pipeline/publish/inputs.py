@@ -11,24 +11,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from pipeline import datasets
 from pipeline._log import log, warn
 from pipeline.config import Config
-from pipeline.io import read_json, read_table
-from pipeline.stages import VECTOR_LAYERS
 
-# Which stage writes each file publish reads.
-STAGE_OF = {
-    **{f"{layer}.parquet": "ingest" for layer in VECTOR_LAYERS},
-    "areas_mix.parquet": "mix",
-    "segregation.json": "mix",
-    "school_districts.parquet": "mix",
-    "areas_access.parquet": "access",
-    "scenarios_school_sites.parquet": "scenarios",
-    "scenarios_school_catchments.parquet": "scenarios",
-    "scenarios_school_summary.parquet": "scenarios",
-    "scenarios_development.parquet": "scenarios",
-    "scenarios_development_summary.parquet": "scenarios",
-}
 # A scenario summary describes the same run as its table: left out with it when that is out of date.
 SUMMARY_OF = {"scenarios_school_sites": "scenarios_school_summary", "scenarios_development": "scenarios_development_summary"}
 
@@ -42,7 +28,7 @@ class Inputs:
     missing: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> pd.DataFrame | None:
-        """The frame read from data/processed/<name>.parquet, or None."""
+        """The frame of the dataset of this name (pipeline/datasets.py), or None."""
         return self.frames.get(name)
 
 
@@ -74,18 +60,15 @@ def mismatched(inputs: Inputs) -> dict[str, str]:
 
 
 def load_inputs(config: Config) -> Inputs:
-    """Read every file publish uses that exists and is current."""
+    """Read every dataset the catalogue says publish reads, where it exists and is current."""
     inputs = Inputs()
-    for filename, stage in STAGE_OF.items():
-        path = config.processed(filename)
-        name = filename.rsplit(".", 1)[0]
-        if not path.exists():
-            inputs.missing[name] = f"not computed yet: the {stage} stage has not written {filename}"
-            continue
-        if filename.endswith(".json"):
-            inputs.segregation = read_json(path)
+    for entry in datasets.reads_of("publish"):
+        if not datasets.exists(config, entry.name):
+            inputs.missing[entry.name] = f"not computed yet: the {entry.writer} stage has not written {entry.file}"
+        elif entry.name == "segregation":
+            inputs.segregation = datasets.read(config, entry.name)
         else:
-            inputs.frames[name] = read_table(path)
+            inputs.frames[entry.name] = datasets.read(config, entry.name)
     for name, reason in mismatched(inputs).items():
         del inputs.frames[name]
         inputs.missing[name] = reason

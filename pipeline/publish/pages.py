@@ -101,9 +101,9 @@ def data_date(config: Config) -> str:
     """The configured data date, else the date of the newest input file."""
     if config.get("data_date"):
         return str(config["data_date"])
-    from pipeline.stages import stage
+    from pipeline.datasets import inputs as stage_inputs
 
-    files = [p for p in stage("ingest").reads(config) if p.exists()]
+    files = [p for p in stage_inputs(config, "ingest") if p.exists()]
     if not files:
         files = [p for p in config.processed_dir.glob("*.parquet") if p.exists()]
     if not files:
@@ -278,7 +278,7 @@ def add_green(m, inputs: Inputs, config: Config, *, show: bool = True) -> None:
 
 def district_frame(inputs: Inputs, config: Config) -> tuple[gpd.GeoDataFrame | None, pd.Series | None]:
     """School districts with their pupil mix, and which are too small to show person-based figures."""
-    districts = inputs.get("school_districts")
+    districts = inputs.get("school_districts_mix")
     if districts is None or not len(districts):
         return None, None
     if "residents" in districts.columns:
@@ -424,8 +424,8 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
                                                    "tipLabel": "Pupils in udsat-or-worse areas",
                                                    "tipValue": "f_share_pupils_udsat_or_worse"})
         Legend(m, group, "School districts: " + indicator("share_pupils_udsat_or_worse").label, entries).add_to(m)
-    elif "school_districts" in inputs.missing or "school_districts figures" in inputs.missing:
-        body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts", "school_districts figures")))
+    elif "school_districts_mix" in inputs.missing:
+        body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts_mix")))
     add_schools(m, inputs, config, show=False)
     body.append(_segregation_markup(inputs))
     body.append(absent_layers_notice(inputs))
@@ -537,7 +537,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
     page = PAGES[3]
     sites = inputs.get("scenarios_school_sites")
     catchments = inputs.get("scenarios_school_catchments")
-    districts = inputs.get("school_districts")
+    districts = inputs.get("school_districts_mix")
     m = new_map(config, bounds_of(catchments if isinstance(catchments, gpd.GeoDataFrame) else None, districts)
                 or extent_bounds(config))
     body = [panel_head(page, config)]
@@ -549,7 +549,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
         sites = sites.assign(fill=colours.to_numpy())
         shapes = _catchment_shapes(sites, catchments, districts)
         if shapes is None:
-            body.append(missing_notice("Catchment maps", missing(inputs, "scenarios_school_catchments", "school_districts")))
+            body.append(missing_notice("Catchment maps", missing(inputs, "scenarios_school_catchments", "school_districts_mix")))
         else:
             _add_scenario_layers(m, shapes, config, entries)
         summary = inputs.get("scenarios_school_summary")

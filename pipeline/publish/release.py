@@ -22,13 +22,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline import datasets
 from pipeline._errors import PipelineError
 from pipeline._log import log
 from pipeline.config import Config
 
 MAPS = "maps"
 DATA = "data"
-TABLE_FILES = ("areas.parquet", "areas.gpkg", "areas.csv")
+# the areas tables: the catalogue's publish outputs in data/processed (areas.parquet, areas.gpkg, areas.csv)
+TABLE_FILES = tuple(d.file for d in datasets.writes_of("publish") if d.folder == datasets.PROCESSED)
 STAGING_PREFIX = ".staging-"
 PLACEHOLDERS = {".gitkeep"}
 

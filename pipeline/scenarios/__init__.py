@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline import datasets
 from pipeline._errors import InputError
 from pipeline._log import log, warn
 from pipeline.config import Config
-from pipeline.io import has_layer, read_layer, write_geoparquet, write_json
+from pipeline.io import has_layer, read_layer
 from pipeline.scenarios._tables import (
     BASELINE_ID,
     BASELINE_NAME,
@@ -89,7 +90,6 @@ from pipeline.scenarios.schools import (
     school_scenarios,
 )
 from pipeline.schools import link_weights, read_links
-from pipeline.statistics import PARCELS_MIX_FILE
 
 __all__ = [
     "AREA_AFTER_COLUMNS", "BASELINE_ID", "BASELINE_NAME", "CATCHMENTS_FILE", "CATCHMENT_COLUMNS", "DEVELOPMENT_COLUMNS",
@@ -130,12 +130,12 @@ def _write(config: Config, schools_table, catchment_table, school_summary_table,
            development_summary_table, ranking: dict) -> list[Path]:
     """Write the stage's six files atomically (the one place the stage writes)."""
     return [
-        write_geoparquet(schools_table, config.processed(SCHOOLS_FILE)),
-        write_geoparquet(catchment_table, config.processed(CATCHMENTS_FILE)),
-        write_geoparquet(school_summary_table, config.processed(SCHOOL_SUMMARY_FILE)),
-        write_geoparquet(development, config.processed(DEVELOPMENT_FILE)),
-        write_geoparquet(development_summary_table, config.processed(DEVELOPMENT_SUMMARY_FILE)),
-        write_json(ranking, config.processed(RANKING_FILE)),
+        datasets.write(config, "scenarios_school_sites", schools_table),
+        datasets.write(config, "scenarios_school_catchments", catchment_table),
+        datasets.write(config, "scenarios_school_summary", school_summary_table),
+        datasets.write(config, "scenarios_development", development),
+        datasets.write(config, "scenarios_development_summary", development_summary_table),
+        datasets.write(config, "scenarios_ranking", ranking),
     ]
 
 
@@ -171,7 +171,7 @@ def run(config: Config) -> list[Path]:
     log.info("Scenarios started: %d school sites, %d development sites", len(school_sites), len(development_sites))
     areas = read_layer(config, "housing_areas")
     districts = read_layer(config, "school_districts") if has_layer(config, "school_districts") else None
-    parcels = read_layer(config, PARCELS_MIX_FILE.removesuffix(".parquet"))
+    parcels = read_layer(config, "parcels_mix")
     parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
     areas_mix = read_layer(config, "areas_mix")
     if len(school_sites) and not has_layer(config, "schools"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from pipeline import datasets
+
 # The baseline: today's schools, pupils allocated under the same rule as every candidate (nearest school with
 # room when scenarios.honour_capacity), so a candidate is never ranked against a baseline that ignores capacity.
 BASELINE_ID = "baseline"
@@ -44,12 +46,13 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
     "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
 ]
 
-SCHOOLS_FILE = "scenarios_school_sites.parquet"
-CATCHMENTS_FILE = "scenarios_school_catchments.parquet"
-SCHOOL_SUMMARY_FILE = "scenarios_school_summary.parquet"
-DEVELOPMENT_FILE = "scenarios_development.parquet"
-DEVELOPMENT_SUMMARY_FILE = "scenarios_development_summary.parquet"
-RANKING_FILE = "scenarios_ranking.json"
+# The files, as the dataset catalogue names them (pipeline/datasets.py).
+SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file
+CATCHMENTS_FILE = datasets.CATALOGUE["scenarios_school_catchments"].file
+SCHOOL_SUMMARY_FILE = datasets.CATALOGUE["scenarios_school_summary"].file
+DEVELOPMENT_FILE = datasets.CATALOGUE["scenarios_development"].file
+DEVELOPMENT_SUMMARY_FILE = datasets.CATALOGUE["scenarios_development_summary"].file
+RANKING_FILE = datasets.CATALOGUE["scenarios_ranking"].file
 
 
 def empty_frame(columns: list[str], crs) -> gpd.GeoDataFrame:
