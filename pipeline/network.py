@@ -40,6 +40,9 @@ CACHE_FORMAT = 1
 VERTEX_DECIMALS = 6
 # Largest dense distance block (sources x nodes) held in memory at once: 20 million cells = 160 MB.
 MAX_BLOCK_CELLS = 20_000_000
+# Searched nodes per block on the contracted network (_Chains): a small block's arrays stay in the processor's
+# cache: 1.7 to 2.5 ms per search against 5.7 with blocks of MAX_BLOCK_CELLS (scale-10 demo, shared machine).
+CHAIN_BLOCK_ROWS = 16
 # Distances this close to a cut-off count as within it (floating-point sums of segment lengths).
 CUTOFF_EPS_M = 1e-6
 # Searched nodes per chunk of work when no chunk size is given (config access.origin_chunk_size).
@@ -459,9 +462,11 @@ def decayed_sum(
 ) -> np.ndarray:
     """For each source node, sum_t weight_t exp(-decay_per_m d(s, t)) over the targets within limit_m.
 
-    Bounded searches (scipy Dijkstra with limit) from whichever side has fewer distinct nodes, in chunks
-    of chunk_size nodes (on the Dask cluster when the run has one); each holds at most a block of
-    searched nodes x network nodes.
+    Bounded searches from whichever side has fewer distinct nodes, in chunks of chunk_size nodes (on the
+    Dask cluster when the run has one). The searches run on the junctions only (`_Chains`: every chain of
+    degree-2 nodes, the vertices of curved ways, contracted to one edge), and a node on a chain is reached
+    through the nearer of its chain's two ends: the same distances on a graph several times smaller. A chunk
+    holds at most a block of searched nodes x junctions and of searched nodes x nodes of the other side.
     """
     source_nodes = np.asarray(source_nodes, dtype=np.intp)
     sources, position = np.unique(source_nodes, return_inverse=True)
@@ -473,31 +478,126 @@ def decayed_sum(
         return out[position]
     limit = float(limit_m) + CUTOFF_EPS_M
     executor = active_executor()
+    chains = _Chains.of(network.graph)
     if len(targets) < len(sources):
         chunks = [(nodes, node_weight[nodes]) for nodes in _chunks(targets, chunk_size)]
-        for at, value in executor.map_chunks(_decayed_chunk, chunks, network.graph, sources, None, decay_per_m, limit):
+        for at, value in executor.map_chunks(_decayed_chunk, chunks, chains, sources, None, decay_per_m, limit):
             out[at] += value  # chunk order: the same sums on every backend
     else:
         chunks = [(nodes, None) for nodes in _chunks(sources, chunk_size)]
-        found = executor.map_chunks(_decayed_chunk, chunks, network.graph, targets, node_weight[targets], decay_per_m, limit)
+        found = executor.map_chunks(_decayed_chunk, chunks, chains, targets, node_weight[targets], decay_per_m, limit)
         out = np.concatenate(found)
     return out[position]
 
 
-def _decayed_chunk(chunk: tuple, graph: sp.csr_matrix, other: np.ndarray, other_weight: np.ndarray | None,
+def _decayed_chunk(chunk: tuple, chains: _Chains, other: np.ndarray, other_weight: np.ndarray | None,
                    decay_per_m: float, limit_m: float):
     """Decayed sums of one chunk of searches: per searched node (from sources), or per other node, sparse (from targets)."""
     nodes, weight = chunk
-    searches = _searches(graph, nodes, limit=limit_m, columns=other)
+    searches = chains.searches(nodes, other, limit=limit_m)
     if weight is None:
         out = np.empty(len(nodes))
-        for rows, dist in searches:
-            out[rows] = np.exp(-decay_per_m * dist) @ other_weight
+        for rows, cols, dist in searches:
+            out[rows] = np.exp(-decay_per_m * dist) @ other_weight[cols]
         return out
     total = np.zeros(len(other))
-    for rows, dist in searches:
-        total += weight[rows] @ np.exp(-decay_per_m * dist)
+    for rows, cols, dist in searches:
+        total[cols] += weight[rows] @ np.exp(-decay_per_m * dist)
     return _nonzero(total)
+
+
+@dataclass(frozen=True)
+class _Chains:
+    """The network with every chain of degree-2 nodes (the vertices of a curved way) contracted to one edge.
+
+    Junctions are the nodes of degree other than 2. Every node has two ends, a and b, and its distance along
+    its chain to each: for a chain node the junctions its chain joins, for a junction itself twice at 0. A
+    path leaves a chain only through its ends, so d(s, x) is the least of off(s) + D(end of s, end of x) +
+    off(x) over the ends, D the distance on the graph of junctions, and, for two nodes of one chain, the
+    distance along it. A network without junctions (a lone cycle) keeps every node as a junction.
+    """
+
+    graph: sp.csr_matrix  # junctions x junctions, chain lengths (the shortest of parallel chains)
+    end: np.ndarray  # (2, nodes): position among the junctions of each node's end a and end b
+    off_m: np.ndarray  # (2, nodes): distance along the chain to end a and to end b
+    chain: np.ndarray  # each node's chain (-1: a junction)
+
+    @classmethod
+    def of(cls, graph: sp.csr_matrix) -> _Chains:
+        """Contract the chains of a symmetric graph without self-loops or parallel edges."""
+        n = graph.shape[0]
+        is_junction = np.diff(graph.indptr) != 2
+        if not is_junction.any():
+            is_junction[:] = True
+        coo = graph.tocoo()
+        u, v, w = coo.row, coo.col, coo.data
+        inner = ~is_junction[u] & ~is_junction[v]
+        along = sp.csr_matrix((w[inner], (u[inner], v[inner])), shape=(n, n))
+        _, component = connected_components(along, directed=False)
+        # A chain has exactly two edges to junctions (its ends in a connected graph): the first is end a.
+        leave = np.flatnonzero(~is_junction[u] & is_junction[v])
+        leave = leave[np.argsort(component[u[leave]], kind="stable")]
+        a_edge, b_edge = leave[0::2], leave[1::2]
+        to_a = np.zeros(n)
+        if len(a_edge):
+            to_a = dijkstra(along, directed=True, indices=u[a_edge], min_only=True)
+        to_a[is_junction] = 0.0
+        number = np.zeros(component.max() + 1, dtype=np.intp)
+        number[component[u[a_edge]]] = np.arange(len(a_edge))
+        node_chain = np.where(is_junction, -1, number[component])
+        junction_id = np.cumsum(is_junction) - 1
+        ja, jb = junction_id[v[a_edge]], junction_id[v[b_edge]]
+        length = w[a_edge] + to_a[u[b_edge]] + w[b_edge]
+        # Per chain arrays end with a dummy, which junctions (chain -1) pick and np.where discards.
+        off_a = np.where(is_junction, 0.0, np.r_[w[a_edge], 0.0][node_chain] + to_a)
+        off_b = np.where(is_junction, 0.0, np.r_[length, 0.0][node_chain] - off_a)
+        end_a = np.where(is_junction, junction_id, np.r_[ja, 0][node_chain])
+        end_b = np.where(is_junction, junction_id, np.r_[jb, 0][node_chain])
+        direct = is_junction[u] & is_junction[v] & (u < v)
+        shortcut = ja != jb  # a chain back to its own junction is no shortcut
+        eu, ev = np.r_[junction_id[u[direct]], ja[shortcut]], np.r_[junction_id[v[direct]], jb[shortcut]]
+        ew = np.r_[w[direct], length[shortcut]]
+        keep = _shortest_parallel_edges(eu, ev, ew)
+        eu, ev, ew = eu[keep], ev[keep], ew[keep]
+        m = int(is_junction.sum())
+        contracted = sp.csr_matrix((np.r_[ew, ew], (np.r_[eu, ev], np.r_[ev, eu])), shape=(m, m))
+        return cls(contracted, np.vstack([end_a, end_b]), np.vstack([off_a, off_b]), node_chain)
+
+    def searches(self, nodes: np.ndarray, other: np.ndarray, *, limit: float):
+        """Yield (rows, cols, distances nodes[rows] x other[cols]), a block of rows at a time: cols are the other
+        nodes whose chain ends a search of the block reached (the rest are beyond the limit); distances beyond
+        the limit are inf."""
+        step = max(1, min(CHAIN_BLOCK_ROWS, MAX_BLOCK_CELLS // (2 * max(self.graph.shape[0], len(other), 1))))
+        other_end, other_off = self.end[:, other], self.off_m[:, other]
+        for start in range(0, len(nodes), step):
+            rows = slice(start, start + step)
+            block = nodes[rows]
+            ends, where = np.unique(self.end[:, block].ravel(), return_inverse=True)
+            where = where.reshape(2, -1)
+            from_ends = dijkstra(self.graph, directed=True, indices=ends, limit=limit)
+            reached = np.isfinite(from_ends).any(axis=0)
+            cols = np.flatnonzero(reached[other_end[0]] | reached[other_end[1]])
+            to_junction = np.minimum(self.off_m[0, block, None] + from_ends[where[0]],
+                                     self.off_m[1, block, None] + from_ends[where[1]])
+            del from_ends
+            near = np.minimum(to_junction[:, other_end[0, cols]] + other_off[0, cols],
+                              to_junction[:, other_end[1, cols]] + other_off[1, cols])
+            del to_junction
+            row, col = _same_chain_pairs(self.chain[block], self.chain[other[cols]])
+            near[row, col] = np.minimum(near[row, col], np.abs(self.off_m[0, block[row]] - other_off[0, cols[col]]))
+            near[near > limit] = np.inf
+            yield rows, cols, near
+
+
+def _same_chain_pairs(chain: np.ndarray, column_chain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the pairs on one chain, given each row's chain and each column's (-1: a junction)."""
+    by_chain = np.argsort(column_chain, kind="stable")
+    sorted_chain = column_chain[by_chain]
+    lo = np.searchsorted(sorted_chain, chain, side="left")
+    count = np.where(chain >= 0, np.searchsorted(sorted_chain, chain, side="right") - lo, 0)
+    row = np.repeat(np.arange(len(chain)), count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    return row, by_chain[np.repeat(lo, count) + np.arange(int(count.sum())) - first]
 
 
 # --- cumulative opportunities --------------------------------------------------------------------------
