@@ -41,8 +41,9 @@ VERTEX_DECIMALS = 6
 # Largest dense distance block (sources x nodes) held in memory at once: 20 million cells = 160 MB.
 MAX_BLOCK_CELLS = 20_000_000
 # Searched nodes per block on the contracted network (_Chains): a small block's arrays stay in the processor's
-# cache: 1.7 to 2.5 ms per search against 5.7 with blocks of MAX_BLOCK_CELLS (scale-10 demo, shared machine).
-CHAIN_BLOCK_ROWS = 16
+# cache (scale-50 demo: 6.4 ms per gravity search in blocks of 32, 9.1 in blocks of 8; blocks of MAX_BLOCK_CELLS
+# were slower still).
+CHAIN_BLOCK_ROWS = 32
 # Distances this close to a cut-off count as within it (floating-point sums of segment lengths).
 CUTOFF_EPS_M = 1e-6
 # Searched nodes per chunk of work when no chunk size is given (config access.origin_chunk_size).
@@ -563,6 +564,26 @@ class _Chains:
         contracted = sp.csr_matrix((np.r_[ew, ew], (np.r_[eu, ev], np.r_[ev, eu])), shape=(m, m))
         return cls(contracted, np.vstack([end_a, end_b]), np.vstack([off_a, off_b]), node_chain)
 
+    def to_junctions(self, nodes: np.ndarray, *, limit: float) -> np.ndarray:
+        """Distances from the nodes to every junction within limit (inf beyond): one search per node.
+
+        A chain node searches from a node added for it with an edge to each end of its chain, as long as its
+        distance along the chain (one edge, the shorter way round, when both ends are one junction); a
+        junction searches from itself.
+        """
+        m = self.graph.shape[0]
+        on_chain = self.chain[nodes] >= 0
+        (a, b), (to_a, to_b) = self.end[:, nodes[on_chain]], self.off_m[:, nodes[on_chain]]
+        loop = a == b
+        keep = np.column_stack([np.ones(len(a), dtype=bool), ~loop]).ravel()
+        ends = np.column_stack([a, b]).ravel()[keep]
+        length = np.column_stack([np.where(loop, np.minimum(to_a, to_b), to_a), to_b]).ravel()[keep]
+        indptr = np.r_[self.graph.indptr, self.graph.indptr[-1] + np.cumsum(np.where(loop, 1, 2))]
+        size = m + len(a)
+        added = sp.csr_matrix((np.r_[self.graph.data, length], np.r_[self.graph.indices, ends], indptr), shape=(size, size))
+        start = np.where(on_chain, m + np.cumsum(on_chain) - 1, self.end[0, nodes])
+        return dijkstra(added, directed=True, indices=start, limit=limit)[:, :m]
+
     def searches(self, nodes: np.ndarray, other: np.ndarray, *, limit: float):
         """Yield (rows, cols, distances nodes[rows] x other[cols]), a block of rows at a time: cols are the other
         nodes whose chain ends a search of the block reached (the rest are beyond the limit); distances beyond
@@ -572,14 +593,9 @@ class _Chains:
         for start in range(0, len(nodes), step):
             rows = slice(start, start + step)
             block = nodes[rows]
-            ends, where = np.unique(self.end[:, block].ravel(), return_inverse=True)
-            where = where.reshape(2, -1)
-            from_ends = dijkstra(self.graph, directed=True, indices=ends, limit=limit)
-            reached = np.isfinite(from_ends).any(axis=0)
+            to_junction = self.to_junctions(block, limit=limit)
+            reached = np.isfinite(to_junction).any(axis=0)
             cols = np.flatnonzero(reached[other_end[0]] | reached[other_end[1]])
-            to_junction = np.minimum(self.off_m[0, block, None] + from_ends[where[0]],
-                                     self.off_m[1, block, None] + from_ends[where[1]])
-            del from_ends
             near = np.minimum(to_junction[:, other_end[0, cols]] + other_off[0, cols],
                               to_junction[:, other_end[1, cols]] + other_off[1, cols])
             del to_junction
