@@ -44,6 +44,9 @@ MAX_BLOCK_CELLS = 20_000_000
 # cache (scale-50 demo: 6.4 ms per gravity search in blocks of 32, 9.1 in blocks of 8; blocks of MAX_BLOCK_CELLS
 # were slower still).
 CHAIN_BLOCK_ROWS = 32
+# Searched nodes are taken in square cells of this side, so that a block's searches start close together and read
+# the same nodes (scale-50 demo: 4.5 ms per gravity search in cells of 2 km, 7.2 ms in node order).
+SEARCH_CELL_M = 2000.0
 # Distances this close to a cut-off count as within it (floating-point sums of segment lengths).
 CUTOFF_EPS_M = 1e-6
 # Searched nodes per chunk of work when no chunk size is given (config access.origin_chunk_size).
@@ -481,14 +484,23 @@ def decayed_sum(
     executor = active_executor()
     chains = _Chains.of(network.graph)
     if len(targets) < len(sources):
+        targets = targets[_cell_order(network.node_xy[targets])]
         chunks = [(nodes, node_weight[nodes]) for nodes in _chunks(targets, chunk_size)]
         for at, value in executor.map_chunks(_decayed_chunk, chunks, chains, sources, None, decay_per_m, limit):
             out[at] += value  # chunk order: the same sums on every backend
     else:
-        chunks = [(nodes, None) for nodes in _chunks(sources, chunk_size)]
+        order = _cell_order(network.node_xy[sources])
+        chunks = [(nodes, None) for nodes in _chunks(sources[order], chunk_size)]
         found = executor.map_chunks(_decayed_chunk, chunks, chains, targets, node_weight[targets], decay_per_m, limit)
-        out = np.concatenate(found)
+        out[order] = np.concatenate(found)
     return out[position]
+
+
+def _cell_order(xy: np.ndarray) -> np.ndarray:
+    """An order of the points cell by cell (square cells of SEARCH_CELL_M, row by row), so that a block of
+    searches starts close together and reaches mostly the same nodes."""
+    cells = _grid_cells(xy, xy.min(axis=0), SEARCH_CELL_M)
+    return np.lexsort((cells[:, 0], cells[:, 1]))
 
 
 def _decayed_chunk(chunk: tuple, chains: _Chains, other: np.ndarray, other_weight: np.ndarray | None,
