@@ -7,8 +7,11 @@ piece is routable; the pieces left out are reported. Edges are the straight segm
 vertices, with their length in metres.
 
 Everything is vectorised: shapely for the geometry, numpy for the bookkeeping, scipy.sparse for the
-graph and scipy.sparse.csgraph.dijkstra for the searches. The mode-independent part of the graph is
-cached in data/processed/network.npz, keyed by the hash of streets.parquet and the config it depends on.
+graph and scipy.sparse.csgraph.dijkstra for the searches. The gravity sum searches the graph of junctions
+only (`_Chains`: each chain of degree-2 nodes, the vertices of curved ways, contracted to one edge; a node on a
+chain is reached through the nearer end), which gives the same distances on a graph about 8 times smaller.
+The mode-independent part of the graph is cached in data/processed/network.npz, keyed by the hash of
+streets.parquet and the config it depends on.
 
 Without a streets layer every distance is the straight-line distance times a detour factor.
 """
@@ -386,18 +389,21 @@ def assigned_distance_m(
     bounds = np.searchsorted(which[order], np.arange(len(nodes) + 1))
     pairs = [(c, order[bounds[c[0]]:bounds[c[-1] + 1]]) for c in _chunks(np.arange(len(nodes)), chunk_size)]
     chunks = [(nodes[c], origin_node[rows[pair]], which[pair] - c[0]) for c, pair in pairs]
-    found = active_executor().map_chunks(_assigned_chunk, chunks, network.graph)
+    found = active_executor().map_chunks(_assigned_chunk, chunks, _Chains.of(network.graph))
     out[rows[order]] = np.concatenate(found) + origin_snap[rows[order]] + target_snap[assigned[rows[order]]]
     return out
 
 
-def _assigned_chunk(chunk: tuple, graph: sp.csr_matrix) -> np.ndarray:
-    """Network distances of (origin node, target) pairs, searched from the chunk's target nodes."""
+def _assigned_chunk(chunk: tuple, chains: _Chains) -> np.ndarray:
+    """Network distances of (origin node, target) pairs, searched from the chunk's target nodes on the junctions."""
     target_nodes, pair_origin, pair_target = chunk
     out = np.empty(len(pair_origin))
-    for rows, dist in _searches(graph, target_nodes):
-        pick = (pair_target >= rows.start) & (pair_target < rows.stop)
-        out[pick] = dist[pair_target[pick] - rows.start, pair_origin[pick]]
+    step = max(1, min(CHAIN_BLOCK_ROWS, MAX_BLOCK_CELLS // max(1, chains.graph.shape[0])))
+    for start in range(0, len(target_nodes), step):
+        pick = np.flatnonzero((pair_target >= start) & (pair_target < start + step))
+        to_junction = chains.to_junctions(target_nodes[start:start + step], limit=np.inf)
+        out[pick] = chains.pair_distances(to_junction, pair_target[pick] - start, target_nodes[pair_target[pick]],
+                                          pair_origin[pick])
     return out
 
 
@@ -595,6 +601,14 @@ class _Chains:
         added = sp.csr_matrix((np.r_[self.graph.data, length], np.r_[self.graph.indices, ends], indptr), shape=(size, size))
         start = np.where(on_chain, m + np.cumsum(on_chain) - 1, self.end[0, nodes])
         return dijkstra(added, directed=True, indices=start, limit=limit)[:, :m]
+
+    def pair_distances(self, to_junction: np.ndarray, row: np.ndarray, node: np.ndarray, other: np.ndarray) -> np.ndarray:
+        """Distance of each (node, other) pair, given the node's distances to the junctions in to_junction[row]."""
+        end, off = self.end[:, other], self.off_m[:, other]
+        dist = np.minimum(to_junction[row, end[0]] + off[0], to_junction[row, end[1]] + off[1])
+        same = (self.chain[node] == self.chain[other]) & (self.chain[other] >= 0)
+        dist[same] = np.minimum(dist[same], np.abs(self.off_m[0, node[same]] - off[0, same]))
+        return dist
 
     def searches(self, nodes: np.ndarray, other: np.ndarray, *, limit: float):
         """Yield (rows, cols, distances nodes[rows] x other[cols]), a block of rows at a time: cols are the other

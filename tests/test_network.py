@@ -354,3 +354,24 @@ def test_decayed_sum_on_a_grid_of_curved_ways_equals_all_pairs_dijkstra(n_target
     want = exact_decayed(network, source, target, weight, 1 / 300, 700)
     np.testing.assert_allclose(got, want, rtol=1e-9)
     assert 0 < (want > 0).mean()
+
+
+def test_assigned_distance_on_curved_ways_equals_all_pairs_dijkstra():
+    # Each origin's own target on a network of mostly degree-2 nodes (searched on its junctions), against
+    # scipy's Dijkstra on the whole graph; points lie on nodes, so the snap distances are 0.
+    from scipy.sparse.csgraph import dijkstra
+
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(13)
+    origin_node = rng.integers(0, network.n_nodes, 300)
+    target_node = rng.integers(0, network.n_nodes, 20)
+    target_node[:3] = origin_node[:3]  # an origin on its own target's node: distance 0
+    assigned = rng.integers(-1, 20, 300)
+    assigned[:3] = [0, 1, 2]
+    points = gpd.GeoSeries(shapely.points(network.node_xy), crs=25832)
+    got = assigned_distance_m(network, points.iloc[origin_node], points.iloc[target_node], assigned,
+                              detour_factor=1.3, chunk_size=3)
+    full = dijkstra(network.graph, indices=target_node)
+    want = np.where(assigned >= 0, full[np.maximum(assigned, 0), origin_node], np.nan)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert (got[:3] == 0).all() and np.isnan(got[assigned < 0]).all() and (assigned < 0).any()
