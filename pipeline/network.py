@@ -434,7 +434,7 @@ def k_nearest_m(
     asked = [np.flatnonzero((assigned >= block[0]) & (assigned <= block[-1])) for block in blocks]
     chunks = [(block, dest_node[block], dest_snap[block], position[rows], assigned[rows] - block[0])
               for block, rows in zip(blocks, asked, strict=True)]
-    found = active_executor().map_chunks(_nearest_chunk, chunks, network.graph, nodes, k)
+    found = active_executor().map_chunks(_nearest_chunk, chunks, _Chains.of(network.graph), nodes, k)
     best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
     own = np.full(len(origins), np.nan)
     for rows, (d, i, own_d) in zip(asked, found, strict=True):
@@ -452,14 +452,15 @@ def _keep_nearest(best_d, best_i, d, index, k: int, columns_given: bool = False)
     return best_d, np.where(np.isfinite(best_d), best_i, -1)
 
 
-def _nearest_chunk(chunk: tuple, graph: sp.csr_matrix, nodes: np.ndarray, k: int) -> tuple:
+def _nearest_chunk(chunk: tuple, chains: _Chains, nodes: np.ndarray, k: int) -> tuple:
     """For a chunk of destinations: the k nearest for each origin node (distances, destination positions), and
     the distances of the asked (origin node position, destination in chunk) pairs, destination snap included."""
     positions, dest_node, dest_snap, pair_node, pair_dest = chunk
     best_d, best_i = np.full((len(nodes), 0), np.inf), np.full((len(nodes), 0), -1, dtype=np.intp)
     own = np.full(len(pair_node), np.nan)
-    for rows, dist in _searches(graph, dest_node, columns=nodes):
-        block = dist.T + dest_snap[None, rows]
+    for rows, cols, near in chains.searches(dest_node, nodes, limit=np.inf):
+        block = np.full((len(nodes), near.shape[0]), np.inf)
+        block[cols] = near.T + dest_snap[None, rows]
         best_d, best_i = _keep_nearest(best_d, best_i, block, positions[rows], k)
         pick = (pair_dest >= rows.start) & (pair_dest < rows.stop)
         own[pick] = block[pair_node[pick], pair_dest[pick] - rows.start]

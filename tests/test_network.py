@@ -375,3 +375,21 @@ def test_assigned_distance_on_curved_ways_equals_all_pairs_dijkstra():
     want = np.where(assigned >= 0, full[np.maximum(assigned, 0), origin_node], np.nan)
     np.testing.assert_allclose(got, want, rtol=1e-9)
     assert (got[:3] == 0).all() and np.isnan(got[assigned < 0]).all() and (assigned < 0).any()
+
+
+def test_k_nearest_on_curved_ways_are_the_nearest_of_all_pairs_dijkstra():
+    # The k nearest destinations searched on the junction graph against scipy's Dijkstra on the whole graph
+    # (all pairs, sorted by hand); points lie on nodes, so the snap distances are 0.
+    from scipy.sparse.csgraph import dijkstra
+
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(14)
+    origin_node, dest_node = rng.integers(0, network.n_nodes, 200), rng.integers(0, network.n_nodes, 30)
+    points = gpd.GeoSeries(shapely.points(network.node_xy), crs=25832)
+    assigned = rng.integers(0, 30, 200)
+    got_d, got_i, own = k_nearest_m(network, points.iloc[origin_node], points.iloc[dest_node], 4, detour_factor=1.3,
+                                    chunk_size=7, assigned=assigned)
+    full = dijkstra(network.graph, indices=origin_node)[:, dest_node]
+    np.testing.assert_allclose(got_d, np.sort(full, axis=1)[:, :4], rtol=1e-9)
+    np.testing.assert_array_equal(got_i, np.argsort(full, axis=1, kind="stable")[:, :4])
+    np.testing.assert_allclose(own, full[np.arange(200), assigned], rtol=1e-9)
