@@ -613,20 +613,24 @@ class _Chains:
 
     def searches(self, nodes: np.ndarray, other: np.ndarray, *, limit: float):
         """Yield (rows, cols, distances nodes[rows] x other[cols]), a block of rows at a time: cols are the other
-        nodes whose chain ends a search of the block reached (the rest are beyond the limit); distances beyond
-        the limit are inf."""
+        nodes whose chain ends a search of the block reached or that share a chain with a node of the block (the
+        rest are beyond the limit); distances beyond the limit are inf."""
         step = max(1, min(CHAIN_BLOCK_ROWS, MAX_BLOCK_CELLS // (2 * max(self.graph.shape[0], len(other), 1))))
-        other_end, other_off = self.end[:, other], self.off_m[:, other]
+        other_end, other_off, other_chain = self.end[:, other], self.off_m[:, other], self.chain[other]
         for start in range(0, len(nodes), step):
             rows = slice(start, start + step)
             block = nodes[rows]
             to_junction = self.to_junctions(block, limit=limit)
             reached = np.isfinite(to_junction).any(axis=0)
-            cols = np.flatnonzero(reached[other_end[0]] | reached[other_end[1]])
+            own_chain = np.zeros(self.chain.max() + 2, dtype=bool)  # the last entry stands for "a junction" (-1)
+            own_chain[self.chain[block]] = True
+            own_chain[-1] = False
+            on_own_chain = own_chain[other_chain]  # their chain's ends may be out of reach, they themselves not
+            cols = np.flatnonzero(reached[other_end[0]] | reached[other_end[1]] | on_own_chain)
             near = np.minimum(to_junction[:, other_end[0, cols]] + other_off[0, cols],
                               to_junction[:, other_end[1, cols]] + other_off[1, cols])
             del to_junction
-            row, col = _same_chain_pairs(self.chain[block], self.chain[other[cols]])
+            row, col = _same_chain_pairs(self.chain[block], other_chain[cols])
             near[row, col] = np.minimum(near[row, col], np.abs(self.off_m[0, block[row]] - other_off[0, cols[col]]))
             near[near > limit] = np.inf
             yield rows, cols, near

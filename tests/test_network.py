@@ -393,3 +393,15 @@ def test_k_nearest_on_curved_ways_are_the_nearest_of_all_pairs_dijkstra():
     np.testing.assert_allclose(got_d, np.sort(full, axis=1)[:, :4], rtol=1e-9)
     np.testing.assert_array_equal(got_i, np.argsort(full, axis=1, kind="stable")[:, :4])
     np.testing.assert_allclose(own, full[np.arange(200), assigned], rtol=1e-9)
+
+
+def test_decayed_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_limit():
+    # (100,180) and (100,220) on the 200 m way S: 40 m apart along it, while both ends of S are 80 m or more
+    # from either, beyond the 60 m limit; a junction-only search reaches neither end.
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    (a, b), _ = snap(network, at((100, 180), (100, 220)))
+    for source, target in ((a, b), (b, a)):
+        got = decayed_sum(network, [source], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
+        np.testing.assert_allclose(got, [3 * np.exp(-0.4)], rtol=1e-12)
+        many = decayed_sum(network, [source, 0, 1], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
+        assert many[0] == pytest.approx(3 * np.exp(-0.4), rel=1e-12)
