@@ -5,7 +5,8 @@ the pipeline and times, on this checkout's code, each kind of work the pipeline 
 
 - searches per 1,000 origins: jobs within 15 min walking (1,200 m), within 30 min cycling (7,500 m) and the
   bounded gravity sum (30 km), each from a random sample of parcels against every job, with the mean number
-  of network nodes a bounded search settles (what a search costs grows with that number);
+  of network nodes a bounded search settles (what a search costs grows with that number), and the bike
+  network's junctions with the junctions a gravity search settles (the gravity sum searches the junctions);
 - zonal statistics: canopy share (exactextract) per 1,000 parcels;
 - the whole stages (mix, access, scenarios with the pupils' allocation, publish with its pages), per 1,000
   parcels, each in its own process.
