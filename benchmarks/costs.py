@@ -5,7 +5,8 @@ the pipeline and times, on this checkout's code, each kind of work the pipeline 
 
 - searches per 1,000 origins: jobs within 15 min walking (1,200 m), within 30 min cycling (7,500 m) and the
   bounded gravity sum (30 km), each from a random sample of parcels against every job, with the mean number
-  of network nodes a bounded search settles (what a search costs grows with that number);
+  of network nodes a bounded search settles (what a search costs grows with that number), and the bike
+  network's junctions with the junctions a gravity search settles (the gravity sum searches the junctions);
 - zonal statistics: canopy share (exactextract) per 1,000 parcels;
 - the whole stages (mix, access, scenarios with the pupils' allocation, publish with its pages), per 1,000
   parcels, each in its own process.
@@ -80,11 +81,12 @@ def search_costs(config_path: Path, n_origins: int) -> tuple[list[tuple[str, flo
     """(what, seconds per 1,000 origins, nodes settled per search) for the three job searches and the canopy,
     and the sizes that decide how many searches a whole run makes."""
     import geopandas as gpd
+    from scipy.sparse.csgraph import dijkstra
 
     from pipeline.access import canopy_share, job_access_gravity, jobs_within_minutes
     from pipeline.config import load_config
     from pipeline.io import read_layer
-    from pipeline.network import load_or_build_network, snap
+    from pipeline.network import _Chains, load_or_build_network, snap
 
     config = load_config(config_path)
     settings = config["access"]
@@ -115,7 +117,10 @@ def search_costs(config_path: Path, n_origins: int) -> tuple[list[tuple[str, flo
     canopy_share(config.processed("canopy.tif"), sample)
     rows.append(("canopy zonal statistics (exactextract)", (time.perf_counter() - started) * per, float("nan")))
     all_origins = parcels.geometry.representative_point()
-    sizes = {"bike network nodes": bike.n_nodes, "distinct job nodes (bike)": len(np.unique(snap(bike, jobs.geometry)[0])),
+    chains = _Chains.of(bike.graph)  # the gravity sum searches the junctions only
+    ends = np.unique(chains.end[:, snap(bike, origins)[0][:20]])
+    sizes = {"bike network nodes": bike.n_nodes, "bike junctions": chains.graph.shape[0],
+             "junctions settled per gravity search": round(float(np.isfinite(dijkstra(chains.graph, indices=ends, limit=gravity_m)).sum(axis=1).mean())), "distinct job nodes (bike)": len(np.unique(snap(bike, jobs.geometry)[0])),
              "distinct parcel nodes (bike)": len(np.unique(snap(bike, all_origins)[0]))}
     return rows, sizes
 

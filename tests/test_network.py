@@ -242,3 +242,166 @@ def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_k
     # The assigned destination's distance, read from the same searches: one entry per row of the matrix.
     np.testing.assert_allclose(own[[0, 2, 3, 4]], matrix[[0, 2, 3, 4], [4, 0, 2, 1]], rtol=1e-12)
     assert np.isnan(own[1])
+
+
+def staircase(start: tuple[float, float], steps: int, step_m: float = 10.0) -> list[tuple[float, float]]:
+    """Vertices of a way climbing in alternate east and north steps of step_m: all of them degree-2 nodes."""
+    x, y = start
+    points = [(x, y)]
+    for i in range(steps):
+        x, y = (x + step_m, y) if i % 2 == 0 else (x, y + step_m)
+        points.append((x, y))
+    return points
+
+
+def chain_streets() -> gpd.GeoDataFrame:
+    """Curved ways whose vertices are mostly degree-2 nodes, with five junctions: (0,0), (100,100), (0,100),
+    (100,300) and the dead end (-30,120).
+
+    P: a staircase (0,0)-(100,100), 200 m; Q: (0,0)-(0,100)-(100,100), 200 m, as long as P; R: a longer detour
+    between the same junctions; S: a way north from (100,100) with a vertex every 10 m; L: a loop out of
+    (100,100) and back; T: a ring of one closed way at the end of S; U: a cul-de-sac off Q at (0,100).
+    """
+    ways = [
+        staircase((0, 0), 20),
+        [(0, 0), (0, 50), (0, 100), (50, 100), (100, 100)],
+        [(0, 0), (-50, 0), (-50, 150), (-20, 170), (60, 170), (80, 130), (100, 100)],
+        [(100, 100 + 10 * i) for i in range(21)],
+        [(100, 100), (140, 100), (140, 130), (110, 130), (100, 100)],
+        [(100, 300), (120, 320), (100, 340), (80, 320), (100, 300)],
+        [(0, 100), (-10, 110), (-20, 110), (-20, 120), (-30, 120)],
+    ]
+    lines = [shapely.LineString([(X0 + x, Y0 + y) for x, y in way]) for way in ways]
+    return gpd.GeoDataFrame(geometry=lines, crs=25832)
+
+
+def curved_grid(side: int, seed: int) -> gpd.GeoDataFrame:
+    """The jittered grid with each street bent through 2 to 6 extra vertices up to 8 m off its straight line."""
+    rng = np.random.default_rng(seed)
+    straight = jittered_grid(side, seed)
+    lines = []
+    for line in straight.geometry:  # a test fixture: a loop over a few hundred lines is clearer than a vectorised bend
+        (x0, y0), (x1, y1) = line.coords
+        t = np.sort(rng.uniform(0.1, 0.9, rng.integers(2, 7)))
+        normal = np.array([y0 - y1, x1 - x0]) / np.hypot(x1 - x0, y1 - y0)
+        inner = np.column_stack([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]) + rng.uniform(-8, 8, (len(t), 1)) * normal
+        lines.append(shapely.LineString(np.vstack([[x0, y0], inner, [x1, y1]])))
+    return gpd.GeoDataFrame(geometry=lines, crs=25832)
+
+
+def exact_decayed(network, source, target, weight, decay_per_m, limit_m) -> np.ndarray:
+    """The independent reference: scipy's Dijkstra all pairs on the whole graph, cut at the limit, summed by hand."""
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target]
+    return np.where(full <= limit_m, np.exp(-decay_per_m * full), 0.0) @ weight
+
+
+@pytest.mark.parametrize("limit_m", [120.0, 10_000.0])
+@pytest.mark.parametrize("from_targets", [True, False])
+def test_decayed_sum_on_chains_equals_all_pairs_dijkstra(limit_m, from_targets, monkeypatch):
+    # Sources and targets on every kind of node: chain nodes (two on one chain, the same node on both sides),
+    # junctions, the dead end, the loops. The staircase's segments are 10 m, so some pairs lie exactly 120 m
+    # apart: at the limit, which counts. Blocks of one searched node and chunks of 3 split the work.
+    import pipeline.network as network_module
+
+    monkeypatch.setattr(network_module, "CHAIN_BLOCK_ROWS", 1)
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    degree = np.diff(network.graph.indptr)
+    assert (degree == 2).mean() > 0.8 and (degree != 2).sum() == 5  # the five junctions of chain_streets
+    every = np.arange(network.n_nodes)
+    rng = np.random.default_rng(7)
+    few = rng.choice(every, 12, replace=False)
+    source, target = (every, few) if from_targets else (few, every)
+    weight = rng.uniform(1, 9, len(target))
+    got = decayed_sum(network, source, target, weight, decay_per_m=1 / 100, limit_m=limit_m, chunk_size=3)
+    want = exact_decayed(network, source, target, weight, 1 / 100, limit_m)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target]
+    if limit_m == 120.0:
+        assert (full == 120.0).any() and (full > 120).any()  # pairs at the limit, and pairs cut by it
+
+
+def test_decayed_sum_reads_the_distance_along_a_chain_for_two_nodes_on_it():
+    # Two nodes 60 m apart on the 200 m cul-de-sac: along it 60 m; the same node on both sides: distance 0.
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    (a, b), _ = snap(network, at((100, 130), (100, 190)))
+    got = decayed_sum(network, [a, a], [b, a], [1.0, 2.0], decay_per_m=1 / 100, limit_m=500)
+    np.testing.assert_allclose(got, [np.exp(-0.6) + 2.0] * 2, rtol=1e-12)
+
+
+def test_decayed_sum_on_a_lone_ring_without_junctions():
+    # A closed way alone: every node has degree 2, so there is no junction to contract to; the square ring of
+    # 4 x 100 m has nodes 100 m apart along it and 200 m across.
+    ring = shapely.LineString([(X0, Y0), (X0 + 100, Y0), (X0 + 100, Y0 + 100), (X0, Y0 + 100), (X0, Y0)])
+    network = build_network(gpd.GeoDataFrame(geometry=[ring], crs=25832), tolerance_m=1.0)
+    assert network.n_nodes == 4 and (np.diff(network.graph.indptr) == 2).all()
+    got = decayed_sum(network, [0], [0, 1, 2, 3], np.ones(4), decay_per_m=1 / 100, limit_m=150)
+    np.testing.assert_allclose(got, [1 + 2 * np.exp(-1.0)], rtol=1e-12)  # the node across, 200 m, is beyond
+
+
+@pytest.mark.parametrize("n_targets", [3000, 60])
+def test_decayed_sum_on_a_grid_of_curved_ways_equals_all_pairs_dijkstra(n_targets):
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    assert (np.diff(network.graph.indptr) == 2).mean() > 0.6  # most nodes are vertices of curved ways
+    rng = np.random.default_rng(12)
+    source = rng.integers(0, network.n_nodes, 400)
+    target = rng.integers(0, network.n_nodes, n_targets)
+    weight = rng.uniform(1, 9, n_targets)
+    got = decayed_sum(network, source, target, weight, decay_per_m=1 / 300, limit_m=700, chunk_size=50)
+    want = exact_decayed(network, source, target, weight, 1 / 300, 700)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert 0 < (want > 0).mean()
+
+
+def test_assigned_distance_on_curved_ways_equals_all_pairs_dijkstra():
+    # Each origin's own target on a network of mostly degree-2 nodes (searched on its junctions), against
+    # scipy's Dijkstra on the whole graph; points lie on nodes, so the snap distances are 0.
+    from scipy.sparse.csgraph import dijkstra
+
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(13)
+    origin_node = rng.integers(0, network.n_nodes, 300)
+    target_node = rng.integers(0, network.n_nodes, 20)
+    target_node[:3] = origin_node[:3]  # an origin on its own target's node: distance 0
+    assigned = rng.integers(-1, 20, 300)
+    assigned[:3] = [0, 1, 2]
+    points = gpd.GeoSeries(shapely.points(network.node_xy), crs=25832)
+    got = assigned_distance_m(network, points.iloc[origin_node], points.iloc[target_node], assigned,
+                              detour_factor=1.3, chunk_size=3)
+    full = dijkstra(network.graph, indices=target_node)
+    want = np.where(assigned >= 0, full[np.maximum(assigned, 0), origin_node], np.nan)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert (got[:3] == 0).all() and np.isnan(got[assigned < 0]).all() and (assigned < 0).any()
+
+
+def test_k_nearest_on_curved_ways_are_the_nearest_of_all_pairs_dijkstra():
+    # The k nearest destinations searched on the junction graph against scipy's Dijkstra on the whole graph
+    # (all pairs, sorted by hand); points lie on nodes, so the snap distances are 0.
+    from scipy.sparse.csgraph import dijkstra
+
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(14)
+    origin_node, dest_node = rng.integers(0, network.n_nodes, 200), rng.integers(0, network.n_nodes, 30)
+    points = gpd.GeoSeries(shapely.points(network.node_xy), crs=25832)
+    assigned = rng.integers(0, 30, 200)
+    got_d, got_i, own = k_nearest_m(network, points.iloc[origin_node], points.iloc[dest_node], 4, detour_factor=1.3,
+                                    chunk_size=7, assigned=assigned)
+    full = dijkstra(network.graph, indices=origin_node)[:, dest_node]
+    np.testing.assert_allclose(got_d, np.sort(full, axis=1)[:, :4], rtol=1e-9)
+    np.testing.assert_array_equal(got_i, np.argsort(full, axis=1, kind="stable")[:, :4])
+    np.testing.assert_allclose(own, full[np.arange(200), assigned], rtol=1e-9)
+
+
+def test_decayed_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_limit():
+    # (100,180) and (100,220) on the 200 m way S: 40 m apart along it, while both ends of S are 80 m or more
+    # from either, beyond the 60 m limit; a junction-only search reaches neither end.
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    (a, b), _ = snap(network, at((100, 180), (100, 220)))
+    for source, target in ((a, b), (b, a)):
+        got = decayed_sum(network, [source], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
+        np.testing.assert_allclose(got, [3 * np.exp(-0.4)], rtol=1e-12)
+        many = decayed_sum(network, [source, 0, 1], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
+        assert many[0] == pytest.approx(3 * np.exp(-0.4), rel=1e-12)
