@@ -539,3 +539,21 @@ def test_parcels_beyond_the_network_are_left_out_of_the_scenarios(tmp_path, capl
     # p2 is reached but not within 4 min x 250 m = 1,000 m: the site snaps 728 m to the street's west end
     # (X0 + 1200, Y0 + 400), where p2 snaps too (316 m): 1,044 m
     assert development.loc[("DEV1", "B"), "jobs_bike_30_change"] == 0
+
+
+def test_an_unknown_change_in_an_omdannelse_area_makes_the_fall_unknown_and_ranks_last():
+    from pipeline.scenarios.ranking import development_summary, rank_development_sites
+
+    # X lowers its omdannelse area's share by 0.10, Y by an unknown amount (dwellings unknown), Z changes no
+    # omdannelse area (fall 0): X 0.10, Z 0, Y unknown (null, never 0), so X ranks 1, Z 2 and Y 3.
+    table = pd.DataFrame({
+        "site_id": ["X", "Y", "Z"], "site_name": ["x", "y", "z"], "area_id": ["A", "A", "B"],
+        "area_name": ["a", "a", "b"], "contains_site": [True, True, True],
+        "status_before": ["omdannelse", "omdannelse", "none"], "status_after": ["omdannelse", None, "none"],
+        "share_social_family_change": [-0.10, None, 0.0], "jobs_bike_30_change": [1.0, 1.0, 1.0],
+        "residents": [100, 100, 100]})
+    summary = development_summary(table)
+    assert summary["fall_share_social_family_omdannelse"].tolist()[0] == pytest.approx(0.10)
+    assert pd.isna(summary.loc["Y", "fall_share_social_family_omdannelse"])
+    assert summary.loc["Z", "fall_share_social_family_omdannelse"] == 0
+    assert rank_development_sites(table, "max_fall_share_social_family_omdannelse").to_dict() == {"X": 1, "Z": 2, "Y": 3}

@@ -50,12 +50,12 @@ def _school_keys_min_mean_dist(summary: pd.DataFrame) -> list[np.ndarray]:
 
 def _development_keys_max_fall_share_social_family_omdannelse(summary: pd.DataFrame) -> list[np.ndarray]:
     """Largest fall in share_social_family summed over the omdannelse (transformation) areas."""
-    return [-summary["fall_share_social_family_omdannelse"].to_numpy()]
+    return [(-summary["fall_share_social_family_omdannelse"]).fillna(np.inf).to_numpy()]  # unknown: last
 
 
 def _development_keys_max_jobs_bike_30_gain(summary: pd.DataFrame) -> list[np.ndarray]:
     """Largest mean gain in jobs_bike_30 per resident of the housing areas (mean_jobs_bike_30_change)."""
-    return [-summary["mean_jobs_bike_30_change"].to_numpy()]
+    return [(-summary["mean_jobs_bike_30_change"]).fillna(np.inf).to_numpy()]  # unknown: last
 
 
 SCHOOL_OBJECTIVES: dict[str, Callable[[pd.DataFrame], list[np.ndarray]]] = {
@@ -163,7 +163,9 @@ def development_summary(table: pd.DataFrame) -> pd.DataFrame:
     site = table["site_id"].astype(str)
     grouped = table.groupby(site, sort=False)
     omdannelse = table["status_before"].eq("omdannelse").fillna(False).astype(bool)
-    fall = (-pd.to_numeric(table["share_social_family_change"])).where(omdannelse, 0.0).fillna(0.0)
+    change = pd.to_numeric(table["share_social_family_change"]).astype(float)
+    # an omdannelse area whose change is unknown makes the site's fall unknown, never 0
+    fall = (-change).where(omdannelse, 0.0)
     receiving = table[table["contains_site"].fillna(False).astype(bool).to_numpy()]
     receiving = receiving.assign(site_id=receiving["site_id"].astype(str)).drop_duplicates("site_id").set_index("site_id")
     summary = pd.DataFrame({"site_name": grouped["site_name"].first(),
@@ -173,7 +175,8 @@ def development_summary(table: pd.DataFrame) -> pd.DataFrame:
         values = receiving[column].reindex(summary.index) if column in receiving else np.nan
         integer = column in receiving and pd.api.types.is_integer_dtype(receiving[column])
         summary[column] = values.astype("Int64") if integer else values  # a site in no area: null, not 0.0
-    summary["fall_share_social_family_omdannelse"] = fall.groupby(site, sort=False).sum()
+    unknown = (omdannelse & change.isna()).groupby(site, sort=False).any()
+    summary["fall_share_social_family_omdannelse"] = fall.groupby(site, sort=False).sum().mask(unknown)
     summary["mean_jobs_bike_30_change"] = mean_jobs_bike_30_change(table)
     summary.index.name = "site_id"
     return summary[DEVELOPMENT_SUMMARY_COLUMNS[1:]]
