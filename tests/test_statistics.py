@@ -67,6 +67,14 @@ def write_grid_project(root, *, parcels: bool = True, area_statistics: pd.DataFr
     return load_config(path)
 
 
+def mixed_grid_project(tmp_path):
+    """The grid project after the mix stage, and the warnings mix gave."""
+    _log.take_warnings()
+    config = write_grid_project(tmp_path)
+    mix.run(config)
+    return config, _log.take_warnings()
+
+
 def test_largest_remainder_keeps_totals_and_breaks_ties_by_id():
     # 9 over weights 10, 10, 5: quotas 3.6, 3.6, 1.8 -> floors 3, 3, 1 (7), 2 left: the largest fraction
     # (0.8, third) first, then the tie 0.6 / 0.6 goes to the lower tiebreak (first): 4, 3, 2.
@@ -78,10 +86,7 @@ def test_largest_remainder_keeps_totals_and_breaks_ties_by_id():
 
 
 def test_grid_counts_are_apportioned_by_hand(tmp_path):
-    _log.take_warnings()
-    config = write_grid_project(tmp_path)
-    mix.run(config)
-    warnings = _log.take_warnings()
+    config, warnings = mixed_grid_project(tmp_path)
     units = gpd.read_parquet(config.processed("parcels_mix.parquet")).set_index("parcel_id")
     # Cell g00 (residents 100, non_western 9) holds p1, p2, p3 with 10, 10, 5 dwellings (25):
     # residents 100 x (10, 10, 5) / 25 = 40, 40, 20 exactly; non_western 3.6, 3.6, 1.8 -> 4, 3, 2 (see above).
@@ -125,10 +130,7 @@ def test_without_parcels_the_units_are_cells_cut_by_areas(tmp_path):
 
 
 def test_a_district_with_two_schools_splits_its_pupils_by_capacity(tmp_path):
-    _log.take_warnings()
-    config = write_grid_project(tmp_path)
-    mix.run(config)
-    warnings = _log.take_warnings()
+    config, warnings = mixed_grid_project(tmp_path)
     districts = gpd.read_parquet(config.processed("school_districts_mix.parquet")).set_index("district_id")
     # D1 holds p1..p5: 90 pupils; S1 (capacity 200) and S2 (100) take 90 x 2/3 = 60 and 90 x 1/3 = 30,
     # together 90 of 300 places: utilisation 0.3.
