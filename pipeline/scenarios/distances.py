@@ -14,6 +14,7 @@ from pipeline._log import log, warn
 from pipeline._progress import step
 from pipeline.config import Config
 from pipeline.coverage import Coverage
+from pipeline.io import layer_path
 from pipeline.network import (
     DEFAULT_CHUNK_SIZE,
     Network,
@@ -30,10 +31,22 @@ from pipeline.scenarios.allocation import (
 )
 from pipeline.statistics import largest_remainder
 
+# The routable networks this process built, by what they are built from: the stage asks for the same mode
+# several times (coverage, district distances, nearest schools), and each build reads the cache and
+# renumbers the graph. A changed streets file (size, modification time) or setting gives a new key.
+_NETWORKS: dict[tuple, Network | None] = {}
+
 
 def _network(config: Config, mode: str) -> tuple[Network | None, float, str]:
     """The street network of mode (None without streets), the detour factor and the distance method in words."""
-    network = load_or_build_network(config, mode)
+    streets = layer_path(config, "streets")
+    stat = streets.stat() if streets.exists() else None
+    key = (str(streets), stat and (stat.st_size, stat.st_mtime_ns), config["access"]["snap_tolerance_m"], config.crs, mode)
+    if key not in _NETWORKS:
+        for other in [k for k in _NETWORKS if k[:-1] != key[:-1]]:  # keep one project's networks only
+            del _NETWORKS[other]
+        _NETWORKS[key] = load_or_build_network(config, mode)
+    network = _NETWORKS[key]
     detour = float(config["access"]["detour_factor"])
     return network, detour, f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
 
