@@ -37,10 +37,12 @@ SOURCES = "sources"  # what ingest reads: the configured raw files, not a datase
 
 TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
 TENURE_COUNTS = tuple(f"dwellings_{t}" for t in (*TENURES, "other"))
-PERSON_COUNTS = (
-    "residents", "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59",
-    "residents_18plus", "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
+# The contract's counts of people (CONTRACT 2), the one list every stage uses: residents and the counts within them.
+PERSON_SUBCOUNTS = (
+    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
+    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
 )
+PERSON_COUNTS = ("residents", *PERSON_SUBCOUNTS)
 ACCESS_FIGURES = (
     "school_dist_m", "nearest_school_dist_m", "jobs_walk_15", "jobs_bike_30", "job_access_gravity",
     "job_access_index", "green_dist_m", "green_m2_per_resident_1km", "canopy_share", "station_dist_m",

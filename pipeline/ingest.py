@@ -28,6 +28,7 @@ from pipeline import _crs, _read, datasets, gridcells, tables
 from pipeline._errors import InputError, Problem, first_ids
 from pipeline._log import log, warn
 from pipeline.config import Config
+from pipeline.datasets import PERSON_SUBCOUNTS, TENURES
 from pipeline.district_schools import closest_names, district_schools
 from pipeline.io import atomic_path
 from pipeline.osm import is_osm_source, read_osm_streets, ways_layer
@@ -65,14 +66,8 @@ class LayerSchema:
     defaults: dict[str, object] = field(default_factory=dict)  # optional columns filled when absent
 
 
-TENURE_COLUMNS = (
-    "dwellings_social_family", "dwellings_social_other", "dwellings_owner", "dwellings_private_rental",
-    "dwellings_cooperative",
-)
-PERSON_COUNTS = (
-    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
-    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
-)
+TENURE_COLUMNS = tuple(f"dwellings_{t}" for t in TENURES)
+PERSON_COUNTS = PERSON_SUBCOUNTS  # the person counts besides residents
 # Sub-counts that cannot exceed their base (a share above 1, or an income ratio dragged down, would follow).
 # Each entry: the counts whose sum may not exceed the base. The age groups nest (30-59 within 18-64 within
 # 18+ within all residents); children 6-16 and adults 18+ are disjoint, so together they fit in residents.

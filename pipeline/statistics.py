@@ -16,12 +16,10 @@ import pandas as pd
 import shapely
 
 from pipeline._log import log, warn
+from pipeline.datasets import PERSON_SUBCOUNTS
 
 TENURE_PREFIX = "dwellings_"
-PERSON_COUNTS = (
-    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
-    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
-)
+PERSON_COUNTS = PERSON_SUBCOUNTS  # the person counts besides residents
 INCOME_SUM = "gross_income_sum_15_64"
 # Values an area table may give directly (used as given, taking precedence over sums).
 AREA_VALUES = ("share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu", "income_ratio",

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline._errors import PipelineError
-
-TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
+from pipeline.datasets import TENURES
 
 
 @dataclass(frozen=True)
