@@ -43,11 +43,6 @@ PERSON_SUBCOUNTS = (
     "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
 )
 PERSON_COUNTS = ("residents", *PERSON_SUBCOUNTS)
-ACCESS_FIGURES = (
-    "school_dist_m", "nearest_school_dist_m", "jobs_walk_15", "jobs_bike_30", "job_access_gravity",
-    "job_access_index", "green_dist_m", "green_m2_per_resident_1km", "canopy_share", "station_dist_m",
-    "distance_method",
-)
 
 # The kind of every column by name (what the value is, not how a page formats it).
 KINDS: dict[str, str] = {
@@ -199,22 +194,28 @@ _LAYER_READERS = {
 }
 assert set(_LAYER_READERS) == {*VECTOR_LAYERS, *TABLE_LAYERS}, "every ingested layer needs its readers"
 
-AREA_MIX_COLUMNS = (
-    "area_id", "name", "area_type", "years_listed", "parcels", "residents", "dwellings", *TENURE_COUNTS,
-    *PERSON_COUNTS[1:], "gross_income_sum_15_64", *(f"share_{t}" for t in TENURES), "share_other", "share_social",
-    "tenure_diversity", "share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu",
-    "mean_income_15_64_dkk", "income_ratio", "share_non_western", "c1_met", "c2_met", "c3_met", "c4_met",
-    "criteria_met", "criteria", "criteria_unknown", "prevention_criteria_met", "prevention_criteria", "is_social",
-    "eligible", "status", "deciding_unknown", "status_reason", "status_note", "gap_add_dwellings",
-    "gap_convert_dwellings", "gap_demolish_dwellings", "lq_non_western", "lq_outside_work_edu",
-    "lq_social_family_dwellings", *(f"support_{k}" for k in ("residents", "dwellings", "c1", "c2", "c3", "c4",
-                                                              "non_western")), "geometry",
-)
-AREA_ACCESS_COLUMNS = ("area_id", "name", "school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport",
-                       "jobs_walk_15", "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
-                       "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
-                       "station_dist_m", "distance_method", "geometry")
-AREAS_COLUMNS = (*AREA_MIX_COLUMNS[:-1], *AREA_ACCESS_COLUMNS[2:-1], "geometry", "data_note", "run_id")
+def _area_mix_columns() -> tuple[str, ...]:
+    """areas_mix's columns as mix writes them (pipeline.mix.area_columns) with the default segregation groups."""
+    import yaml
+
+    defaults = yaml.safe_load((Path(__file__).with_name("defaults.yaml")).read_text(encoding="utf-8"))["mix"]
+    return (*_module("pipeline.mix").area_columns(list(TENURES), defaults["segregation_groups"]), "geometry")
+
+
+def _area_access_columns() -> tuple[str, ...]:
+    """areas_access's columns as access writes them (pipeline.access.AREA_COLUMNS)."""
+    return ("area_id", "name", *_module("pipeline.access").AREA_COLUMNS, "distance_method", "geometry")
+
+
+def _areas_columns(*extra: str, geometry: bool = True) -> Callable[[], tuple[Column, ...]]:
+    """The published areas table: areas_mix's columns, then areas_access's figures, the provenance, extra ones
+    (without the geometry for a text table)."""
+    def columns() -> tuple[Column, ...]:
+        names = [*_area_mix_columns()[:-1], *_area_access_columns()[2:-1]]
+        names += ["geometry", "data_note", "run_id"] if geometry else ["data_note", "run_id"]
+        return tuple(Column(n, kind_of(n)) for n in (*names, *extra))
+    return columns
+
 
 DATASETS: tuple[Dataset, ...] = (
     *(_ingested(layer, _LAYER_READERS[layer], f"the {layer} layer: canonical columns, working CRS, valid geometries")
@@ -224,7 +225,7 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("ingest", PROCESSED, "ingest.json", "json", "ingest", (), ("layer",),
             "rows per layer, whether a canopy raster was ingested, the working CRS"),
     Dataset("areas_mix", PROCESSED, "areas_mix.parquet", "geoparquet", "mix", ("scenarios", "publish"), ("area_id",),
-            "one row per housing area: every CONTRACT 4 figure", _columns(*AREA_MIX_COLUMNS)),
+            "one row per housing area: every CONTRACT 4 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_mix_columns())),
     Dataset("segregation", PROCESSED, "segregation.json", "json", "mix", ("publish",), ("group",),
             "D, xPx and Theil H per group, the districts' D, coverage and reference values"),
     Dataset("school_districts_mix", PROCESSED, "school_districts_mix.parquet", "geoparquet", "mix", ("publish",),
@@ -237,7 +238,7 @@ DATASETS: tuple[Dataset, ...] = (
             _columns("parcel_id", "area_id", "district_id", *TENURE_COUNTS, *PERSON_COUNTS, "gross_income_sum_15_64",
                      "geometry")),
     Dataset("areas_access", PROCESSED, "areas_access.parquet", "geoparquet", "access", ("scenarios", "publish"),
-            ("area_id",), "one row per housing area: every CONTRACT 5 figure", _columns(*AREA_ACCESS_COLUMNS)),
+            ("area_id",), "one row per housing area: every CONTRACT 5 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_access_columns())),
     Dataset("parcels_access", PROCESSED, "parcels_access.parquet", "geoparquet", "access", (), ("parcel_id",),
             "the CONTRACT 5 figures per parcel, for analysts",
             _columns("parcel_id", "area_id", "district_id", "residents", "children_6_16", "school_dist_m",
@@ -266,13 +267,13 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", (), ("question",),
             "the best candidate for each question, with the figures behind it"),
     Dataset("areas", PROCESSED, "areas.parquet", "geoparquet", "publish", (), ("area_id",),
-            "one row per housing area with every indicator, all values (for analysts)", _columns(*AREAS_COLUMNS)),
+            "one row per housing area with every indicator, all values (for analysts)", _areas_columns()),
     Dataset("areas_gpkg", PROCESSED, "areas.gpkg", "gpkg", "publish", (), ("area_id",),
             "the areas table, person-based figures of small areas suppressed",
-            _columns(*AREAS_COLUMNS, "suppressed")),
+            _areas_columns("suppressed")),
     Dataset("areas_csv", PROCESSED, "areas.csv", "csv", "publish", (), ("area_id",),
             "the areas table as text, person-based figures of small areas shown as suppressed",
-            _columns(*AREAS_COLUMNS[:-3], *AREAS_COLUMNS[-2:], "suppressed")),
+            _areas_columns("suppressed", geometry=False)),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
 )
