@@ -338,6 +338,7 @@ class PipelineConfig(Section):
         "geometries outside this box are an input error: [xmin, ymin, xmax, ymax]", "m")
     data_note: Text = key("text shown on every page and output, e.g. the data's source and date")
     data_date: Text = key("the date the data describes (pages' data date); empty: the newest input's date")
+    language: Literal["da", "en"] = key("language of the published pages: da (Danish) or en (English)")
     progress_every_s: NonNegative = key("long steps log their progress at most this often when not on a terminal", "s")
     paths: Paths
     sources: Sources
