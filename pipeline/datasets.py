@@ -133,7 +133,7 @@ def _stage_columns(name: str) -> Callable[[], tuple[Column, ...]]:
 def _layer_columns(layer: str) -> Callable[[], tuple[Column, ...]]:
     """The canonical columns of an ingested layer, from ingest's schema (imported only when asked)."""
     def columns() -> tuple[Column, ...]:
-        schema = _module("pipeline.ingest").SCHEMAS[layer]
+        schema = _module("pipeline.ingest.schema").SCHEMAS[layer]
         names = [*schema.required, *schema.optional]
         names = [n for n in names if n != "date"]  # a date is turned into the year on ingest
         return tuple(Column(n, kind_of(n)) for n in (*names, *(("geometry",) if schema.geometry else ())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +18,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from pipeline import ingest
 from pipeline.cli import main
 from pipeline.config import load_config
+from pipeline.ingest.clean import _to_text_ids
 
 
 def utm32_forward(lon_deg: float, lat_deg: float) -> tuple[float, float]:
@@ -293,7 +295,7 @@ def test_optional_streets_missing_is_a_warning_not_an_error(tmp_path, capsys):
 
 def test_ids_from_numbers_and_text_agree():
     values = pd.Series([17, 17.0, "17", " 18 ", None], dtype="object")
-    assert ingest._to_text_ids(values).tolist() == ["17", "17", "17", "18", pd.NA]
+    assert _to_text_ids(values).tolist() == ["17", "17", "17", "18", pd.NA]
 
 
 def test_street_crossing_line_is_kept_as_drawn(tiny_config):
@@ -329,7 +331,7 @@ def test_every_sub_count_over_its_base_is_a_problem(parts, base):
               "outside_work_edu_18_64": 10, "basic_edu_only_30_59": 5, "convicted_18plus": 1, "taxpayers_15_64": 50,
               "non_western": 20, "children_6_16": 15}
     frame = pd.DataFrame({"parcel_id": ["ok", "over"], **{c: [v, v] for c, v in counts.items()}})
-    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    source = ingest.Source("parcels", Path("p.gpkg"), {})
     assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
     over = counts[base] - sum(counts[p] for p in parts) + 1
     frame.loc[1, parts[0]] += over
@@ -340,11 +342,11 @@ def test_every_sub_count_over_its_base_is_a_problem(parts, base):
 
 def test_unknown_counts_are_not_compared():
     frame = pd.DataFrame({"parcel_id": ["a"], "residents": [pd.NA], "taxpayers_15_64": [5]})
-    source = ingest.Source("parcels", ingest.Path("p.gpkg"), {})
+    source = ingest.Source("parcels", Path("p.gpkg"), {})
     assert ingest.check_count_bases(frame, source, ingest.SCHEMAS["parcels"]) == []
 
 
-REALDATA = ingest.Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 
 @pytest.mark.skipif(not (REALDATA / "copenhagen").exists(), reason="the shared real data is not here")

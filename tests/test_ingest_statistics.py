@@ -18,6 +18,7 @@ from shapely.geometry import Point, box
 from pipeline import datasets, ingest
 from pipeline.cli import main
 from pipeline.config import load_config
+from pipeline.ingest.clean import _to_text_ids
 
 # Two housing areas inside the default extent, with an id that has a leading zero.
 AREAS = gpd.GeoDataFrame({"area_id": ["0147", "0250"], "name": ["Ågården", "Bøgeparken"]},
@@ -73,9 +74,9 @@ def test_leading_zero_ids_round_trip_from_csv_and_numeric_ids_lose_only_the_deci
 
 def test_ids_are_text_exactly_as_given():
     values = pd.Series(["0147", " 0147 ", 17, 17.0, 17.5, "", None], dtype="object")
-    assert ingest._to_text_ids(values).tolist() == ["0147", "0147", "17", "17", "17.5", pd.NA, pd.NA]
-    assert ingest._to_text_ids(pd.Series([17.0, 3.0, None])).tolist() == ["17", "3", pd.NA]
-    assert ingest._to_text_ids(pd.Series([101059, 281474])).tolist() == ["101059", "281474"]
+    assert _to_text_ids(values).tolist() == ["0147", "0147", "17", "17", "17.5", pd.NA, pd.NA]
+    assert _to_text_ids(pd.Series([17.0, 3.0, None])).tolist() == ["17", "3", pd.NA]
+    assert _to_text_ids(pd.Series([101059, 281474])).tolist() == ["101059", "281474"]
 
 
 def test_blank_and_absent_counts_stay_unknown(project, capsys):

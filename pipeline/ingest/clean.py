@@ -1,0 +1,237 @@
+"""Checking and converting a layer's values: ids as text, dates, counts, amounts, shares, flags, vocabularies.
+
+Each step takes the frame, its source and its schema and returns the converted frame with the problems
+found (file, layer, column, first ids and the fix), so a layer's problems are all reported at once.
+Unknown stays unknown: a blank or a marker such as DST's ".." is null, never 0.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline._errors import Problem
+from pipeline.ingest.schema import COUNT_BASES, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
+
+TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
+FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
+
+
+def _to_text_ids(values: pd.Series) -> pd.Series:
+    """Ids as text exactly as given: text is only stripped ("0147" stays "0147"); a whole number 17 or 17.0 is "17"."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        text = values.astype("string")
+    elif pd.api.types.is_float_dtype(values):
+        text = _number_ids(values)
+    else:
+        is_number = values.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool), na_action="ignore")
+        is_number = is_number.fillna(False).astype(bool)
+        text = values.astype("string").str.strip()
+        if is_number.any():
+            text = text.where(~is_number, _number_ids(pd.to_numeric(values.where(is_number), errors="coerce")))
+    return text.where(text != "", pd.NA)
+
+
+def _number_ids(values: pd.Series) -> pd.Series:
+    """Numeric ids as text: whole numbers without a decimal part (GDAL gives some integer ids as 17.0)."""
+    numeric = values.astype("float64")
+    whole = numeric.notna() & (numeric == np.floor(numeric)) & (numeric.abs() < 2**53)
+    text = numeric.astype("string")
+    return text.where(~whole, numeric.where(whole).astype("Int64").astype("string"))
+
+
+def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """The layer's id column as unique, non-empty text; other id columns as text."""
+    frame = frame.copy()
+    problems = []
+    for column in (schema.id_column, *schema.ids):
+        if column in frame.columns:
+            frame[column] = _to_text_ids(frame[column])
+    ids = frame[schema.id_column]
+    empty = ids.isna()
+    if empty.any():
+        problems.append(source.problem("ids are empty", f"give every row a {schema.id_column}",
+                                       column=schema.id_column, ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
+    # with a year, an id occurs once per year (statistics over several years)
+    key = [schema.id_column, "year"] if "year" in frame.columns else [schema.id_column]
+    duplicated = ids[frame.duplicated(key, keep=False) & ~empty]
+    if len(duplicated):
+        per_year = " in the same year" if len(key) > 1 else ""
+        fix = (f"make {schema.id_column} unique per year (select one date with sources.{source.layer_name}.where)"
+               if len(key) > 1 else f"make {schema.id_column} unique (each row one feature)")
+        problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once{per_year}", fix,
+                                       column=schema.id_column, ids=duplicated.unique()))
+    return frame, problems
+
+
+def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """The `date` column (ISO 8601) as a date, and `year` taken from it where no year is mapped."""
+    if "date" not in frame.columns:
+        return frame, []
+    frame = frame.copy()
+    raw = frame["date"]
+    text = raw.astype("string").str.strip()
+    dates = pd.to_datetime(text.where(text != "", pd.NA), errors="coerce", format="ISO8601")
+    unreadable = dates.isna() & text.notna() & (text != "")
+    problems = []
+    if unreadable.any():
+        problems.append(source.problem("values are not dates", "write dates as YYYY-MM-DD", column="date",
+                                       ids=frame.loc[unreadable, schema.id_column]))
+    frame["date"] = dates
+    if "year" not in frame.columns:
+        frame["year"] = dates.dt.year.astype("Int64")
+    return frame, problems
+
+
+def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Shares and rates as fractions 0..1 (null where blank); a value above 1 looks like a percentage."""
+    frame = frame.copy()
+    problems = []
+    ids = frame[schema.id_column]
+    for column in schema.shares:
+        if column not in frame.columns:
+            continue
+        raw = _unknown_as_blank(frame[column], source)
+        values = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+        not_number = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if not_number.any():
+            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
+                                           column=column, ids=ids[not_number]))
+        if (values > 1).any():
+            problems.append(source.problem("values are above 1: this looks like a percentage",
+                                           "write shares as fractions 0..1 (divide percentages by 100)",
+                                           column=column, ids=ids[values > 1]))
+        if (values < 0).any():
+            problems.append(source.problem("values are negative", "shares lie in 0..1", column=column, ids=ids[values < 0]))
+        frame[column] = values
+    return frame, problems
+
+
+def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """dwellings_other absent while tenure counts are given: the configured tenure classes cover all dwellings (0).
+
+    A blank dwellings_other in a given column stays unknown, and without any tenure column nothing is filled.
+    """
+    if "dwellings_other" not in schema.counts or "dwellings_other" in frame.columns:
+        return frame, []
+    if not any(c in frame.columns for c in TENURE_COLUMNS):
+        return frame, []
+    return frame.assign(dwellings_other=0), []
+
+
+def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
+    """Numbers from numeric or text columns (with comma decimals where configured)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
+
+
+def _unknown_as_blank(values: pd.Series, source: Source) -> pd.Series:
+    """Markers of suppressed or missing figures (unknown_values, e.g. DST's "..") as blanks: unknown, not 0."""
+    markers = [str(m) for m in source.settings.get("unknown_values") or ()]
+    if not markers or pd.api.types.is_numeric_dtype(values):
+        return values
+    return values.where(~values.astype("string").str.strip().isin(markers), pd.NA)
+
+
+def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Counts as non-negative integers and amounts as non-negative numbers; report what is not."""
+    frame = frame.copy()
+    problems = []
+    ids = frame[schema.id_column]
+    decimal = source.settings.get("csv_decimal", ".")
+    for column in (*schema.counts, *schema.amounts):
+        if column not in frame.columns:
+            continue
+        raw = _unknown_as_blank(frame[column], source)
+        numbers = _parse_numbers(raw, decimal)
+        not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if not_number.any():
+            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
+                                           column=column, ids=ids[not_number]))
+        missing = numbers.isna() & ~not_number
+        if missing.any() and column in schema.required:
+            problems.append(source.problem("values are empty", "fill in a count for every row (0 where there is none)",
+                                           column=column, ids=ids[missing]))
+        negative = numbers < 0
+        if negative.any():
+            problems.append(source.problem("counts are negative", "counts must be 0 or more", column=column, ids=ids[negative]))
+        fractional = (numbers != np.floor(numbers)) & numbers.notna()
+        if column in schema.counts and fractional.any():
+            problems.append(source.problem("counts are not whole numbers", "counts must be whole numbers",
+                                           column=column, ids=ids[fractional]))
+        if column in schema.counts:
+            frame[column] = numbers.round().astype("Int64") if numbers.isna().any() else numbers.round().astype("int64")
+        else:
+            frame[column] = numbers
+    return frame, problems
+
+
+def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> list[Problem]:
+    """Sub-counts may not exceed their base (COUNT_BASES: e.g. taxpayers_15_64 <= residents); unknown counts
+    are not compared."""
+    problems = []
+    for parts, base in COUNT_BASES:
+        if base not in frame.columns or any(part not in frame.columns for part in parts):
+            continue
+        total = sum(pd.to_numeric(frame[part]).astype("Float64") for part in parts)
+        over = (total > pd.to_numeric(frame[base]).astype("Float64")).fillna(False).astype(bool)
+        if over.any():
+            named = " + ".join(parts)
+            problems.append(source.problem(
+                f"{named} exceeds {base}",
+                f"check the counts: {named} {'are' if len(parts) > 1 else 'is'} part of {base} (docs/bad-input.md lists "
+                "every count and its base)", column=parts[0], ids=frame.loc[over, schema.id_column]))
+    return problems
+
+
+def _parse_flags(values: pd.Series, default: bool) -> tuple[pd.Series, pd.Series]:
+    """Booleans from bool, 0/1 or yes/no text; returns the flags and a mask of unreadable values."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(default).astype(bool), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(np.where(text.isin(TRUE_WORDS), True, np.where(text.isin(FALSE_WORDS), False, default)),
+                       index=values.index)
+    unreadable = text.notna() & ~text.isin(TRUE_WORDS | FALSE_WORDS) & (text != "")
+    return parsed.astype(bool), unreadable
+
+
+def clean_flags_and_defaults(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Bool columns parsed (with the contract's defaults) and absent optional columns filled."""
+    frame = frame.copy()
+    problems = []
+    for column, default in schema.flags.items():
+        if column not in frame.columns:
+            frame[column] = default
+            continue
+        frame[column], unreadable = _parse_flags(frame[column], default)
+        if unreadable.any():
+            problems.append(source.problem("values are not true/false", "write true or false (or 1/0, ja/nej)",
+                                           column=column, ids=frame.loc[unreadable, schema.id_column]))
+    for column, default in schema.defaults.items():
+        if column not in frame.columns:
+            frame[column] = default
+        else:
+            frame[column] = frame[column].fillna(default)
+    return frame, problems
+
+
+def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Columns with a fixed vocabulary (area_type, candidate kind, green kind) in lower case, holding only its words."""
+    frame = frame.copy()
+    problems = []
+    for column, words in VOCABULARIES.get(source.layer_name, {}).items():
+        if column not in frame.columns:
+            continue
+        frame[column] = frame[column].astype("string").str.strip().str.lower()
+        wrong = frame[column].notna() & ~frame[column].isin(words)
+        if wrong.any():
+            problems.append(source.problem(f"values outside {', '.join(sorted(words))}", "use one of those words",
+                                           column=column, ids=frame.loc[wrong, schema.id_column]))
+    return frame, problems
