@@ -31,7 +31,7 @@ STAGES_MK := stages.mk
 STAGE_NAMES :=
 LAST_STAMP :=
 include $(STAGES_MK)
-$(STAGES_MK): pipeline/datasets.py pipeline/stages.py
+$(STAGES_MK): pipeline/datasets.py pipeline/datasets_views.py pipeline/stages.py
 	@$(PYTHON) -m pipeline.datasets makefile > $@.tmp && mv $@.tmp $@
 
 help: ## List the targets

@@ -165,7 +165,7 @@ def _default_keys(data: dict, prefix: str = "") -> set[str]:
 def test_every_schema_key_has_a_default_and_every_default_a_schema_key():
     defaults = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
     schema = _schema_keys(PipelineConfig)
-    assert schema == _default_keys(defaults), "add the key to both pipeline/defaults.yaml and pipeline/config_schema.py"
+    assert schema == _default_keys(defaults), "add the key to both pipeline/defaults.yaml and pipeline/config_schema/"
     assert set(defaults["sources"]) == set(Sources.model_fields)
 
 
@@ -248,7 +248,7 @@ def test_unknown_key_in_the_defaults_asks_for_a_schema_line(tmp_path, monkeypatc
         check_config(defaults, file=tmp_path / "c.yaml", project={}, defaults=defaults, defaults_file=DEFAULTS_FILE)
     message = str(caught.value)
     assert f"file {DEFAULTS_FILE}: key access.walk_speed_kmh is not a known key" in message
-    assert "class Access in pipeline/config_schema.py" in message
+    assert "class Access in pipeline/config_schema/sections.py" in message
 
 
 # --- progress ---------------------------------------------------------------------------------------------
