@@ -76,10 +76,8 @@ def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tup
     text = raw.astype("string").str.strip()
     dates = pd.to_datetime(text.where(text != "", pd.NA), errors="coerce", format="ISO8601")
     unreadable = dates.isna() & text.notna() & (text != "")
-    problems = []
-    if unreadable.any():
-        problems.append(source.problem("values are not dates", "write dates as YYYY-MM-DD", column="date",
-                                       ids=frame.loc[unreadable, schema.id_column]))
+    problems = rows_where(source, unreadable, "values are not dates", "write dates as YYYY-MM-DD", "date",
+                          frame[schema.id_column])
     frame["date"] = dates
     if "year" not in frame.columns:
         frame["year"] = dates.dt.year.astype("Int64")
@@ -94,18 +92,11 @@ def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tu
     for column in schema.shares:
         if column not in frame.columns:
             continue
-        raw = _unknown_as_blank(frame[column], source)
-        values = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
-        not_number = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
-        if not_number.any():
-            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
-                                           column=column, ids=ids[not_number]))
-        if (values > 1).any():
-            problems.append(source.problem("values are above 1: this looks like a percentage",
-                                           "write shares as fractions 0..1 (divide percentages by 100)",
-                                           column=column, ids=ids[values > 1]))
-        if (values < 0).any():
-            problems.append(source.problem("values are negative", "shares lie in 0..1", column=column, ids=ids[values < 0]))
+        values, _, found = numbers_of(_unknown_as_blank(frame[column], source), source, column, ids)
+        found += rows_where(source, values > 1, "values are above 1: this looks like a percentage",
+                            "write shares as fractions 0..1 (divide percentages by 100)", column, ids)
+        found += rows_where(source, values < 0, "values are negative", "shares lie in 0..1", column, ids)
+        problems += found
         frame[column] = values
     return frame, problems
 
@@ -132,6 +123,20 @@ def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
 
 
+def numbers_of(raw: pd.Series, source: Source, column: str, ids: pd.Series,
+               fix: str = "write plain numbers in this column") -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """A column's values as numbers (blank: null), which values are text but no number, and that problem."""
+    numbers = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+    not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    return numbers, not_number, rows_where(source, not_number, "values are not numbers", fix, column, ids)
+
+
+def rows_where(source: Source, found: pd.Series, what: str, fix: str, column: str | None,
+               ids: pd.Series) -> list[Problem]:
+    """The problem `what` in `column`, naming the ids of the rows where `found` holds; none when it holds nowhere."""
+    return [source.problem(what, fix, column=column, ids=ids[found])] if found.any() else []
+
+
 def _unknown_as_blank(values: pd.Series, source: Source) -> pd.Series:
     """Markers of suppressed or missing figures (unknown_values, e.g. DST's "..") as blanks: unknown, not 0."""
     markers = [str(m) for m in source.settings.get("unknown_values") or ()]
@@ -145,27 +150,19 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
     frame = frame.copy()
     problems = []
     ids = frame[schema.id_column]
-    decimal = source.settings.get("csv_decimal", ".")
     for column in (*schema.counts, *schema.amounts):
         if column not in frame.columns:
             continue
-        raw = _unknown_as_blank(frame[column], source)
-        numbers = _parse_numbers(raw, decimal)
-        not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
-        if not_number.any():
-            problems.append(source.problem("values are not numbers", "write plain numbers in this column",
-                                           column=column, ids=ids[not_number]))
-        missing = numbers.isna() & ~not_number
-        if missing.any() and column in schema.required:
-            problems.append(source.problem("values are empty", "fill in a count for every row (0 where there is none)",
-                                           column=column, ids=ids[missing]))
-        negative = numbers < 0
-        if negative.any():
-            problems.append(source.problem("counts are negative", "counts must be 0 or more", column=column, ids=ids[negative]))
-        fractional = (numbers != np.floor(numbers)) & numbers.notna()
-        if column in schema.counts and fractional.any():
-            problems.append(source.problem("counts are not whole numbers", "counts must be whole numbers",
-                                           column=column, ids=ids[fractional]))
+        numbers, not_number, found = numbers_of(_unknown_as_blank(frame[column], source), source, column, ids)
+        if column in schema.required:
+            found += rows_where(source, numbers.isna() & ~not_number, "values are empty",
+                                "fill in a count for every row (0 where there is none)", column, ids)
+        found += rows_where(source, numbers < 0, "counts are negative", "counts must be 0 or more", column, ids)
+        if column in schema.counts:
+            fractional = (numbers != np.floor(numbers)) & numbers.notna()
+            found += rows_where(source, fractional, "counts are not whole numbers", "counts must be whole numbers",
+                                column, ids)
+        problems += found
         if column in schema.counts:
             frame[column] = numbers.round().astype("Int64") if numbers.isna().any() else numbers.round().astype("int64")
         else:
@@ -211,9 +208,8 @@ def clean_flags_and_defaults(frame: gpd.GeoDataFrame, source: Source, schema: La
             frame[column] = default
             continue
         frame[column], unreadable = _parse_flags(frame[column], default)
-        if unreadable.any():
-            problems.append(source.problem("values are not true/false", "write true or false (or 1/0, ja/nej)",
-                                           column=column, ids=frame.loc[unreadable, schema.id_column]))
+        problems += rows_where(source, unreadable, "values are not true/false", "write true or false (or 1/0, ja/nej)",
+                               column, frame[schema.id_column])
     for column, default in schema.defaults.items():
         if column not in frame.columns:
             frame[column] = default
@@ -231,7 +227,6 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
             continue
         frame[column] = frame[column].astype("string").str.strip().str.lower()
         wrong = frame[column].notna() & ~frame[column].isin(words)
-        if wrong.any():
-            problems.append(source.problem(f"values outside {', '.join(sorted(words))}", "use one of those words",
-                                           column=column, ids=frame.loc[wrong, schema.id_column]))
+        problems += rows_where(source, wrong, f"values outside {', '.join(sorted(words))}", "use one of those words",
+                               column, frame[schema.id_column])
     return frame, problems

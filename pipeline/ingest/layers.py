@@ -16,7 +16,6 @@ from pipeline._log import log
 from pipeline.config import Config
 from pipeline.district_schools import closest_names, district_schools
 from pipeline.ingest.clean import (
-    _parse_numbers,
     _to_text_ids,
     check_count_bases,
     clean_dates,
@@ -26,6 +25,7 @@ from pipeline.ingest.clean import (
     clean_shares,
     clean_vocabularies,
     fill_dwellings_other,
+    numbers_of,
 )
 from pipeline.ingest.geometry import (
     _crs_checks,
@@ -142,12 +142,9 @@ def prepare_link_table(frame: pd.DataFrame, source: Source, config: Config) -> t
         problems.append(source.problem("rows lack a district_id or school_id", "give both on every row",
                                        ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
     if "share" in frame.columns:
-        raw = frame["share"]
-        frame["share"] = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
-        not_number = frame["share"].isna() & raw.notna() & (raw.astype("string").str.strip() != "")
-        if not_number.any():
-            problems.append(source.problem("values are not numbers", "write shares as fractions 0..1", column="share",
-                                           ids=frame.loc[not_number, "district_id"]))
+        frame["share"], _, found = numbers_of(frame["share"], source, "share", frame["district_id"],
+                                              fix="write shares as fractions 0..1")
+        problems += found
     return frame, problems
 
 
