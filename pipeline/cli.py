@@ -24,34 +24,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="print only warnings and errors (for scheduled runs)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the stages that are out of date", description="Run the pipeline's stages in order, skipping those whose inputs and config did not change.")
+    run = _command(commands, "run", "run the stages that are out of date", "Run the pipeline's stages in order, skipping those whose inputs and config did not change.")
     run.add_argument("--stage", action="append", choices=STAGE_NAMES, metavar="NAME", help=f"run only this stage (repeatable): {', '.join(STAGE_NAMES)}")
-    run.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
     run.add_argument("--force", action="store_true", help="re-run the stages even when nothing changed")
-    run.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    refresh = commands.add_parser("refresh", help="fetch sources, run what is out of date, publish (nightly)", description="Fetch the configured http(s) sources (unchanged ones are skipped), run every out-of-date stage, and publish atomically. Exit 3 when a required source is unavailable, 75 when another run holds the lock.")
-    refresh.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
+    refresh = _command(commands, "refresh", "fetch sources, run what is out of date, publish (nightly)", "Fetch the configured http(s) sources (unchanged ones are skipped), run every out-of-date stage, and publish atomically. Exit 3 when a required source is unavailable, 75 when another run holds the lock.")
     refresh.add_argument("--force", action="store_true", help="re-run every stage even when nothing changed")
-    refresh.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    rollback = commands.add_parser("rollback", help="put the previous published maps back", description="Swap the previously published pages and areas files back in (one step).")
-    rollback.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
-    rollback.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _command(commands, "rollback", "put the previous published maps back", "Swap the previously published pages and areas files back in (one step).")
+    _command(commands, "validate", "check the config and the inputs, write nothing", "Check the config against its schema (every mistake listed at once), then read and check every configured input as ingest would; write nothing.")
 
-    validate = commands.add_parser("validate", help="check the config and the inputs, write nothing", description="Check the config against its schema (every mistake listed at once), then read and check every configured input as ingest would; write nothing.")
-    validate.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
-    validate.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-
-    demo = commands.add_parser("demo-data", help="write a synthetic demo municipality", description="Write a synthetic demonstration municipality (deterministic for a seed) in the formats analysts receive.")
+    demo = _command(commands, "demo-data", "write a synthetic demo municipality", "Write a synthetic demonstration municipality (deterministic for a seed) in the formats analysts receive.", config=False)
     demo.add_argument("--out", type=Path, default=Path("data/raw"), help="folder to write to (default data/raw)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--scale", type=float, default=1.0, help="size factor: 10 makes a ten times larger municipality")
-    demo.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    docs = commands.add_parser("config-docs", help="write the config reference docs/configuration.md", description="Write the reference table of every config key (type, unit, range, default, meaning), generated from the schema and pipeline/defaults.yaml.")
+    docs = _command(commands, "config-docs", "write the config reference docs/configuration.md", "Write the reference table of every config key (type, unit, range, default, meaning), generated from the schema and pipeline/defaults.yaml.", config=False)
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"), help="file to write (default docs/configuration.md)")
-    docs.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
+
+
+def _command(commands, name: str, summary: str, description: str, *, config: bool = True) -> argparse.ArgumentParser:
+    """A subcommand; with `--config` unless it needs none, and `--quiet` also after the command's name."""
+    command = commands.add_parser(name, help=summary, description=description)
+    if config:
+        command.add_argument("--config", type=Path, default=None, help="config file (default config/pipeline.yaml)")
+    command.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return command
 
 
 _console: logging.Handler | None = None

@@ -19,6 +19,13 @@ from pydantic_core import PydanticCustomError
 from pipeline.config_schema.values import Section, Text, _parse_crs, key, optional
 
 
+def _matching(value: str | None, pattern: str, what: str, fix: str, *, kind: str) -> str | None:
+    """The text when it starts with a match of `pattern` (absent text passes); else the error `what` and its fix."""
+    if value is not None and not re.match(pattern, value):
+        raise PydanticCustomError(kind, what, {"value": value, "fix": fix})
+    return value
+
+
 class Source(Section):
     path: Text | None = optional("file path (any format pyogrio reads, CSV, GeoTIFF for canopy); local copy of url", "path")
     url: Text | None = optional("http(s) address fetched by `refresh`", "URL")
@@ -60,18 +67,14 @@ class Source(Section):
     @field_validator("sha256")
     @classmethod
     def _hex_digest(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
-            raise PydanticCustomError("sha256", "'{value}' is not a sha256 checksum (64 hex digits)",
-                                      {"value": value, "fix": "copy the whole checksum, or leave sha256 out"})
-        return value
+        return _matching(value, r"[0-9a-fA-F]{64}\Z", "'{value}' is not a sha256 checksum (64 hex digits)",
+                         "copy the whole checksum, or leave sha256 out", kind="sha256")
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"https?://", value):
-            raise PydanticCustomError("url", "'{value}' is not an http(s) address",
-                                      {"value": value, "fix": "write an address starting with https:// or http://"})
-        return value
+        return _matching(value, r"https?://", "'{value}' is not an http(s) address",
+                         "write an address starting with https:// or http://", kind="url")
 
     @model_validator(mode="after")
     def _consistent(self) -> Source:
