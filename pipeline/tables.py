@@ -15,8 +15,15 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-CSV_SUFFIXES = (".csv", ".txt")
+from pipeline._read import CSV_SUFFIXES
+
 SEPARATOR_NAMES = {";": "SEMICOLON", ",": "COMMA", "\t": "TAB", " ": "SPACE"}
+
+
+def separator_option(settings: dict) -> dict[str, str]:
+    """GDAL's CSV open option for the configured `csv_separator` (none when the file's own is detected)."""
+    separator = settings.get("csv_separator")
+    return {"SEPARATOR": SEPARATOR_NAMES.get(separator, separator)} if separator else {}
 
 
 def is_json_records(path: Path) -> bool:
@@ -63,9 +70,7 @@ def _read_csv_table(path: Path, settings: dict, options: dict, problem, layer_na
 
     options = {k: v for k, v in options.items() if k not in ("use_arrow", "encoding")}
     options["AUTODETECT_TYPE"] = "NO"  # every column as text: ids keep leading zeros, numbers parsed later
-    separator = settings.get("csv_separator")
-    if separator:
-        options["SEPARATOR"] = SEPARATOR_NAMES.get(separator, separator)
+    options.update(separator_option(settings))
     frame, problems = read_text_safely(Dataset(str(path), settings.get("layer"), ""), settings.get("encoding"),
                                        options, problem, layer_name)
     if problems:

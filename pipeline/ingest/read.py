@@ -189,10 +189,7 @@ def _csv_open_options(source: Source) -> dict:
     else:
         options["X_POSSIBLE_NAMES"] = s.get("x", "x")
         options["Y_POSSIBLE_NAMES"] = s.get("y", "y")
-    separator = s.get("csv_separator")
-    if separator:
-        options["SEPARATOR"] = {";": "SEMICOLON", ",": "COMMA", "\t": "TAB", " ": "SPACE"}.get(separator, separator)
-    return options
+    return {**options, **tables.separator_option(s)}
 
 
 def _open_problem(source: Source, root: Path | None = None) -> Problem | None:
