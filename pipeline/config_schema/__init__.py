@@ -17,8 +17,8 @@ One job a module:
 
 from __future__ import annotations
 
-from pipeline.config_schema.check import RUNTIME_KEYS, check_config
-from pipeline.config_schema.reference import configuration_markdown
+from pipeline.config_schema.check import DECIMAL_COMMA, RANGE_ERRORS, RUNTIME_KEYS, check_config
+from pipeline.config_schema.reference import TABLE_HEAD, configuration_markdown
 from pipeline.config_schema.sections import (
     Access,
     Execution,
@@ -26,6 +26,7 @@ from pipeline.config_schema.sections import (
     Mix,
     Modes,
     Osm,
+    OsmWord,
     Paths,
     PipelineConfig,
     Privacy,
@@ -52,8 +53,8 @@ from pipeline.config_schema.values import (
 )
 
 __all__ = [
-    "RUNTIME_KEYS", "Access", "AtLeastOne", "Count", "Execution", "Ingest", "Mix", "Modes", "Name", "NonNegative",
-    "Osm", "Paths", "PipelineConfig", "Positive", "Privacy", "Publish", "Rate", "Refresh", "Scenarios", "Section",
-    "SegregationGroup", "Share", "Source", "Sources", "Text", "Whole", "Year", "check_config", "configuration_markdown",
-    "key", "optional",
+    "DECIMAL_COMMA", "RANGE_ERRORS", "RUNTIME_KEYS", "TABLE_HEAD", "OsmWord", "Access", "AtLeastOne", "Count",
+    "Execution", "Ingest", "Mix", "Modes", "Name", "NonNegative", "Osm", "Paths", "PipelineConfig",
+    "Positive", "Privacy", "Publish", "Rate", "Refresh", "Scenarios", "Section", "SegregationGroup", "Share",
+    "Source", "Sources", "Text", "Whole", "Year", "check_config", "configuration_markdown", "key", "optional",
 ]

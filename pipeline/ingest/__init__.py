@@ -30,6 +30,7 @@ import pandas as pd
 from pipeline import datasets
 from pipeline._errors import InputError
 from pipeline._log import log, warn
+from pipeline._read import CSV_SUFFIXES
 from pipeline.config import Config
 from pipeline.ingest.canopy import _load_canopy, read_canopy, write_canopy
 from pipeline.ingest.clean import (
@@ -41,6 +42,7 @@ from pipeline.ingest.clean import (
     clean_ids,
     clean_numbers,
     clean_shares,
+    clean_values,
     clean_vocabularies,
     fill_dwellings_other,
 )
@@ -87,14 +89,15 @@ from pipeline.ingest.schema import (
 from pipeline.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
 
 __all__ = [
-    "AREA_AMOUNTS", "AREA_SHARES", "COUNT_BASES", "COUNT_COLUMNS", "FALSE_WORDS", "GEOMETRY_FAMILIES", "LINE",
-    "MATCH_KEYS", "NEW_DWELLINGS", "PERSON_COUNTS", "POINT", "POLYGON", "READ_ERRORS", "REQUIRED_LAYERS", "SCHEMAS",
-    "STATISTICS_LAYERS", "TENURE_COLUMNS", "TIME_COLUMNS", "TRUE_WORDS", "VOCABULARIES", "LayerSchema", "Source",
-    "check_count_bases", "check_geometries", "check_references", "clean_dates", "clean_flags_and_defaults",
-    "clean_ids", "clean_numbers", "clean_shares", "clean_vocabularies", "configured_sources", "explode_multiparts",
-    "fill_dwellings_other", "join_parts", "link_districts_and_schools", "load_layers", "locate_grid_cells",
-    "prepare_layer", "prepare_link_table", "read_and_prepare", "read_canopy", "read_parts", "read_source",
-    "read_vector", "rename_columns", "run", "school_lists", "to_working_crs", "validate", "write_canopy",
+    "CSV_SUFFIXES", "AREA_AMOUNTS", "AREA_SHARES", "COUNT_BASES", "COUNT_COLUMNS", "FALSE_WORDS", "GEOMETRY_FAMILIES", "LINE",
+    "MATCH_KEYS", "NEW_DWELLINGS", "PERSON_COUNTS", "POINT", "POLYGON", "READ_ERRORS", "REQUIRED_LAYERS",
+    "SCHEMAS", "STATISTICS_LAYERS", "TENURE_COLUMNS", "TIME_COLUMNS", "TRUE_WORDS", "VOCABULARIES",
+    "LayerSchema", "Source", "check_count_bases", "check_geometries", "check_references", "clean_dates",
+    "clean_flags_and_defaults", "clean_ids", "clean_numbers", "clean_shares", "clean_values",
+    "clean_vocabularies", "configured_sources", "explode_multiparts", "fill_dwellings_other", "join_parts",
+    "link_districts_and_schools", "load_layers", "locate_grid_cells", "prepare_layer", "prepare_link_table",
+    "read_and_prepare", "read_canopy", "read_parts", "read_source", "read_vector", "rename_columns", "run",
+    "school_lists", "to_working_crs", "validate", "write_canopy",
 ]
 
 

@@ -230,3 +230,14 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
         problems += rows_where(source, wrong, f"values outside {', '.join(sorted(words))}", "use one of those words",
                                column, frame[schema.id_column])
     return frame, problems
+
+
+def clean_values(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Every value of a layer checked and converted, in order: dates (a year from them), ids, counts and amounts,
+    shares, dwellings_other, flags and defaults, vocabularies, then sub-counts against their bases."""
+    frame, problems = clean_dates(frame, source, schema)
+    for step in (clean_ids, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
+                 clean_vocabularies):
+        frame, more = step(frame, source, schema)
+        problems += more
+    return frame, problems + check_count_bases(frame, source, schema)

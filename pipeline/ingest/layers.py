@@ -15,18 +15,7 @@ from pipeline._errors import InputError, Problem
 from pipeline._log import log
 from pipeline.config import Config
 from pipeline.district_schools import closest_names, district_schools
-from pipeline.ingest.clean import (
-    _to_text_ids,
-    check_count_bases,
-    clean_dates,
-    clean_flags_and_defaults,
-    clean_ids,
-    clean_numbers,
-    clean_shares,
-    clean_vocabularies,
-    fill_dwellings_other,
-    numbers_of,
-)
+from pipeline.ingest.clean import _to_text_ids, clean_values, numbers_of
 from pipeline.ingest.geometry import (
     _crs_checks,
     check_geometries,
@@ -63,13 +52,7 @@ def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[
         where = source.settings.get("where")
         return frame, [source.problem("the layer is empty" + (f" (after the filter where: {where!r})" if where else ""),
                                       "export the layer with its features" + (", or check the filter" if where else ""))]
-    frame, problems = clean_dates(frame, source, schema)
-    frame, more = clean_ids(frame, source, schema)
-    problems += more
-    for step in (clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults, clean_vocabularies):
-        frame, more = step(frame, source, schema)
-        problems += more
-    problems += check_count_bases(frame, source, schema)
+    frame, problems = clean_values(frame, source, schema)
     # canonical columns in contract order (school_ids: a district's list of schools, kept for the link only)
     frame = frame[[c for c in (*schema.required, *schema.optional, "school_ids", "geometry") if c in frame.columns]]
     if problems or not schema.geometry:
