@@ -158,7 +158,7 @@ def test_reachable_sum_equals_a_search_over_the_whole_network(many_targets, bloc
     import pipeline.network as network_module
 
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
     rng = np.random.default_rng(4)
     n_targets = 2000 if many_targets else 40
@@ -187,7 +187,7 @@ def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets, 
     import pipeline.network as network_module
 
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
     rng = np.random.default_rng(5)
     source = rng.integers(0, network.n_nodes, 300)
@@ -210,7 +210,7 @@ def test_assigned_distance_equals_the_od_matrix_entry(walk, chunk_size, block_ce
     origins, schools = at((0, -10), (190, 5), (405, 0), (30, 0)), at((405, 0), (200, 310), (0, 0))
     matrix = od_distances_m(walk, origins, schools, detour_factor=1.3)
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     assigned = np.array([1, 0, -1, 2])
     got = assigned_distance_m(walk, origins, schools, assigned, detour_factor=1.3, chunk_size=chunk_size)
     np.testing.assert_allclose(got[[0, 1, 3]], matrix[[0, 1, 3], [1, 0, 2]], rtol=1e-12)
@@ -234,7 +234,7 @@ def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_k
     assigned = np.array([4, -1, 0, 2, 1])
     matrix = od_distances_m(network, origins, destinations, detour_factor=1.3)
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     got_d, got_i, own = k_nearest_m(network, origins, destinations, 3, detour_factor=1.3, chunk_size=2, assigned=assigned)
     order = np.lexsort((np.broadcast_to(np.arange(5), matrix.shape), matrix), axis=1)[:, :3]
     np.testing.assert_array_equal(got_i, order)
@@ -305,7 +305,7 @@ def test_decayed_sum_on_chains_equals_all_pairs_dijkstra(limit_m, from_targets, 
     # apart: at the limit, which counts. Blocks of one searched node and chunks of 3 split the work.
     import pipeline.network as network_module
 
-    monkeypatch.setattr(network_module, "CHAIN_BLOCK_ROWS", 1)
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 1)
     network = build_network(chain_streets(), tolerance_m=1.0)
     degree = np.diff(network.graph.indptr)
     assert (degree == 2).mean() > 0.8 and (degree != 2).sum() == 5  # the five junctions of chain_streets

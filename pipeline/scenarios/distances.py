@@ -20,7 +20,7 @@ from pipeline.network import (
     Network,
     assigned_distance_m,
     k_nearest_m,
-    load_or_build_network,
+    load_network,
     od_distances_m,
 )
 from pipeline.scenarios.allocation import (
@@ -45,7 +45,7 @@ def _network(config: Config, mode: str) -> tuple[Network | None, float, str]:
     if key not in _NETWORKS:
         for other in [k for k in _NETWORKS if k[:-1] != key[:-1]]:  # keep one project's networks only
             del _NETWORKS[other]
-        _NETWORKS[key] = load_or_build_network(config, mode)
+        _NETWORKS[key] = load_network(config, mode)
     network = _NETWORKS[key]
     detour = float(config["access"]["detour_factor"])
     return network, detour, f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
