@@ -31,6 +31,7 @@ from pipeline.network import (
     nearest_distance_m,
     node_distances,
     od_distances_m,
+    reachable_sum,
     snap,
 )
 
@@ -405,3 +406,110 @@ def test_decayed_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_limi
         np.testing.assert_allclose(got, [3 * np.exp(-0.4)], rtol=1e-12)
         many = decayed_sum(network, [source, 0, 1], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
         assert many[0] == pytest.approx(3 * np.exp(-0.4), rel=1e-12)
+
+
+def exact_reachable(network, source, target, weight, cutoff_m, source_off, target_off) -> np.ndarray:
+    """The independent reference: scipy's Dijkstra all pairs on the whole graph, offsets added, summed by hand."""
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target] + source_off[:, None] + target_off[None, :]
+    return (full <= cutoff_m) @ weight
+
+
+@pytest.mark.parametrize("cutoff_m", [120.0, 10_000.0])
+@pytest.mark.parametrize("from_targets", [True, False])
+def test_reachable_sum_on_chains_equals_all_pairs_dijkstra(cutoff_m, from_targets, monkeypatch):
+    # As the gravity test above: every kind of node on both sides, blocks of one searched node, chunks of 3.
+    # Without offsets some pairs lie exactly 120 m apart (10 m staircase steps): at the cut-off, which counts.
+    import pipeline.network as network_module
+
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 1)
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    every = np.arange(network.n_nodes)
+    rng = np.random.default_rng(8)
+    few = rng.choice(every, 12, replace=False)
+    source, target = (every, few) if from_targets else (few, every)
+    weight = rng.integers(1, 9, len(target)).astype(float)
+    zero_s, zero_t = np.zeros(len(source)), np.zeros(len(target))
+    got = reachable_sum(network, source, target, weight, cutoff_m=cutoff_m, chunk_size=3)
+    np.testing.assert_array_equal(got, exact_reachable(network, source, target, weight, cutoff_m, zero_s, zero_t))
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target]
+    if cutoff_m == 120.0:
+        assert (full == 120.0).any() and (full > 120).any()  # pairs at the cut-off, and pairs beyond it
+    # With offsets (each item its own snap distance) the band between the nodes' smallest and largest offsets is
+    # decided item by item: repeat every source with a second offset.
+    source2 = np.r_[source, source]
+    source_off = rng.uniform(0, 30, len(source2))
+    target_off = rng.uniform(0, 30, len(target))
+    got = reachable_sum(network, source2, target, weight, cutoff_m=cutoff_m, source_offset_m=source_off,
+                        target_offset_m=target_off, chunk_size=3)
+    np.testing.assert_array_equal(got, exact_reachable(network, source2, target, weight, cutoff_m, source_off, target_off))
+
+
+@pytest.mark.parametrize("n_targets", [3000, 60])
+def test_reachable_sum_on_a_grid_of_curved_ways_equals_all_pairs_dijkstra(n_targets):
+    # Most nodes are vertices of curved ways; 3000 targets search from the sources, 60 from the targets.
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(15)
+    source = rng.integers(0, network.n_nodes, 400)
+    target = rng.integers(0, network.n_nodes, n_targets)
+    source_off, target_off = rng.uniform(0, 40, 400), rng.uniform(0, 40, n_targets)
+    weight = rng.integers(1, 9, n_targets).astype(float)
+    got = reachable_sum(network, source, target, weight, cutoff_m=500, source_offset_m=source_off,
+                        target_offset_m=target_off, chunk_size=50)
+    want = exact_reachable(network, source, target, weight, 500, source_off, target_off)
+    np.testing.assert_array_equal(got, want)
+    assert (want > 0).mean() > 0.5 and want.max() < weight.sum()  # most reach some targets, none reach all
+
+
+def test_reachable_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_cutoff():
+    # (100,180) and (100,220) on the 200 m way S: 40 m apart along it, both ends of S 80 m or more away.
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    (a, b), _ = snap(network, at((100, 180), (100, 220)))
+    for source, target in ((a, b), (b, a)):
+        assert reachable_sum(network, [source], [target], [3.0], cutoff_m=40).tolist() == [3.0]
+        assert reachable_sum(network, [source, 0, 1], [target], [3.0], cutoff_m=39.9).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_block_sizes_are_read_where_they_are_patched(walk, monkeypatch):
+    # The tests above patch MAX_BLOCK_CELLS in network.search and CHAIN_BLOCK_ROWS in network.chains; if a module
+    # copied the value at import, the patch would change nothing and those tests could not fail. Count the blocks.
+    import pipeline.network as network_module
+    from pipeline.network.search import _searches
+
+    chains = network_module._Chains.of(walk.graph)
+    nodes, other = np.arange(6), np.arange(walk.n_nodes)
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 1  # 6 rows fit one block of 32
+    assert len(list(_searches(walk.graph, nodes))) == 1
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 2)
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 3
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 32)
+    monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", walk.n_nodes)  # one row of the walk graph
+    assert len(list(_searches(walk.graph, nodes))) == 6
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 6  # rows of 2 x max(junctions, other) cells
+
+
+def test_chains_of_a_graph_with_a_ring_without_junctions_equal_dijkstra():
+    # A search on a subgraph (the reachable sums search each cell on the subgraph around it) can cut a ring's
+    # junction off: the ring's nodes all have degree 2 and no chain end. Hand-made graph: the ring 0-1-2-3 (edges
+    # 1, 2, 3, 4 m), apart from the path 4-5-6-7 (5 m each, 5 and 6 on a chain) joined at 7 to 8 and 9 (a junction).
+    # Independent method: scipy's Dijkstra on the whole graph.
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    from pipeline.network.chains import _Chains
+
+    u = np.array([0, 1, 2, 3, 4, 5, 6, 7, 7])
+    v = np.array([1, 2, 3, 0, 5, 6, 7, 8, 9])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 1.5, 2.5])
+    graph = sp.csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(10, 10))
+    chains = _Chains.of(graph)
+    assert (chains.chain[[5, 6]] >= 0).all() and (chains.chain[:4] == -1).all()  # the ring's nodes kept as junctions
+    nodes = np.arange(10)
+    got = np.full((10, 10), np.inf)
+    for rows, cols, near in chains.searches(nodes, nodes, limit=np.inf):
+        got[np.arange(10)[rows][:, None], cols[None, :]] = near
+    np.testing.assert_allclose(got, dijkstra(graph), rtol=1e-12)
+    assert got[0, 2] == 3.0 and got[4, 9] == 17.5 and np.isinf(got[0, 4])

@@ -30,27 +30,29 @@ class _Chains:
     its chain to each: for a chain node the junctions its chain joins, for a junction itself twice at 0. A
     path leaves a chain only through its ends, so d(s, x) is the least of off(s) + D(end of s, end of x) +
     off(x) over the ends, D the distance on the graph of junctions, and, for two nodes of one chain, the
-    distance along it. A network without junctions (a lone cycle) keeps every node as a junction.
+    distance along it. A ring of degree-2 nodes without a junction (a lone closed way, or a ring whose junctions
+    lie outside a subgraph) keeps its nodes as junctions.
     """
 
     graph: sp.csr_matrix  # junctions x junctions, chain lengths (the shortest of parallel chains)
     end: np.ndarray  # (2, nodes): position among the junctions of each node's end a and end b
     off_m: np.ndarray  # (2, nodes): distance along the chain to end a and to end b
     chain: np.ndarray  # each node's chain (-1: a junction)
+    outside: int = -1  # a junction without edges standing for the ends outside a part of the network (-1: none)
 
     @classmethod
     def of(cls, graph: sp.csr_matrix) -> _Chains:
         """Contract the chains of a symmetric graph without self-loops or parallel edges."""
         n = graph.shape[0]
-        is_junction = np.diff(graph.indptr) != 2
-        if not is_junction.any():
-            is_junction[:] = True
         coo = graph.tocoo()
         u, v, w = coo.row, coo.col, coo.data
-        inner = ~is_junction[u] & ~is_junction[v]
-        along = sp.csr_matrix((w[inner], (u[inner], v[inner])), shape=(n, n))
-        _, component = connected_components(along, directed=False)
-        # A chain has exactly two edges to junctions (its ends in a connected graph): the first is end a.
+        is_junction = np.diff(graph.indptr) != 2
+        along, component = _along(is_junction, u, v, w)
+        lone = _lone_rings(is_junction, component, u, v)
+        if lone.any():
+            is_junction |= lone
+            along, component = _along(is_junction, u, v, w)
+        # A chain has exactly two edges to junctions: the first is end a.
         leave = np.flatnonzero(~is_junction[u] & is_junction[v])
         leave = leave[np.argsort(component[u[leave]], kind="stable")]
         a_edge, b_edge = leave[0::2], leave[1::2]
@@ -79,6 +81,20 @@ class _Chains:
         contracted = sp.csr_matrix((np.r_[ew, ew], (np.r_[eu, ev], np.r_[ev, eu])), shape=(m, m))
         return cls(contracted, np.vstack([end_a, end_b]), np.vstack([off_a, off_b]), node_chain)
 
+    def part(self, nodes: np.ndarray) -> _Chains:
+        """The contracted graph of the part of the network induced by nodes (distinct node ids), its nodes numbered by
+        their position in nodes: the junctions among them, each node's chain ends among those, and one junction
+        without edges for the ends outside. Exact for every path that stays among the nodes."""
+        inside = self.end[0, nodes[self.chain[nodes] < 0]]  # the junctions among the nodes
+        local = np.full(self.graph.shape[0], -1, dtype=np.intp)
+        local[inside] = np.arange(len(inside))
+        graph = _induced(self.graph, inside, local)
+        outside = len(inside)
+        local[local < 0] = outside
+        padded = sp.csr_matrix((graph.data, graph.indices, np.r_[graph.indptr, graph.indptr[-1]]),
+                               shape=(outside + 1, outside + 1))
+        return _Chains(padded, local[self.end[:, nodes]], self.off_m[:, nodes], self.chain[nodes], outside)
+
     def block_rows(self, n_columns: int) -> int:
         """Searched nodes per block when a block holds rows of n_columns distances."""
         return max(1, min(CHAIN_BLOCK_ROWS, rows_per_block(n_columns)))
@@ -94,10 +110,11 @@ class _Chains:
         on_chain = self.chain[nodes] >= 0
         (a, b), (to_a, to_b) = self.end[:, nodes[on_chain]], self.off_m[:, nodes[on_chain]]
         loop = a == b
-        keep = np.column_stack([np.ones(len(a), dtype=bool), ~loop]).ravel()
-        ends = np.column_stack([a, b]).ravel()[keep]
-        length = np.column_stack([np.where(loop, np.minimum(to_a, to_b), to_a), to_b]).ravel()[keep]
-        indptr = np.r_[self.graph.indptr, self.graph.indptr[-1] + np.cumsum(np.where(loop, 1, 2))]
+        ends = np.column_stack([a, b])
+        keep = np.column_stack([np.ones(len(a), dtype=bool), ~loop]) & (ends != self.outside)  # no edge leaves the part
+        length = np.column_stack([np.where(loop, np.minimum(to_a, to_b), to_a), to_b])[keep]
+        ends = ends[keep]
+        indptr = np.r_[self.graph.indptr, self.graph.indptr[-1] + np.cumsum(keep.sum(axis=1))]
         size = m + len(a)
         added = sp.csr_matrix((np.r_[self.graph.data, length], np.r_[self.graph.indices, ends], indptr), shape=(size, size))
         start = np.where(on_chain, m + np.cumsum(on_chain) - 1, self.end[0, nodes])
@@ -145,3 +162,31 @@ def _same_chain_pairs(chain: np.ndarray, column_chain: np.ndarray) -> tuple[np.n
     row = np.repeat(np.arange(len(chain)), count)
     first = np.repeat(np.cumsum(count) - count, count)
     return row, by_chain[np.repeat(lo, count) + np.arange(int(count.sum())) - first]
+
+
+def _along(is_junction: np.ndarray, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The edges between chain nodes, and each node's connected piece of them (a chain; a junction alone)."""
+    n = len(is_junction)
+    inner = ~is_junction[u] & ~is_junction[v]
+    along = sp.csr_matrix((w[inner], (u[inner], v[inner])), shape=(n, n))
+    return along, connected_components(along, directed=False)[1]
+
+
+def _lone_rings(is_junction: np.ndarray, component: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The degree-2 nodes whose piece has no edge to a junction: rings with no end to contract them to."""
+    has_end = np.zeros(component.max() + 1, dtype=bool)
+    has_end[component[u[~is_junction[u] & is_junction[v]]]] = True
+    return ~is_junction & ~has_end[component]
+
+
+def _induced(graph: sp.csr_matrix, nodes: np.ndarray, local: np.ndarray) -> sp.csr_matrix:
+    """The graph induced by the nodes; local maps ids to positions in nodes (-1 elsewhere)."""
+    starts, ends = graph.indptr[nodes], graph.indptr[nodes + 1]
+    counts = ends - starts
+    shift = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    positions = shift + np.arange(int(counts.sum()))
+    cols = local[graph.indices[positions]]
+    inside = cols >= 0
+    kept = np.bincount(np.repeat(np.arange(len(nodes)), counts)[inside], minlength=len(nodes))
+    indptr = np.r_[0, np.cumsum(kept)]
+    return sp.csr_matrix((graph.data[positions][inside], cols[inside], indptr), shape=(len(nodes), len(nodes)))

@@ -10,16 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from pipeline.network.chains import _Chains
 from pipeline.network.graph import Network
-from pipeline.network.search import CUTOFF_EPS_M, DEFAULT_CHUNK_SIZE, _searches, chunked
+from pipeline.network.search import CUTOFF_EPS_M, DEFAULT_CHUNK_SIZE, chunked
 from pipeline.parallel import active_executor
 
 # Searched nodes are taken in square cells of this side, so that a block's searches start close together and read
 # the same nodes (scale-50 demo: 4.5 ms per gravity search in cells of 2 km, 7.2 ms in node order).
 SEARCH_CELL_M = 2000.0
+# The cumulative sums search each cell of at least this side on the part of the network within reach of it: larger
+# cells mean fewer parts to cut out, smaller ones smaller parts (scale-10 demo, walking 1,200 m: about the same
+# from 2.5 to 8 km, and faster than cells of 1.2 km).
+MIN_CELL_M = 4000.0
 
 
 def decayed_sum(
@@ -86,39 +89,6 @@ def _grid_cells(xy: np.ndarray, origin: np.ndarray, cell_m: float) -> np.ndarray
     return np.floor((xy - origin) / cell_m).astype(np.int64)
 
 
-def _subgraph(graph: sp.csr_matrix, nodes: np.ndarray, local: np.ndarray) -> sp.csr_matrix:
-    """The graph induced by the nodes; local maps global ids to positions in nodes (-1 elsewhere)."""
-    starts, ends = graph.indptr[nodes], graph.indptr[nodes + 1]
-    counts = ends - starts
-    shift = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
-    positions = shift + np.arange(int(counts.sum()))
-    cols = local[graph.indices[positions]]
-    inside = cols >= 0
-    kept = np.bincount(np.repeat(np.arange(len(nodes)), counts)[inside], minlength=len(nodes))
-    indptr = np.r_[0, np.cumsum(kept)]
-    return sp.csr_matrix((graph.data[positions][inside], cols[inside], indptr), shape=(len(nodes), len(nodes)))
-
-
-class _CellIndex:
-    """Points sorted by grid cell, to fetch every point of a block of cells quickly."""
-
-    def __init__(self, xy: np.ndarray, origin: np.ndarray, cell_m: float, width: int):
-        cells = _grid_cells(xy, origin, cell_m)
-        self.width = width
-        key = (cells[:, 1] + 1) * width + (cells[:, 0] + 1)
-        self.order = np.argsort(key, kind="stable")
-        self.sorted_key = key[self.order]
-
-    def near(self, col: int, row: int, ring: int) -> np.ndarray:
-        """Sorted positions of the points in the (2 ring + 1)^2 cells around a cell."""
-        rows = np.arange(row - ring, row + ring + 1) + 1
-        lo = rows * self.width + max(col - ring + 1, 0)
-        hi = rows * self.width + min(col + ring + 1, self.width - 1)
-        first = np.searchsorted(self.sorted_key, lo, side="left")
-        last = np.searchsorted(self.sorted_key, hi, side="right")
-        return np.sort(np.concatenate([self.order[a:b] for a, b in zip(first, last, strict=True)]))
-
-
 @dataclass(frozen=True)
 class _Items:
     """Points on the network grouped by node: per node its items, their weight and offset range."""
@@ -170,9 +140,9 @@ def reachable_sum(
     targets are grouped by node: a pair of nodes whose distance plus the largest offsets is within the
     cut-off counts whole, one whose distance plus the smallest offsets is beyond counts nothing, and only
     the thin band in between is checked item by item. The graph is undirected, so the bounded searches
-    run from whichever side has fewer nodes. That side is grouped in square cells; a path no longer than
-    the cut-off stays within the cut-off of where it starts (straight line), so each cell is searched on
-    the subgraph within that reach only, and a search costs what the reach costs, not the whole network.
+    run from whichever side has fewer nodes. That side is grouped in square cells as wide as the cut-off, and each
+    cell is searched on the subgraph within the cut-off around it (`_Cells`), contracted to its junctions
+    (`_Chains`, as the gravity sum): a search costs what its reach costs, on a graph several times smaller.
     """
     source_nodes = np.asarray(source_nodes, dtype=np.intp)
     src_off = np.zeros(len(source_nodes)) if source_offset_m is None else np.asarray(source_offset_m, dtype=float)
@@ -187,9 +157,9 @@ def reachable_sum(
     target_item_weight = np.asarray(target_weight, float)[useful]
     from_targets = len(targets.nodes) < len(sources.nodes)
     searched, other = (targets, sources) if from_targets else (sources, targets)
-    cells = _Cells(network, cutoff_m, None, searched.nodes, other.nodes)
-    chunks = cells.chunks(chunk_size)
-    results = active_executor().map_chunks(_reachable_chunk, chunks, cells, sources, targets, target_item_weight, from_targets)
+    cells = _Cells(network, cutoff_m + CUTOFF_EPS_M, searched.nodes, other.nodes)
+    results = active_executor().map_chunks(_reachable_chunk, cells.chunks(chunk_size), cells, sources, targets,
+                                           target_item_weight, from_targets)
     node_sum = np.zeros(len(sources.nodes))
     item_sum = np.zeros(len(source_nodes))
     for (node_at, node_value), (item_at, item_value) in results:  # chunk order: the same sums on every backend
@@ -234,17 +204,39 @@ def _band_items(sources: _Items, targets: _Items, weight: np.ndarray, block: tup
     out += np.bincount(source_item[reached], weights=weight[target_item[reached]], minlength=len(out))
 
 
-class _Cells:
-    """The network cut in square cells, each searched on the subgraph within the cut-off around it.
+class _CellIndex:
+    """Points sorted by grid cell, to fetch every point of a block of cells quickly."""
 
-    searched and other are distinct node ids: searches start from searched and are read at other.
+    def __init__(self, xy: np.ndarray, origin: np.ndarray, cell_m: float, width: int):
+        cells = _grid_cells(xy, origin, cell_m)
+        self.width = width
+        key = (cells[:, 1] + 1) * width + (cells[:, 0] + 1)
+        self.order = np.argsort(key, kind="stable")
+        self.sorted_key = key[self.order]
+
+    def near(self, col: int, row: int) -> np.ndarray:
+        """Sorted positions of the points in the 3 x 3 cells around a cell."""
+        rows = np.arange(row - 1, row + 2) + 1
+        lo = rows * self.width + max(col, 0)
+        hi = rows * self.width + min(col + 2, self.width - 1)
+        first = np.searchsorted(self.sorted_key, lo, side="left")
+        last = np.searchsorted(self.sorted_key, hi, side="right")
+        return np.sort(np.concatenate([self.order[a:b] for a, b in zip(first, last, strict=True)]))
+
+
+class _Cells:
+    """The network cut in square cells at least as wide as the limit, each searched on the part of the graph of
+    junctions in the 3 x 3 cells around it (`_Chains.part`).
+
+    A path no longer than the limit stays within the limit of where it starts (straight line), so it lies in that
+    part: a search costs what the reach costs, not the whole network, and settles junctions only. searched and
+    other are distinct node ids: searches start from searched and are read at other.
     """
 
-    def __init__(self, network: Network, cutoff_m: float, cell_m: float | None, searched: np.ndarray, other: np.ndarray):
-        self.network = network
-        self.limit = cutoff_m + CUTOFF_EPS_M
-        self.cell_m = float(cell_m or max(cutoff_m, 1.0))
-        self.ring = int(np.ceil(self.limit / self.cell_m))
+    def __init__(self, network: Network, limit_m: float, searched: np.ndarray, other: np.ndarray):
+        self.network, self.limit = network, float(limit_m)
+        self.cell_m = max(self.limit, MIN_CELL_M)
+        self.chains = _Chains.of(network.graph)
         self.origin = network.node_xy.min(axis=0)
         self.width = int(_grid_cells(network.node_xy, self.origin, self.cell_m)[:, 0].max()) + 3
         self.nodes = _CellIndex(network.node_xy, self.origin, self.cell_m, self.width)
@@ -254,32 +246,28 @@ class _Cells:
         self.key = self.cells[:, 1] * self.width + self.cells[:, 0]
 
     def chunks(self, size: int) -> list[np.ndarray]:
-        """Positions in searched cut in chunks of at most size, cell by cell (a chunk holds whole cells where it can)."""
-        order = np.argsort(self.key, kind="stable")
-        size = max(1, int(size))
-        return [order[start:start + size] for start in range(0, len(order), size)]
+        """Positions in searched cut in chunks of at most size, cell by cell, in each cell in SEARCH_CELL_M order."""
+        within = np.empty(len(self.searched), dtype=np.intp)
+        within[_cell_order(self.network.node_xy[self.searched])] = np.arange(len(self.searched))
+        return chunked(np.lexsort((within, self.key)), size)
 
     def blocks(self, positions: np.ndarray):
         """Yield (positions in searched, positions in other, distances) for the pairs within reach of these searches.
 
-        Distances beyond the cut-off are inf.
+        Distances beyond the limit are inf.
         """
         local = np.full(self.network.n_nodes, -1, dtype=np.intp)
         key = self.key[positions]
-        order = np.argsort(key, kind="stable")
-        bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
+        bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])  # positions come cell by cell (chunks)
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            rows = positions[order[a:b]]
+            rows = positions[a:b]
             col, row = (int(c) for c in self.cells[rows[0]])
-            cols = self.others.near(col, row, self.ring)
+            cols = self.others.near(col, row)
             if len(cols) == 0:
                 continue
-            sub_nodes = self.nodes.near(col, row, self.ring)
+            sub_nodes = self.nodes.near(col, row)
             local[sub_nodes] = np.arange(len(sub_nodes))
-            sub = _subgraph(self.network.graph, sub_nodes, local)
-            cols_local = local[self.other[cols]]
-            every_node = len(cols_local) == len(sub_nodes) and bool((cols_local == np.arange(len(sub_nodes))).all())
-            searches = _searches(sub, local[self.searched[rows]], limit=self.limit, columns=None if every_node else cols_local)
-            for part, dist in searches:
-                yield rows[part], cols, dist
+            part = self.chains.part(sub_nodes)
+            for part_rows, at, dist in part.searches(local[self.searched[rows]], local[self.other[cols]], limit=self.limit):
+                yield rows[part_rows], cols[at], dist
             local[sub_nodes] = -1
