@@ -65,11 +65,11 @@ def labelled(label: str) -> Iterator[None]:
 
 def step(template: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Decorate a function whose work reports progress: the label is the template formatted with the
-    call's arguments, prefixed by the stage (the function's module, e.g. Access)."""
+    call's arguments, prefixed by the stage (the function's module under pipeline, e.g. Access)."""
 
     def decorate(func: Callable[..., T]) -> Callable[..., T]:
         signature = inspect.signature(func)
-        stage = func.__module__.rsplit(".", 1)[-1].capitalize()
+        stage = (func.__module__.split(".") + [""])[1].capitalize()  # pipeline.access.jobs -> Access
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> T:

@@ -294,3 +294,30 @@ def test_most_parcels_beyond_the_network_stop_the_run(tmp_path):
     with pytest.raises(InputError, match=r"4 of 4 parcels \(100%\) lie farther than access.max_snap_m"):
         run(config)
     assert not config.processed(AREAS_FILE).exists()
+
+
+def test_scenarios_read_the_network_cache_and_never_write_it(tmp_path):
+    # network.npz has one writer, access (the catalogue). Scenarios reads it; when the streets changed after access
+    # wrote it, scenarios builds the graph in memory and leaves the file as it was (bytes and modification time).
+    from pipeline import datasets
+    from pipeline.network import build_network, load_or_build_network
+    from pipeline.scenarios.distances import _network
+
+    config = write_fixture(tmp_path)
+    run(config)
+    cache = config.processed(NETWORK_FILE)
+    before = (cache.read_bytes(), cache.stat().st_mtime_ns)
+    tolerance = float(config["access"]["snap_tolerance_m"])
+    with datasets.running("scenarios"):
+        walk, _, _ = _network(config, "walk")
+    assert walk.n_nodes == build_network(hand_streets(), tolerance_m=tolerance, mode="walk").n_nodes
+    # Without street d, c (which crosses a without a vertex) is cut off: its nodes (300,-100) and (300,100) and d's
+    # (400,100) leave the routable network.
+    streets = hand_streets()
+    streets[streets["street_id"] != "d"].to_parquet(config.processed("streets.parquet"))
+    with datasets.running("scenarios"):
+        changed, _, _ = _network(config, "walk")
+        with pytest.raises(datasets.UndeclaredRead, match="network.npz"):
+            load_or_build_network(config, "walk")  # writing the cache is access's alone
+    assert changed.n_nodes == walk.n_nodes - 3 and "c" in changed.dropped_street_ids
+    assert (cache.read_bytes(), cache.stat().st_mtime_ns) == before

@@ -95,12 +95,46 @@ def canopy_share(canopy_path: Path | None, polygons: gpd.GeoDataFrame) -> np.nda
         return out
     from exactextract import exact_extract
 
-    frame = gpd.GeoDataFrame({"row": np.flatnonzero(is_polygon)}, geometry=polygons.geometry.to_numpy()[is_polygon], crs=polygons.crs)
+    shapes = _wkb_features(polygons.geometry.to_numpy()[is_polygon], np.flatnonzero(is_polygon), polygons.crs)
     result = exact_extract(
-        str(canopy_path), frame, ["mean"], include_cols=["row"], output="pandas", strategy="raster-sequential", progress=fraction()
+        str(canopy_path), shapes, ["mean"], include_cols=["row"], output="pandas", strategy="raster-sequential", progress=fraction()
     )
     out[result["row"].to_numpy()] = result["mean"].to_numpy(dtype=float)
     return out
+
+
+def _wkb_features(geometries: np.ndarray, rows: np.ndarray, crs):
+    """The polygons as exactextract features carrying WKB and their row: exactextract reads a GeoDataFrame feature by
+    feature through GeoJSON text, which took 80 % of the zonal statistics (scale-10 demo: 5.3 s against 1.2 s, the
+    same means to the bit)."""
+    from exactextract.feature import Feature, FeatureSource
+
+    class WkbFeature(Feature):
+        def __init__(self, row: int, wkb: bytes):
+            Feature.__init__(self)
+            self.row, self.wkb = row, wkb
+
+        def get(self, name: str) -> int:
+            return self.row
+
+        def geometry(self) -> bytes:
+            return self.wkb
+
+        def fields(self) -> list[str]:
+            return ["row"]
+
+    class WkbFeatures(FeatureSource):
+        def count(self) -> int:
+            return len(rows)
+
+        def __iter__(self):
+            for row, wkb in zip(rows.tolist(), shapely.to_wkb(geometries).tolist(), strict=True):
+                yield WkbFeature(row, wkb)
+
+        def srs_wkt(self) -> str | None:
+            return crs.to_wkt() if crs is not None else None
+
+    return WkbFeatures()
 
 
 @step("canopy share (zonal statistics)")
