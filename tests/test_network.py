@@ -513,3 +513,20 @@ def test_chains_of_a_graph_with_a_ring_without_junctions_equal_dijkstra():
         got[np.arange(10)[rows][:, None], cols[None, :]] = near
     np.testing.assert_allclose(got, dijkstra(graph), rtol=1e-12)
     assert got[0, 2] == 3.0 and got[4, 9] == 17.5 and np.isinf(got[0, 4])
+
+
+def test_keeping_the_k_nearest_block_by_block_equals_one_sort_of_everything():
+    # Independent method: one lexsort of the whole matrix by (distance, position). Whole-metre distances tie
+    # often, and the blocks come in a shuffled order of positions, so a tie with the k-th decides by position.
+    from pipeline.network.nearest import _keep_nearest
+
+    rng = np.random.default_rng(16)
+    d = rng.integers(0, 12, (300, 40)).astype(float)
+    d[rng.random(d.shape) < 0.1] = np.inf
+    blocks = np.array_split(rng.permutation(40), 8)
+    best_d, best_i = np.full((300, 0), np.inf), np.full((300, 0), -1, dtype=np.intp)
+    for block in blocks:
+        best_d, best_i = _keep_nearest(best_d, best_i, d[:, block], block, 5)
+    order = np.lexsort((np.broadcast_to(np.arange(40), d.shape), d), axis=1)[:, :5]
+    np.testing.assert_array_equal(best_d, np.take_along_axis(d, order, axis=1))
+    np.testing.assert_array_equal(best_i, np.where(np.isfinite(best_d), order, -1))

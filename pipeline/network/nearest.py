@@ -96,9 +96,25 @@ def k_nearest_m(
 
 
 def _keep_nearest(best_d, best_i, d, index, k: int, columns_given: bool = False):
-    """Merge a block of distances into the k best per row (ties: the lower destination position first)."""
+    """Merge a block of distances into the k best per row (ties: the lower destination position first).
+
+    Once a row holds k, only the rows where the block has one nearer than the k-th (or as near, at a lower
+    position) are sorted again: most parcels' nearest schools are found in the first blocks."""
+    index = index if columns_given else np.broadcast_to(index, d.shape)
+    if best_d.shape[1] == k and len(d):
+        kth_d, kth_i = best_d[:, -1:], best_i[:, -1:]
+        rows = np.flatnonzero(((d < kth_d) | ((d == kth_d) & (index < kth_i))).any(axis=1))
+        if len(rows) < len(d):
+            best_d, best_i = best_d.copy(), best_i.copy()
+            best_d[rows], best_i[rows] = _sorted_nearest(best_d[rows], best_i[rows], d[rows], index[rows], k)
+            return best_d, best_i
+    return _sorted_nearest(best_d, best_i, d, index, k)
+
+
+def _sorted_nearest(best_d, best_i, d, index, k: int):
+    """The k best per row of the block and the kept best together, sorted by distance then position."""
     d_all = np.concatenate([best_d, d], axis=1)
-    i_all = np.concatenate([best_i, index if columns_given else np.broadcast_to(index, d.shape)], axis=1)
+    i_all = np.concatenate([best_i, index], axis=1)
     order = np.lexsort((i_all, d_all), axis=1)[:, :k]
     best_d, best_i = np.take_along_axis(d_all, order, axis=1), np.take_along_axis(i_all, order, axis=1)
     return best_d, np.where(np.isfinite(best_d), best_i, -1)
