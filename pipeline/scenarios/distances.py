@@ -82,10 +82,14 @@ def nearest_schools(
     allocation equals the one over every school; and the distance method in words."""
     network, detour, method = _network(config, config["scenarios"]["school_network_mode"])
     chunk_size = int(config["access"].get("origin_chunk_size", DEFAULT_CHUNK_SIZE))
-    k = NEAR_SCHOOLS_FIRST
+    k, found = NEAR_SCHOOLS_FIRST, None
     while True:
-        near_m, near_school, own = k_nearest_m(network, origins, schools.geometry, k, detour_factor=detour,
-                                               chunk_size=chunk_size, assigned=district_school)
+        if found is None or found[0].shape[1] < min(k, len(schools)):
+            # one widening ahead: the first k of the longer lists are the k-lists (sorted by distance, then school
+            # position), and a widening then reuses the searches instead of running them again
+            found = k_nearest_m(network, origins, schools.geometry, k * NEAR_SCHOOLS_GROWTH, detour_factor=detour,
+                                chunk_size=chunk_size, assigned=district_school)
+        near_m, near_school, own = found[0][:, :k], found[1][:, :k], found[2]
         try:
             return allocate(NearSchools(near_m, near_school, len(schools), own)), method
         except MoreSchoolsNeeded:
