@@ -58,8 +58,16 @@ def green_m2_within(origin_xy: np.ndarray, pieces: np.ndarray, radius_m: float) 
     if len(pieces) == 0 or len(origin_xy) == 0:
         return out
     circles = shapely.buffer(shapely.points(origin_xy), radius_m, quad_segs=BUFFER_QUAD_SEGS)
-    circle, piece = shapely.STRtree(pieces).query(circles, predicate="intersects")
-    area = shapely.area(shapely.intersection(circles[circle], pieces[piece]))
+    tree = shapely.STRtree(pieces)
+    circle, piece = tree.query(circles, predicate="intersects")
+    # A piece wholly inside its circle counts with its own area, without an overlay (most pairs: 79 % on the
+    # scale-10 demo, a third of the time); only the pieces the circle cuts are intersected. The two areas are
+    # the same but for the last bit of the floating-point sum (relative 1e-15).
+    inside_circle, inside_piece = tree.query(circles, predicate="contains_properly")
+    pair = circle.astype(np.int64) * len(pieces) + piece
+    whole = np.isin(pair, inside_circle.astype(np.int64) * len(pieces) + inside_piece)
+    area = shapely.area(pieces[piece])
+    area[~whole] = shapely.area(shapely.intersection(circles[circle[~whole]], pieces[piece[~whole]]))
     return np.bincount(circle, weights=area, minlength=len(origin_xy))
 
 
