@@ -69,7 +69,8 @@ def step(template: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
 
     def decorate(func: Callable[..., T]) -> Callable[..., T]:
         signature = inspect.signature(func)
-        stage = (func.__module__.split(".") + [""])[1].capitalize()  # pipeline.access.jobs -> Access
+        parts = func.__module__.split(".")
+        stage = (parts[1] if parts[0] == "pipeline" and len(parts) > 1 else parts[-1]).capitalize()  # pipeline.access.jobs: Access
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> T:
