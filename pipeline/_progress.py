@@ -65,11 +65,12 @@ def labelled(label: str) -> Iterator[None]:
 
 def step(template: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Decorate a function whose work reports progress: the label is the template formatted with the
-    call's arguments, prefixed by the stage (the function's module, e.g. Access)."""
+    call's arguments, prefixed by the stage (the function's module under pipeline, e.g. Access)."""
 
     def decorate(func: Callable[..., T]) -> Callable[..., T]:
         signature = inspect.signature(func)
-        stage = func.__module__.rsplit(".", 1)[-1].capitalize()
+        parts = func.__module__.split(".")
+        stage = (parts[1] if parts[0] == "pipeline" and len(parts) > 1 else parts[-1]).capitalize()  # pipeline.access.jobs: Access
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> T:

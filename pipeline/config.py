@@ -98,7 +98,7 @@ class Config:
 
 def load_config(path: str | Path | None = None, overrides: Mapping | None = None) -> Config:
     """Read the project config (default config/pipeline.yaml) merged over the packaged defaults, checked
-    against the schema (pipeline/config_schema.py): every mistake is one InputError (exit 2)."""
+    against the schema (pipeline/config_schema/): every mistake is one InputError (exit 2)."""
     from pipeline.config_schema import check_config
 
     path = Path(path) if path is not None else DEFAULT_CONFIG

@@ -246,8 +246,8 @@ DATASETS: tuple[Dataset, ...] = (
                      "nearest_school_dist_m", "free_transport", "jobs_walk_15", "jobs_bike_30", "job_access_gravity",
                      "job_access_index", "green_dist_m", "green_within_300", "green_m2_1km", "residents_1km",
                      "green_m2_per_resident_1km", "canopy_share", "station_dist_m", "distance_method", "geometry")),
-    # the routable street graph, cached: written by access, reused by scenarios (pipeline/network.py reads and
-    # rebuilds it when streets.parquet changed, so scenarios never works from a stale graph)
+    # the routable street graph, cached: written by access only, reused by scenarios (pipeline/network/cache.py; when
+    # streets.parquet changed since, scenarios builds the graph in memory, never from a stale graph, and never writes it)
     Dataset("network", PROCESSED, "network.npz", "npz", "access", ("scenarios",), ("node",),
             "the routable street graph: node coordinates, edges with length and walk/bike, the streets' key"),
     Dataset("scenarios_school_sites", PROCESSED, "scenarios_school_sites.parquet", "geoparquet", "scenarios",

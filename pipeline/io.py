@@ -3,7 +3,7 @@
 Stages read and write their datasets by name through the catalogue (pipeline/datasets.py: `read`,
 `write`; `read_layer` and `has_layer` here are the same for a layer), which checks that the running stage
 declared them. The `write_*` functions write to a temporary file beside the target and rename it into
-place, so a killed run never leaves a half-written file. Reading the raw sources is ingest's job (pipeline/ingest.py).
+place, so a killed run never leaves a half-written file. Reading the raw sources is ingest's job (pipeline/ingest/).
 """
 
 from __future__ import annotations

@@ -294,3 +294,64 @@ def test_most_parcels_beyond_the_network_stop_the_run(tmp_path):
     with pytest.raises(InputError, match=r"4 of 4 parcels \(100%\) lie farther than access.max_snap_m"):
         run(config)
     assert not config.processed(AREAS_FILE).exists()
+
+
+def test_scenarios_read_the_network_cache_and_never_write_it(tmp_path):
+    # network.npz has one writer, access (the catalogue). Scenarios reads it; when the streets changed after access
+    # wrote it, scenarios builds the graph in memory and leaves the file as it was (bytes and modification time).
+    from pipeline import datasets
+    from pipeline.network import build_network, load_or_build_network
+    from pipeline.scenarios.distances import _network
+
+    config = write_fixture(tmp_path)
+    run(config)
+    cache = config.processed(NETWORK_FILE)
+    before = (cache.read_bytes(), cache.stat().st_mtime_ns)
+    tolerance = float(config["access"]["snap_tolerance_m"])
+    with datasets.running("scenarios"):
+        walk, _, _ = _network(config, "walk")
+    assert walk.n_nodes == build_network(hand_streets(), tolerance_m=tolerance, mode="walk").n_nodes
+    # Without street d, c (which crosses a without a vertex) is cut off: its nodes (300,-100) and (300,100) and d's
+    # (400,100) leave the routable network.
+    streets = hand_streets()
+    streets[streets["street_id"] != "d"].to_parquet(config.processed("streets.parquet"))
+    with datasets.running("scenarios"):
+        changed, _, _ = _network(config, "walk")
+        with pytest.raises(datasets.UndeclaredRead, match="network.npz"):
+            load_or_build_network(config, "walk")  # writing the cache is access's alone
+    assert changed.n_nodes == walk.n_nodes - 3 and "c" in changed.dropped_street_ids
+    assert (cache.read_bytes(), cache.stat().st_mtime_ns) == before
+
+
+def test_widening_the_nearest_school_lists_gives_the_lists_of_the_wider_k(tmp_path, monkeypatch):
+    # The scenarios search one widening ahead and cut the lists: each list the allocation sees must equal
+    # k_nearest_m's for that k (independent: searched again for that k alone).
+    import pipeline.scenarios.distances as scenario_distances
+    from pipeline.network import k_nearest_m
+    from pipeline.scenarios.allocation import MoreSchoolsNeeded
+
+    monkeypatch.setattr(scenario_distances, "NEAR_SCHOOLS_FIRST", 1)
+    monkeypatch.setattr(scenario_distances, "NEAR_SCHOOLS_GROWTH", 2)
+    config = write_fixture(tmp_path)
+    origins = at((0, 0), (200, 0), (400, 0), (0, 150))
+    schools = gpd.GeoDataFrame({"school_id": ["S1", "S2"]}, geometry=list(at((400, 0), (0, 300.5))), crs=CRS)
+    assigned = np.array([0, 0, 1, -1])
+    seen = []
+
+    def allocate(near):
+        seen.append(near)
+        if len(seen) == 1:
+            raise MoreSchoolsNeeded
+        return "allocated"
+
+    result, method = scenario_distances.nearest_schools(config, origins, schools, assigned, allocate)
+    assert result == "allocated" and method == "walk network" and [n.dist_m.shape[1] for n in seen] == [1, 2]
+    walk, _, _ = scenario_distances._network(config, "walk")
+    for near, k in zip(seen, (1, 2), strict=True):
+        want_d, want_i, want_own = k_nearest_m(walk, origins, schools.geometry, k, detour_factor=1.3, assigned=assigned)
+        np.testing.assert_array_equal(near.dist_m, want_d)
+        np.testing.assert_array_equal(near.school, want_i)
+        np.testing.assert_array_equal(near.own_dist_m, want_own)
+    # by hand, walking: from (0,0) S1 400 m along a, S2 a 200 + b 300 + f 200 = 700 m; (400,0) lies at S1 and is
+    # also 700 m from S2 (a west 200 + b 300 + f 200)
+    np.testing.assert_allclose(seen[1].dist_m[[0, 2]], [[400, 700], [0, 700]], atol=0.01)

@@ -31,6 +31,7 @@ from pipeline.network import (
     nearest_distance_m,
     node_distances,
     od_distances_m,
+    reachable_sum,
     snap,
 )
 
@@ -158,7 +159,7 @@ def test_reachable_sum_equals_a_search_over_the_whole_network(many_targets, bloc
     import pipeline.network as network_module
 
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
     rng = np.random.default_rng(4)
     n_targets = 2000 if many_targets else 40
@@ -187,7 +188,7 @@ def test_decayed_sum_in_chunks_equals_a_full_search_cut_at_the_limit(n_targets, 
     import pipeline.network as network_module
 
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     network = build_network(jittered_grid(25, seed=3), tolerance_m=1.0)
     rng = np.random.default_rng(5)
     source = rng.integers(0, network.n_nodes, 300)
@@ -210,7 +211,7 @@ def test_assigned_distance_equals_the_od_matrix_entry(walk, chunk_size, block_ce
     origins, schools = at((0, -10), (190, 5), (405, 0), (30, 0)), at((405, 0), (200, 310), (0, 0))
     matrix = od_distances_m(walk, origins, schools, detour_factor=1.3)
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     assigned = np.array([1, 0, -1, 2])
     got = assigned_distance_m(walk, origins, schools, assigned, detour_factor=1.3, chunk_size=chunk_size)
     np.testing.assert_allclose(got[[0, 1, 3]], matrix[[0, 1, 3], [1, 0, 2]], rtol=1e-12)
@@ -234,7 +235,7 @@ def test_k_nearest_are_the_first_columns_of_the_sorted_od_matrix(walk, network_k
     assigned = np.array([4, -1, 0, 2, 1])
     matrix = od_distances_m(network, origins, destinations, detour_factor=1.3)
     if block_cells:
-        monkeypatch.setattr(network_module, "MAX_BLOCK_CELLS", block_cells)
+        monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", block_cells)
     got_d, got_i, own = k_nearest_m(network, origins, destinations, 3, detour_factor=1.3, chunk_size=2, assigned=assigned)
     order = np.lexsort((np.broadcast_to(np.arange(5), matrix.shape), matrix), axis=1)[:, :3]
     np.testing.assert_array_equal(got_i, order)
@@ -305,7 +306,7 @@ def test_decayed_sum_on_chains_equals_all_pairs_dijkstra(limit_m, from_targets, 
     # apart: at the limit, which counts. Blocks of one searched node and chunks of 3 split the work.
     import pipeline.network as network_module
 
-    monkeypatch.setattr(network_module, "CHAIN_BLOCK_ROWS", 1)
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 1)
     network = build_network(chain_streets(), tolerance_m=1.0)
     degree = np.diff(network.graph.indptr)
     assert (degree == 2).mean() > 0.8 and (degree != 2).sum() == 5  # the five junctions of chain_streets
@@ -405,3 +406,127 @@ def test_decayed_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_limi
         np.testing.assert_allclose(got, [3 * np.exp(-0.4)], rtol=1e-12)
         many = decayed_sum(network, [source, 0, 1], [target], [3.0], decay_per_m=1 / 100, limit_m=60)
         assert many[0] == pytest.approx(3 * np.exp(-0.4), rel=1e-12)
+
+
+def exact_reachable(network, source, target, weight, cutoff_m, source_off, target_off) -> np.ndarray:
+    """The independent reference: scipy's Dijkstra all pairs on the whole graph, offsets added, summed by hand."""
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target] + source_off[:, None] + target_off[None, :]
+    return (full <= cutoff_m) @ weight
+
+
+@pytest.mark.parametrize("cutoff_m", [120.0, 10_000.0])
+@pytest.mark.parametrize("from_targets", [True, False])
+def test_reachable_sum_on_chains_equals_all_pairs_dijkstra(cutoff_m, from_targets, monkeypatch):
+    # As the gravity test above: every kind of node on both sides, blocks of one searched node, chunks of 3.
+    # Without offsets some pairs lie exactly 120 m apart (10 m staircase steps): at the cut-off, which counts.
+    import pipeline.network as network_module
+
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 1)
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    every = np.arange(network.n_nodes)
+    rng = np.random.default_rng(8)
+    few = rng.choice(every, 12, replace=False)
+    source, target = (every, few) if from_targets else (few, every)
+    weight = rng.integers(1, 9, len(target)).astype(float)
+    zero_s, zero_t = np.zeros(len(source)), np.zeros(len(target))
+    got = reachable_sum(network, source, target, weight, cutoff_m=cutoff_m, chunk_size=3)
+    np.testing.assert_array_equal(got, exact_reachable(network, source, target, weight, cutoff_m, zero_s, zero_t))
+    from scipy.sparse.csgraph import dijkstra
+
+    full = dijkstra(network.graph, indices=source)[:, target]
+    if cutoff_m == 120.0:
+        assert (full == 120.0).any() and (full > 120).any()  # pairs at the cut-off, and pairs beyond it
+    # With offsets (each item its own snap distance) the band between the nodes' smallest and largest offsets is
+    # decided item by item: repeat every source with a second offset.
+    source2 = np.r_[source, source]
+    source_off = rng.uniform(0, 30, len(source2))
+    target_off = rng.uniform(0, 30, len(target))
+    got = reachable_sum(network, source2, target, weight, cutoff_m=cutoff_m, source_offset_m=source_off,
+                        target_offset_m=target_off, chunk_size=3)
+    np.testing.assert_array_equal(got, exact_reachable(network, source2, target, weight, cutoff_m, source_off, target_off))
+
+
+@pytest.mark.parametrize("n_targets", [3000, 60])
+def test_reachable_sum_on_a_grid_of_curved_ways_equals_all_pairs_dijkstra(n_targets):
+    # Most nodes are vertices of curved ways; 3000 targets search from the sources, 60 from the targets.
+    network = build_network(curved_grid(14, seed=11), tolerance_m=1.0)
+    rng = np.random.default_rng(15)
+    source = rng.integers(0, network.n_nodes, 400)
+    target = rng.integers(0, network.n_nodes, n_targets)
+    source_off, target_off = rng.uniform(0, 40, 400), rng.uniform(0, 40, n_targets)
+    weight = rng.integers(1, 9, n_targets).astype(float)
+    got = reachable_sum(network, source, target, weight, cutoff_m=500, source_offset_m=source_off,
+                        target_offset_m=target_off, chunk_size=50)
+    want = exact_reachable(network, source, target, weight, 500, source_off, target_off)
+    np.testing.assert_array_equal(got, want)
+    assert (want > 0).mean() > 0.5 and want.max() < weight.sum()  # most reach some targets, none reach all
+
+
+def test_reachable_sum_finds_a_neighbour_on_a_chain_whose_ends_are_beyond_the_cutoff():
+    # (100,180) and (100,220) on the 200 m way S: 40 m apart along it, both ends of S 80 m or more away.
+    network = build_network(chain_streets(), tolerance_m=1.0)
+    (a, b), _ = snap(network, at((100, 180), (100, 220)))
+    for source, target in ((a, b), (b, a)):
+        assert reachable_sum(network, [source], [target], [3.0], cutoff_m=40).tolist() == [3.0]
+        assert reachable_sum(network, [source, 0, 1], [target], [3.0], cutoff_m=39.9).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_block_sizes_are_read_where_they_are_patched(walk, monkeypatch):
+    # The tests above patch MAX_BLOCK_CELLS in network.search and CHAIN_BLOCK_ROWS in network.chains; if a module
+    # copied the value at import, the patch would change nothing and those tests could not fail. Count the blocks.
+    import pipeline.network as network_module
+    from pipeline.network.search import _searches
+
+    chains = network_module._Chains.of(walk.graph)
+    nodes, other = np.arange(6), np.arange(walk.n_nodes)
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 1  # 6 rows fit one block of 32
+    assert len(list(_searches(walk.graph, nodes))) == 1
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 2)
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 3
+    monkeypatch.setattr(network_module.chains, "CHAIN_BLOCK_ROWS", 32)
+    monkeypatch.setattr(network_module.search, "MAX_BLOCK_CELLS", walk.n_nodes)  # one row of the walk graph
+    assert len(list(_searches(walk.graph, nodes))) == 6
+    assert len(list(chains.searches(nodes, other, limit=np.inf))) == 6  # rows of 2 x max(junctions, other) cells
+
+
+def test_chains_of_a_graph_with_a_ring_without_junctions_equal_dijkstra():
+    # A search on a subgraph (the reachable sums search each cell on the subgraph around it) can cut a ring's
+    # junction off: the ring's nodes all have degree 2 and no chain end. Hand-made graph: the ring 0-1-2-3 (edges
+    # 1, 2, 3, 4 m), apart from the path 4-5-6-7 (5 m each, 5 and 6 on a chain) joined at 7 to 8 and 9 (a junction).
+    # Independent method: scipy's Dijkstra on the whole graph.
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    from pipeline.network.chains import _Chains
+
+    u = np.array([0, 1, 2, 3, 4, 5, 6, 7, 7])
+    v = np.array([1, 2, 3, 0, 5, 6, 7, 8, 9])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 5.0, 5.0, 1.5, 2.5])
+    graph = sp.csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(10, 10))
+    chains = _Chains.of(graph)
+    assert (chains.chain[[5, 6]] >= 0).all() and (chains.chain[:4] == -1).all()  # the ring's nodes kept as junctions
+    nodes = np.arange(10)
+    got = np.full((10, 10), np.inf)
+    for rows, cols, near in chains.searches(nodes, nodes, limit=np.inf):
+        got[np.arange(10)[rows][:, None], cols[None, :]] = near
+    np.testing.assert_allclose(got, dijkstra(graph), rtol=1e-12)
+    assert got[0, 2] == 3.0 and got[4, 9] == 17.5 and np.isinf(got[0, 4])
+
+
+def test_keeping_the_k_nearest_block_by_block_equals_one_sort_of_everything():
+    # Independent method: one lexsort of the whole matrix by (distance, position). Whole-metre distances tie
+    # often, and the blocks come in a shuffled order of positions, so a tie with the k-th decides by position.
+    from pipeline.network.nearest import _keep_nearest
+
+    rng = np.random.default_rng(16)
+    d = rng.integers(0, 12, (300, 40)).astype(float)
+    d[rng.random(d.shape) < 0.1] = np.inf
+    blocks = np.array_split(rng.permutation(40), 8)
+    best_d, best_i = np.full((300, 0), np.inf), np.full((300, 0), -1, dtype=np.intp)
+    for block in blocks:
+        best_d, best_i = _keep_nearest(best_d, best_i, d[:, block], block, 5)
+    order = np.lexsort((np.broadcast_to(np.arange(40), d.shape), d), axis=1)[:, :5]
+    np.testing.assert_array_equal(best_d, np.take_along_axis(d, order, axis=1))
+    np.testing.assert_array_equal(best_i, np.where(np.isfinite(best_d), order, -1))

@@ -20,7 +20,7 @@ from pipeline.network import (
     Network,
     assigned_distance_m,
     k_nearest_m,
-    load_or_build_network,
+    load_network,
     od_distances_m,
 )
 from pipeline.scenarios.allocation import (
@@ -45,7 +45,7 @@ def _network(config: Config, mode: str) -> tuple[Network | None, float, str]:
     if key not in _NETWORKS:
         for other in [k for k in _NETWORKS if k[:-1] != key[:-1]]:  # keep one project's networks only
             del _NETWORKS[other]
-        _NETWORKS[key] = load_or_build_network(config, mode)
+        _NETWORKS[key] = load_network(config, mode)
     network = _NETWORKS[key]
     detour = float(config["access"]["detour_factor"])
     return network, detour, f"{mode} network" if network is not None else f"straight line x {detour:g} (no streets layer)"
@@ -82,10 +82,14 @@ def nearest_schools(
     allocation equals the one over every school; and the distance method in words."""
     network, detour, method = _network(config, config["scenarios"]["school_network_mode"])
     chunk_size = int(config["access"].get("origin_chunk_size", DEFAULT_CHUNK_SIZE))
-    k = NEAR_SCHOOLS_FIRST
+    k, found = NEAR_SCHOOLS_FIRST, None
     while True:
-        near_m, near_school, own = k_nearest_m(network, origins, schools.geometry, k, detour_factor=detour,
-                                               chunk_size=chunk_size, assigned=district_school)
+        if found is None or found[0].shape[1] < min(k, len(schools)):
+            # one widening ahead: the first k of the longer lists are the k-lists (sorted by distance, then school
+            # position), and a widening then reuses the searches instead of running them again
+            found = k_nearest_m(network, origins, schools.geometry, k * NEAR_SCHOOLS_GROWTH, detour_factor=detour,
+                                chunk_size=chunk_size, assigned=district_school)
+        near_m, near_school, own = found[0][:, :k], found[1][:, :k], found[2]
         try:
             return allocate(NearSchools(near_m, near_school, len(schools), own)), method
         except MoreSchoolsNeeded:
