@@ -211,7 +211,7 @@ def areas_mix(
     frame = pd.concat([frame, location_quotients(frame, groups)], axis=1)
     frame = pd.concat([frame, support_columns(frame, counts, replaced, tenures)], axis=1)
     if years_listed is not None:
-        frame["years_listed"] = years_listed["years_listed"].to_numpy()
+        frame["years_listed"] = years_listed["years_listed"].array
     frame = frame[area_columns(tenures, groups)]
     return gpd.GeoDataFrame(frame, geometry=areas.geometry.to_numpy(), crs=areas.crs)
 
