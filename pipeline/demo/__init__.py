@@ -25,6 +25,7 @@ import yaml
 from pipeline._log import log
 from pipeline.config import DEFAULTS_FILE
 from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _name_pool, _unique
+from pipeline.demo.history import area_history
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field
 from pipeline.demo.parcels import _parcels
 from pipeline.demo.places import (
@@ -83,7 +84,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     schools, schools_at = _schools(rng, quads, n_schools, school_names)
     warp = _warp_field(rng)
     plan_areas = _housing_areas(quads, plan)
-    parcels, patches, blocks = _parcels(rng, grid, cells, quads, plan, mix)
+    parcels, patches, blocks, group = _parcels(rng, grid, cells, quads, plan, mix)
     parcels.geometry = _bent(parcels.geometry, warp)
     areas = plan_areas.set_geometry(_area_outlines(blocks, warp, len(plan)))
     sites = _candidate_sites(rng, grid, cells, quads, plan, plan_areas, schools)
@@ -103,6 +104,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
         "municipality": gpd.GeoDataFrame({"name": [f"{towns[0]} Kommune"], "note": [NOTE]}, geometry=[boundary], crs=CRS),
         "schools": schools, "green_areas": green, "jobs": jobs,
         "stations": _stations(grid, cells, scale, towns, warp),
+        "area_statistics": area_history(parcels, group, plan, mix),
     }
     canopy = _canopy(rng, grid, quads, green, warp)
     counts = {name: len(frame) for name, frame in layers.items()}

@@ -178,7 +178,9 @@ def _rate_profiles(mix: dict) -> dict[str, dict[str, float]]:
 
 def _years_listed(kind: str | None, mix: dict) -> float:
     """Consecutive earlier years as parallelsamfund for the designed status (NaN for non-social areas)."""
-    years = {"omdannelse": mix["omdannelse_years"] + 1, "short": max(mix["omdannelse_years"] - 4, 0), "zero": 0}
+    # as the history of earlier years (pipeline/demo/history.py) derives them: the omdannelse estate listed in
+    # each of the omdannelse_years - 1 earlier years, the parallelsamfund estate in the last one only
+    years = {"omdannelse": mix["omdannelse_years"] - 1, "short": 1, "zero": 0}
     return float(years[kind]) if kind is not None else math.nan
 
 

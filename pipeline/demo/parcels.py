@@ -20,6 +20,7 @@ from pipeline.demo.design import (
     TENURES,
     _rate_profiles,
 )
+from pipeline.demo.history import DATA_YEAR
 from pipeline.demo.layout import Grid
 
 # --------------------------------------------------------------------------------------------------
@@ -177,9 +178,10 @@ def _people(rng: np.random.Generator, parcels: pd.DataFrame, dwellings: pd.DataF
 
 
 def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: pd.DataFrame,
-             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
-    """Parcels with dwellings and people, the small green patches left inside housing areas, and the
-    built blocks (area, x, y, spacing) the parcels subdivide."""
+             plan: pd.DataFrame, mix: dict) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, np.ndarray]:
+    """Parcels with dwellings, people and the data year, the small green patches left inside housing areas,
+    the built blocks (area, x, y, spacing) the parcels subdivide, and each parcel's area position (its
+    group: len(plan) for farms outside every area)."""
     blocks = _blocks(quads, plan)
     patch = _green_patch_blocks(rng, blocks, plan)
     keep = np.ones(len(blocks), bool)
@@ -203,7 +205,8 @@ def _parcels(rng: np.random.Generator, grid: Grid, cells: pd.DataFrame, quads: p
         **{c: dwellings[c].to_numpy() for c in dwellings.columns},
         **{c: people[c].to_numpy() for c in COUNT_COLUMNS},
     }, geometry=_box(boxes.xmin, boxes.ymin, boxes.xmax, boxes.ymax), crs=CRS)
-    return parcels, _patches(rng, blocks.iloc[patch]), blocks[keep]
+    parcels["year"] = DATA_YEAR  # the year of these counts; the earlier years are area tables (history.py)
+    return parcels, _patches(rng, blocks.iloc[patch]), blocks[keep], boxes["group"].to_numpy()
 
 
 def _patches(rng: np.random.Generator, blocks: pd.DataFrame) -> gpd.GeoDataFrame:

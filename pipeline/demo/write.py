@@ -32,6 +32,8 @@ def _readme(plan: pd.DataFrame, seed: int, scale: float, counts: dict[str, int],
         "  green_areas.geojson  green areas in EPSG:4326",
         "  jobs.csv             job sites, Danish columns pnr, antal_ansatte, branche and x, y",
         "  stations.csv         stations with a WKT column `wkt`",
+        "  area_statistics.csv  counts per housing area and year for the years before the parcels' year",
+        "                       (the parcels' `year`): the history of the status, with trends",
         "  canopy.tif           tree canopy fraction 0..1, 10 m, float32",
         "",
         "Rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
@@ -69,6 +71,7 @@ def _write_all(out: Path, layers: dict, canopy: tuple[np.ndarray, rasterio.Affin
                                                    layer_options={"DESCRIPTION": NOTE, "COORDINATE_PRECISION": 7})
     layers["jobs"].to_csv(out / "jobs.csv", index=False, lineterminator="\n")
     layers["stations"].to_csv(out / "stations.csv", index=False, lineterminator="\n")
+    layers["area_statistics"].to_csv(out / "area_statistics.csv", index=False, lineterminator="\n")
     tif = out / "canopy.tif"
     data, transform = canopy
     profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1, "dtype": "float32",
@@ -79,6 +82,6 @@ def _write_all(out: Path, layers: dict, canopy: tuple[np.ndarray, rasterio.Affin
         dst.update_tags(note=NOTE, units="tree canopy fraction 0..1")
     (out / "README.txt").write_text(readme, encoding="utf-8")
     return [gpkg, *(shp.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj")), geojson, out / "jobs.csv",
-            out / "stations.csv", tif, out / "README.txt"]
+            out / "stations.csv", out / "area_statistics.csv", tif, out / "README.txt"]
 
 
