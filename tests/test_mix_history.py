@@ -184,3 +184,17 @@ def test_latest_history_rows_equal_areas_mix(history_run):
     _, rules = rules_for_year({**DEFAULTS["mix"]}, 2021)
     assert latest["c1_threshold"].eq(rules["c1_outside_work_edu_gt"]).all()
     assert areas.loc["E", "deciding_unknown"] == "years_listed"
+
+
+def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
+    from pipeline.config_schema import Mix, RuleSet
+    from pipeline.rules import RULE_KEYS
+
+    assert set(RuleSet.model_fields) - {"from_year", "to_year"} == set(RULE_KEYS)
+    assert set(RULE_KEYS) - {"forebyggelse_areas"} <= set(Mix.model_fields)
+    # the 2018 rules are today's but for omdannelse after 4 years and no prevention areas
+    name, rules = rules_for_year(DEFAULTS["mix"], 2019)
+    assert name == "ghetto_2018" and rules["omdannelse_years"] == 4 and rules["forebyggelse_areas"] is False
+    assert {k: rules[k] for k in RULE_KEYS if k not in ("omdannelse_years", "forebyggelse_areas")} == \
+        {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k not in ("omdannelse_years", "forebyggelse_areas")}
+    assert rules_for_year(DEFAULTS["mix"], 2024)[0] == rules_for_year(DEFAULTS["mix"], None)[0] == "parallelsamfund_2021"
