@@ -142,14 +142,17 @@ def test_each_year_has_its_status_under_its_rules(history_run):
     # A, typed 3 at 2021: listed 2018 too (3 - 2 history years); years_listed 1, 2, 3: 2018 rules need
     # 1 + 3 >= 4 for omdannelse, 2021 rules 1 + 4 >= 5: never.
     assert status["A"] == ["parallelsamfund"] * 3
-    # B, typed 4: listed 2017 and 2018 too; years_listed 2, 3, 4. 2020 under the 2018 rules: 3 + 1 >= 4,
-    # a hårdt ghettoområde (omdannelse), where today's rules (5 years) would say parallelsamfund.
-    assert status["B"] == ["parallelsamfund", "omdannelse", "omdannelse"]
-    # C: prevention areas exist only since 2021: none, none, forebyggelse.
+    # B, typed 4: listed 2017 and 2018 too; years_listed 2, 3, 4: omdannelse in 2021 (4 + 1 >= 5); in 2020,
+    # 3 + 1 < 5 (the 2018-2020 lists also needed 5 years, by a transitional rule).
+    assert status["B"] == ["parallelsamfund", "parallelsamfund", "omdannelse"]
+    # C: prevention areas exist only since 2021: none, none under the 2018 rules, where today's rules would
+    # make the same figures forebyggelse (checked below), then forebyggelse.
     assert status["C"] == ["none", "none", "forebyggelse"]
+    assert history.loc[("C", 2020), ["share_outside_work_edu", "crime_ratio"]].tolist() == \
+        history.loc[("C", 2021), ["share_outside_work_edu", "crime_ratio"]].tolist()
     # D and F: 900 residents in 2020, off the list; listed again in 2021.
     assert status["D"] == status["F"] == ["parallelsamfund", "none", "parallelsamfund"]
-    # E, typed 4: 2020 has c3 unknown (parallelsamfund - omdannelse with 3 + 1 >= 4 - or none): undetermined.
+    # E, typed 4: 2020 has c3 unknown (parallelsamfund, 3 + 1 < 5, or none): undetermined.
     # 2021: years_listed 0 if 2020 was off the list, 1 + 1 + 2 = 4 if on: parallelsamfund or omdannelse.
     assert status["E"] == ["parallelsamfund", "undetermined", "undetermined"]
     assert history.loc[("A", 2019), "rule_set"] == history.loc[("A", 2020), "rule_set"] == "ghetto_2018"
@@ -192,9 +195,9 @@ def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
 
     assert set(RuleSet.model_fields) - {"from_year", "to_year"} == set(RULE_KEYS)
     assert set(RULE_KEYS) - {"forebyggelse_areas"} <= set(Mix.model_fields)
-    # the 2018 rules are today's but for omdannelse after 4 years and no prevention areas
+    # the 2018 rules are today's but for the prevention areas, which they did not have
     name, rules = rules_for_year(DEFAULTS["mix"], 2019)
-    assert name == "ghetto_2018" and rules["omdannelse_years"] == 4 and rules["forebyggelse_areas"] is False
-    assert {k: rules[k] for k in RULE_KEYS if k not in ("omdannelse_years", "forebyggelse_areas")} == \
-        {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k not in ("omdannelse_years", "forebyggelse_areas")}
+    assert name == "ghetto_2018" and rules["omdannelse_years"] == 5 and rules["forebyggelse_areas"] is False
+    assert {k: rules[k] for k in RULE_KEYS if k != "forebyggelse_areas"} == \
+        {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k != "forebyggelse_areas"}
     assert rules_for_year(DEFAULTS["mix"], 2024)[0] == rules_for_year(DEFAULTS["mix"], None)[0] == "parallelsamfund_2021"
