@@ -117,3 +117,45 @@ def test_latest_year_is_areas_mix(history):
     areas = areas.set_index("area_id").sort_index()
     assert latest["residents"].tolist() == areas["residents"].tolist()
     assert latest["status"].tolist() == areas["status"].tolist()
+
+
+@pytest.fixture(scope="module")
+def grid_history(tmp_path_factory):
+    """The grid path: the 100 m cells (type_id 11) of the same three extracts, the blocks as housing areas."""
+    root = tmp_path_factory.mktemp("frederiksberg_grid")
+    dates = ", ".join(f"'{d}'" for d in LAST_OF_YEAR.values())
+    config = {
+        "root": str(root),
+        "sources": {
+            "housing_areas": {"path": str(FREDERIKSBERG / "karre_4326.geojson"),
+                              "columns": {"area_id": "distrikt_id", "name": "distrikt_id"}},
+            "grid_statistics": {"parts": [
+                {"path": str(FREDERIKSBERG / "kvadratnet_4326.geojson"), "columns": {"cell_id": "distrikt_id"}},
+                {"path": str(FREDERIKSBERG / "befolkning_alle.json"),
+                 "where": f"type_id = 11 AND udtraek_dato IN ({dates})",
+                 "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet", "date": "udtraek_dato"}},
+            ]},
+        },
+    }
+    path = root / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    loaded = load_config(path)
+    ingest.run(loaded)
+    mix.run(loaded)
+    return (pd.read_parquet(loaded.processed("areas_mix_history.parquet")),
+            pd.read_parquet(loaded.processed("parcels_mix.parquet")))
+
+
+def test_grid_cells_of_each_extract_year_feed_that_year(grid_history):
+    history, units = grid_history
+    records = json.loads((FREDERIKSBERG / "befolkning_alle.json").read_text(encoding="utf-8"))
+    totals = {year: sum(r["antal_samlet"] for r in records if r["type_id"] == 11 and r["udtraek_dato"] == date)
+              for year, date in LAST_OF_YEAR.items()}
+    assert totals[2014] == 102_180  # as the README's source states for the latest extract
+    assert sorted(history["year"].unique()) == [2012, 2013, 2014] and len(history) == 3 * 362
+    # the latest year's units (cell pieces cut by the blocks) keep every resident of the 2014 cells
+    assert int(units["residents"].sum()) == totals[2014]
+    # each year's block sums come from that year's cells: at most the year's total, and they follow it
+    sums = history.groupby("year")["residents"].sum()
+    assert all(0 < sums[year] <= totals[year] for year in totals)
+    assert (sums[2013] > sums[2012]) == (totals[2013] > totals[2012])
