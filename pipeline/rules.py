@@ -219,7 +219,9 @@ def path_off_the_list(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
         value = np.where(met[:, j] == 0, 0.0, np.where((met[:, j] == 1) & (steps[name] > 0), steps[name], np.nan))
         column = f"path_{name}_persons" if name != "c4" else "path_c4_income_dkk"
         out[column] = pd.array(np.where(np.isnan(value), None, value), dtype="Int64")
-    cost = np.column_stack([np.where(met[:, j] == 1, relative[n], 0.0) for j, n in enumerate(names)]) \
+    # a met criterion whose counts say it is not (an area table gave the value) has no known change: NaN
+    cost = np.column_stack([np.where(met[:, j] == 1, np.where(steps[n] > 0, relative[n], np.nan), 0.0)
+                            for j, n in enumerate(names)]) \
         if len(frame) else np.zeros((0, 4))
     criteria, persons = _smallest_combination(met, cost, out, frame, mix_config)
     out["path_criteria"] = pd.array(criteria, dtype="str")

@@ -201,3 +201,17 @@ def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
     assert {k: rules[k] for k in RULE_KEYS if k != "forebyggelse_areas"} == \
         {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k != "forebyggelse_areas"}
     assert rules_for_year(DEFAULTS["mix"], 2024)[0] == rules_for_year(DEFAULTS["mix"], None)[0] == "parallelsamfund_2021"
+
+
+def test_a_criterion_met_by_a_given_value_that_its_counts_do_not_support_has_no_path():
+    from pipeline.rules import path_off_the_list
+
+    # c1 met by the area table's value, but the counts give 300 / 1000 = 30 % (not over 40 %): its path is
+    # unknown, and so is the combination; c3 520 / 800 = 65 %: 40, as in the hand area ALL.
+    frame = pd.DataFrame({"status": ["udsat"], "c1_met": [True], "c2_met": [False], "c3_met": [True], "c4_met": [False],
+                          **{k: [v] for k, v in BASE.items()}, "outside_work_edu_18_64": [300],
+                          "basic_edu_only_30_59": [520]})
+    config = {**DEFAULTS["mix"], "national_conviction_rate": 0.01, "regional_mean_income": 400_000}
+    out = path_off_the_list(frame, config)
+    assert pd.isna(out.loc[0, "path_c1_persons"]) and out.loc[0, "path_c3_persons"] == 40
+    assert pd.isna(out.loc[0, "path_criteria"]) and pd.isna(out.loc[0, "path_persons"])
