@@ -279,7 +279,7 @@ def run(config: Config) -> list[Path]:
 
     counts = mixed["status"].value_counts()
     log.info(
-        "Mix computed %d areas over %d years in %.1f s: %s in the latest (%s)", len(mixed),
+        "Mix computed %d areas for %d year(s) of statistics in %.1f s: %s in the latest (%s)", len(mixed),
         history["year"].nunique(dropna=False), time.perf_counter() - started,
         ", ".join(f"{counts.get(s, 0)} {s}" for s in ("omdannelse", "parallelsamfund", "udsat", "forebyggelse",
                                                         "undetermined")),
