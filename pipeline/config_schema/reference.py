@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from pipeline.config_schema.keys import _default_text, _dotted, _is_section, _lookup, _range_text, _unwrap
-from pipeline.config_schema.sections import Mix, PipelineConfig, SegregationGroup
+from pipeline.config_schema.sections import Mix, PipelineConfig, RuleSet, SegregationGroup
 from pipeline.config_schema.sources import Source, Sources
 
 
@@ -87,6 +87,9 @@ def configuration_markdown(defaults: Mapping) -> str:
             lines += ["", "### Keys of a segregation group (`mix.segregation_groups.<name>.<key>`)", "",
                       *TABLE_HEAD, *[r.replace("`mix.segregation_groups.<name>.", "`")
                                      for r in _rows(SegregationGroup.model_fields, ("mix", "segregation_groups", "<name>"), {})]]
+            lines += ["", "### Keys of a rule set (`mix.rule_sets.<name>.<key>`; each absent key as in `mix`)", "",
+                      *TABLE_HEAD, *[r.replace("`mix.rule_sets.<name>.", "`")
+                                     for r in _rows(RuleSet.model_fields, ("mix", "rule_sets", "<name>"), {})]]
     return "\n".join(lines) + "\n"
 
 
