@@ -29,7 +29,8 @@ from pipeline._log import warn
 from pipeline.config import Config
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
-from pipeline.publish.privacy import format_column, min_residents, suppressed_label
+from pipeline.publish.i18n import NO_DATA, current
+from pipeline.publish.privacy import format_column, min_residents, page_suppressed_label
 
 # One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
 MAP_CRS = pyproj.CRS.from_user_input("EPSG:4326")
@@ -38,6 +39,10 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 PAGE_CSS_TEXT = (TEMPLATES_DIR / "page.css").read_text(encoding="utf-8")
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
 PAGE_JS_TEXT = (TEMPLATES_DIR / "page.js").read_text(encoding="utf-8")
+# A link under a popup's table (an area's profile page), added to page.js's sbPopup.
+POPUP_LINK_JS_TEXT = (TEMPLATES_DIR / "popup_link.js").read_text(encoding="utf-8")
+# How a page prints (A4 landscape: map, legend, panel, source and date; no controls), kept apart from page.css.
+PRINT_CSS_TEXT = (TEMPLATES_DIR / "print.css").read_text(encoding="utf-8")
 
 
 def safe_json(value) -> str:
@@ -76,11 +81,12 @@ class GeoData(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
-    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None):
         super().__init__()
         self._name = "sb_data"
+        extra = {"link": link} if link else {}  # {label, field}: a link under the popup's table (popup_link.js)
         self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
-                                  "popup": popup, "title": title})
+                                  "popup": popup, "title": title, **extra})
 
 
 def property_keys(geojson: dict) -> list[str]:
@@ -229,7 +235,9 @@ def fisher_jenks_bins(y: np.ndarray, k: int) -> np.ndarray:
 
 def suppressed_entry(config: Config) -> tuple[str, str]:
     """The legend entry of suppressed figures: an area too small, or of unknown size, to show them."""
-    return SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents, or residents unknown)"
+    lang = current()
+    return SUPPRESSED_COLOUR, lang("{label} (fewer than {count} residents, or residents unknown)",
+                                   label=page_suppressed_label(config, lang), count=lang.number(min_residents(config)))
 
 
 def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:
@@ -238,22 +246,52 @@ def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list
     if hidden.any():
         entries.append(suppressed_entry(config))
     if missing.any():
-        entries.append((NO_DATA_COLOUR, "no data"))
+        entries.append((NO_DATA_COLOUR, current()(NO_DATA)))
     return entries
 
 
 def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     """An offline folium map: local Leaflet and Font Awesome, tiles from config, our page style and helpers."""
     tiles = str(config["publish"].get("tiles") or "none")
-    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True)
+    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True,
+                   zoom_control=False)
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
     header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
     header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
+    m.add_child(MapWords(current()))
     if bounds:
         m.fit_bounds(bounds)
     return m
+
+
+class MapWords(MacroElement):
+    """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
+    the popups' close button and the attribution's link title, which Leaflet writes in English."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, words = {{ this.words }};
+  L.control.zoom({zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut}).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
+  map.on("popupopen", function (e) {
+    var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", words.close); close.title = words.close; }
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, lang):
+        super().__init__()
+        self._name = "sb_map_words"
+        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"),
+                                "leaflet": lang("A JavaScript library for interactive maps")})
 
 
 def bounds_of(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
@@ -301,7 +339,8 @@ def external_resources(page: str) -> list[str]:
 def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
     """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
     m.get_root().title = esc(title)
-    page = m.get_root().render()
+    # <html lang>: the language the page speaks (screen readers, hyphenation, spell checkers)
+    page = m.get_root().render().replace("<html>", f'<html lang="{current().code}">', 1)
     found = external_resources(page)
     if found:
         raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")
