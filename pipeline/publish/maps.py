@@ -262,7 +262,6 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
     header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
     header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
-    m.add_child(MapWords(current()))
     if bounds:
         m.fit_bounds(bounds)
     return m
@@ -270,7 +269,8 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
 
 class MapWords(MacroElement):
     """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
-    the popups' close button and the attribution's link title, which Leaflet writes in English."""
+    the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
+    in English. Added last (`finish`), after the layer control."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -279,6 +279,9 @@ class MapWords(MacroElement):
   L.control.zoom({zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut}).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
+  map.getContainer().querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) {
+    a.title = words.layers; a.setAttribute("aria-label", words.layers);
+  });
   map.on("popupopen", function (e) {
     var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
     if (close) { close.setAttribute("aria-label", words.close); close.title = words.close; }
@@ -290,7 +293,7 @@ class MapWords(MacroElement):
     def __init__(self, lang):
         super().__init__()
         self._name = "sb_map_words"
-        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"),
+        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"), "layers": lang("Layers"),
                                 "leaflet": lang("A JavaScript library for interactive maps")})
 
 
@@ -324,8 +327,9 @@ def add_panel(m: folium.Map, markup: str) -> None:
 
 
 def finish(m: folium.Map) -> None:
-    """Add the layer control (expanded) last, so it lists every layer."""
+    """Add the layer control (expanded) last, so it lists every layer, then Leaflet's words in the page language."""
     folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(MapWords(current()))
 
 
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)

@@ -15,6 +15,7 @@ from babel.messages.extract import extract_from_file
 
 from pipeline.publish import catalogue
 from pipeline.publish.i18n import missing_messages
+from pipeline.scenarios._tables import BASELINE_NAME, DISTRICTS_NAME
 
 PUBLISH_DIR = Path(__file__).parent
 # function name -> which argument is the message id (Babel's keyword spec)
@@ -49,6 +50,7 @@ def tabled() -> set[str]:
     ids |= {kit.INDICATIVE, "none (built outside the runner)", "unknown", "suppressed"}
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)
+    ids |= {BASELINE_NAME, DISTRICTS_NAME}  # the names the scenarios stage gives its two reference rows
     return ids
 
 

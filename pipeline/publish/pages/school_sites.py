@@ -161,7 +161,7 @@ def scenario_comparison(summary: pd.DataFrame, lang: Language) -> str:
     rows = []
     for rec in summary.to_dict("records"):
         rows.append({
-            "id": str(rec["scenario_id"]), "name": str(rec["scenario_name"]),
+            "id": str(rec["scenario_id"]), "name": lang(str(rec["scenario_name"])),  # the reference rows' names translated
             "rank": figure(rec["rank"], lang) if rec["ranked"] else lang("reference"),
             "d": figure(rec["dissimilarity"], lang, 3),
             "d_change": figure(rec["dissimilarity_vs_baseline"], lang, 3, signed=True),
@@ -172,5 +172,6 @@ def scenario_comparison(summary: pd.DataFrame, lang: Language) -> str:
             "pupils_over": figure(rec["pupils_over_capacity"], lang),
         })
     shown = [figure(v, lang, 3) for v in summary["dissimilarity"]]
+    names = summary["scenario_name"].astype(str).map(lang)
     return render("school_comparison.html", lang, rows=rows) + bar_chart(
-        summary["scenario_name"], summary["dissimilarity"], shown, summary["rank"], "Dissimilarity D by scenario", lang)
+        names, summary["dissimilarity"], shown, summary["rank"], "Dissimilarity D by scenario", lang)
