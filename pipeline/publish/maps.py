@@ -253,8 +253,8 @@ def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list
 def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     """An offline folium map: local Leaflet and Font Awesome, tiles from config, our page style and helpers."""
     tiles = str(config["publish"].get("tiles") or "none")
-    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True,
-                   zoom_control=False)
+    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=False,
+                   zoom_control=False)  # both added by MapWords: zoom titles translated, a metric scale
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
@@ -270,13 +270,16 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
 class MapWords(MacroElement):
     """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
     the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
-    in English. Added last (`finish`), after the layer control."""
+    in English; a metric scale (no feet and miles on a Danish map); the map resized to the sheet when printed.
+    Added last (`finish`), after the layer control."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }}, words = {{ this.words }};
   L.control.zoom({zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut}).addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+  window.addEventListener("beforeprint", function () { map.invalidateSize({pan: false}); });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
   map.getContainer().querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) {
