@@ -149,3 +149,28 @@ def test_danish_numbers_as_shown_on_the_page(browser, fixture_pages):  # noqa: F
     assert visit.page.locator(".leaflet-popup-content a").inner_text() == "Områdeprofil"
     assert visit.page.locator("#sb-data-date").inner_text() == "31. januar 2025"
     visit.page.close()
+
+
+def test_status_sentence_in_english_is_the_one_mix_writes_and_danish_says_the_same():
+    """Four hand areas: 2 met; 1 met with 2 unknown and undetermined; none met and not eligible; eligibility
+    unknown. The English sentence equals pipeline/status.py's own (inputs named in words); the Danish says the same."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.publish.pages.layers import status_reasons
+    from pipeline.status import _reasons
+
+    out = pd.DataFrame({
+        "criteria_met": [2, 1, 0, 1], "criteria": ["c1, c3", "c1", "", "c4"],
+        "criteria_unknown": ["", "c2, c4", "", ""], "status": ["udsat", "undetermined", "none", "none"],
+        "deciding_unknown": ["", "c2, share_non_western", "", ""],
+        "eligible": pd.array([True, True, False, None], dtype="boolean")})
+    unknown = np.array([[False] * 4, [False, True, False, True], [False] * 4, [False] * 4])
+    # the same sentence, the deciding inputs that are not criteria named in words (share_non_western, eligible)
+    expected = [r.replace("share_non_western", "share of non-Western origin") for r in _reasons(out, unknown)]
+    assert status_reasons(out, language("en")).tolist() == expected
+    assert status_reasons(out, language("da")).tolist() == [
+        "2 kriterier opfyldt (c1, c3)",
+        "1 kriterium opfyldt (c1), 2 ukendte (c2, c4); ubestemt: afhænger af c2, andel med ikke-vestlig oprindelse",
+        "0 kriterier opfyldt; ikke omfattet",
+        "1 kriterium opfyldt (c4); om området er omfattet, er ukendt"]
