@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import make_project
+from browser_util import EVIL, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
 from pipeline.config import load_config
@@ -43,7 +43,7 @@ for (const group of overlays) {
   if (feature.getTooltip && feature.getTooltip()) { feature.openTooltip(feature.getLatLng ? feature.getLatLng() : feature.getBounds().getCenter());
     texts.push(feature.getTooltip().getElement().textContent); feature.closeTooltip(); }
   if (feature.getPopup && feature.getPopup()) { feature.openPopup();
-    const popup = document.querySelector(".leaflet-popup");
+    const popup = feature.getPopup().getElement();  // this popup's, not the previous one fading out
     popup.querySelectorAll("*").forEach(e => ["title", "aria-label", "alt"].forEach(a => e.getAttribute(a) && texts.push(e.getAttribute(a))));
     texts.push(popup.querySelector(".leaflet-popup-content").innerText); map.closePopup(); }
 }
@@ -148,6 +148,12 @@ def test_danish_numbers_as_shown_on_the_page(browser, fixture_pages):  # noqa: F
     assert visit.page.locator(".leaflet-popup-content a").get_attribute("href") == "areas/A1.html"
     assert visit.page.locator(".leaflet-popup-content a").inner_text() == "Områdeprofil"
     assert visit.page.locator("#sb-data-date").inner_text() == "31. januar 2025"
+    # the 50-resident area is suppressed: its popup has no profile link
+    assert visit.js("""let hit = null; map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.name === arg) hit = l; });
+                       hit.openPopup(); return true;""", EVIL)
+    visit.page.wait_for_timeout(400)  # Leaflet fades the previous popup out for 200 ms before removing it
+    assert visit.page.locator(".leaflet-popup").count() == 1
+    assert visit.page.locator(".leaflet-popup-content a").count() == 0
     visit.page.close()
 
 

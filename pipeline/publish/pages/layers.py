@@ -142,8 +142,13 @@ def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config
     link = None
     if "area_id" in table.columns:
         shown[PROFILE_LINK] = profile_links(table, small).to_numpy()
-        link = {"label": lang("Area profile"), "field": PROFILE_LINK}
+        link = _profile_link(lang)
     return embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+
+
+def _profile_link(lang: Language) -> dict:
+    """The popup link to the area's profile page (its href in the feature's PROFILE_LINK property)."""
+    return {"label": lang("Area profile"), "field": PROFILE_LINK}
 
 
 def add_filled_layer(m: folium.Map, data: GeoData, key: str, name: str, entries: list[tuple[str, str]], *,
@@ -160,7 +165,8 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     """A layer of one frame (schools, districts, catchments ...) with tooltip and popup of the given fields.
 
     options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
-    in tooltips and popups) and `popup` (false: tooltip only); a raw `fill` or `radius` column is passed as is.
+    in tooltips and popups), `popup` (false: tooltip only) and `profile_link` (true: housing areas, each popup
+    linking to the area's profile unless small); a raw `fill` or `radius` column is passed as is.
     Texts in the language of the pages being built (`i18n.current`); `name` is translated by the caller.
     """
     if frame is None or not len(frame):
@@ -174,8 +180,12 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     for key in ("radius", "fill"):
         if key in frame.columns:
             shown[key] = frame[key].to_numpy()
+    link = None
+    if options.pop("profile_link", False) and "area_id" in frame.columns:
+        shown[PROFILE_LINK] = profile_links(frame, small).to_numpy()
+        link = _profile_link(lang)
     rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields] if options.pop("popup", True) else []
-    return add_layer(m, embed_data(m, shown, config, rows), name, options, show=show)
+    return add_layer(m, embed_data(m, shown, config, rows, link), name, options, show=show)
 
 
 def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:

@@ -94,7 +94,7 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
         name = lang("Site {name}: change in jobs within 30 min by bike", name=site_name)
         group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, small=hidden,
                               show=i == 0,
-                              options={"title": "name", "fill": "fill", "style": AREA_STYLE,
+                              options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
                                        "tipLabel": lang("Change in jobs by bike"), "tipValue": "f_jobs_bike_30_change"})
         Legend(m, group, name, entries).add_to(m)
     if "contains_site" in shaped.columns:
@@ -105,6 +105,7 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
             group = context_layer(m, hosts.assign(fill=colours.to_numpy()), config,
                                   lang("Areas receiving a site: status after"), fields=fields, small=hidden, show=False,
                                   options={"title": "name", "fill": "fill", "style": {**AREA_STYLE, "weight": 3},
+                                           "profile_link": True,
                                            "tipLabel": lang("Share social family after"),
                                            "tipValue": "f_share_social_family_after"})
             Legend(m, group, lang("Status after the development (indicative)"), status_entries(lang)).add_to(m)
