@@ -2,7 +2,9 @@
 
 Pages are self-contained and offline (Leaflet, jQuery and Font Awesome copied from the XStatic packages into
 maps/assets/), show a legend per indicator layer, tooltips and popups, the data date and run id, and never a
-person-based figure of a small area (CONTRACT 7). See docs/publishing.md and docs/planners-guide.md.
+person-based figure of a small area (CONTRACT 7), in the configured language (`language: da | en`, every
+text from the catalogues in locale/, figures through Babel). The pages are built by pipeline/publish/pages/
+(one module per page over a panel kit). See docs/publishing.md and docs/planners-guide.md.
 """
 
 from __future__ import annotations
