@@ -17,7 +17,7 @@ QUIET ?=
 PIPELINE := $(PY) -m pipeline $(QUIET)
 
 RAW_FILES = $(filter-out $(RAW)/.gitkeep,$(wildcard $(RAW)/*))
-CODE_FILES := $(wildcard pipeline/*.py pipeline/*.yaml pipeline/*/*.py)
+CODE_FILES := $(wildcard pipeline/*.py pipeline/*.yaml pipeline/*/*.py pipeline/*/*/*.py pipeline/*/templates/* pipeline/*/locale/*/LC_MESSAGES/*.po)
 # The stamp of an installed environment (a test run points it at a stamp of its own).
 INSTALLED ?= $(VENV)/.installed
 
