@@ -32,6 +32,7 @@ from pipeline.config_schema.sections import (
     Privacy,
     Publish,
     Refresh,
+    RuleSet,
     Scenarios,
     SegregationGroup,
 )
@@ -55,6 +56,6 @@ from pipeline.config_schema.values import (
 __all__ = [
     "DECIMAL_COMMA", "RANGE_ERRORS", "RUNTIME_KEYS", "TABLE_HEAD", "OsmWord", "Access", "AtLeastOne", "Count",
     "Execution", "Ingest", "Mix", "Modes", "Name", "NonNegative", "Osm", "Paths", "PipelineConfig",
-    "Positive", "Privacy", "Publish", "Rate", "Refresh", "Scenarios", "Section", "SegregationGroup", "Share",
+    "Positive", "Privacy", "Publish", "Rate", "Refresh", "RuleSet", "Scenarios", "Section", "SegregationGroup", "Share",
     "Source", "Sources", "Text", "Whole", "Year", "check_config", "configuration_markdown", "key", "optional",
 ]
