@@ -50,8 +50,8 @@ class Executor:
         if not self.distributed or len(frame) < 2 * self.partitions:
             return func(frame, *args)
         runs = np.array_split(hilbert_order(frame), self.partitions)
-        parts = self.client.scatter([frame.iloc[rows] for rows in runs])
-        shared = [self.client.scatter(a, broadcast=True) if isinstance(a, pd.DataFrame) else a for a in args]
+        parts = self.client.scatter([frame.iloc[rows] for rows in runs], hash=False)
+        shared = [self.client.scatter(a, broadcast=True, hash=False) if isinstance(a, pd.DataFrame) else a for a in args]
         futures = [self.client.submit(_apply, func, part, shared, pure=False) for part in parts]
         pieces = self.client.gather(futures)
         order = np.concatenate(runs)
@@ -67,7 +67,10 @@ class Executor:
         """[func(chunk, *shared) for chunk in chunks], on the cluster with shared data sent once."""
         if not self.distributed:
             return [func(chunk, *shared) for chunk in track(chunks)]
-        scattered = [self.client.scatter(s, broadcast=True) if _worth_scattering(s) else s for s in shared]
+        # hash=False: a random key per scatter. With the content's hash as key, scattering the same graph again
+        # right after an earlier call released it lets the late release delete the new copy (dask/distributed
+        # #8576): the searches then fail with "lost dependencies".
+        scattered = [self.client.scatter(s, broadcast=True, hash=False) if _worth_scattering(s) else s for s in shared]
         futures = self.client.map(func, list(chunks), *[[s] * len(chunks) for s in scattered], pure=False)
         _wait_with_progress(futures)
         return self.client.gather(futures)
