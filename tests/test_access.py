@@ -355,3 +355,24 @@ def test_widening_the_nearest_school_lists_gives_the_lists_of_the_wider_k(tmp_pa
     # by hand, walking: from (0,0) S1 400 m along a, S2 a 200 + b 300 + f 200 = 700 m; (400,0) lies at S1 and is
     # also 700 m from S2 (a west 200 + b 300 + f 200)
     np.testing.assert_allclose(seen[1].dist_m[[0, 2]], [[400, 700], [0, 700]], atol=0.01)
+
+
+def test_points_in_discs_equal_a_kd_tree_pair_search():
+    # Independent method: scipy's k-d tree, every pair within the reach (inclusive), summed by hand. Whole-metre
+    # coordinates and origins shifted by (300, 400) from points put many pairs exactly 500 m apart; origins also lie
+    # beyond the points' extent.
+    from scipy.spatial import cKDTree
+
+    from pipeline.access.discs import PointsInDiscs
+    from pipeline.network import CUTOFF_EPS_M
+
+    rng = np.random.default_rng(3)
+    xy = np.round(rng.uniform(0, 3000, (4000, 2)))
+    weight = rng.integers(1, 9, 4000).astype(float)
+    origins = np.vstack([np.round(rng.uniform(-700, 3700, (1500, 2))), xy[:500] + [300, 400]])
+    pairs = cKDTree(origins).sparse_distance_matrix(cKDTree(xy), 500 + CUTOFF_EPS_M, output_type="ndarray")
+    want = np.bincount(pairs["i"], weights=weight[pairs["j"]], minlength=len(origins))
+    got = PointsInDiscs.of(xy, weight, 500.0, CUTOFF_EPS_M).within(origins)
+    np.testing.assert_array_equal(got, want)
+    assert (want[1500:] >= weight[:500]).all() and (want == 0).any()  # the pairs at exactly 500 m count; some none
+    assert PointsInDiscs.of(xy[:0], weight[:0], 500.0, CUTOFF_EPS_M).within(origins).tolist() == [0.0] * len(origins)

@@ -8,11 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from pipeline._log import warn
 from pipeline._progress import fraction, step
-from pipeline.access.jobs import weight_within
+from pipeline.access.discs import PointsInDiscs
 from pipeline.access.travel import Travel
 from pipeline.coverage import Coverage, near_destinations
 from pipeline.network import CUTOFF_EPS_M, DEFAULT_CHUNK_SIZE, nearest_distance_m, point_xy
@@ -80,8 +79,8 @@ def green_m2_per_resident(
     Runs in chunks of origins (on the Dask cluster when the run has one), the green and the parcels sent once.
     """
     chunks = [origin_xy[start:start + chunk_size] for start in range(0, len(origin_xy), max(1, chunk_size))]
-    tree = cKDTree(origin_xy) if len(origin_xy) else None
-    found = active_executor().map_chunks(_green_chunk, chunks, pieces, tree, residents, radius_m)
+    near = PointsInDiscs.of(origin_xy, residents, radius_m, CUTOFF_EPS_M)
+    found = active_executor().map_chunks(_green_chunk, chunks, pieces, near, radius_m)
     green_m2 = np.concatenate([f[0] for f in found]) if found else np.zeros(0)
     residents_near = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,9 +88,9 @@ def green_m2_per_resident(
     return pd.DataFrame({"green_m2_1km": green_m2, "residents_1km": residents_near, "green_m2_per_resident_1km": per_resident})
 
 
-def _green_chunk(origin_xy: np.ndarray, pieces: np.ndarray, tree: cKDTree, residents: np.ndarray, radius_m: float):
+def _green_chunk(origin_xy: np.ndarray, pieces: np.ndarray, residents: PointsInDiscs, radius_m: float):
     """Green area and residents within radius_m of one chunk of origins."""
-    return green_m2_within(origin_xy, pieces, radius_m), weight_within(origin_xy, tree, residents, radius_m)
+    return green_m2_within(origin_xy, pieces, radius_m), residents.within(origin_xy)
 
 
 

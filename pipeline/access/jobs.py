@@ -5,9 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from pipeline._progress import step
+from pipeline.access.discs import PointsInDiscs
 from pipeline.access.travel import Travel
 from pipeline.network import (
     CUTOFF_EPS_M,
@@ -23,22 +23,7 @@ from pipeline.network import (
 
 def _straight_within(origin_xy: np.ndarray, target_xy: np.ndarray, weight: np.ndarray, reach_m: float) -> np.ndarray:
     """Summed weight of the targets within reach_m straight-line (inclusive) of each origin."""
-    if len(target_xy) == 0 or len(origin_xy) == 0:
-        return np.zeros(len(origin_xy))
-    return weight_within(origin_xy, cKDTree(target_xy), weight, reach_m)
-
-
-def weight_within(origin_xy: np.ndarray, tree: cKDTree, weight: np.ndarray, reach_m: float) -> np.ndarray:
-    """Summed weight of the points of tree within reach_m straight-line (inclusive) of each origin."""
-    out = np.zeros(len(origin_xy))
-    step = max(1, MAX_BLOCK_CELLS // 4000)  # origins per block: ~20 M pairs at 4,000 targets in reach each
-    for start in range(0, len(origin_xy), step):
-        pairs = cKDTree(origin_xy[start:start + step]).sparse_distance_matrix(
-            tree, reach_m + CUTOFF_EPS_M, output_type="ndarray"
-        )
-        pairs = pairs[pairs["v"] <= reach_m + CUTOFF_EPS_M]
-        out[start:start + step] = np.bincount(pairs["i"], weights=weight[pairs["j"]], minlength=min(step, len(origin_xy) - start))
-    return out
+    return PointsInDiscs.of(target_xy, weight, reach_m, CUTOFF_EPS_M).within(origin_xy)
 
 
 @step("jobs within {minutes:g} min at {m_per_min:g} m/min")
