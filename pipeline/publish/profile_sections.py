@@ -234,7 +234,7 @@ def gap_section(row: pd.Series, shared: Shared) -> dict:
     present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
     if not present:
         return {"missing": missing_columns(shared, "areas_mix.parquet", "gap_add_dwellings"), "items": [], "lead": lead}
-    if not any(known(row[c]) for c, _ in present):
+    if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
         return {"missing": None, "items": [], "lead": lang("The family housing gap applies to omdannelsesområder only; "
                                                             "this area has none.")}
     items = [lang(text, n=fmt(lang, column, row[column])) for column, text in present]

@@ -57,7 +57,10 @@ def profile_file(area_id: object) -> str:
     """The profile's file name in maps/areas/: the id as given, percent-encoded where a file name could not hold it."""
     text = str(area_id)
     unsafe = text.startswith(".") or any(c in UNSAFE_FILE_CHARACTERS or ord(c) < 32 for c in text)
-    return (quote(text, safe="") if unsafe else text) + ".html"
+    if not unsafe:
+        return text + ".html"
+    encoded = quote(text, safe="")
+    return ("%2E" + encoded[1:] if encoded.startswith(".") else encoded) + ".html"
 
 
 def profile_href(area_id: object) -> str:
