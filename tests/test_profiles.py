@@ -290,3 +290,16 @@ def test_print_hides_the_controls(browser, published):
     assert not page.locator(".pf-nav").is_visible()
     assert page.locator("#pf-indicative").is_visible()
     page.close()
+
+
+def test_without_the_mix_output_every_area_is_suppressed_and_says_why(tmp_path):
+    # residents unknown (no areas_mix): the area counts as small, as on every other output
+    config = make_project(tmp_path, {"language": "en"})
+    (config.processed_dir / "areas_mix.parquet").unlink()
+    run(config)
+    text, _ = page_text(config.maps_dir / "areas" / "A1.html")
+    assert "Status: suppressed" in text
+    assert text.count("not computed yet: the mix stage has not written areas_mix.parquet") >= 4
+    assert "45.0%" not in text
+    index, _ = page_text(config.maps_dir / "areas" / "index.html")
+    assert "Gellerup A1 suppressed suppressed" in index

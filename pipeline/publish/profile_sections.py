@@ -126,7 +126,10 @@ def status_text(lang: Language, status: object, hidden: bool, label: str) -> str
 
 
 def missing_columns(shared: Shared, file: str, columns: str) -> str:
-    """Why a section is empty: its dataset lacks the columns (an older run of the stage)."""
+    """Why a section is empty: its dataset is missing, or lacks the columns (an older run of the stage)."""
+    name = file.removesuffix(".parquet")
+    if name in shared.inputs.missing:
+        return missing_text(shared.lang, shared.inputs, name)
     return shared.lang("not computed yet: {file} has no {columns}; run the pipeline again", file=file, columns=columns)
 
 
