@@ -331,7 +331,7 @@ def district_section(area_id: str, shared: Shared) -> dict:
     if shared.districts is None:
         return {"rows": [], "missing": missing_text(lang, shared.inputs, "school_districts_mix")
                 if "school_districts_mix" in shared.inputs.missing else lang("no data")}
-    found = shared.districts[shared.districts["area_id"] == area_id]
+    found = shared.rows_of("districts", shared.districts, area_id)
     rows = [{"name": fmt(lang, "name", d.get("name", d.get("district_id"))),
              "school": fmt(lang, "school_name", d.get("school_name")),
              "area_share": lang.percent(d["area_share"], 0),
@@ -351,7 +351,7 @@ def development_section(area_id: str, hidden: bool, shared: Shared) -> dict:
     lang, table = shared.lang, shared.inputs.get("scenarios_development")
     if table is None:
         return {"rows": [], "missing": missing_text(lang, shared.inputs, "scenarios_development")}
-    found = table[table["area_id"].astype(str) == area_id]
+    found = shared.rows_of("development", table, area_id)
     rows = []
     for _, site in found.iterrows():  # one row per development site
         values = {c: shown(shared, c, site.get(c), hidden) for c in (
@@ -371,7 +371,7 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
         name = next((n for n in ("scenarios_school_sites", "scenarios_school_catchments") if n in shared.inputs.missing),
                     "scenarios_school_catchments")
         return {"rows": [], "missing": missing_text(lang, shared.inputs, name)}
-    found = shared.catchments[shared.catchments["area_id"] == area_id]
+    found = shared.rows_of("catchments", shared.catchments, area_id)
     if "scenario_id" in found.columns:  # the baseline first, then the scenarios by rank
         keys = found["scenario_id"].astype(str).ne("baseline").astype(int) * 1_000_000
         if "rank" in found.columns:
@@ -395,7 +395,7 @@ def history_section(area_id: str, shared: Shared) -> dict:
     lang, history = shared.lang, shared.history
     if history is None:
         return {"charts": [], "rows": [], "missing": missing_text(lang, shared.inputs, HISTORY)}
-    years = history[history["area_id"].astype(str) == area_id].sort_values("year")
+    years = shared.rows_of("history", history, area_id).sort_values("year")
     if not len(years):
         return {"charts": [], "rows": [], "missing": lang("No history for this area.")}
     hidden = is_small(years["residents"], min_residents(shared.config)) if "residents" in years.columns else \

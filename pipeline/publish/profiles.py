@@ -81,6 +81,13 @@ class Shared:
     districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
     catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
     history: pd.DataFrame | None = None
+    groups: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+
+    def rows_of(self, name: str, frame: pd.DataFrame, area_id: str) -> pd.DataFrame:
+        """The frame's rows of one area, grouped once per frame (so many areas stay linear, not quadratic)."""
+        if name not in self.groups:
+            self.groups[name] = dict(tuple(frame.groupby(frame["area_id"].astype(str), sort=False)))
+        return self.groups[name].get(area_id, frame.iloc[0:0])
 
 
 def page_language(config: Config) -> Language:
