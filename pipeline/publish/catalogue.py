@@ -235,17 +235,3 @@ def is_classified(column: str) -> bool:
 def person_based(columns) -> list[str]:
     """The columns that are person-based figures and so suppressed for small areas (every column must be classified)."""
     return [c for c in columns if c not in NOT_FIGURES and indicator(c).person]
-
-# The path off the list (areas_mix) and the history (areas_mix_history), written by mix and shown on the profile
-# pages (pipeline/publish/profiles.py). setdefault: where the mix stage's own entries classify them, those hold.
-for _column, _entry in {
-    "path_c1_persons": Indicator("c1: residents 18-64 in work or education needed", "count", person=True),
-    "path_c2_persons": Indicator("c2: fewer convicted residents 18+ needed", "count", person=True),
-    "path_c3_persons": Indicator("c3: fewer residents 30-59 with basic schooling only needed", "count", person=True),
-    "path_c4_income_dkk": Indicator("c4: more mean income per taxpayer 15-64 needed (DKK)", "number", person=True),
-    "path_criteria": Indicator("Smallest combination off the list", "text", person=True),
-    "path_persons": Indicator("Persons in the smallest combination off the list", "count", person=True),
-    "rule_set": Indicator("Rule set", "text"),
-    **{f"{_name}_threshold": Indicator(f"{_name} threshold", "number") for _name in ("c1", "c2", "c3", "c4", "non_western")},
-}.items():
-    INDICATORS.setdefault(_column, _entry)

@@ -29,106 +29,20 @@ from pipeline._log import warn
 from pipeline.config import Config
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
-from pipeline.publish.privacy import format_column, min_residents, suppressed_label
+from pipeline.publish.i18n import NO_DATA, current
+from pipeline.publish.privacy import format_column, min_residents, page_suppressed_label
 
 # One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
 MAP_CRS = pyproj.CRS.from_user_input("EPSG:4326")
-PANEL_WIDTH_PX = 360
-
-PAGE_CSS_TEXT = f"""
-html, body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }}
-.folium-map {{ position: absolute !important; left: {PANEL_WIDTH_PX}px !important; right: 0; top: 0; bottom: 0;
-  width: auto !important; height: auto !important; }}
-.sb-panel {{ position: absolute; left: 0; top: 0; bottom: 0; width: {PANEL_WIDTH_PX - 24}px; padding: 10px 12px;
-  overflow-y: auto; background: #fafafa; border-right: 1px solid #ccc; font-size: 13px; line-height: 1.4; color: #222; }}
-.sb-panel h1 {{ font-size: 18px; margin: 4px 0 6px; }}
-.sb-panel h2 {{ font-size: 14px; margin: 14px 0 4px; border-bottom: 1px solid #ddd; }}
-.sb-panel a {{ color: #0b5394; }}
-.sb-panel table {{ border-collapse: collapse; width: 100%; font-size: 12px; }}
-.sb-panel th, .sb-panel td {{ border-bottom: 1px solid #e3e3e3; padding: 2px 4px; text-align: right; vertical-align: top; }}
-.sb-panel th:first-child, .sb-panel td:first-child {{ text-align: left; }}
-.sb-meta {{ color: #555; font-size: 12px; }}
-.sb-note {{ background: #fff3cd; border: 1px solid #e0c36a; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
-.sb-missing {{ background: #f8d7da; border: 1px solid #d39ca3; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
-.sb-label {{ display: inline-block; background: #e8eef7; border: 1px solid #9fb3d1; border-radius: 3px;
-  padding: 1px 6px; font-size: 12px; }}
-.sb-bars {{ margin: 6px 0; }}
-.sb-bar-row {{ display: flex; align-items: center; font-size: 12px; margin: 2px 0; }}
-.sb-bar-name {{ width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
-.sb-bar-track {{ flex: 1; background: #eee; height: 12px; margin: 0 6px; }}
-.sb-bar {{ height: 12px; background: #3b7dd8; }}
-.sb-bar.sb-best {{ background: #2e9b4f; }}
-.sb-bar-value {{ width: 64px; text-align: right; }}
-.sb-links li {{ margin-bottom: 6px; }}
-.sb-legend {{ background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
-  font-size: 12px; line-height: 16px; max-width: 260px; }}
-.sb-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-.sb-swatch {{ display: inline-block; width: 14px; height: 12px; margin-right: 6px; border: 1px solid #777; vertical-align: middle; }}
-.sb-popup table {{ border-collapse: collapse; font-size: 12px; }}
-.sb-popup th {{ text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; }}
-.sb-popup td {{ text-align: right; padding: 1px 0; }}
-.sb-popup .sb-section th {{ font-weight: 600; color: #222; padding-top: 6px; }}
-.sb-popup h4 {{ margin: 0 0 4px; font-size: 14px; }}
-.sb-popup-body {{ max-height: 320px; overflow-y: auto; }}
-.leaflet-control-layers-expanded {{ font-size: 12px; line-height: 1.3; max-width: 300px; }}
-.sb-site-block {{ margin-bottom: 10px; }}
-.sb-icon {{ color: #1d3557; text-align: center; font-size: 18px; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }}
-.sb-icon.sb-site {{ color: #c1121f; }}
-.sb-icon.sb-station {{ color: #6a040f; font-size: 15px; }}
-"""
-
+# The page's own style and script, kept as files beside the templates (loaded once, embedded in every page).
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PAGE_CSS_TEXT = (TEMPLATES_DIR / "page.css").read_text(encoding="utf-8")
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
-PAGE_JS_TEXT = """
-function sbData(d) {
-  d.geojson.features.forEach(function (f) {
-    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
-  });
-  return d;
-}
-function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
-function sbPopup(data, p) {
-  var box = document.createElement("div"); box.className = "sb-popup";
-  var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
-  var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
-  var table = document.createElement("table"); body.appendChild(table);
-  data.popup.forEach(function (row) {
-    var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
-    if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
-    var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
-  });
-  return box;
-}
-function sbTip(data, o, p) {
-  var div = document.createElement("div");
-  var text = sbText(p[data.title]);
-  if (o.tipValue) { text += " \\u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
-  div.textContent = text; return div;
-}
-function sbLayer(data, o) {
-  return L.geoJSON(data.geojson, {
-    style: function (f) {
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
-      return s;
-    },
-    pointToLayer: function (f, latlng) {
-      if (o.icon) {
-        var i = document.createElement("i"); i.className = "fa-solid " + o.icon;
-        return L.marker(latlng, {icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
-          iconSize: [22, 22], iconAnchor: [11, 11]})});
-      }
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
-      if (o.radiusField) { s.radius = f.properties[o.radiusField]; }
-      return L.circleMarker(latlng, s);
-    },
-    onEachFeature: function (f, layer) {
-      layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
-      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
-    }
-  });
-}
-"""
+PAGE_JS_TEXT = (TEMPLATES_DIR / "page.js").read_text(encoding="utf-8")
+# A link under a popup's table (an area's profile page), added to page.js's sbPopup.
+POPUP_LINK_JS_TEXT = (TEMPLATES_DIR / "popup_link.js").read_text(encoding="utf-8")
+# How a page prints (A4 landscape: map, legend, panel, source and date; no controls), kept apart from page.css.
+PRINT_CSS_TEXT = (TEMPLATES_DIR / "print.css").read_text(encoding="utf-8")
 
 
 def safe_json(value) -> str:
@@ -167,11 +81,12 @@ class GeoData(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
-    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None):
         super().__init__()
         self._name = "sb_data"
+        extra = {"link": link} if link else {}  # {label, field}: a link under the popup's table (popup_link.js)
         self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
-                                  "popup": popup, "title": title})
+                                  "popup": popup, "title": title, **extra})
 
 
 def property_keys(geojson: dict) -> list[str]:
@@ -320,7 +235,9 @@ def fisher_jenks_bins(y: np.ndarray, k: int) -> np.ndarray:
 
 def suppressed_entry(config: Config) -> tuple[str, str]:
     """The legend entry of suppressed figures: an area too small, or of unknown size, to show them."""
-    return SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents, or residents unknown)"
+    lang = current()
+    return SUPPRESSED_COLOUR, lang("{label} (fewer than {count} residents, or residents unknown)",
+                                   label=page_suppressed_label(config, lang), count=lang.number(min_residents(config)))
 
 
 def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:
@@ -329,22 +246,58 @@ def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list
     if hidden.any():
         entries.append(suppressed_entry(config))
     if missing.any():
-        entries.append((NO_DATA_COLOUR, "no data"))
+        entries.append((NO_DATA_COLOUR, current()(NO_DATA)))
     return entries
 
 
 def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     """An offline folium map: local Leaflet and Font Awesome, tiles from config, our page style and helpers."""
     tiles = str(config["publish"].get("tiles") or "none")
-    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True)
+    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=False,
+                   zoom_control=False)  # both added by MapWords: zoom titles translated, a metric scale
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
     header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
     header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
     if bounds:
         m.fit_bounds(bounds)
     return m
+
+
+class MapWords(MacroElement):
+    """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
+    the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
+    in English; a metric scale (no feet and miles on a Danish map); the map resized to the sheet when printed.
+    Added last (`finish`), after the layer control."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, words = {{ this.words }};
+  L.control.zoom({zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut}).addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+  window.addEventListener("beforeprint", function () { map.invalidateSize({pan: false}); });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
+  map.getContainer().querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) {
+    a.title = words.layers; a.setAttribute("aria-label", words.layers);
+  });
+  map.on("popupopen", function (e) {
+    var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", words.close); close.title = words.close; }
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, lang):
+        super().__init__()
+        self._name = "sb_map_words"
+        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"), "layers": lang("Layers"),
+                                "leaflet": lang("A JavaScript library for interactive maps")})
 
 
 def bounds_of(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
@@ -377,8 +330,9 @@ def add_panel(m: folium.Map, markup: str) -> None:
 
 
 def finish(m: folium.Map) -> None:
-    """Add the layer control (expanded) last, so it lists every layer."""
+    """Add the layer control (expanded) last, so it lists every layer, then Leaflet's words in the page language."""
     folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(MapWords(current()))
 
 
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
@@ -392,7 +346,8 @@ def external_resources(page: str) -> list[str]:
 def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
     """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
     m.get_root().title = esc(title)
-    page = m.get_root().render()
+    # <html lang>: the language the page speaks (screen readers, hyphenation, spell checkers)
+    page = m.get_root().render().replace("<html>", f'<html lang="{current().code}">', 1)
     found = external_resources(page)
     if found:
         raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")

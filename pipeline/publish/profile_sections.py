@@ -109,12 +109,12 @@ def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
 
 
 def missing_text(lang: Language, inputs: Inputs, name: str) -> str:
-    """Why a dataset is not shown: not computed yet, or out of date (in the page's language)."""
+    """Why a dataset is not shown (not computed yet, or out of date), in the page's language."""
+    reason = inputs.missing.get(name)
+    if reason is not None:
+        return lang(reason.message, **reason.values)
     entry = datasets.CATALOGUE.get(name)
     stage, file = (entry.writer, entry.file) if entry else ("mix", f"{name}.parquet")
-    if inputs.missing.get(name, "").startswith("out of date"):
-        return lang("{file} is out of date: it describes other housing areas or schools; run the {stage} stage again",
-                    file=file, stage=stage)
     return lang("not computed yet: the {stage} stage has not written {file}", stage=stage, file=file)
 
 

@@ -22,9 +22,10 @@ import pandas as pd
 from pipeline._log import log
 from pipeline.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS
-from pipeline.publish.i18n import Language, language
+from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.pages import data_date, district_frame, run_id
+from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
+from pipeline.publish.pages.layers import district_frame
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
 from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
@@ -90,11 +91,6 @@ class Shared:
         return self.groups[name].get(area_id, frame.iloc[0:0])
 
 
-def page_language(config: Config) -> Language:
-    """The configured page language (da by default)."""
-    return language(str(config.get("language") or "da"))
-
-
 def environment() -> jinja2.Environment:
     """The templates of the profile pages, HTML autoescaped, an unknown name an error (never a blank)."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
@@ -138,12 +134,8 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
 
 def meta(config: Config, lang: Language) -> dict[str, str]:
     """The data date, run id and data note every page shows."""
-    date = data_date(config)
-    try:
-        shown_date = lang.date(date)
-    except ValueError:  # "unknown"
-        shown_date = lang("no data")
-    return {"data_date": shown_date, "run_id": run_id(config), "data_note": str(config.get("data_note") or "")}
+    return {"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
+            "data_note": str(config.get("data_note") or "")}
 
 
 def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
