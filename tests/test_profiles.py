@@ -117,11 +117,11 @@ EXPECTED = {
     "da": ["45,0 %", "grænse: over 40 %", "3,20 gange", "grænse: mindst 3 gange", "50,0 %", "grænse: under 55 %",
            "125 flere beboere 18-64 år", "3 færre dømte", "24.800 kr. mere", "c2, c3, i alt 78 personer",
            "1.293 nye boliger", "850 m", "1.550 m", "9.333", "22,0 %", "Status: omdannelsesområde", "31. januar 2025",
-           "Vest", "Byudvikling Syd"],
+           "Vest", "Byudvikling Syd", "4 kriterier opfyldt (c1, c2, c3, c4)"],
     "en": ["45.0%", "threshold: more than 40%", "3.20 times", "threshold: at least 3 times", "50.0%", "threshold: less than 55%",
            "125 more residents 18-64", "3 fewer convicted", "24,800 DKK more", "c2, c3, 78 persons in all",
            "1,293 new dwellings", "850 m", "1,550 m", "9,333", "22.0%", "Status: omdannelsesområde (transformation area)",
-           "January 31, 2025", "Vest", "Byudvikling Syd"],
+           "January 31, 2025", "Vest", "Byudvikling Syd", "4 criteria met (c1, c2, c3, c4)"],
 }
 
 

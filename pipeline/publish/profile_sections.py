@@ -141,6 +141,9 @@ def status_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     lang = shared.lang
     if hidden:
         return {"why": [], "hidden": True, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+    reason = shared.reasons.get(str(row["area_id"]))
+    if known(reason):  # the sentence the map popups show (pages/layers.py status_reasons)
+        return {"why": [reason], "hidden": False, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
     why = []
     if known(row.get("criteria_met")):
         met = lang("{n} of 4 criteria met", n=int(row["criteria_met"]))
@@ -378,7 +381,8 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
             keys = keys + pd.to_numeric(found["rank"], errors="coerce").fillna(999_999)
         found = found.assign(_order=keys.to_numpy()).sort_values(["_order", "area_share"], ascending=[True, False],
                                                                   kind="stable")
-    rows = [{"scenario": fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id"))),
+    # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
+    rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),
              "school": fmt(lang, "school_name", s.get("school_name", s.get("school_id"))),
              "area_share": lang.percent(s["area_share"], 0), "rank": fmt(lang, "rank", s.get("rank")),
              **{c: shown(shared, c, s.get(c), bool(s["hidden"]) if known(s.get("hidden")) else True)

@@ -25,7 +25,7 @@ from pipeline.publish.catalogue import STATUS_COLOURS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
-from pipeline.publish.pages.layers import district_frame
+from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
 from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
@@ -82,6 +82,7 @@ class Shared:
     districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
     catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
     history: pd.DataFrame | None = None
+    reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
     groups: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
 
     def rows_of(self, name: str, frame: pd.DataFrame, area_id: str) -> pd.DataFrame:
@@ -118,6 +119,9 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
     shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
     shared.thresholds = current_thresholds(config, history)
     shared.means = access_means(table, small, ACCESS_FIELDS)
+    reasons = status_reasons(table, lang)
+    if reasons is not None:
+        shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
     minimum = min_residents(config)
     districts, small_districts = district_frame(inputs, config)
     if districts is not None and hasattr(districts, "geometry"):
