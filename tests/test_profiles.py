@@ -303,3 +303,21 @@ def test_without_the_mix_output_every_area_is_suppressed_and_says_why(tmp_path):
     assert "45.0%" not in text
     index, _ = page_text(config.maps_dir / "areas" / "index.html")
     assert "Gellerup A1 suppressed suppressed" in index
+
+
+@pytest.mark.browser
+def test_every_profile_link_of_the_map_popups_resolves_to_a_profile(browser, published):
+    # the area popups of the map pages (pipeline/publish/pages/layers.py) link areas/<area_id>.html relative to maps/
+    _, config = published
+    for page_name in ("social-balance.html", "accessibility.html"):
+        page, errors, _ = _open(browser, config.maps_dir / page_name)
+        links = page.evaluate("""() => { const found = new Set();
+            for (const k of Object.keys(window)) { const m = window[k];
+                if (k.startsWith('map_') && m instanceof L.Map) m.eachLayer(l => {
+                    if (l.feature && l.feature.properties.link) found.add(l.feature.properties.link); }); }
+            return Array.from(found); }""")
+        assert sorted(links) == ["areas/A1.html", "areas/A2.html", "areas/A3.html"]  # A4 is suppressed: no link
+        for link in links:
+            assert (config.maps_dir / unquote(link)).is_file()
+        assert errors == []
+        page.close()
