@@ -172,7 +172,7 @@ def _threshold_text(lang: Language, code: str, threshold: float | None) -> str:
         return lang("no data")
     if code == "c2":
         return lang("{x} times", x=lang.number(threshold, 0 if float(threshold).is_integer() else 1))
-    return lang.percent(threshold, 0 if round(threshold * 100, 9).is_integer() else 1)
+    return lang.percent(threshold, 0 if float(round(threshold * 100, 9)).is_integer() else 1)
 
 
 def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
