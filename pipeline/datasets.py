@@ -287,6 +287,9 @@ DATASETS: tuple[Dataset, ...] = (
             _areas_columns("suppressed", geometry=False)),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
+    # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it
+    Dataset("page_area_profiles", MAPS, "areas/index.html", "html", "publish", (), (),
+            "the list of housing-area profiles; one profile page per area beside it, areas/<area_id>.html"),
 )
 CATALOGUE: dict[str, Dataset] = {d.name: d for d in DATASETS}
 

@@ -182,6 +182,7 @@ class Publish(Section):
     page_size_budget_bytes: Whole = key("publish warns when a page exceeds this size", "bytes")
     release_dir: Name = key("folder of releases/<run_id>/, current and previous", "path")
     keep_previous: Count = key("earlier published sets kept for rollback (0: none)", "sets")
+    profile_min_overlap_share: Share = key("profiles list school districts and catchments covering at least this share of an area", "share")
 
 
 class Privacy(Section):
