@@ -28,7 +28,13 @@ from jinja2 import Template
 from pipeline._log import warn
 from pipeline.config import Config
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
-from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
+from pipeline.publish.catalogue import (
+    NO_CHANGE_COLOUR,
+    NO_DATA_COLOUR,
+    SUPPRESSED_COLOUR,
+    colour_scheme,
+    is_change,
+)
 from pipeline.publish.privacy import format_column, min_residents, suppressed_label
 
 # One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
@@ -234,7 +240,7 @@ class Legend(MacroElement):
 
 
 def palette(name: str, n: int) -> list[str]:
-    """n ColorBrewer colours (the ramp's ends when fewer than three)."""
+    """n colours of a ColorBrewer or viridis scheme (the ramp's ends when fewer than three)."""
     colours = color_brewer(name, max(n, 3))
     if n >= 3:
         return colours
@@ -242,32 +248,86 @@ def palette(name: str, n: int) -> list[str]:
 
 
 def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Colour per row and legend entries: mapclassify classes of the shown values; suppressed and null greyed."""
-    publish = config["publish"]
+    """Colour per row and legend entries: classes of the shown values (around 0 for a change); suppressed and null greyed.
+
+    The legend never repeats a bound: values that read the same on the page (same formatted text) always
+    share a class, so there are fewer classes, or one per value, when the data has few distinct values.
+    """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     hidden = hidden.reindex(values.index).fillna(False).astype(bool)
     shown = numbers.notna() & ~hidden
     colours = pd.Series(NO_DATA_COLOUR, index=values.index, dtype=object)
     colours[hidden] = SUPPRESSED_COLOUR
     entries: list[tuple[str, str]] = []
-    distinct = int(numbers[shown].nunique())
-    if distinct:
-        k = min(int(publish["classes"]), distinct)
-        y = numbers[shown].to_numpy()
-        if k == 1:
-            bins, yb = np.array([y.max()]), np.zeros(len(y), dtype=int)
-        else:
-            bins, yb = class_bins(y, publish["classification_scheme"], k)
-        ramp = palette(indicator(column).palette, len(bins))
-        colours[shown] = np.asarray(ramp, dtype=object)[yb]
-        # label each class by the smallest and largest value in it, so labels never overlap
-        members = pd.Series(y).groupby(yb)
-        lo_text = format_column(members.min(), column)
-        hi_text = format_column(members.max(), column)
-        labels = {i: lo if lo == hi else f"{lo} – {hi}" for i, lo, hi in zip(lo_text.index, lo_text, hi_text, strict=True)}
-        used = set(labels)
-        entries = [(ramp[i], labels[i]) for i in range(len(bins)) if i in used]
+    if shown.any() and is_change(column):
+        ramp, classes, entries = _change_classes(numbers[shown].to_numpy(), config, column)
+    elif shown.any():
+        classes, labels = readable_classes(numbers[shown].to_numpy(), config, column, int(config["publish"]["classes"]))
+        ramp = palette(colour_scheme(column), len(labels))
+        entries = list(zip(ramp, labels, strict=True))
+    if shown.any():
+        colours[shown] = np.asarray(ramp, dtype=object)[classes]
     return colours, entries + _grey_entries(hidden, numbers.isna() & ~hidden, config)
+
+
+def readable_classes(y: np.ndarray, config: Config, column: str, k: int) -> tuple[np.ndarray, list[str]]:
+    """Each value's class and the classes' labels ("lo – hi" as the page writes the values), at most k classes.
+
+    The values are first grouped by their text on the page (1,204.4 and 1,204.2 m both read "1,204 m"), and
+    the groups are classed, so no two classes show the same bound; with k or fewer groups, each is a class.
+    """
+    texts, group = _display_groups(y, column)
+    if len(texts) <= k:
+        return group, list(texts)
+    scheme = config["publish"]["classification_scheme"]
+    representative = pd.Series(y).groupby(group).min().to_numpy()
+    _, by_group = class_bins(representative, scheme, k)
+    # Fisher-Jenks can leave a class empty (equal bounds): renumber the classes in use, fewer of them
+    used, by_group = np.unique(by_group, return_inverse=True)
+    first = pd.Series(np.arange(len(texts))).groupby(by_group).agg(["min", "max"])
+    labels = [texts[lo] if lo == hi else f"{texts[lo]} – {texts[hi]}" for lo, hi in zip(first["min"], first["max"], strict=True)]
+    return by_group[group], labels
+
+
+def _display_groups(y: np.ndarray, column: str) -> tuple[list[str], np.ndarray]:
+    """The distinct texts of the values as the page formats them, in increasing order, and each value's text index."""
+    distinct = np.unique(y)
+    text = format_column(pd.Series(distinct), column).to_numpy()
+    # formatting is monotonic, so equal texts are neighbours: a new group where the text changes
+    starts = np.r_[True, text[1:] != text[:-1]]
+    group_of_distinct = np.cumsum(starts) - 1
+    return list(text[starts]), group_of_distinct[np.searchsorted(distinct, y)]
+
+
+def _change_classes(y: np.ndarray, config: Config, column: str) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
+    """A change layer's classes on a diverging scheme centred on 0: falls, "no change" (values that read as 0), rises.
+
+    Each side gets at most (classes - 1) / 2 classes; the scheme has one more colour than both sides, so the
+    "no change" class always sits in its middle, whatever the data, and is always in the legend.
+    """
+    side = max(1, (int(config["publish"]["classes"]) - 1) // 2)
+    ramp = palette(colour_scheme(column), 2 * side + 1)
+    ramp[side] = NO_CHANGE_COLOUR
+    texts = format_column(pd.Series(y, dtype=float), column).to_numpy(dtype=str)
+    zero = np.array([re.sub(r"\D", "", t).strip("0") == "" for t in texts], dtype=bool) if len(y) else np.zeros(0, bool)
+    classes = np.full(len(y), side)
+    entries: list[tuple[str, str]] = []
+    fall, rise = ~zero & (y < 0), ~zero & (y > 0)
+    if fall.any():  # the largest fall in the class next to the scheme's end, the smallest next to the middle
+        fall_class, labels = readable_classes(y[fall], config, column, side)
+        classes[fall] = side - len(labels) + fall_class
+        entries += [(ramp[side - len(labels) + i], label) for i, label in enumerate(labels)]
+    entries.append((NO_CHANGE_COLOUR, "no change"))
+    if rise.any():
+        rise_class, labels = readable_classes(y[rise], config, column, side)
+        classes[rise] = side + 1 + rise_class
+        entries += [(ramp[side + 1 + i], _plus(label)) for i, label in enumerate(labels)]
+    return ramp, classes, entries
+
+
+def _plus(label: str) -> str:
+    """A rise's label with its sign: "+800 – +1,200" (points are formatted with their sign already)."""
+    return " – ".join(t if t.startswith("+") else f"+{t}" for t in label.split(" – "))
 
 
 def class_bins(y: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
