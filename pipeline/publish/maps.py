@@ -39,102 +39,11 @@ from pipeline.publish.privacy import format_column, min_residents, suppressed_la
 
 # One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
 MAP_CRS = pyproj.CRS.from_user_input("EPSG:4326")
-PANEL_WIDTH_PX = 360
-
-PAGE_CSS_TEXT = f"""
-html, body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }}
-.folium-map {{ position: absolute !important; left: {PANEL_WIDTH_PX}px !important; right: 0; top: 0; bottom: 0;
-  width: auto !important; height: auto !important; }}
-.sb-panel {{ position: absolute; left: 0; top: 0; bottom: 0; width: {PANEL_WIDTH_PX - 24}px; padding: 10px 12px;
-  overflow-y: auto; background: #fafafa; border-right: 1px solid #ccc; font-size: 13px; line-height: 1.4; color: #222; }}
-.sb-panel h1 {{ font-size: 18px; margin: 4px 0 6px; }}
-.sb-panel h2 {{ font-size: 14px; margin: 14px 0 4px; border-bottom: 1px solid #ddd; }}
-.sb-panel a {{ color: #0b5394; }}
-.sb-panel table {{ border-collapse: collapse; width: 100%; font-size: 12px; }}
-.sb-panel th, .sb-panel td {{ border-bottom: 1px solid #e3e3e3; padding: 2px 4px; text-align: right; vertical-align: top; }}
-.sb-panel th:first-child, .sb-panel td:first-child {{ text-align: left; }}
-.sb-meta {{ color: #555; font-size: 12px; }}
-.sb-note {{ background: #fff3cd; border: 1px solid #e0c36a; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
-.sb-missing {{ background: #f8d7da; border: 1px solid #d39ca3; padding: 6px 8px; margin: 8px 0; border-radius: 3px; }}
-.sb-label {{ display: inline-block; background: #e8eef7; border: 1px solid #9fb3d1; border-radius: 3px;
-  padding: 1px 6px; font-size: 12px; }}
-.sb-bars {{ margin: 6px 0; }}
-.sb-bar-row {{ display: flex; align-items: center; font-size: 12px; margin: 2px 0; }}
-.sb-bar-name {{ width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
-.sb-bar-track {{ flex: 1; background: #eee; height: 12px; margin: 0 6px; }}
-.sb-bar {{ height: 12px; background: #3b7dd8; }}
-.sb-bar.sb-best {{ background: #2e9b4f; }}
-.sb-bar-value {{ width: 64px; text-align: right; }}
-.sb-links li {{ margin-bottom: 6px; }}
-.sb-legend {{ background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
-  font-size: 12px; line-height: 16px; max-width: 260px; }}
-.sb-legend-title {{ font-weight: 600; margin-bottom: 4px; }}
-.sb-swatch {{ display: inline-block; width: 14px; height: 12px; margin-right: 6px; border: 1px solid #777; vertical-align: middle; }}
-.sb-popup table {{ border-collapse: collapse; font-size: 12px; }}
-.sb-popup th {{ text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; }}
-.sb-popup td {{ text-align: right; padding: 1px 0; }}
-.sb-popup .sb-section th {{ font-weight: 600; color: #222; padding-top: 6px; }}
-.sb-popup h4 {{ margin: 0 0 4px; font-size: 14px; }}
-.sb-popup-body {{ max-height: 320px; overflow-y: auto; }}
-.leaflet-control-layers-expanded {{ font-size: 12px; line-height: 1.3; max-width: 300px; }}
-.sb-site-block {{ margin-bottom: 10px; }}
-.sb-icon {{ color: #1d3557; text-align: center; font-size: 18px; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }}
-.sb-icon.sb-site {{ color: #c1121f; }}
-.sb-icon.sb-station {{ color: #6a040f; font-size: 15px; }}
-"""
-
+# The page's own style and script, kept as files beside the templates (loaded once, embedded in every page).
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PAGE_CSS_TEXT = (TEMPLATES_DIR / "page.css").read_text(encoding="utf-8")
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
-PAGE_JS_TEXT = """
-function sbData(d) {
-  d.geojson.features.forEach(function (f) {
-    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
-  });
-  return d;
-}
-function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
-function sbPopup(data, p) {
-  var box = document.createElement("div"); box.className = "sb-popup";
-  var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
-  var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
-  var table = document.createElement("table"); body.appendChild(table);
-  data.popup.forEach(function (row) {
-    var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
-    if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
-    var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
-  });
-  return box;
-}
-function sbTip(data, o, p) {
-  var div = document.createElement("div");
-  var text = sbText(p[data.title]);
-  if (o.tipValue) { text += " \\u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
-  div.textContent = text; return div;
-}
-function sbLayer(data, o) {
-  return L.geoJSON(data.geojson, {
-    style: function (f) {
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
-      return s;
-    },
-    pointToLayer: function (f, latlng) {
-      if (o.icon) {
-        var i = document.createElement("i"); i.className = "fa-solid " + o.icon;
-        return L.marker(latlng, {icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
-          iconSize: [22, 22], iconAnchor: [11, 11]})});
-      }
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
-      if (o.radiusField) { s.radius = f.properties[o.radiusField]; }
-      return L.circleMarker(latlng, s);
-    },
-    onEachFeature: function (f, layer) {
-      layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
-      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
-    }
-  });
-}
-"""
+PAGE_JS_TEXT = (TEMPLATES_DIR / "page.js").read_text(encoding="utf-8")
 
 
 def safe_json(value) -> str:

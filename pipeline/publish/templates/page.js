@@ -1,0 +1,50 @@
+
+function sbData(d) {
+  d.geojson.features.forEach(function (f) {
+    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
+  });
+  return d;
+}
+function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
+function sbPopup(data, p) {
+  var box = document.createElement("div"); box.className = "sb-popup";
+  var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
+  var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
+  var table = document.createElement("table"); body.appendChild(table);
+  data.popup.forEach(function (row) {
+    var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
+    if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
+    var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
+  });
+  return box;
+}
+function sbTip(data, o, p) {
+  var div = document.createElement("div");
+  var text = sbText(p[data.title]);
+  if (o.tipValue) { text += " \u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
+  div.textContent = text; return div;
+}
+function sbLayer(data, o) {
+  return L.geoJSON(data.geojson, {
+    style: function (f) {
+      var s = Object.assign({}, o.style);
+      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
+      return s;
+    },
+    pointToLayer: function (f, latlng) {
+      if (o.icon) {
+        var i = document.createElement("i"); i.className = "fa-solid " + o.icon;
+        return L.marker(latlng, {icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
+          iconSize: [22, 22], iconAnchor: [11, 11]})});
+      }
+      var s = Object.assign({}, o.style);
+      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
+      if (o.radiusField) { s.radius = f.properties[o.radiusField]; }
+      return L.circleMarker(latlng, s);
+    },
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
+      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
+    }
+  });
+}
