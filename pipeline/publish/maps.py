@@ -142,7 +142,7 @@ class Legend(MacroElement):
         self.map, self.layer = m, layer
         radius = "border-radius: 50%;" if shape == "dot" else ""
         rows = "".join(
-            f'<div><span class="sb-swatch" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
+            f'<div><span class="sb-swatch" aria-hidden="true" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
             for colour, label in entries
         )
         self.markup = safe_json(f'<div class="sb-legend-title">{esc(title)}</div>{rows}')
@@ -345,9 +345,44 @@ def add_panel(m: folium.Map, markup: str) -> None:
     m.get_root().html.add_child(Element(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
 
 
+class CollapseOnSmallScreens(MacroElement):
+    """On a small screen (sbSmallScreen in page.js) the layer control is added again collapsed behind its button,
+    where the expanded list would cover the map; Leaflet reads `collapsed` only when a control is added."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "if (sbSmallScreen()) { {{ this.control.get_name() }}.remove(); "
+        "{{ this.control.get_name() }}.options.collapsed = true; "
+        "{{ this.control.get_name() }}.addTo({{ this._parent.get_name() }}); }"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, control: folium.LayerControl):
+        super().__init__()
+        self._name = "sb_collapse"
+        self.control = control
+
+
 def finish(m: folium.Map) -> None:
-    """Add the layer control (expanded) last, so it lists every layer."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    """Add the layer control (expanded, but on small screens) last, so it lists every layer."""
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    m.add_child(CollapseOnSmallScreens(control))
+
+
+# folium's viewport forbids zooming (maximum-scale=1, user-scalable=no), which fails WCAG 1.4.4 (resize text).
+FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
+
+
+def allow_zoom(page: str) -> str:
+    """The page with a viewport that lets the reader zoom (to 200 % and beyond)."""
+    return FOLIUM_VIEWPORT.sub(VIEWPORT, page, count=1)
+
+
+def with_language(page: str, config: Config) -> str:
+    """The page with the language of its text on <html>, unless the page already says it (WCAG 3.1.1)."""
+    return re.sub(r"<html>", f'<html lang="{esc(config.get("language") or "da")}">', page, count=1)
 
 
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
@@ -361,7 +396,7 @@ def external_resources(page: str) -> list[str]:
 def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
     """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
     m.get_root().title = esc(title)
-    page = m.get_root().render()
+    page = with_language(allow_zoom(m.get_root().render()), config)
     found = external_resources(page)
     if found:
         raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")

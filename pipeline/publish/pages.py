@@ -20,6 +20,7 @@ from pipeline.publish.catalogue import (
     SUPPRESSED_COLOUR,
     TENURES,
     indicator,
+    legend_title,
 )
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import (
@@ -414,7 +415,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
                              legend="Status (indicative, §61a)")
             body.append(_status_counts(table["status"], small, config))
         for column, (_, entries) in classed.items():
-            add_filled_layer(m, data, column, indicator(column).label, entries)
+            add_filled_layer(m, data, column, indicator(column).label, entries, legend=legend_title(column))
     districts, small_d = district_frame(inputs, config)
     if districts is not None and "share_pupils_udsat_or_worse" in districts.columns:
         colours, entries = classify(districts["share_pupils_udsat_or_worse"], small_d, config, "share_pupils_udsat_or_worse")
@@ -423,7 +424,8 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path) -> Path
                               show=False, options={"fill": "fill", "style": {**AREA_STYLE, "weight": 2},
                                                    "tipLabel": "Pupils in udsat-or-worse areas",
                                                    "tipValue": "f_share_pupils_udsat_or_worse"})
-        Legend(m, group, "School districts: " + indicator("share_pupils_udsat_or_worse").label, entries).add_to(m)
+        Legend(m, group, legend_title("share_pupils_udsat_or_worse", "School districts: " + indicator("share_pupils_udsat_or_worse").label),
+               entries).add_to(m)
     elif "school_districts_mix" in inputs.missing:
         body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts_mix")))
     add_schools(m, inputs, config, show=False)
@@ -501,7 +503,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path) -> Path:
             fills["meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index), CANOPY_COLOURS)
         data = embed_areas(m, table, small, config, fills)
         for i, (column, (_, entries)) in enumerate(classed.items()):
-            add_filled_layer(m, data, column, indicator(column).label, entries, show=i == 0)
+            add_filled_layer(m, data, column, indicator(column).label, entries, show=i == 0, legend=legend_title(column))
         if canopy:
             add_filled_layer(m, data, "meets_canopy_30", indicator("meets_canopy_30").label,
                              [(colour, flag) for flag, colour in CANOPY_COLOURS.items()])
@@ -653,7 +655,7 @@ def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config
                               show=scenario == "baseline",
                               options={"title": "school_name", "fill": "fill", "style": {**AREA_STYLE, "weight": 2, "fillOpacity": 0.6},
                                        "tipLabel": "Utilisation", "tipValue": "f_utilisation"})
-        Legend(m, group, f"{name}: capacity utilisation", entries).add_to(m)
+        Legend(m, group, legend_title("utilisation", f"{name}: capacity utilisation"), entries).add_to(m)
 
 
 def _scenario_name(rows: pd.DataFrame, fallback: str) -> str:
@@ -755,7 +757,7 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
         group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, small=hidden, show=i == 0,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": "Change in jobs by bike",
                                        "tipValue": "f_jobs_bike_30_change"})
-        Legend(m, group, name, entries).add_to(m)
+        Legend(m, group, legend_title("jobs_bike_30_change", name), entries).add_to(m)
     if "contains_site" in shaped.columns:
         hosts = shaped[shaped["contains_site"].fillna(False).astype(bool)]
         if len(hosts) and "status_after" in hosts.columns:
