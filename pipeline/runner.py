@@ -148,7 +148,19 @@ def module_files(module: str) -> tuple[Path, ...]:
                 continue
             seen[prefix] = path
             todo.extend(_imported(path, prefix))
-    return tuple(sorted(set(seen.values())))
+    return tuple(sorted(set(seen.values()) | {f for p in seen.values() for f in package_data(p)}))
+
+
+# Folders of a package that hold what its code reads at run time (page templates, message catalogues): part
+# of the code of every stage that imports the package, so editing a template re-runs publish.
+PACKAGE_DATA_FOLDERS = ("templates", "locale")
+
+
+def package_data(path: Path) -> list[Path]:
+    """The files of a package's data folders, for a package's __init__.py (none for a plain module)."""
+    if path.name != "__init__.py":
+        return []
+    return sorted(f for folder in PACKAGE_DATA_FOLDERS for f in (path.parent / folder).rglob("*") if f.is_file())
 
 
 def code_hash(hashes: FileHashes, stage: Stage) -> str:

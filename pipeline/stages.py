@@ -94,7 +94,7 @@ STAGES: tuple[Stage, ...] = (
           "distances and reachable jobs and green space on the street network, canopy share"),
     Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest"),
           "candidate school sites and development sites against the baseline"),
-    Stage("publish", "pipeline.publish", ("publish", "privacy", "data_note", "data_date", "extent"),
+    Stage("publish", "pipeline.publish", ("publish", "privacy", "data_note", "data_date", "extent", "language"),
           "areas tables and the map pages"),
 )
 

@@ -163,6 +163,6 @@ def make_project(root: Path, overrides: dict | None = None) -> Config:
     (root / "pipeline.yaml").write_text('root: "."\ndata_note: "Test fixture <b>not bold</b>"\ndata_date: "2025-01-31"\n',
                                         encoding="utf-8")
     write_processed(root / "data" / "processed")
-    base = {"publish": {"tiles": "none"}, "run": {"id": "run-1"}}
+    base = {"publish": {"tiles": "none"}, "run": {"id": "run-1"}, "language": "en"}  # tests/test_language.py: da
     config = load_config(root / "pipeline.yaml", overrides=base)
     return config.with_overrides(overrides or {})

@@ -115,7 +115,7 @@ def test_page_works_offline(browser, published, page_name):
         assert page.locator(".sb-legend").first.is_visible()
         assert page.locator("#sb-back").get_attribute("href") == "index.html"
     assert page.locator("#sb-run-id").inner_text() == "run-1"
-    assert page.locator("#sb-data-date").inner_text() == "2025-01-31"
+    assert page.locator("#sb-data-date").inner_text() == "January 31, 2025"  # data_date 2025-01-31, in English
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{page_name.removesuffix('.html')}.png"))
     assert visit.blocked == []

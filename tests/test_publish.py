@@ -20,6 +20,7 @@ from pipeline._log import take_warnings
 from pipeline.io import write_json
 from pipeline.publish import build_release, run
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
+from pipeline.publish.i18n import language
 from pipeline.publish.maps import classify, external_resources, safe_json
 from pipeline.publish.privacy import format_column
 from pipeline.publish.release import release, rollback
@@ -127,9 +128,15 @@ def test_classes_follow_fisher_jenks_and_grey_out_suppressed(project):
 
 
 def test_formats_for_planners():
-    assert format_column(pd.Series([0.4567, None]), "share_owner").tolist() == ["45.7 %", "no data"]
-    assert format_column(pd.Series([1234.4]), "green_dist_m").tolist() == ["1,234 m"]
-    assert format_column(pd.Series([True, False]), "c1_met").tolist() == ["yes", "no"]
+    en, da = language("en"), language("da")
+    assert format_column(pd.Series([0.4567, None]), "share_owner", en).tolist() == ["45.7%", "no data"]
+    assert format_column(pd.Series([1234.4]), "green_dist_m", en).tolist() == ["1,234 m"]
+    assert format_column(pd.Series([True, False]), "c1_met", en).tolist() == ["yes", "no"]
+    # Danish: comma decimals, dot thousands, a no-break space before %; words from the catalogue
+    assert format_column(pd.Series([0.4567, None]), "share_owner", da).tolist() == ["45,7\u00a0%", "ingen data"]
+    assert format_column(pd.Series([1234.4]), "green_dist_m", da).tolist() == ["1.234 m"]
+    assert format_column(pd.Series([True, False]), "c1_met", da).tolist() == ["ja", "nej"]
+    assert format_column(pd.Series([-0.0123]), "share_social_family_change", da).tolist() == ["-1,2 procentpoint"]
 
 
 def test_page_over_budget_warns(tmp_path):

@@ -103,11 +103,11 @@ def test_fewer_distinct_values_than_classes_gives_one_class_per_value():
 
     from pipeline.publish.maps import classify
 
-    # Three distinct shares (as written: 0.0 %, 50.0 %, 100.0 %) and five classes asked: three classes,
-    # each one value; 0.00001 reads "0.0 %" and so is in the first.
+    # Three distinct shares (as written: 0.0%, 50.0%, 100.0%) and five classes asked: three classes,
+    # each one value; 0.00001 reads "0.0%" and so is in the first.
     values = pd.Series([0.0, 0.00001, 0.5, 0.5, 1.0, None])
     colours, entries = classify(values, pd.Series(False, index=values.index), _config(), "share_social_family")
-    assert [label for _, label in entries] == ["0.0 %", "50.0 %", "100.0 %", "no data"]
+    assert [label for _, label in entries] == ["0.0%", "50.0%", "100.0%", "no data"]
     assert colours.iloc[0] == colours.iloc[1] != colours.iloc[2] == colours.iloc[3] != colours.iloc[4]
     assert colours.iloc[5] == "#ffffff"
 
@@ -177,7 +177,7 @@ def test_legend_titles_name_unit_and_direction():
     from pipeline.publish.catalogue import legend_title
 
     assert legend_title("school_dist_m") == "Distance to district school (m; lower is better)"
-    assert legend_title("jobs_bike_30_change") == "Change in jobs within 30 min by bike (jobs; higher is better)"
+    assert legend_title("jobs_bike_30_change") == "Change in jobs within 30 min by bike (number of jobs; higher is better)"
     assert legend_title("tenure_diversity") == "Tenure diversity (0 one tenure, 1 even mix; higher is better)"
     assert legend_title("share_non_western") == "Residents of non-Western origin (%; neither higher nor lower is better)"
     assert legend_title("utilisation", "Baseline: capacity utilisation") == (
@@ -258,7 +258,7 @@ def test_every_scheme_is_distinct_for_deuteranopes(n):
 
 def test_status_and_flag_colours_are_distinct_for_deuteranopes():
     from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, SUPPRESSED_COLOUR
-    from pipeline.publish.pages import CANOPY_COLOURS
+    from pipeline.publish.pages.accessibility import CANOPY_COLOURS
 
     assert deutan_min_distance([*STATUS_COLOURS.values(), NO_DATA_COLOUR, SUPPRESSED_COLOUR]) >= MIN_DEUTAN_DELTA_E
     assert deutan_min_distance([*CANOPY_COLOURS.values(), NO_DATA_COLOUR, SUPPRESSED_COLOUR]) >= MIN_DEUTAN_DELTA_E

@@ -45,7 +45,7 @@ def project(tmp_path_factory):
     """The stage's files of a run with two school sites and three development sites, and the two pages."""
     tmp_path = tmp_path_factory.mktemp("scenario-pages")
     config = _project(tmp_path, {"access": {"free_transport_dist_m": 1000, "jobs_bike_minutes": 4},
-                                 "publish": {"tiles": "none"}})
+                                 "publish": {"tiles": "none"}, "language": "en"})  # figures parsed in English format
     _write_processed(config)
     sites = gpd.read_parquet(config.processed("candidate_sites.parquet"))
     more = sites.iloc[[0, 1, 1]].assign(

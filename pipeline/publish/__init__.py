@@ -14,14 +14,9 @@ from pipeline._log import log
 from pipeline._progress import track
 from pipeline.config import Config
 from pipeline.publish.assets import copy_assets
+from pipeline.publish.i18n import speaking
 from pipeline.publish.inputs import load_inputs
-from pipeline.publish.pages import (
-    build_accessibility,
-    build_index,
-    build_school_sites,
-    build_social_balance,
-    build_urban_development,
-)
+from pipeline.publish.pages import MAP_BUILDERS, build_index, page_language
 from pipeline.publish.release import DATA, MAPS, TABLE_FILES, release, rollback
 from pipeline.publish.tables import area_table_from_inputs, write_tables
 
@@ -48,9 +43,11 @@ def build_release(config: Config, folder: Path) -> list[Path]:
     maps_dir, data_dir = Path(folder) / MAPS, Path(folder) / DATA
     written = write_tables(area_table_from_inputs(inputs, config), data_dir, config)
     copy_assets(maps_dir)
-    written.append(build_index(inputs, config, maps_dir, run_warnings(config)))
-    for build in track((build_social_balance, build_accessibility, build_school_sites, build_urban_development), "Publish: pages", unit="pages"):
-        written.append(build(inputs, config, maps_dir))
+    lang = page_language(config)
+    with speaking(lang):
+        written.append(build_index(inputs, config, maps_dir, run_warnings(config), lang=lang))
+        for build in track(MAP_BUILDERS, "Publish: pages", unit="pages"):
+            written.append(build(inputs, config, maps_dir, lang=lang))
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in written if p.suffix == ".html")
     log.info("Built %d pages (%s)", sum(p.suffix == ".html" for p in written), sizes)
     return written

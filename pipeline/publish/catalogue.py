@@ -61,8 +61,8 @@ INDICATORS: dict[str, Indicator] = {
     "school_dist_m": Indicator("Distance to district school", "metres", person=True, better="lower"),
     "nearest_school_dist_m": Indicator("Distance to nearest school", "metres", person=True, better="lower"),
     "share_pupils_free_transport": _share("Pupils beyond the free-transport distance", person=True, better="lower"),
-    "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, unit="jobs", better="higher"),
-    "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, unit="jobs", better="higher"),
+    "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
     "job_access_gravity": Indicator("Job access (gravity)", "number", person=True, unit="jobs weighted by travel time", better="higher"),
     "job_access_index": Indicator("Job access index (mean = 100)", "number", person=True, better="higher"),
     "green_dist_m": Indicator("Distance to a public green area", "metres", person=True, better="lower"),
@@ -90,9 +90,9 @@ INDICATORS: dict[str, Indicator] = {
     "share_social_family_change": Indicator("Change in share social family", "points", better="neither"),
     "gap_add_dwellings_before": Indicator("Dwellings to add before", "count"),
     "gap_add_dwellings_after": Indicator("Dwellings to add after", "count"),
-    "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="jobs", better="higher"),
-    "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="jobs", better="higher"),
-    "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="jobs", better="higher"),
+    "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
 }
 
 # Official Danish vocabulary (Almenboligloven section 61a) with an English gloss, in order of severity.
@@ -258,15 +258,23 @@ def colour_scheme(column: str) -> str:
     return SEQUENTIAL_SCHEMES.get(entry.better, DESCRIPTIVE_SCHEME)
 
 
-def legend_title(column: str, label: str | None = None) -> str:
-    """The legend title of a classed layer: its label (or the one given), its unit and which direction is better,
-    e.g. "Distance to district school (m; lower is better)"."""
+def legend_title(column: str, label: str | None = None, lang: Callable[[str], str] = str) -> str:
+    """The legend title of a classed layer: its label (or the one given, already in the page language), its unit
+    and which direction is better, in the page language (`lang`), e.g. "Distance to district school (m; lower is
+    better)"."""
     entry = indicator(column)
     parts = [entry.unit or KIND_UNITS.get(entry.kind, ""), BETTER_TEXTS.get(entry.better, entry.better)]
-    detail = "; ".join(p for p in parts if p)
-    label = label or entry.label
+    detail = "; ".join(lang(p) for p in parts if p)
+    label = label or lang(entry.label)
     if not detail:
         return label
     if label.endswith(")"):  # "Tenure diversity (0 one tenure, 1 even mix; higher is better)": one bracket
         return f"{label[:-1]}; {detail})"
     return f"{label} ({detail})"
+
+
+def legend_words() -> set[str]:
+    """The units and directions legend titles name (English message ids, for the translators)."""
+    words = set(KIND_UNITS.values()) | set(BETTER_TEXTS.values())
+    words |= {e.unit for e in INDICATORS.values()} | {e.better for e in INDICATORS.values() if e.better not in BETTER_TEXTS}
+    return words - {"", "%", "m"}

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -91,6 +93,26 @@ def language(code: str) -> Language:
             catalog = read_po(handle, locale=code)
         messages.update({m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy})
     return Language(code, messages)
+
+
+# The language of the pages being built: publish sets it for the whole build (`speaking`), so helpers that
+# format a figure without being handed a language (a legend's class labels) write it in the page's language.
+_PAGE_LANGUAGE: ContextVar[Language | None] = ContextVar("page_language", default=None)
+
+
+@contextmanager
+def speaking(lang: Language) -> Iterator[Language]:
+    """Build pages in this language: `current()` returns it until the block ends."""
+    token = _PAGE_LANGUAGE.set(lang)
+    try:
+        yield lang
+    finally:
+        _PAGE_LANGUAGE.reset(token)
+
+
+def current() -> Language:
+    """The language of the pages being built; English (the message ids) outside a page build."""
+    return _PAGE_LANGUAGE.get() or language("en")
 
 
 def missing_messages(ids: list[str], code: str = "da") -> list[str]:

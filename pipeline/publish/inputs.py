@@ -19,13 +19,24 @@ from pipeline.config import Config
 SUMMARY_OF = {"scenarios_school_sites": "scenarios_school_summary", "scenarios_development": "scenarios_development_summary"}
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why an input is absent: an English message id with its values, so a page can say it in its language."""
+
+    message: str
+    values: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values)
+
+
 @dataclass
 class Inputs:
     """The frames publish works from; a missing or out-of-date one is absent and explained in `missing`."""
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     segregation: dict | None = None
-    missing: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, Reason] = field(default_factory=dict)
 
     def get(self, name: str) -> pd.DataFrame | None:
         """The frame of the dataset of this name (pipeline/datasets.py), or None."""
@@ -39,7 +50,7 @@ def _ids(frame: pd.DataFrame | None, column: str) -> set[str]:
     return set(frame[column].dropna().astype(str))
 
 
-def mismatched(inputs: Inputs) -> dict[str, str]:
+def mismatched(inputs: Inputs) -> dict[str, Reason]:
     """Stage outputs that describe other data than the current layers (another run's housing areas or schools)."""
     areas = _ids(inputs.get("housing_areas"), "area_id")
     schools = _ids(inputs.get("schools"), "school_id") | _ids(inputs.get("candidate_sites"), "site_id")
@@ -47,12 +58,14 @@ def mismatched(inputs: Inputs) -> dict[str, str]:
     for name, stage in (("areas_mix", "mix"), ("areas_access", "access")):
         ids = _ids(inputs.get(name), "area_id")
         if areas and inputs.get(name) is not None and ids != areas:
-            found[name] = (f"out of date: {name}.parquet has {len(ids - areas)} areas not in the current housing areas "
-                           f"and lacks {len(areas - ids)}; the {stage} stage has not re-run since they changed")
+            found[name] = Reason("out of date: {file} has {extra} areas not in the current housing areas and lacks "
+                                 "{lacking}; the {stage} stage has not re-run since they changed",
+                                 {"file": name + ".parquet", "extra": len(ids - areas), "lacking": len(areas - ids),
+                                  "stage": stage})
     if areas and not _ids(inputs.get("scenarios_development"), "area_id") <= areas:
-        found["scenarios_development"] = "out of date: the scenarios stage has not re-run since the housing areas changed"
+        found["scenarios_development"] = Reason("out of date: the scenarios stage has not re-run since the housing areas changed")
     if schools and not _ids(inputs.get("scenarios_school_sites"), "school_id") <= schools:
-        found["scenarios_school_sites"] = "out of date: the scenarios stage has not re-run since the schools changed"
+        found["scenarios_school_sites"] = Reason("out of date: the scenarios stage has not re-run since the schools changed")
     for table, summary in SUMMARY_OF.items():
         if table in found and inputs.get(summary) is not None:
             found[summary] = found[table]
@@ -64,7 +77,8 @@ def load_inputs(config: Config) -> Inputs:
     inputs = Inputs()
     for entry in datasets.reads_of("publish"):
         if not datasets.exists(config, entry.name):
-            inputs.missing[entry.name] = f"not computed yet: the {entry.writer} stage has not written {entry.file}"
+            inputs.missing[entry.name] = Reason("not computed yet: the {stage} stage has not written {file}",
+                                                {"stage": entry.writer, "file": entry.file})
         elif entry.name == "segregation":
             inputs.segregation = datasets.read(config, entry.name)
         else:

@@ -35,7 +35,8 @@ from pipeline.publish.catalogue import (
     colour_scheme,
     is_change,
 )
-from pipeline.publish.privacy import format_column, min_residents, suppressed_label
+from pipeline.publish.i18n import NO_DATA, current
+from pipeline.publish.privacy import format_column, min_residents, page_suppressed_label
 
 # One CRS object: geopandas parses a CRS given as text anew each time (milliseconds, hundreds of times a run).
 MAP_CRS = pyproj.CRS.from_user_input("EPSG:4326")
@@ -44,6 +45,10 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 PAGE_CSS_TEXT = (TEMPLATES_DIR / "page.css").read_text(encoding="utf-8")
 # One helper for every data layer: properties become styles, tooltips and popups with textContent only.
 PAGE_JS_TEXT = (TEMPLATES_DIR / "page.js").read_text(encoding="utf-8")
+# A link under a popup's table (an area's profile page), added to page.js's sbPopup.
+POPUP_LINK_JS_TEXT = (TEMPLATES_DIR / "popup_link.js").read_text(encoding="utf-8")
+# How a page prints (A4 landscape: map, legend, panel, source and date; no controls), kept apart from page.css.
+PRINT_CSS_TEXT = (TEMPLATES_DIR / "print.css").read_text(encoding="utf-8")
 
 
 def safe_json(value) -> str:
@@ -82,11 +87,12 @@ class GeoData(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
-    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name"):
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None):
         super().__init__()
         self._name = "sb_data"
+        extra = {"link": link} if link else {}  # {label, field}: a link under the popup's table (popup_link.js)
         self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
-                                  "popup": popup, "title": title})
+                                  "popup": popup, "title": title, **extra})
 
 
 def property_keys(geojson: dict) -> list[str]:
@@ -226,7 +232,8 @@ def _change_classes(y: np.ndarray, config: Config, column: str) -> tuple[list[st
         fall_class, labels = readable_classes(y[fall], config, column, side)
         classes[fall] = side - len(labels) + fall_class
         entries += [(ramp[side - len(labels) + i], label) for i, label in enumerate(labels)]
-    entries.append((NO_CHANGE_COLOUR, "no change"))
+    lang = current()
+    entries.append((NO_CHANGE_COLOUR, lang("no change")))
     if rise.any():
         rise_class, labels = readable_classes(y[rise], config, column, side)
         classes[rise] = side + 1 + rise_class
@@ -289,7 +296,9 @@ def fisher_jenks_bins(y: np.ndarray, k: int) -> np.ndarray:
 
 def suppressed_entry(config: Config) -> tuple[str, str]:
     """The legend entry of suppressed figures: an area too small, or of unknown size, to show them."""
-    return SUPPRESSED_COLOUR, f"{suppressed_label(config)} (fewer than {min_residents(config)} residents, or residents unknown)"
+    lang = current()
+    return SUPPRESSED_COLOUR, lang("{label} (fewer than {count} residents, or residents unknown)",
+                                   label=page_suppressed_label(config, lang), count=lang.number(min_residents(config)))
 
 
 def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list[tuple[str, str]]:
@@ -298,22 +307,61 @@ def _grey_entries(hidden: pd.Series, missing: pd.Series, config: Config) -> list
     if hidden.any():
         entries.append(suppressed_entry(config))
     if missing.any():
-        entries.append((NO_DATA_COLOUR, "no data"))
+        entries.append((NO_DATA_COLOUR, current()(NO_DATA)))
     return entries
 
 
 def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     """An offline folium map: local Leaflet and Font Awesome, tiles from config, our page style and helpers."""
     tiles = str(config["publish"].get("tiles") or "none")
-    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=True)
+    m = folium.Map(tiles=None if tiles.lower() == "none" else tiles, prefer_canvas=True, control_scale=False,
+                   zoom_control=False)  # both added by MapWords: zoom titles translated, a metric scale
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
     header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
     header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
     if bounds:
         m.fit_bounds(bounds)
     return m
+
+
+class MapWords(MacroElement):
+    """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
+    the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
+    in English; a metric scale (no feet and miles on a Danish map); the map resized to the sheet when printed.
+    Added last (`finish`), after the layer control."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }}, words = {{ this.words }};
+  L.control.zoom({zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut}).addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+  window.addEventListener("beforeprint", function () { map.invalidateSize({pan: false}); });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
+  // the map takes keyboard focus (arrow keys pan, + and - zoom): a region named after the page
+  map.getContainer().setAttribute("role", "region");
+  map.getContainer().setAttribute("aria-label", words.map + ": " + document.title);
+  map.getContainer().querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) {
+    a.title = words.layers; a.setAttribute("aria-label", words.layers);
+  });
+  map.on("popupopen", function (e) {
+    var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", words.close); close.title = words.close; }
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, lang):
+        super().__init__()
+        self._name = "sb_map_words"
+        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"), "layers": lang("Layers"), "map": lang("Map"),
+                                "leaflet": lang("A JavaScript library for interactive maps")})
 
 
 def bounds_of(*frames: gpd.GeoDataFrame | None) -> list[list[float]] | None:
@@ -364,10 +412,12 @@ class CollapseOnSmallScreens(MacroElement):
 
 
 def finish(m: folium.Map) -> None:
-    """Add the layer control (expanded, but on small screens) last, so it lists every layer."""
+    """Add the layer control (expanded, but on small screens) last, so it lists every layer, then Leaflet's words
+    in the page language."""
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     m.add_child(CollapseOnSmallScreens(control))
+    m.add_child(MapWords(current()))
 
 
 # folium's viewport forbids zooming (maximum-scale=1, user-scalable=no), which fails WCAG 1.4.4 (resize text).
@@ -378,11 +428,6 @@ VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0
 def allow_zoom(page: str) -> str:
     """The page with a viewport that lets the reader zoom (to 200 % and beyond)."""
     return FOLIUM_VIEWPORT.sub(VIEWPORT, page, count=1)
-
-
-def with_language(page: str, config: Config) -> str:
-    """The page with the language of its text on <html>, unless the page already says it (WCAG 3.1.1)."""
-    return re.sub(r"<html>", f'<html lang="{esc(config.get("language") or "da")}">', page, count=1)
 
 
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
@@ -396,7 +441,8 @@ def external_resources(page: str) -> list[str]:
 def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
     """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
     m.get_root().title = esc(title)
-    page = with_language(allow_zoom(m.get_root().render()), config)
+    # <html lang>: the language the page speaks (screen readers, hyphenation, spell checkers)
+    page = allow_zoom(m.get_root().render()).replace("<html>", f'<html lang="{current().code}">', 1)
     found = external_resources(page)
     if found:
         raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")

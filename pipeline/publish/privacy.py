@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pipeline.config import Config
 from pipeline.publish.catalogue import indicator, person_based
+from pipeline.publish.i18n import Language, current
 
 NO_DATA = "no data"
 
@@ -16,8 +19,13 @@ def min_residents(config: Config) -> int:
 
 
 def suppressed_label(config: Config) -> str:
-    """The word shown instead of a suppressed figure."""
+    """The word shown instead of a suppressed figure (in tables as configured; on pages `page_suppressed_label`)."""
     return str(config["privacy"]["suppressed_label"])
+
+
+def page_suppressed_label(config: Config, lang: Language | None = None) -> str:
+    """The suppressed label in the page's language: the catalogue's translation of the configured word, if any."""
+    return (lang or current())(suppressed_label(config))
 
 
 def is_small(counts: pd.Series, minimum: int) -> pd.Series:
@@ -35,33 +43,63 @@ def suppress_table(frame: pd.DataFrame, small: pd.Series, label: str) -> pd.Data
     return out
 
 
-def format_column(values: pd.Series, column: str) -> pd.Series:
-    """The column as the text a planner reads: units, percent, thousands separators; nulls as 'no data'."""
+# Columns whose text values are words of the pipeline (categories, sources, methods), shown in the page's
+# language; every other text column (names, ids, data notes) is data and shown as given.
+WORD_COLUMNS = frozenset({"support_residents", "support_dwellings", "support_c1", "support_c2", "support_c3",
+                          "support_c4", "support_non_western", "kind", "area_type"})
+# Text columns holding yes/no values (True/False in the data).
+YES_NO_COLUMNS = frozenset({"public", "walk", "bike", "contains_site"})
+
+
+def method_text(method: str, lang: Language) -> str:
+    """access's distance_method in words: "network", or "straight_line_x1.3" as straight line × 1,3 (da)."""
+    found = re.fullmatch(r"straight_line_x([0-9.]+)", method)
+    if not found:
+        return lang(method)
+    factor = found.group(1)
+    return lang("straight line × {factor}", factor=lang.number(float(factor), len(factor.partition(".")[2])))
+
+
+def _signed(lang: Language, value: float, digits: int) -> str:
+    """A number with its sign always written (+1,5 / -1,5 / +0,0), in the language's format."""
+    return ("+" if value >= 0 else "-") + lang.number(abs(value), digits)
+
+
+def format_column(values: pd.Series, column: str, lang: Language | None = None) -> pd.Series:
+    """The column as the text a planner reads, in the page language (`lang`, else the one being built):
+    units, percent, thousands separators (da 1.234 m, 45,7 %; en 1,234 m, 45.7%); nulls as "no data"."""
+    lang = lang or current()
     kind = indicator(column).kind
     numbers = pd.to_numeric(values, errors="coerce") if kind not in ("text", "flag") else None
     formats = {
-        "share": lambda v: f"{v * 100:.1f} %",
-        "points": lambda v: f"{v * 100:+.1f} points",
-        "ratio": lambda v: f"{v:.2f}",
-        "metres": lambda v: f"{v:,.0f} m",
-        "count": lambda v: f"{v:,.0f}",
-        "number": lambda v: f"{v:,.1f}",
+        "share": lambda v: lang.percent(v, 1),
+        "points": lambda v: lang("{value} points", value=_signed(lang, v * 100, 1)),
+        "ratio": lambda v: lang.number(v, 2),
+        "metres": lambda v: f"{lang.number(v, 0)} m",
+        "count": lambda v: lang.number(v, 0),
+        "number": lambda v: lang.number(v, 1),
     }
-    if kind == "flag":
-        text = values.map({True: "yes", False: "no"}, na_action="ignore")
+    if kind == "flag" or column in YES_NO_COLUMNS:
+        text = values.map({True: lang("yes"), False: lang("no"), "True": lang("yes"), "False": lang("no")},
+                          na_action="ignore")
     elif kind == "text":
         text = values.astype(object).where(values.notna(), None).map(str, na_action="ignore")
+        if column in WORD_COLUMNS:
+            text = text.map(lambda word: lang(word), na_action="ignore")
+        elif column == "distance_method":
+            text = text.map(lambda method: method_text(method, lang), na_action="ignore")
     else:
         text = numbers.map(formats[kind], na_action="ignore")
-    return text.astype(object).where(text.notna(), NO_DATA)
+    return text.astype(object).where(text.notna(), lang(NO_DATA))
 
 
-def display_frame(frame: pd.DataFrame, columns: list[str], small: pd.Series, label: str) -> pd.DataFrame:
+def display_frame(frame: pd.DataFrame, columns: list[str], small: pd.Series, label: str,
+                  lang: Language | None = None) -> pd.DataFrame:
     """Formatted text of the columns, with person-based ones of small rows replaced by the label."""
     shown = pd.DataFrame(index=frame.index)
     protected = set(person_based(columns))
     for column in columns:
-        text = format_column(frame[column], column)
+        text = format_column(frame[column], column, lang)
         if column in protected:
             text = text.where(~small.to_numpy(), label)
         shown[column] = text

@@ -63,19 +63,13 @@ function sbScrollBoxes() {
     var heading = box.previousElementSibling;
     if (box.scrollWidth > box.clientWidth + 1) {
       box.tabIndex = 0; box.setAttribute("role", "region");
-      box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "table");
+      box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : table.rows[0].textContent);
     } else {
       box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
     }
   });
 }
 document.addEventListener("DOMContentLoaded", sbScrollBoxes);
-// The map takes keyboard focus (arrow keys pan, + and - zoom): a named region, titled after the page.
-document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll(".folium-map").forEach(function (d) {
-    d.setAttribute("role", "region"); d.setAttribute("aria-label", "Map: " + document.title);
-  });
-});
 window.addEventListener("resize", sbScrollBoxes);
 // Small screens (phones, or a desktop zoomed to 200 %): the layer control starts collapsed behind its button.
 function sbSmallScreen() { return window.matchMedia("(max-width: 720px)").matches; }

@@ -1,0 +1,185 @@
+"""The panel kit every page is built from: the page list, the panel head, notices, tables' figures, the bar
+chart and the "indicative" label, rendered from Jinja2 templates (autoescape on) in the page's language.
+
+Every text a panel shows is an English message id translated with the page's `Language` (`_` in the
+templates); every figure is formatted with its `number` / `percent` / `date`. The templates live in
+pipeline/publish/templates/ beside page.css, page.js and print.css.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from pipeline.config import Config
+from pipeline.publish.i18n import NO_DATA, Language, language, speaking
+from pipeline.publish.inputs import Inputs
+from pipeline.publish.maps import TEMPLATES_DIR
+from pipeline.publish.privacy import min_residents, page_suppressed_label
+
+# One environment for every panel: HTML autoescaped, so a name from the data is always text.
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                               trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def fill(text: str, **parts: Markup) -> Markup:
+    """A translated sentence (escaped) with markup put into its {placeholders}, e.g. a <code> command."""
+    return Markup.escape(text).format(**parts)
+
+
+TEMPLATES.globals["fill"] = fill
+
+# The label of every figure computed from supplied data rather than read from the official list.
+INDICATIVE = "indicative, computed from supplied data"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One map page: its file, title and the one line the index says about it (English message ids)."""
+
+    file: str
+    title: str
+    description: str
+
+
+PAGES = (
+    Page("index.html", "Social balance: overview", "every input layer on one map"),
+    Page("social-balance.html", "Social balance of housing areas",
+         "tenure mix, the indicative official status (§61a) and its criteria, school districts' pupil mix"),
+    Page("accessibility.html", "Accessibility", "distances to schools, green areas and stations; jobs within reach; tree canopy"),
+    Page("school-sites.html", "School site scenarios", "catchments of each candidate school site against today's districts"),
+    Page("urban-development.html", "Urban development scenarios",
+         "what each development site changes in tenure mix, status and job access"),
+)
+
+
+def page_language(config: Config) -> Language:
+    """The configured page language (config `language`, default da)."""
+    return language(str(config.get("language") or "da"))
+
+
+def in_page_language(build: Callable[..., Path]) -> Callable[..., Path]:
+    """A page builder called in a language: `lang=` given, else the configured one; while it builds, figures
+    formatted without a language at hand (a legend's classes) are written in it too (`i18n.speaking`)."""
+
+    @functools.wraps(build)
+    def built(*args, lang: Language | None = None, **kwargs) -> Path:
+        config = args[1] if len(args) > 1 else kwargs["config"]
+        lang = lang or page_language(config)
+        with speaking(lang):
+            return build(*args, lang=lang, **kwargs)
+
+    return built
+
+
+def render(template: str, lang: Language, **context) -> Markup:
+    """A panel fragment from its template, with `_` (translate) and `lang` (formats) in the page's language."""
+    return Markup(TEMPLATES.get_template(template).render(_=lang, lang=lang, **context))
+
+
+def run_id(config: Config) -> str:
+    """The runner's run id, or a note that the page was built outside a run (an English message id)."""
+    return str((config.get("run") or {}).get("id") or "none (built outside the runner)")
+
+
+def data_date(config: Config) -> str:
+    """The configured data date, else the date of the newest input file (ISO), else "unknown"."""
+    if config.get("data_date"):
+        return str(config["data_date"])
+    from pipeline.datasets import inputs as stage_inputs
+
+    files = [p for p in stage_inputs(config, "ingest") if p.exists()]
+    if not files:
+        files = [p for p in config.processed_dir.glob("*.parquet") if p.exists()]
+    if not files:
+        return "unknown"
+    newest = max(p.stat().st_mtime for p in files)
+    return datetime.fromtimestamp(newest, UTC).date().isoformat()
+
+
+def shown_date(text: str, lang: Language) -> str:
+    """A date written out in the language when it is one (2025-01-31: 31. januar 2025); other text as given."""
+    try:
+        return lang.date(dt.date.fromisoformat(text[:10])) if len(text) >= 10 else lang(text)
+    except ValueError:
+        return lang(text)
+
+
+def panel_head(page: Page, config: Config, lang: Language, *, back: bool = True) -> Markup:
+    """Title, back link, data date, run id and data note."""
+    return render("panel_head.html", lang, title=page.title, back=back, date=shown_date(data_date(config), lang),
+                  run=lang(run_id(config)), note=config.get("data_note") or "")
+
+
+def indicative_label(lang: Language, element_id: str | None = "sb-indicative") -> Markup:
+    """The "indicative, computed from supplied data" label (always printed)."""
+    return render("indicative.html", lang, text=INDICATIVE, element_id=element_id)
+
+
+def missing_notice(what: str, reasons: list[str], lang: Language) -> Markup:
+    """A clear notice that a page's data is not there (yet); `what` a message id, reasons from the run (English)."""
+    return render("notice_missing.html", lang, what=what, reasons=reasons)
+
+
+def missing(inputs: Inputs, *names: str) -> list[str]:
+    """The reasons why these inputs are absent (empty when all are there)."""
+    return [inputs.missing[n] for n in names if n in inputs.missing]
+
+
+# What each optional input layer feeds, for the notice on pages when it was not supplied (message ids).
+LAYER_FEEDS = {
+    "parcels": "every count of the housing areas (unless grid or area statistics give them)",
+    "schools": "school distances, district capacity and the school-site scenarios",
+    "school_districts": "the district figures and school_dist_m",
+    "jobs": "jobs_walk_15, jobs_bike_30 and the job access figures",
+    "green_areas": "the green-space figures",
+    "streets": "network distances (straight lines x the detour factor are used instead)",
+    "stations": "station_dist_m",
+    "candidate_sites": "the school-site and development scenarios",
+}
+
+
+def absent_layers_notice(inputs: Inputs, lang: Language) -> Markup:
+    """Which optional input layers were not supplied and which figures are therefore empty ("no data", not 0)."""
+    absent = [(name.replace("_", " "), LAYER_FEEDS[name]) for name in LAYER_FEEDS if name in inputs.missing]
+    return render("notice_absent_layers.html", lang, absent=absent) if absent else Markup("")
+
+
+def suppression_note(config: Config, lang: Language) -> dict:
+    """What the panels say about suppression: the threshold (formatted) and the word shown instead."""
+    return {"count": lang.number(min_residents(config)), "label": page_suppressed_label(config, lang)}
+
+
+def figure(value, lang: Language, digits: int = 0, *, signed: bool = False, percent: bool = False,
+           unit: str = "") -> str:
+    """One figure of a panel table in the language's format ("no data" when unknown); a share as a percentage."""
+    if value is None or pd.isna(value):
+        return lang(NO_DATA)
+    number = float(value)
+    text = lang.percent(abs(number) if signed else number, digits) if percent else \
+        lang.number(abs(number) if signed else number, digits)
+    if signed:
+        text = ("+" if number >= 0 else "-") + text
+    return f"{text} {unit}" if unit else text
+
+
+def bar_chart(names: pd.Series, values: pd.Series, shown: list[str], rank: pd.Series | None, title: str,
+              lang: Language) -> Markup:
+    """A horizontal bar chart in plain HTML and CSS (no chart library); the rank-1 bar in green. `shown` holds
+    each value as the page writes it."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    top = float(numbers.abs().max()) if numbers.notna().any() else 0.0
+    bars = []
+    for name, value, text, r in zip(names, numbers, shown, rank if rank is not None else [None] * len(names), strict=True):
+        width = 0.0 if not top or pd.isna(value) else abs(float(value)) / top * 100
+        best = r is not None and not pd.isna(r) and int(r) == 1
+        bars.append({"name": str(name), "width": f"{width:.1f}", "best": best, "text": text})
+    return render("bar_chart.html", lang, title=title, bars=bars)

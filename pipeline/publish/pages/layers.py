@@ -1,0 +1,243 @@
+"""The layers the pages share: the areas' figures embedded once, filled layers with legends, and the context
+layers (schools, job sites, green areas, school districts), every text in the page's language."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.publish.catalogue import (
+    NO_DATA_COLOUR,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    SUPPRESSED_COLOUR,
+    TENURES,
+    indicator,
+)
+from pipeline.publish.i18n import Language, current
+from pipeline.publish.maps import GeoData, Legend, add_layer, feature_collection
+from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
+
+AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
+# Each area's popup ends with a link to its profile page (maps/areas/<area_id>.html), unless it is suppressed.
+PROFILE_LINK = "link"  # not a figure (no f_ prefix): the href of the area's profile page
+
+MIX_SECTIONS = (
+    ("Housing", ["residents", "dwellings", *[f"share_{t}" for t in TENURES], "tenure_diversity"]),
+    ("Indicative status (Almenboligloven §61a)", [
+        "status", "status_reason", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio",
+        "share_basic_edu", "income_ratio", "share_non_western"]),
+    ("Where the figures come from", ["support_residents", "support_dwellings", "support_c1", "support_c2",
+                                     "support_c3", "support_c4", "support_non_western"]),
+    ("Family housing gap (omdannelse areas)", ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
+    ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
+                       "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
+                       "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
+                       "station_dist_m", "distance_method"]),
+)
+DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "capacity", "utilisation",
+                   "share_pupils_udsat_or_worse"]
+# Job sites shown at most (the largest by jobs): a country's CVR production units would fill a page.
+MAX_JOB_SITES = 5_000
+
+
+def status_entries(lang: Language) -> list[tuple[str, str]]:
+    """The status legend: each status's colour and its name as the law writes it."""
+    return [(STATUS_COLOURS[k], lang(v)) for k, v in STATUS_LABELS.items()]
+
+
+def popup_rows(columns: list[str], sections, lang: Language) -> list[list[str]]:
+    """Popup rows [[section], [label, field], ...] for the columns that exist."""
+    rows: list[list[str]] = []
+    for title, fields in sections:
+        present = [c for c in fields if c in columns]
+        if present:
+            rows.append([lang(title)])
+            rows += [[lang(indicator(c).label), f"f_{c}"] for c in present]
+    return rows
+
+
+# The names status reasons use for what is not a criterion (pipeline/status.py `deciding_unknown`).
+REASON_NAMES = {"share_non_western": "share of non-Western origin", "eligible": "eligibility"}
+
+
+def status_reasons(frame: pd.DataFrame, lang: Language) -> pd.Series | None:
+    """Why each area has its status, written in the language from mix's columns (as pipeline/status.py
+    writes it in English: "1 criterion met (c1), 2 unknown (c2, c4); undetermined: depends on c2")."""
+    needed = ("criteria_met", "criteria", "criteria_unknown", "status", "deciding_unknown", "eligible")
+    if not all(c in frame.columns for c in needed):
+        return None
+    texts = []
+    for met, criteria, unknown, status, deciding, eligible in zip(*(frame[c] for c in needed), strict=True):
+        if pd.isna(met):
+            texts.append(None)
+            continue
+        names = [n for n in str(unknown if pd.notna(unknown) else "").split(", ") if n]
+        text = lang("{n} criterion met", n=int(met)) if int(met) == 1 else lang("{n} criteria met", n=int(met))
+        text += f" ({criteria})" if pd.notna(criteria) and criteria else ""
+        if names:
+            text += lang(", {n} unknown ({names})", n=len(names), names=", ".join(names))
+        if pd.isna(eligible):
+            text += lang("; eligibility unknown")
+        elif not eligible:
+            text += lang("; not eligible")
+        if status == "undetermined":
+            deciding_names = [lang(REASON_NAMES.get(n, n)) for n in str(deciding or "").split(", ") if n]
+            text += lang("; undetermined: depends on {names}", names=", ".join(deciding_names))
+        texts.append(text)
+    return pd.Series(texts, index=frame.index, dtype=object)
+
+
+def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config, lang: Language,
+                title: str = "name") -> gpd.GeoDataFrame:
+    """The formatted f_<column> texts (suppressed where small), geometry, and `name` from the title column."""
+    source = frame
+    reasons = status_reasons(frame, lang) if "status_reason" in columns else None
+    if reasons is not None:
+        source = frame.assign(status_reason=reasons)
+    text = display_frame(source, columns, small, page_suppressed_label(config, lang), lang).add_prefix("f_")
+    for column in [c for c in text.columns if c.startswith("f_status") and c != "f_status_reason"]:
+        text[column] = text[column].replace({k: lang(v) for k, v in STATUS_LABELS.items()})
+    out = gpd.GeoDataFrame(text, geometry=frame.geometry, crs=frame.crs)
+    if title in frame.columns:
+        out["name"] = frame[title].astype(object).where(frame[title].notna(), "").astype(str)
+    else:
+        out["name"] = frame.index.astype(str)
+    return out
+
+
+def categorical_colours(values: pd.Series, hidden: pd.Series, colours: dict[str, str]) -> pd.Series:
+    """A colour per category; suppressed rows grey, unknown categories white."""
+    mapped = values.map(colours).astype(object)
+    return mapped.where(mapped.notna(), NO_DATA_COLOUR).where(~hidden.to_numpy(), SUPPRESSED_COLOUR)
+
+
+def embed_data(m: folium.Map, shown: gpd.GeoDataFrame, config: Config, rows: list[list[str]],
+               link: dict | None = None) -> GeoData:
+    """Embed a shown frame once, with its popup rows (and a link under them); every layer drawing it uses this copy."""
+    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows, link=link)
+    m.add_child(data)
+    return data
+
+
+def profile_links(table: gpd.GeoDataFrame, small: pd.Series) -> pd.Series:
+    """Each area's profile page, relative to maps/ (areas/<area_id>.html); none for a suppressed area."""
+    links = table["area_id"].astype(str).map(lambda i: f"areas/{quote(i, safe='')}.html")
+    return links.where(~small.to_numpy(), None)
+
+
+def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config: Config, lang: Language,
+                fills: dict[str, pd.Series]) -> GeoData:
+    """Embed the areas table once: every figure formatted (suppressed where small), a fill_<key> colour per fill,
+    and the link to each area's profile page."""
+    columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
+    shown = shown_frame(table, columns, small, config, lang)
+    for key, colours in fills.items():
+        shown[f"fill_{key}"] = colours.to_numpy()
+    link = None
+    if "area_id" in table.columns:
+        shown[PROFILE_LINK] = profile_links(table, small).to_numpy()
+        link = _profile_link(lang)
+    return embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+
+
+def _profile_link(lang: Language) -> dict:
+    """The popup link to the area's profile page (its href in the feature's PROFILE_LINK property)."""
+    return {"label": lang("Area profile"), "field": PROFILE_LINK}
+
+
+def add_filled_layer(m: folium.Map, data: GeoData, key: str, name: str, entries: list[tuple[str, str]], *,
+                     show: bool = False, tip_label: str | None = None, legend: str | None = None) -> None:
+    """A layer of the areas filled by fill_<key>, its tooltip giving f_<key>, with its legend (texts translated)."""
+    group = add_layer(m, data, name, {"fill": f"fill_{key}", "tipLabel": tip_label or name, "tipValue": f"f_{key}",
+                                      "style": AREA_STYLE}, show=show)
+    Legend(m, group, legend or name, entries).add_to(m)
+
+
+def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config, name: str, *,
+                  fields: list[str], options: dict, show: bool = True,
+                  small: pd.Series | None = None) -> folium.FeatureGroup | None:
+    """A layer of one frame (schools, districts, catchments ...) with tooltip and popup of the given fields.
+
+    options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
+    in tooltips and popups), `popup` (false: tooltip only) and `profile_link` (true: housing areas, each popup
+    linking to the area's profile unless small); a raw `fill` or `radius` column is passed as is.
+    Texts in the language of the pages being built (`i18n.current`); `name` is translated by the caller.
+    """
+    if frame is None or not len(frame):
+        return None
+    lang = current()
+    options = dict(options)
+    title = options.pop("title", None)
+    fields = [c for c in fields if c in frame.columns]
+    small = small if small is not None else pd.Series(False, index=frame.index)
+    shown = shown_frame(frame, fields, small, config, lang, title=title if title in frame.columns else fields[0])
+    for key in ("radius", "fill"):
+        if key in frame.columns:
+            shown[key] = frame[key].to_numpy()
+    link = None
+    if options.pop("profile_link", False) and "area_id" in frame.columns:
+        shown[PROFILE_LINK] = profile_links(frame, small).to_numpy()
+        link = _profile_link(lang)
+    rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields] if options.pop("popup", True) else []
+    return add_layer(m, embed_data(m, shown, config, rows, link), name, options, show=show)
+
+
+def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
+    """Schools as school icons."""
+    context_layer(m, inputs.get("schools"), config, lang("Schools"), fields=["name", "school_id", "capacity"],
+                  options={"icon": "fa-school"}, show=show)
+
+
+def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
+    """Job sites as circles sized by their jobs (area proportional)."""
+    jobs = inputs.get("jobs")
+    if jobs is None or not len(jobs):
+        return
+    label = lang("Job sites (sized by jobs)")
+    counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0)
+    if len(jobs) > MAX_JOB_SITES:
+        label = lang("Job sites (the {shown} largest of {total}, sized by jobs)", shown=lang.number(MAX_JOB_SITES),
+                     total=lang.number(len(jobs)))
+        largest = np.argsort(-counts.to_numpy(), kind="stable")[:MAX_JOB_SITES]
+        jobs, counts = jobs.iloc[largest], counts.iloc[largest]
+    jobs = jobs.copy()
+    counts = counts.clip(lower=0)
+    jobs["radius"] = (3 + 12 * np.sqrt(counts / max(float(counts.max()), 1.0))).round(1)
+    jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map(lambda n: lang("{n} jobs", n=lang.number(n)))
+    context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"],
+                  options={"title": "title", "radiusField": "radius",
+                           "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261", "fillOpacity": 0.7}},
+                  show=show)
+
+
+def add_green(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
+    """Green areas, filled green."""
+    green = inputs.get("green_areas")
+    if green is None or not len(green):
+        return
+    green = green.copy()
+    green["area_m2"] = green.geometry.area.round()  # the drawn polygon's size, as a label (no indicator)
+    kinds = (" (" + green["kind"].astype(str).map(lang) + ")") if "kind" in green.columns else ""
+    green["title"] = green["green_id"].astype(str).map(lambda i: lang("Green area {id}", id=i)) + kinds
+    context_layer(m, green, config, lang("Green areas"), fields=["green_id", "kind", "public", "area_m2"],
+                  options={"title": "title", "style": {"color": "#2d6a4f", "weight": 1, "fillColor": "#74c69d",
+                                                       "fillOpacity": 0.5}},
+                  show=show)
+
+
+def district_frame(inputs, config: Config) -> tuple[gpd.GeoDataFrame | None, pd.Series | None]:
+    """School districts with their pupil mix, and which are too small to show person-based figures."""
+    districts = inputs.get("school_districts_mix")
+    if districts is None or not len(districts):
+        return None, None
+    if "residents" in districts.columns:
+        small = is_small(districts["residents"], min_residents(config))
+    else:
+        small = pd.Series("pupils" in districts.columns, index=districts.index)
+    return districts, small

@@ -1,0 +1,144 @@
+"""The urban-development page: per development site the change in jobs within 30 min by bike, the receiving
+areas before and after, and the scenarios stage's per-site summary (read, never recomputed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, legend_title
+from pipeline.publish.i18n import NO_DATA, Language
+from pipeline.publish.inputs import Inputs, with_area_geometry
+from pipeline.publish.maps import (
+    Legend,
+    add_panel,
+    bounds_of,
+    classify,
+    extent_bounds,
+    finish,
+    new_map,
+    save_page,
+)
+from pipeline.publish.pages.kit import (
+    PAGES,
+    bar_chart,
+    figure,
+    in_page_language,
+    indicative_label,
+    missing,
+    missing_notice,
+    panel_head,
+    render,
+)
+from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
+from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
+from pipeline.publish.tables import area_table_from_inputs
+
+DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
+                      "share_social_family_after", "share_social_family_change", "gap_add_dwellings_before",
+                      "gap_add_dwellings_after", "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change"]
+
+
+@in_page_language
+def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language) -> Path:
+    """Development sites, the areas they change (before/after) and the change in job access, per site."""
+    page = PAGES[4]
+    dev = inputs.get("scenarios_development")
+    areas = inputs.get("housing_areas")
+    m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    body = [panel_head(page, config, lang), indicative_label(lang, None)]
+    if dev is None or areas is None:
+        body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas"),
+                                   lang))
+    else:
+        table = area_table_from_inputs(inputs, config)
+        residents = table.set_index("area_id")["residents"] if "residents" in table.columns else None
+        dev = dev.assign(area_id=dev["area_id"].astype(str))
+        counts = dev["area_id"].map(residents) if residents is not None else pd.Series(np.nan, index=dev.index)
+        small = is_small(counts, min_residents(config))
+        dev = dev.assign(residents=counts, name=dev.get("area_name", dev["area_id"]))
+        shaped = with_area_geometry(dev, areas)
+        _add_development_layers(m, shaped, small.loc[shaped.index], config, lang)
+        summary = inputs.get("scenarios_development_summary")
+        if summary is None:
+            body.append(missing_notice("Site comparison", missing(inputs, "scenarios_development_summary"), lang))
+        else:  # privacy: the receiving area's status is person-based, hidden when the area is small
+            hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
+            small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
+            body.append(development_comparison(summary, small_hosts & summary["area_id"].notna(), config, lang))
+    candidates = inputs.get("candidate_sites")
+    if candidates is not None and "kind" in candidates.columns:
+        candidates = candidates[candidates["kind"].astype(str) == "development"]
+    context_layer(m, candidates, config, lang("Development sites"),
+                  fields=["name", "site_id", *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
+                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, lang(page.title))
+
+
+def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.Series, config: Config,
+                            lang: Language) -> None:
+    """Per site, areas coloured by the change in jobs within 30 min by bike; the receiving areas before/after."""
+    fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns]
+    by_site = shaped.groupby(shaped["site_id"].astype(str), sort=False) if "jobs_bike_30_change" in shaped.columns else []
+    for i, (site, part) in enumerate(by_site):
+        hidden = small.loc[part.index]
+        colours, entries = classify(part["jobs_bike_30_change"], hidden, config, "jobs_bike_30_change")
+        site_name = str(part["site_name"].dropna().iloc[0]) if "site_name" in part and part["site_name"].notna().any() else site
+        name = lang("Site {name}: change in jobs within 30 min by bike", name=site_name)
+        group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, small=hidden,
+                              show=i == 0,
+                              options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
+                                       "tipLabel": lang("Change in jobs by bike"), "tipValue": "f_jobs_bike_30_change"})
+        Legend(m, group, legend_title("jobs_bike_30_change", name, lang), entries).add_to(m)
+    if "contains_site" in shaped.columns:
+        hosts = shaped[shaped["contains_site"].fillna(False).astype(bool)]
+        if len(hosts) and "status_after" in hosts.columns:
+            hidden = small.loc[hosts.index]
+            colours = categorical_colours(hosts["status_after"], hidden, STATUS_COLOURS)
+            group = context_layer(m, hosts.assign(fill=colours.to_numpy()), config,
+                                  lang("Areas receiving a site: status after"), fields=fields, small=hidden, show=False,
+                                  options={"title": "name", "fill": "fill", "style": {**AREA_STYLE, "weight": 3},
+                                           "profile_link": True,
+                                           "tipLabel": lang("Share social family after"),
+                                           "tipValue": "f_share_social_family_after"})
+            Legend(m, group, lang("Status after the development (indicative)"), status_entries(lang)).add_to(m)
+
+
+def _status_word(status, hidden: bool, label: str, lang: Language) -> str:
+    """A status as the law names it, without the English gloss; the suppressed label for a small area."""
+    if hidden:
+        return label
+    return lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
+
+
+def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Config, lang: Language) -> str:
+    """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
+    receiving area's mix and status before and after and the mean change in job access; formatting only."""
+    label = page_suppressed_label(config, lang)
+    sites = []
+    for rec, hidden in zip(summary.to_dict("records"), small.to_numpy(), strict=True):
+        sites.append({
+            "id": str(rec["site_id"]), "name": str(rec["site_name"] if pd.notna(rec["site_name"]) else rec["site_id"]),
+            "rank": lang("rank {rank}", rank=figure(rec["rank"], lang)) if pd.notna(rec["rank"]) else lang("not ranked"),
+            "area": lang("in {area}", area=rec["area_name"]) if pd.notna(rec["area_name"])
+            else lang("in no housing area (changes no area's mix)"),
+            "share_before": figure(rec["share_social_family_before"], lang, 1, percent=True),
+            "share_after": figure(rec["share_social_family_after"], lang, 1, percent=True),
+            "status_before": _status_word(rec["status_before"], hidden, label, lang),
+            "status_after": _status_word(rec["status_after"], hidden, label, lang),
+            "gap_before": figure(rec["gap_add_dwellings_before"], lang),
+            "gap_after": figure(rec["gap_add_dwellings_after"], lang),
+            "jobs_change": figure(rec["mean_jobs_bike_30_change"], lang, signed=True),
+        })
+    names = summary["site_name"].where(summary["site_name"].notna(), summary["site_id"]).astype(str)
+    shown = [figure(v, lang, 1, signed=True, percent=True) for v in summary["share_social_family_change"]]
+    return render("development_comparison.html", lang, sites=sites) + bar_chart(
+        names, summary["share_social_family_change"], shown, summary["rank"],
+        "Change in the receiving area's social family share (percentage points)", lang)

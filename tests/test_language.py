@@ -1,0 +1,182 @@
+"""The pages in Danish and in English: no English UI word left on a Danish page, Danish number formats.
+
+The demo municipality (scale 0.5) is made and run once; publish then builds its pages in da and in en. Each
+page is opened in headless Chromium with every layer switched on (so every legend is drawn) and the popup
+and tooltip of one feature per layer opened; every text node, the title, alt and aria-label attributes and
+the document title are read. The English UI words are the words of the catalogue's message ids that no
+Danish text uses (built from the catalogues, not typed in); none may appear on a Danish page. Texts that are
+data or config, not UI (area names, the configured data note, the run's log warnings marked lang="en"),
+are skipped by element; everything else counts.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser_util import EVIL, make_project
+from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
+
+from pipeline.config import load_config
+from pipeline.publish import build_release, run
+from pipeline.publish.i18n import language
+from pipeline.publish.messages import message_ids
+from pipeline.stages import MAP_PAGES
+
+pytestmark = pytest.mark.browser
+REPO = Path(__file__).resolve().parents[1]
+NBSP = "\u00a0"
+
+# Every overlay on, then one feature per overlay: its popup's and tooltip's text, then every text on the page.
+COLLECT = """
+const texts = [];
+const overlays = Object.values(map._layers).filter(l => l instanceof L.FeatureGroup);
+document.querySelectorAll(".leaflet-control-layers-overlays input[type=checkbox]").forEach(b => { if (!b.checked) b.click(); });
+for (const group of overlays) {
+  let feature = null;
+  group.eachLayer(function visit(l) { if (!feature) { if (l.feature) feature = l; else if (l.eachLayer) l.eachLayer(visit); } });
+  if (!feature) continue;
+  if (feature.getTooltip && feature.getTooltip()) { feature.openTooltip(feature.getLatLng ? feature.getLatLng() : feature.getBounds().getCenter());
+    texts.push(feature.getTooltip().getElement().textContent); feature.closeTooltip(); }
+  if (feature.getPopup && feature.getPopup()) { feature.openPopup();
+    const popup = feature.getPopup().getElement();  // this popup's, not the previous one fading out
+    popup.querySelectorAll("*").forEach(e => ["title", "aria-label", "alt"].forEach(a => e.getAttribute(a) && texts.push(e.getAttribute(a))));
+    texts.push(popup.querySelector(".leaflet-popup-content").innerText); map.closePopup(); }
+}
+const skip = e => e.closest("[lang]:not(html), #sb-data-note, script, style");
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) { if (!skip(n.parentElement)) texts.push(n.textContent); }
+document.querySelectorAll("[title], [alt], [aria-label]").forEach(e => { if (!skip(e))
+  ["title", "aria-label", "alt"].forEach(a => e.getAttribute(a) && texts.push(e.getAttribute(a))); });
+texts.push(document.title);
+return texts;
+"""
+
+
+# Danish words that English message ids use (the law's own terms: omdannelse areas, Almenboligloven) or that
+# are spelt the same in both languages and occur in Danish data (a sector "Transport og logistik"): not English.
+DANISH_TOO = {"omdannelse", "forebyggelse", "udsat", "almenboligloven", "transport"}
+
+
+def english_ui_words() -> set[str]:
+    """Words of the English message ids that no Danish text of the catalogues uses (at least three letters)."""
+    danish = language("da")
+    english = {w for m in message_ids() for w in words(m)}
+    in_danish = {w for m in message_ids() for w in words(danish(m))}
+    return english - in_danish - DANISH_TOO
+
+
+def words(text: str) -> set[str]:
+    """The lower-case words of a text, leaving out {placeholders} and code names (school_dist_m, run.json)."""
+    text = re.sub(r"\{[^}]*\}|\S*[_.]\S*", " ", text)
+    return {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøåéü]{3,}", text)}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, Path]:
+    """The demo municipality run through every stage, and its pages published in da and in en."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(REPO / "config", root / "config")
+    (root / "data" / "raw").mkdir(parents=True)
+    for args in (["demo-data", "--out", "data/raw", "--scale", "0.5"], ["--quiet", "run", "--config", "config/pipeline.yaml"]):
+        subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root, check=True, capture_output=True, timeout=900,
+                       env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    config = load_config(root / "config" / "pipeline.yaml").with_overrides({"publish": {"tiles": "none"}})  # offline
+    assert config["language"] == "da"  # the default
+    build_release(config, root / "da")
+    build_release(config.with_overrides({"language": "en"}), root / "en")
+    return root / "da" / "maps", root / "en" / "maps"
+
+
+def page_texts(browser, path: Path) -> list[str]:  # noqa: F811
+    """Every text a reader can meet on the page, popups and legends included."""
+    visit = Visit(browser, path)
+    texts = visit.js(COLLECT)
+    assert visit.page_errors == [] and visit.console_errors == [], (path.name, visit.page_errors, visit.console_errors)
+    visit.page.close()
+    return texts
+
+
+def test_the_english_word_list_is_built_from_the_catalogue():
+    found = english_ui_words()
+    # a few hand-picked UI words that must be in it, and Danish-and-English words that must not
+    assert {"warnings", "residents", "distance", "suppressed", "scenario", "dwellings"} <= found
+    assert not {"status", "data", "park", "station", "omdannelse"} & found
+
+
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+def test_no_english_left_on_a_danish_page(browser, demo, page_name):  # noqa: F811
+    da_maps, en_maps = demo
+    english = english_ui_words()
+    texts = page_texts(browser, da_maps / page_name)
+    left = sorted({w for t in texts for w in words(t)} & english)
+    assert left == [], f"{page_name}: English words on the Danish page: {left}"
+    html = (da_maps / page_name).read_text(encoding="utf-8")
+    assert '<html lang="da">' in html
+    # the same page in English does use English UI words (the check can fail), and says it is English
+    en_texts = page_texts(browser, en_maps / page_name)
+    assert {w for t in en_texts for w in words(t)} & english
+    assert '<html lang="en">' in (en_maps / page_name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def fixture_pages(tmp_path_factory) -> Path:
+    """The four-area fixture (tests/browser_util.py) published in Danish."""
+    config = make_project(tmp_path_factory.mktemp("fixture"), {"language": "da"})
+    run(config)
+    return config.maps_dir
+
+
+def test_danish_numbers_as_shown_on_the_page(browser, fixture_pages):  # noqa: F811
+    """Hand values of area A1 (Gellerup): 2,500 residents, 91.7 % social family, 15,000 jobs by bike, 150 m to green,
+    1,293 dwellings to add; data date 2025-01-31. In Danish: 2.500, 91,7 %, 15.000, 150 m, 1.293, 31. januar 2025."""
+    visit = Visit(browser, fixture_pages / "social-balance.html")
+    assert visit.js("""let hit = null; map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.name === arg) hit = l; });
+                       hit.openPopup(); return true;""", "Gellerup")
+    text = visit.page.locator(".leaflet-popup-content").inner_text()
+    rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text, flags=re.M))
+    assert rows["Beboere"] == "2.500"
+    assert rows["Andel almene familieboliger"] == f"91,7{NBSP}%"
+    assert rows["Job inden for 30 min. på cykel"] == "15.000"
+    assert rows["Afstand til offentligt grønt område"] == "150 m"
+    assert rows["Familieboligmangel: boliger der skal tilføjes"] == "1.293"
+    assert rows["Status (vejledende)"] == "omdannelsesområde"
+    assert visit.page.locator(".leaflet-popup-content a").get_attribute("href") == "areas/A1.html"
+    assert visit.page.locator(".leaflet-popup-content a").inner_text() == "Områdeprofil"
+    assert visit.page.locator("#sb-data-date").inner_text() == "31. januar 2025"
+    # the 50-resident area is suppressed: its popup has no profile link
+    assert visit.js("""let hit = null; map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.name === arg) hit = l; });
+                       hit.openPopup(); return true;""", EVIL)
+    visit.page.wait_for_timeout(400)  # Leaflet fades the previous popup out for 200 ms before removing it
+    assert visit.page.locator(".leaflet-popup").count() == 1
+    assert visit.page.locator(".leaflet-popup-content a").count() == 0
+    visit.page.close()
+
+
+def test_status_sentence_in_english_is_the_one_mix_writes_and_danish_says_the_same():
+    """Four hand areas: 2 met; 1 met with 2 unknown and undetermined; none met and not eligible; eligibility
+    unknown. The English sentence equals pipeline/status.py's own (inputs named in words); the Danish says the same."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.publish.pages.layers import status_reasons
+    from pipeline.status import _reasons
+
+    out = pd.DataFrame({
+        "criteria_met": [2, 1, 0, 1], "criteria": ["c1, c3", "c1", "", "c4"],
+        "criteria_unknown": ["", "c2, c4", "", ""], "status": ["udsat", "undetermined", "none", "none"],
+        "deciding_unknown": ["", "c2, share_non_western", "", ""],
+        "eligible": pd.array([True, True, False, None], dtype="boolean")})
+    unknown = np.array([[False] * 4, [False, True, False, True], [False] * 4, [False] * 4])
+    # the same sentence, the deciding inputs that are not criteria named in words (share_non_western, eligible)
+    expected = [r.replace("share_non_western", "share of non-Western origin") for r in _reasons(out, unknown)]
+    assert status_reasons(out, language("en")).tolist() == expected
+    assert status_reasons(out, language("da")).tolist() == [
+        "2 kriterier opfyldt (c1, c3)",
+        "1 kriterium opfyldt (c1), 2 ukendte (c2, c4); ubestemt: afhænger af c2, andel med ikke-vestlig oprindelse",
+        "0 kriterier opfyldt; ikke omfattet",
+        "1 kriterium opfyldt (c4); om området er omfattet, er ukendt"]
