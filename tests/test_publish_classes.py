@@ -78,15 +78,28 @@ def _bounds(entries: list[tuple[str, str]]) -> list[str]:
     return [b for _, label in entries for b in label.split(" – ") if re.search(r"\d", b)]
 
 
+def test_the_issues_legend_0_0_14_30_reads_0_14_30():
+    import pandas as pd
+
+    from pipeline.publish.maps import classify
+
+    # Jobs within 15 min walk, resident-weighted means: four areas reach none, four 0.4 jobs (written "0"),
+    # two 14 and two 30. Four distinct numbers, so one class each gave the issue's legend "0, 0, 14, 30";
+    # by what the page writes there are three values, so three classes, one per written value.
+    values = pd.Series([0, 0, 0, 0, 0.4, 0.4, 0.4, 0.4, 14, 14, 30, 30])
+    colours, entries = classify(values, pd.Series(False, index=values.index), _config(), "jobs_walk_15")
+    assert [label for _, label in entries] == ["0", "14", "30"]
+    assert colours.iloc[:8].nunique() == 1 and colours.nunique() == 3
+
+
 def test_a_skewed_column_never_repeats_a_bound():
     import pandas as pd
 
     from pipeline.publish.maps import classify
 
-    # Jobs within 15 min walk, resident-weighted means: most areas reach almost none (0.2, 0.4 read "0"),
-    # a few reach many. The values as written: 0 (x 7), 1, 14, 30, 31, 500, 2,400. Classing the raw numbers
-    # by Fisher-Jenks gives a class of 0..0.2 and one of 0.3..14 (reading "0" and "0 – 14"); grouped by
-    # what the page writes, no bound repeats, and each value keeps its class's colour.
+    # Most areas reach almost no jobs (0.1 .. 0.4 read "0", 0.6 reads "1"), a few reach many: six texts
+    # (0, 1, 14, 30, 500, 2,400) for five classes. No bound repeats, and values that read the same share a
+    # colour.
     values = pd.Series([0, 0, 0, 0.2, 0.4, 0.3, 0.1, 0.6, 13.6, 30, 30.4, 500, 2400])
     colours, entries = classify(values, pd.Series(False, index=values.index), _config(), "jobs_walk_15")
     bounds = _bounds(entries)

@@ -188,20 +188,20 @@ def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) 
 def readable_classes(y: np.ndarray, config: Config, column: str, k: int) -> tuple[np.ndarray, list[str]]:
     """Each value's class and the classes' labels ("lo – hi" as the page writes the values), at most k classes.
 
-    The values are first grouped by their text on the page (1,204.4 and 1,204.2 m both read "1,204 m"), and
-    the groups are classed, so no two classes show the same bound; with k or fewer groups, each is a class.
+    Each value is classed as the smallest value written like it (1,204.4 and 1,204.2 m both read "1,204 m"),
+    so values that read the same never fall in two classes and no two classes show the same bound; with k or
+    fewer texts, each is a class.
     """
     texts, group = _display_groups(y, column)
     if len(texts) <= k:
         return group, list(texts)
-    scheme = config["publish"]["classification_scheme"]
     representative = pd.Series(y).groupby(group).min().to_numpy()
-    _, by_group = class_bins(representative, scheme, k)
+    _, value_class = class_bins(representative[group], config["publish"]["classification_scheme"], k)
     # Fisher-Jenks can leave a class empty (equal bounds): renumber the classes in use, fewer of them
-    used, by_group = np.unique(by_group, return_inverse=True)
-    first = pd.Series(np.arange(len(texts))).groupby(by_group).agg(["min", "max"])
-    labels = [texts[lo] if lo == hi else f"{texts[lo]} – {texts[hi]}" for lo, hi in zip(first["min"], first["max"], strict=True)]
-    return by_group[group], labels
+    _, value_class = np.unique(value_class, return_inverse=True)
+    span = pd.Series(group).groupby(value_class).agg(["min", "max"])  # each class's first and last text
+    labels = [texts[lo] if lo == hi else f"{texts[lo]} – {texts[hi]}" for lo, hi in zip(span["min"], span["max"], strict=True)]
+    return value_class, labels
 
 
 def _display_groups(y: np.ndarray, column: str) -> tuple[list[str], np.ndarray]:
