@@ -118,6 +118,30 @@ def test_axe_finds_no_violation(browser, demo_maps, size, page_name):
     assert violations == [], f"{page_name} at {size}:\n{describe(violations)}"
 
 
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_axe_finds_no_violation_with_every_layer_on_and_a_popup_open(browser, demo_maps, size, page_name):
+    # what a reader sees after using the page: the layer list opened by keyboard (a button on a phone),
+    # every layer and so every legend on, a marker's popup opened with Enter
+    page = open_page(browser, demo_maps / page_name, SIZES[size])
+    if page.locator(".leaflet-control-layers-toggle").is_visible():
+        page.focus(".leaflet-control-layers-toggle")
+        page.keyboard.press("Enter")
+    boxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    for i in range(boxes.count()):
+        if not boxes.nth(i).is_checked():
+            boxes.nth(i).click(force=True)
+    legends = page.locator(".sb-legend").count()
+    if page.locator(".leaflet-marker-icon").count():
+        page.focus(".leaflet-marker-icon >> nth=0")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".leaflet-popup-content", state="visible", timeout=3000)
+    violations = run_axe(page)
+    page.close()
+    assert legends >= 1 or page_name == "index.html"  # the index has a map key in its panel instead
+    assert violations == [], f"{page_name} at {size}:\n{describe(violations)}"
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_axe_finds_no_violation_on_profile_pages(browser, demo_maps, size):
     found = {}
