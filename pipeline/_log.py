@@ -20,3 +20,10 @@ def take_warnings() -> list[str]:
     taken = list(_warnings)
     _warnings.clear()
     return taken
+
+
+def keep_warnings(messages: list[str]) -> None:
+    """Keep messages (taken with take_warnings) for run.json again, each once, without logging them twice."""
+    for message in dict.fromkeys(messages):
+        if message not in _warnings:
+            _warnings.append(message)

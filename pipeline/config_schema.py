@@ -238,6 +238,27 @@ class SegregationGroup(Section):
     total: Name = key("the total it is part of")
 
 
+class RuleSet(Section):
+    from_year: Year = key("the first year (list of 1 December) this rule set governs", "year")
+    to_year: Year | None = optional("the last year it governs (null: still in force)", "year")
+    c1_outside_work_edu_gt: Share | None = optional("criterion 1 threshold, where it differs from mix's")
+    c2_crime_ratio_ge: Positive | None = optional("criterion 2 threshold, where it differs", "x national")
+    c3_basic_edu_gt: Share | None = optional("criterion 3 threshold, where it differs")
+    c4_income_ratio_lt: Positive | None = optional("criterion 4 threshold, where it differs", "x regional")
+    min_residents: Count | None = optional("residents an area needs for a status, where it differs", "residents")
+    min_social_share: Share | None = optional("share of social dwellings of a social area, where it differs")
+    udsat_min_criteria: Annotated[int, _NUMBER, Field(ge=1, le=4)] | None = optional("udsat from this many criteria, where it differs", "criteria")
+    parallelsamfund_non_western_gt: Share | None = optional("parallelsamfund non-Western share above, where it differs")
+    omdannelse_years: Whole | None = optional("omdannelse after this many years on the list, where it differs", "years")
+    forebyggelse_areas: bool | None = optional("whether the rule set has prevention areas (section 61 b, since 2021)")
+    forebyggelse_non_western_gt: Share | None = optional("forebyggelse non-Western share above, where it differs")
+    forebyggelse_min_criteria: Annotated[int, _NUMBER, Field(ge=1, le=4)] | None = optional("forebyggelse from this many criteria, where it differs", "criteria")
+    forebyggelse_c1_gt: Share | None = optional("prevention criterion 1, where it differs")
+    forebyggelse_c2_ge: Positive | None = optional("prevention criterion 2, where it differs", "x national")
+    forebyggelse_c3_gt: Share | None = optional("prevention criterion 3, where it differs")
+    forebyggelse_c4_lt: Positive | None = optional("prevention criterion 4, where it differs", "x regional")
+
+
 class Mix(Section):
     c1_outside_work_edu_gt: Share = key("criterion 1: share of residents 18-64 outside work and education above")
     c2_crime_ratio_ge: Positive = key("criterion 2: conviction rate 18+ at least this times the national rate", "x national")
@@ -263,6 +284,7 @@ class Mix(Section):
     blank_as_zero: list[Name] = key("count columns whose blanks mean 0 in your data (default none: a blank is unknown)")
     min_grid_coverage: Share = key("areas and districts less covered by the grid than this share get null grid-fed figures")
     segregation_groups: dict[str, SegregationGroup] = key("groups for segregation.json and lq_<name>: {name: {group, total}}")
+    rule_sets: dict[str, RuleSet] = key("section 61 a rule sets by year: {name: {from_year, to_year, keys that differ}}")
 
 
 class Access(Section):
@@ -308,6 +330,7 @@ class Publish(Section):
     page_size_budget_bytes: Whole = key("publish warns when a page exceeds this size", "bytes")
     release_dir: Name = key("folder of releases/<run_id>/, current and previous", "path")
     keep_previous: Count = key("earlier published sets kept for rollback (0: none)", "sets")
+    profile_min_overlap_share: Share = key("profiles list school districts and catchments covering at least this share of an area", "share")
 
 
 class Privacy(Section):
@@ -675,6 +698,9 @@ def configuration_markdown(defaults: Mapping) -> str:
             lines += ["", "### Keys of a segregation group (`mix.segregation_groups.<name>.<key>`)", "",
                       *TABLE_HEAD, *[r.replace("`mix.segregation_groups.<name>.", "`")
                                      for r in _rows(SegregationGroup.model_fields, ("mix", "segregation_groups", "<name>"), {})]]
+            lines += ["", "### Keys of a rule set (`mix.rule_sets.<name>.<key>`; each absent key as in `mix`)", "",
+                      *TABLE_HEAD, *[r.replace("`mix.rule_sets.<name>.", "`")
+                                     for r in _rows(RuleSet.model_fields, ("mix", "rule_sets", "<name>"), {})]]
     return "\n".join(lines) + "\n"
 
 

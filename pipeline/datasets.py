@@ -72,6 +72,12 @@ KINDS: dict[str, str] = {
                      "walk", "bike", "free_transport", "green_within_300", "over_capacity", "contains_site", "ranked",
                      "suppressed"), "flag"),
     **dict.fromkeys(("green_m2_1km", "green_m2_per_resident_1km"), "area"),
+    # mix: the path off the list and the history's rule set and thresholds
+    **dict.fromkeys(("path_c1_persons", "path_c2_persons", "path_c3_persons", "path_persons"), "count"),
+    "path_c4_income_dkk": "money",
+    **dict.fromkeys(("path_criteria", "rule_set"), "text"),
+    **dict.fromkeys(("c1_threshold", "c3_threshold", "non_western_threshold"), "share"),
+    **dict.fromkeys(("c2_threshold", "c4_threshold"), "ratio"),
     "year": "year",
     "geometry": "geometry",
 }
@@ -226,6 +232,10 @@ DATASETS: tuple[Dataset, ...] = (
             "rows per layer, whether a canopy raster was ingested, the working CRS"),
     Dataset("areas_mix", PROCESSED, "areas_mix.parquet", "geoparquet", "mix", ("scenarios", "publish"), ("area_id",),
             "one row per housing area: every CONTRACT 4 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_mix_columns())),
+    Dataset("areas_mix_history", PROCESSED, "areas_mix_history.parquet", "parquet", "mix", ("publish",),
+            ("area_id", "year"), "one row per housing area and year of the statistics: criteria, thresholds and status "
+            "under that year's rule set, years_listed derived (the latest year's rows equal areas_mix)",
+            lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.mix_history").HISTORY_COLUMNS)),
     Dataset("segregation", PROCESSED, "segregation.json", "json", "mix", ("publish",), ("group",),
             "D, xPx and Theil H per group, the districts' D, coverage and reference values"),
     Dataset("school_districts_mix", PROCESSED, "school_districts_mix.parquet", "geoparquet", "mix", ("publish",),
@@ -276,6 +286,9 @@ DATASETS: tuple[Dataset, ...] = (
             _areas_columns("suppressed", geometry=False)),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
+    # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it
+    Dataset("page_area_profiles", MAPS, "areas/index.html", "html", "publish", (), (),
+            "the list of housing-area profiles; one profile page per area beside it, areas/<area_id>.html"),
 )
 CATALOGUE: dict[str, Dataset] = {d.name: d for d in DATASETS}
 

@@ -15,7 +15,6 @@ indicative: the official list uses two-year averages of register data.
 from __future__ import annotations
 
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,223 +22,62 @@ import numpy as np
 import pandas as pd
 
 from pipeline import datasets
-from pipeline._log import log, warn
-from pipeline.assign import assign_parcels, report_unassigned
+from pipeline._log import keep_warnings, log, take_warnings, warn
+from pipeline.assign import report_unassigned
 from pipeline.config import Config
 from pipeline.io import has_layer, read_layer
-from pipeline.schools import link_weights, read_links, split_pupils
-from pipeline.segregation import dissimilarity, isolation, location_quotient, theil_h
+from pipeline.mix_districts import DISTRICT_FIGURES, district_mix, district_segregation
+from pipeline.mix_history import YearInputs, history_rows, history_years, year_units, years_listed_at
+from pipeline.rules import (
+    ON_THE_LIST,
+    PATH_COLUMNS,
+    area_status,
+    criteria_indicators,
+    family_housing_gap,
+    path_off_the_list,
+    rules_for_year,
+)
+from pipeline.schools import link_weights, read_links
+from pipeline.segregation import dissimilarity, group_indices, location_quotients, theil_h
 from pipeline.statistics import (
     INCOME_SUM,
     PERSON_COUNTS,
     area_coverage,
     area_sum_units,
-    area_table,
     count_columns,
     count_support,
-    latest_year,
     parcels_mix_table,
     replace_counts,
     replace_values,
-    statistical_units,
     support_columns,
 )
 from pipeline.status import STATUS_NONE, UNDETERMINED, status_columns
+from pipeline.sums import (
+    OTHER_TENURE,
+    all_dwellings,
+    area_sums,
+    column_or_null,
+    share,
+    tenure_classes,
+    tenure_diversity,
+    tenure_shares,
+)
 
 __all__ = [
-    "STATUS_NONE", "UNDETERMINED", "area_status", "areas_mix", "dissimilarity", "district_mix", "family_housing_gap", "run",
-    "segregation_summary",
+    "DISTRICT_FIGURES", "STATUS_NONE", "UDSAT_OR_WORSE", "UNDETERMINED", "area_status", "areas_mix", "criteria_indicators", "dissimilarity", "district_mix",
+    "family_housing_gap", "path_off_the_list", "run", "segregation_summary", "share", "tenure_diversity",
+    "with_new_dwellings",
 ]
 
 STATUS_NOTE = "indicative, computed from supplied data"
-UDSAT_OR_WORSE = ("udsat", "parallelsamfund", "omdannelse")
-OTHER_TENURE = "other"
+UDSAT_OR_WORSE = ON_THE_LIST
 SUPPORT_COLUMNS = ("support_residents", "support_dwellings", "support_c1", "support_c2", "support_c3", "support_c4",
                    "support_non_western")
 GAP_COLUMNS = ("gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings")
-DISTRICT_FIGURES = (
-    "parcels", "residents", "pupils", "pupils_udsat_or_worse", "share_pupils_udsat_or_worse", "school_ids",
-    "school_name", "capacity", "school_pupils", "utilisation",
-)
 
-
-# --- sums per area -------------------------------------------------------------------------------
-
-
-def tenure_classes(parcels: pd.DataFrame, mix_config: dict) -> list[str]:
-    """The tenure classes: mix_config["tenures"] (run passes ingest.tenures), else the parcels' dwellings_* but other."""
-    configured = mix_config.get("tenures")
-    if configured:
-        return list(configured)
-    return [c.removeprefix("dwellings_") for c in parcels.columns if c.startswith("dwellings_") and c != "dwellings_other"]
-
-
-def group_sums(
-    parcels: pd.DataFrame, key: str, ids: pd.Index, columns: list[str], blank_as_zero: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Sum columns over the parcels of each id; null when a column is absent or null for any of its parcels
-    (a blank counts as 0 only for the columns in blank_as_zero), and null for ids with no parcel.
-
-    parcels whose key is null are left out; `parcels` counts each id's parcels (0 for none).
-    """
-    present = [c for c in columns if c in parcels.columns]
-    keys = parcels[key]
-    values = parcels[present].apply(pd.to_numeric).astype("float64")
-    for column in (c for c in present if c in blank_as_zero):
-        values[column] = values[column].fillna(0.0)
-    sums = values.groupby(keys).sum().reindex(ids)
-    has_null = values.isna().groupby(keys).any().reindex(ids, fill_value=False)
-    sums = sums.mask(has_null)
-    sums["parcels"] = keys.groupby(keys).size().reindex(ids, fill_value=0).astype("int64")
-    for column in columns:
-        if column not in sums.columns:
-            sums[column] = np.nan
-    return sums
-
-
-def _as_counts(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Whole-number sums as nullable integers."""
-    return frame.assign(**{c: frame[c].round().astype("Int64") for c in columns})
-
-
-# --- indicators ----------------------------------------------------------------------------------
-
-
-def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float, null where the denominator is 0 or either is null."""
-    num = pd.to_numeric(numerator).astype("float64")
-    den = pd.to_numeric(denominator).astype("float64")
-    return (num / den.where(den != 0)).astype("float64")
-
-
-def tenure_diversity(frame: pd.DataFrame, tenures: list[str]) -> pd.Series:
-    """Normalised Shannon entropy -sum(p_k ln p_k) / ln K over the K tenure classes (0 one tenure, 1 even)."""
-    counts = frame[[f"dwellings_{t}" for t in tenures]].astype("float64").to_numpy()
-    total = counts.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = counts / np.where(total > 0, total, np.nan)
-        terms = np.where(p > 0, -p * np.log(p), 0.0)
-    value = terms.sum(axis=1) / np.log(len(tenures)) if len(tenures) > 1 else np.full(len(frame), np.nan)
-    value = np.where(np.isnan(counts).any(axis=1) | (total[:, 0] == 0), np.nan, value)
-    return pd.Series(value, index=frame.index, dtype="float64")
-
-
-def criteria_indicators(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
-    """The section 61a indicators from an area's sums: the four criteria values and the non-Western share."""
-    conviction_rate = share(frame["convicted_18plus"], frame["residents_18plus"])
-    mean_income = share(frame[INCOME_SUM], frame["taxpayers_15_64"])
-    return pd.DataFrame(
-        {
-            "share_outside_work_edu": share(frame["outside_work_edu_18_64"], frame["residents_18_64"]),
-            "conviction_rate_18plus": conviction_rate,
-            "crime_ratio": conviction_rate / float(mix_config["national_conviction_rate"]),
-            "share_basic_edu": share(frame["basic_edu_only_30_59"], frame["residents_30_59"]),
-            "mean_income_15_64_dkk": mean_income,
-            "income_ratio": mean_income / float(mix_config["regional_mean_income"]),
-            "share_non_western": share(frame["non_western"], frame["residents"]),
-        },
-        index=frame.index,
-    )
-
-
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column of frame, or all null when it is absent."""
-    return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
-
-
-def area_status(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
-    """The indicative status per area: none, forebyggelse, udsat, parallelsamfund, omdannelse or undetermined.
-
-    Computed from the indicator columns (share_outside_work_edu, crime_ratio, share_basic_edu,
-    income_ratio, share_non_western), residents, share_social_family + share_social_other (or
-    area_type) and years_listed (null = 0); an unknown input that could change the status leaves it
-    undetermined (pipeline.status).
-    """
-    return status_columns(frame, mix_config)["status"].rename("status")
-
-
-# --- family housing gap --------------------------------------------------------------------------
-
-
-def _whole_numbers(values: pd.Series, name: str) -> pd.Series:
-    """Values as nullable int64, refusing fractions (the gap is computed exactly in integers)."""
-    numbers = pd.to_numeric(values).astype("float64")
-    if (numbers.dropna() % 1 != 0).any():
-        raise ValueError(f"{name} must hold whole numbers of dwellings")
-    return numbers.round().astype("Int64")
-
-
-def _ceil_div(numerator: pd.Series, denominator: int) -> pd.Series:
-    """Exact ceil(numerator / denominator) for integers and a positive integer denominator."""
-    return -((-numerator) // denominator)
-
-
-def family_housing_gap(social_family: pd.Series, dwellings: pd.Series, cap: float) -> pd.DataFrame:
-    """Dwellings to add, convert or demolish to bring social family dwellings S to at most cap of all D.
-
-    With cap = n/d as an exact fraction and excess = S d - D n (= d (S - cap D)):
-    gap_add_dwellings = ceil(S / cap - D) = ceil(excess / n);
-    gap_convert_dwellings = ceil(S - cap D) = ceil(excess / d);
-    gap_demolish_dwellings = ceil((S - cap D) / (1 - cap)) = ceil(excess / (d - n)).
-    0 where S <= cap D; null where D is 0 or either count is null. Integers throughout, no floats.
-    """
-    fraction = Fraction(str(cap))
-    if not 0 < fraction < 1:
-        raise ValueError(f"the family housing cap must lie strictly between 0 and 1, not {cap}")
-    n, d = fraction.numerator, fraction.denominator
-    if len(social_family) != len(dwellings):
-        raise ValueError("social_family and dwellings must have one value per area each")
-    s = _whole_numbers(social_family, "social_family")
-    t = _whole_numbers(dwellings, "dwellings").set_axis(s.index)
-    excess = (s * d - t * n).clip(lower=0)
-    gaps = {
-        "gap_add_dwellings": _ceil_div(excess, n),
-        "gap_convert_dwellings": _ceil_div(excess, d),
-        "gap_demolish_dwellings": _ceil_div(excess, d - n),
-    }
-    undefined = t.isna() | s.isna() | t.eq(0).fillna(False)
-    return pd.DataFrame({k: v.mask(undefined).astype("Int64") for k, v in gaps.items()}, index=social_family.index)
 
 
 # --- segregation ---------------------------------------------------------------------------------
-
-
-def _group_counts(frame: pd.DataFrame, spec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group and total counts per unit and the mask of units usable for the indices (total > 0, no nulls)."""
-    g = pd.to_numeric(_column(frame, spec["group"])).to_numpy(dtype="float64", na_value=np.nan)
-    t = pd.to_numeric(_column(frame, spec["total"])).to_numpy(dtype="float64", na_value=np.nan)
-    usable = ~np.isnan(g) & ~np.isnan(t) & (t > 0) & (g >= 0) & (g <= t)
-    return g, t, usable
-
-
-def location_quotients(frame: pd.DataFrame, groups: dict) -> pd.DataFrame:
-    """lq_<group> = (g_i/t_i)/(G/T) per area for each configured group; null where the area is unusable."""
-    columns = {}
-    for name, spec in groups.items():
-        g, t, usable = _group_counts(frame, spec)
-        lq = np.full(len(frame), np.nan)
-        lq[usable] = location_quotient(g[usable], t[usable])
-        columns[f"lq_{name}"] = lq
-    return pd.DataFrame(columns, index=frame.index, dtype="float64")
-
-
-def group_indices(frame: pd.DataFrame, spec: dict) -> dict:
-    """D, xPx and the overall group share for one group over the usable units of frame."""
-    g, t, usable = _group_counts(frame, spec)
-    dropped = int((~usable).sum())
-    result = {"group_column": spec["group"], "total_column": spec["total"], "units_used": int(usable.sum()),
-              "units_dropped": dropped}
-    if not usable.any():
-        return {**result, "group_count": None, "total_count": None, "group_share": None, "D": None, "xPx": None}
-    big_g, big_t = float(g[usable].sum()), float(t[usable].sum())
-    return {
-        **result,
-        "group_count": round(big_g),
-        "total_count": round(big_t),
-        "group_share": big_g / big_t,
-        "D": dissimilarity(g[usable], t[usable]),
-        "xPx": isolation(g[usable], t[usable]),
-    }
 
 
 def reference_values(mix_config: dict) -> dict:
@@ -277,14 +115,6 @@ def segregation_summary(areas: pd.DataFrame, mix_config: dict) -> dict:
 # --- the area table ------------------------------------------------------------------------------
 
 
-def _tenure_shares(frame: pd.DataFrame, tenures: list[str]) -> pd.DataFrame:
-    """share_<tenure> = dwellings_<tenure> / dwellings for each tenure and other; share_social both social."""
-    shares = {f"share_{t}": share(frame[f"dwellings_{t}"], frame["dwellings"]) for t in [*tenures, OTHER_TENURE]}
-    social = frame.get("dwellings_social_family", 0) + frame.get("dwellings_social_other", 0)
-    shares["share_social"] = share(social, frame["dwellings"])
-    return pd.DataFrame(shares, index=frame.index)
-
-
 def area_columns(tenures: list[str], groups: dict) -> list[str]:
     """The columns of areas_mix.parquet in order (geometry last); docs/indicators.md explains each."""
     kinds = [*tenures, OTHER_TENURE]
@@ -296,170 +126,78 @@ def area_columns(tenures: list[str], groups: dict) -> list[str]:
         "mean_income_15_64_dkk", "income_ratio", "share_non_western",
         "c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "criteria", "criteria_unknown",
         "prevention_criteria_met", "prevention_criteria", "is_social", "eligible", "status", "deciding_unknown",
-        "status_reason", "status_note", *GAP_COLUMNS, *[f"lq_{name}" for name in groups], *SUPPORT_COLUMNS,
+        "status_reason", "status_note", *GAP_COLUMNS, *PATH_COLUMNS, *[f"lq_{name}" for name in groups],
+        *SUPPORT_COLUMNS,
     ]
-
-
-def area_sums(parcels: pd.DataFrame, areas: pd.DataFrame, tenures: list[str], blank_as_zero: tuple = ()) -> pd.DataFrame:
-    """The areas' identity columns and the sums of their parcels' counts (null for an area with no parcel)."""
-    ids = pd.Index(areas["area_id"].astype("str"), name="area_id")
-    keyed = parcels.assign(area_id=parcels["area_id"].astype("str"))
-    if "dwellings_other" not in keyed.columns:  # the contract's default for this optional tenure (docs/architecture.md)
-        keyed["dwellings_other"] = 0
-    sums = group_sums(keyed, "area_id", ids, count_columns(tenures), blank_as_zero)
-    sums = _as_counts(sums, [c for c in count_columns(tenures) if c != INCOME_SUM]).reset_index(drop=True)
-    area_type = _column(areas, "area_type")
-    identity = pd.DataFrame({
-        "area_id": ids.to_numpy(),
-        "name": areas["name"].astype("str").to_numpy(),
-        "area_type": area_type.astype("object").where(area_type.notna(), None).to_numpy(),
-        "years_listed": pd.to_numeric(_column(areas, "years_listed")).astype("float64").round().astype("Int64").array,
-    })
-    return pd.concat([identity, sums], axis=1)
-
-
-def _dwellings(frame: pd.DataFrame, tenures: list[str]) -> pd.Series:
-    """All dwellings: the sum of the dwellings_* columns, null when any of them is unknown."""
-    columns = [f"dwellings_{t}" for t in [*tenures, OTHER_TENURE]]
-    values = frame[columns].astype("Float64")
-    return values.sum(axis=1).where(values.notna().all(axis=1)).round().astype("Int64")
 
 
 def areas_mix(
     parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, mix_config: dict, *, area_statistics: pd.DataFrame | None = None,
-    grid_fed: tuple[str, ...] = (), grid_unusable: np.ndarray | None = None,
+    grid_fed: tuple[str, ...] = (), grid_unusable: np.ndarray | None = None, year: int | None = None,
+    years_listed: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """One row per housing area with its sums, shares, diversity, criteria, status, gaps, lq_* and support_*.
+    """One row per housing area with its sums, shares, diversity, criteria, status, gaps, path off the list,
+    lq_* and support_*, under the rule set in force in year (None: the latest rule set).
 
     parcels (the statistical units) must already carry area_id (pipeline.assign.assign_parcels). Sums of
     the grid_fed columns are null where grid_unusable (the area lies too little inside the grid); counts
-    and values of area_statistics (aligned with areas) take precedence. Rows follow areas' order.
+    and values of area_statistics (aligned with areas) take precedence. years_listed, when the history
+    derives it (pipeline.mix_history.years_listed_at), replaces the typed one: columns years_listed (the
+    count, null where unknown), years_listed_low and years_listed_upper (its bounds). Rows follow areas' order.
     """
-    tenures = tenure_classes(parcels, mix_config)
-    groups = mix_config["segregation_groups"]
-    frame = area_sums(parcels, areas, tenures, tuple(mix_config.get("blank_as_zero") or ()))
+    _, rules = rules_for_year(mix_config, year)
+    tenures = tenure_classes(parcels, rules)
+    groups = rules["segregation_groups"]
+    frame = area_sums(parcels, areas, tenures, tuple(rules.get("blank_as_zero") or ()))
+    if years_listed is not None:
+        frame["years_listed"] = years_listed["years_listed_low"].to_numpy()
+        frame["years_listed_upper"] = years_listed["years_listed_upper"].to_numpy()
     if grid_unusable is not None and grid_fed:
         frame.loc[np.asarray(grid_unusable, dtype=bool), list(grid_fed)] = None
     counts = count_support(frame, count_columns(tenures), list(grid_fed))
     replace_counts(frame, area_statistics, counts)
     if area_statistics is not None and "area_type" in area_statistics.columns:
         frame["area_type"] = frame["area_type"].where(frame["area_type"].notna(), area_statistics["area_type"].to_numpy())
-    frame["dwellings"] = _dwellings(frame, tenures)
-    frame = pd.concat([frame, _tenure_shares(frame, tenures)], axis=1)
+    frame["dwellings"] = all_dwellings(frame, tenures)
+    frame = pd.concat([frame, tenure_shares(frame, tenures)], axis=1)
     frame["tenure_diversity"] = tenure_diversity(frame, tenures)
-    frame = pd.concat([frame, criteria_indicators(frame, mix_config)], axis=1)
-    replaced = replace_values(frame, area_statistics, mix_config)
-    frame = pd.concat([frame, status_columns(frame, mix_config)], axis=1)
+    frame = pd.concat([frame, criteria_indicators(frame, rules)], axis=1)
+    replaced = replace_values(frame, area_statistics, rules)
+    frame = pd.concat([frame, status_columns(frame, rules)], axis=1)
     frame["status_note"] = STATUS_NOTE
-    gaps = family_housing_gap(frame["dwellings_social_family"], frame["dwellings"], mix_config["family_housing_cap"])
+    gaps = family_housing_gap(frame["dwellings_social_family"], frame["dwellings"], rules["family_housing_cap"])
     frame = pd.concat([frame, gaps.where(frame["status"].eq("omdannelse"), axis=0)], axis=1)
+    frame = pd.concat([frame, path_off_the_list(frame, rules)], axis=1)
     frame = pd.concat([frame, location_quotients(frame, groups)], axis=1)
     frame = pd.concat([frame, support_columns(frame, counts, replaced, tenures)], axis=1)
+    if years_listed is not None:
+        frame["years_listed"] = years_listed["years_listed"].array
     frame = frame[area_columns(tenures, groups)]
     return gpd.GeoDataFrame(frame, geometry=areas.geometry.to_numpy(), crs=areas.crs)
 
 
 def with_new_dwellings(areas: pd.DataFrame, new_dwellings: dict[str, int], mix_config: dict) -> pd.DataFrame:
-    """Rows of areas_mix after adding new dwellings by tenure: dwellings, tenure shares, diversity, status and
-    gap recomputed with the stage's functions; residents, person counts and criteria values kept (the new
-    dwellings' residents are unknown), so the rest agrees with areas_mix by construction."""
-    tenures = tenure_classes(areas, mix_config)
+    """Rows of areas_mix after adding new dwellings by tenure: dwellings, tenure shares, diversity, status,
+    gap and path off the list recomputed with the stage's functions under the latest rule set; residents,
+    person counts and criteria values kept (the new dwellings' residents are unknown), so the rest agrees
+    with areas_mix by construction."""
+    _, rules = rules_for_year(mix_config, None)
+    tenures = tenure_classes(areas, rules)
     out = areas.copy()
     for tenure, count in new_dwellings.items():
         column = f"dwellings_{tenure}"
         out[column] = (pd.to_numeric(out[column]).astype("Float64") + int(count)).round().astype("Int64")
-    out["dwellings"] = _dwellings(out, tenures)
-    shares = _tenure_shares(out, tenures)
+    out["dwellings"] = all_dwellings(out, tenures)
+    shares = tenure_shares(out, tenures)
     out[list(shares.columns)] = shares
     out["tenure_diversity"] = tenure_diversity(out, tenures)
-    status = status_columns(out, mix_config)
+    status = status_columns(out, rules)
     out[list(status.columns)] = status
-    gaps = family_housing_gap(out["dwellings_social_family"], out["dwellings"], mix_config["family_housing_cap"])
+    gaps = family_housing_gap(out["dwellings_social_family"], out["dwellings"], rules["family_housing_cap"])
     out[list(GAP_COLUMNS)] = gaps.where(out["status"].eq("omdannelse"), axis=0)
+    path = path_off_the_list(out, rules)
+    out[list(path.columns)] = path
     return out
-
-
-# --- school districts ----------------------------------------------------------------------------
-
-
-def district_mix(
-    parcels: pd.DataFrame, areas: pd.DataFrame, districts: gpd.GeoDataFrame, links: pd.DataFrame,
-    schools: pd.DataFrame | None, blank_as_zero: tuple[str, ...] = (), *,
-    grid_unusable: tuple[list[str], np.ndarray] | None = None,
-) -> gpd.GeoDataFrame:
-    """The districts with parcels, residents, pupils, pupils in udsat-or-worse areas and capacity use.
-
-    parcels must carry area_id and district_id; areas the status per area_id; links the weighted
-    district-school links (pipeline.schools.link_weights). A district with no parcel, or whose schools are
-    unknown, gets null figures (warned); so does a grid-fed count of a district lying too little inside the
-    grid (grid_unusable: the grid-fed columns and the mask of such districts). Figure columns already in
-    districts (an earlier run) are replaced.
-    """
-    out = districts.drop(columns=[c for c in DISTRICT_FIGURES if c in districts.columns])
-    status = parcels["area_id"].map(areas.set_index("area_id")["status"])
-    children = pd.to_numeric(_column(parcels, "children_6_16")).astype("float64")
-    if "children_6_16" in blank_as_zero:
-        children = children.fillna(0.0)
-    # children of an undetermined area may or may not live in an udsat-or-worse one: unknown
-    worse = children.where(status.isin(UDSAT_OR_WORSE), 0.0).mask(status.eq("undetermined") & children.ne(0))
-    counted = parcels.assign(pupils=children, pupils_udsat_or_worse=worse)
-    ids = pd.Index(out["district_id"].astype("str"), name="district_id")
-    counts = ["residents", "pupils", "pupils_udsat_or_worse"]
-    sums = group_sums(counted, "district_id", ids, counts, blank_as_zero)
-    if grid_unusable is not None:
-        fed, mask = grid_unusable
-        masked = [c for c, source in (("residents", "residents"), ("pupils", "children_6_16"),
-                                       ("pupils_udsat_or_worse", "children_6_16")) if source in fed]
-        sums.loc[np.asarray(mask, dtype=bool), masked] = np.nan
-    sums = _as_counts(sums, counts)
-    empty = sums["parcels"].eq(0).to_numpy()
-    if empty.any():
-        warn(f"{int(empty.sum())} school districts hold no parcel; their figures are empty "
-             f"(e.g. {', '.join(ids[empty][:5])})")
-    sums["share_pupils_udsat_or_worse"] = share(sums["pupils_udsat_or_worse"], sums["pupils"])
-    figures = sums[["parcels", *counts, "share_pupils_udsat_or_worse"]].set_axis(out.index)
-    out = pd.concat([out, figures], axis=1)
-    return pd.concat([out, _school_figures(out, links, schools)], axis=1)
-
-
-def _school_figures(districts: pd.DataFrame, links: pd.DataFrame, schools: pd.DataFrame | None) -> pd.DataFrame:
-    """Per district its schools' ids, names and capacity, the pupils of those schools over all their
-    districts (shared districts split by pipeline.schools.split_pupils) and capacity utilisation."""
-    ids = districts["district_id"].astype("str")
-    split = split_pupils(pd.Series(districts["pupils"].to_numpy(), index=ids), links)
-    names = pd.Series(schools["name"].astype("str").to_numpy(), index=schools["school_id"].astype("str")) \
-        if schools is not None else pd.Series(dtype="str")
-    capacity = pd.to_numeric(_column(schools, "capacity")).astype("float64").set_axis(names.index) \
-        if schools is not None else pd.Series(dtype="float64")
-    names, capacity = names[~names.index.duplicated()], capacity[~capacity.index.duplicated()]
-    pupils = split["pupils"].astype("Float64")
-    school_pupils = pupils.groupby(split["school_id"]).sum().mask(pupils.isna().groupby(split["school_id"]).any())
-    split = split.assign(name=split["school_id"].map(names), capacity=split["school_id"].map(capacity),
-                         school_pupils=split["school_id"].map(school_pupils).astype("Float64"))
-    by = split.groupby("district_id", sort=False)
-    per = pd.DataFrame({
-        "school_ids": by["school_id"].agg("; ".join),
-        "school_name": by["name"].agg(lambda s: "; ".join(s.astype(str))),
-        "capacity": by["capacity"].sum(min_count=1).mask(by["capacity"].apply(lambda s: s.isna().any())),
-        "school_pupils": by["school_pupils"].sum().mask(by["school_pupils"].apply(lambda s: s.isna().any())),
-    }).reindex(ids)
-    unknown = per["school_ids"].isna()
-    if unknown.any():
-        warn(f"{int(unknown.sum())} school districts have no known school; their school figures are empty "
-             f"(e.g. {', '.join(ids[unknown.to_numpy()][:5])})")
-    return pd.DataFrame({
-        "school_ids": per["school_ids"].astype("str").where(~unknown, None).to_numpy(),
-        "school_name": per["school_name"].astype("str").where(~unknown, None).to_numpy(),
-        "capacity": per["capacity"].astype("float64").round().astype("Int64").to_numpy(),
-        "school_pupils": per["school_pupils"].astype("float64").round().astype("Int64").to_numpy(),
-        "utilisation": share(per["school_pupils"].astype("float64"), per["capacity"].astype("float64")).to_numpy(),
-    }, index=districts.index)
-
-
-def district_segregation(districts: pd.DataFrame) -> dict:
-    """D across school districts of the pupils living in udsat-or-worse areas against all pupils."""
-    result = group_indices(districts, {"group": "pupils_udsat_or_worse", "total": "pupils"})
-    return {"units": "school districts", **result}
 
 
 # --- the stage -----------------------------------------------------------------------------------
@@ -473,6 +211,34 @@ def _optional(config: Config, layer: str) -> gpd.GeoDataFrame | None:
     return None
 
 
+def compute_history(layers: dict, areas: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None,
+                    mix_config: dict) -> tuple[gpd.GeoDataFrame, YearInputs, pd.DataFrame]:
+    """Every year of the statistics under its year's rule set, oldest first, years_listed derived year by year.
+
+    Returns the latest year's areas_mix and inputs (what the districts and parcels_mix are made of) and
+    areas_mix_history's rows (pipeline/mix_history.py explains the years).
+    """
+    years = history_years(layers)
+    typed = pd.to_numeric(column_or_null(areas, "years_listed")).to_numpy(dtype="float64", na_value=np.nan)
+    area_ids = areas["area_id"].astype("str").to_numpy()
+    statuses: dict[int, np.ndarray] = {}
+    rows = []
+    earlier_warnings = take_warnings()
+    for year in years:  # each year's repairable problems are kept once, not once a year
+        inputs = year_units(layers, areas, districts, mix_config, year)
+        rule_set, rules = rules_for_year(mix_config, year)
+        listed = years_listed_at(statuses, year, years, typed, area_ids)
+        mixed = areas_mix(area_sum_units(inputs.assigned, inputs.info), areas, mix_config, area_statistics=inputs.table,
+                          grid_fed=tuple(inputs.info["grid_fed"]), grid_unusable=inputs.info["unusable"], year=year,
+                          years_listed=listed)
+        if year is not None:
+            statuses[year] = mixed["status"].astype("object").to_numpy()
+        rows.append(history_rows(mixed, year, rule_set, rules))
+        earlier_warnings += take_warnings()
+    keep_warnings(earlier_warnings)
+    return mixed, inputs, pd.concat(rows, ignore_index=True)
+
+
 def run(config: Config) -> list[Path]:
     """Compute the socio-economic mix per housing area and school district and write the stage's files."""
     started = time.perf_counter()
@@ -480,26 +246,20 @@ def run(config: Config) -> list[Path]:
     blank = tuple(mix_config.get("blank_as_zero") or ())
     areas = read_layer(config, "housing_areas")
     districts, schools = _optional(config, "school_districts"), _optional(config, "schools")
-    parcels = latest_year(_optional(config, "parcels"), "parcels")
-    grid = latest_year(_optional(config, "grid_statistics"), "grid_statistics")
-    units, info = statistical_units(parcels, grid, areas, mix_config)
-    table = None
-    if has_layer(config, "area_statistics"):
-        table = area_table(latest_year(read_layer(config, "area_statistics"), "area_statistics"),
-                           pd.Index(areas["area_id"].astype("str")))
-    log.info("Mix started: %d housing areas, %d statistical units", len(areas), len(units))
-    assigned = assign_parcels(units, areas, districts)
+    layers = {"parcels": _optional(config, "parcels"), "grid_statistics": _optional(config, "grid_statistics"),
+              "area_statistics": read_layer(config, "area_statistics") if has_layer(config, "area_statistics") else None}
+    log.info("Mix started: %d housing areas", len(areas))
+    mixed, inputs, history = compute_history(layers, areas, districts, mix_config)
+    assigned, info = inputs.assigned, inputs.info
     empty = ~areas["area_id"].astype("str").isin(assigned["area_id"].dropna())
     if empty.any():
         warn(f"{int(empty.sum())} housing areas hold no parcel; their figures are empty unless area statistics give "
              f"them (e.g. {', '.join(areas['area_id'].astype(str)[empty.to_numpy()][:10])})")
     # without a parcels layer the statistical units are the grid cells cut by the housing areas
-    units_name = "parcels" if parcels is not None else "grid cell pieces"
+    units_name = "parcels" if inputs.parcels_given else "grid cell pieces"
     coverage = {"outside_areas": report_unassigned(assigned, "area_id", "housing area", units_name)}
     if info["lost"]:
         coverage["grid_cells_without_parcels"] = info["lost"]
-    mixed = areas_mix(area_sum_units(assigned, info), areas, mix_config, area_statistics=table,
-                      grid_fed=tuple(info["grid_fed"]), grid_unusable=info["unusable"])
     summary = segregation_summary(mixed, mix_config)
     outputs = [datasets.write(config, "areas_mix", mixed)]
     if districts is not None:
@@ -515,10 +275,12 @@ def run(config: Config) -> list[Path]:
     summary["reference_values"] = reference_values(mix_config)
     outputs.insert(1, datasets.write(config, "segregation", summary))
     outputs.append(datasets.write(config, "parcels_mix", parcels_mix_table(assigned, mix_config["tenures"])))
+    outputs.append(datasets.write(config, "areas_mix_history", history))
 
     counts = mixed["status"].value_counts()
     log.info(
-        "Mix computed %d areas in %.1f s: %s (%s)", len(mixed), time.perf_counter() - started,
+        "Mix computed %d areas for %d year(s) of statistics in %.1f s: %s in the latest (%s)", len(mixed),
+        history["year"].nunique(dropna=False), time.perf_counter() - started,
         ", ".join(f"{counts.get(s, 0)} {s}" for s in ("omdannelse", "parallelsamfund", "udsat", "forebyggelse",
                                                         "undetermined")),
         STATUS_NOTE,

@@ -12,7 +12,10 @@ everyone in the group) is NaN, written as null.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
+
+from pipeline.sums import column_or_null
 
 
 def _counts(group: ArrayLike, total: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -94,3 +97,44 @@ def theil_h(counts: ArrayLike) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, t[:, None] * p * np.log(p / big_p), 0.0)
     return float(terms.sum() / (total * entropy))
+
+
+# --- over the units of a frame (areas_mix, school_districts_mix) ---------------------------------
+
+
+def _group_counts(frame: pd.DataFrame, spec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group and total counts per unit and the mask of units usable for the indices (total > 0, no nulls)."""
+    g = pd.to_numeric(column_or_null(frame, spec["group"])).to_numpy(dtype="float64", na_value=np.nan)
+    t = pd.to_numeric(column_or_null(frame, spec["total"])).to_numpy(dtype="float64", na_value=np.nan)
+    usable = ~np.isnan(g) & ~np.isnan(t) & (t > 0) & (g >= 0) & (g <= t)
+    return g, t, usable
+
+
+def location_quotients(frame: pd.DataFrame, groups: dict) -> pd.DataFrame:
+    """lq_<group> = (g_i/t_i)/(G/T) per area for each configured group; null where the area is unusable."""
+    columns = {}
+    for name, spec in groups.items():
+        g, t, usable = _group_counts(frame, spec)
+        lq = np.full(len(frame), np.nan)
+        lq[usable] = location_quotient(g[usable], t[usable])
+        columns[f"lq_{name}"] = lq
+    return pd.DataFrame(columns, index=frame.index, dtype="float64")
+
+
+def group_indices(frame: pd.DataFrame, spec: dict) -> dict:
+    """D, xPx and the overall group share for one group over the usable units of frame."""
+    g, t, usable = _group_counts(frame, spec)
+    dropped = int((~usable).sum())
+    result = {"group_column": spec["group"], "total_column": spec["total"], "units_used": int(usable.sum()),
+              "units_dropped": dropped}
+    if not usable.any():
+        return {**result, "group_count": None, "total_count": None, "group_share": None, "D": None, "xPx": None}
+    big_g, big_t = float(g[usable].sum()), float(t[usable].sum())
+    return {
+        **result,
+        "group_count": round(big_g),
+        "total_count": round(big_t),
+        "group_share": big_g / big_t,
+        "D": dissimilarity(g[usable], t[usable]),
+        "xPx": isolation(g[usable], t[usable]),
+    }

@@ -32,19 +32,6 @@ def count_columns(tenures: list[str]) -> list[str]:
     return ["residents", *[f"{TENURE_PREFIX}{t}" for t in [*tenures, "other"]], *PERSON_COUNTS, INCOME_SUM]
 
 
-def latest_year(frame: pd.DataFrame | None, layer: str) -> pd.DataFrame | None:
-    """The rows of the latest year when frame has a year column with several years (logged); else frame."""
-    if frame is None or "year" not in frame.columns:
-        return frame
-    years = pd.to_numeric(frame["year"]).dropna()
-    if years.nunique() <= 1:
-        return frame
-    year = int(years.max())
-    log.info("%s holds %d years (%d-%d); used %d for every figure", layer, years.nunique(), int(years.min()), year, year)
-    warn(f"{layer} holds several years; the figures use the latest, {year} (the history is not computed yet)")
-    return frame[pd.to_numeric(frame["year"]).eq(year).fillna(False).to_numpy()].reset_index(drop=True)
-
-
 def largest_remainder(totals: np.ndarray, group: np.ndarray, weight: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     """Whole shares of each group's total in proportion to weight, summing exactly to the total.
 

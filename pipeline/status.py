@@ -1,10 +1,12 @@
 """The indicative status of Almenboligloven section 61 a / 61 b, decided only by the known facts (CONTRACT 4).
 
 An unknown input (a criterion value, the non-Western share, or eligibility when residents or the social
-share are unknown) is never read as "not met". Each unknown input can be in a few states: a criterion
+share are unknown, or the years on the list when an earlier year of the history is undetermined) is never
+read as "not met". Each unknown input can be in a few states: a criterion
 value above both the official and the prevention threshold, between them, or below both; the
-non-Western share above 0.50, between 0.30 and 0.50, or below; eligibility yes or no. Every combination
-of the states of an area's unknown inputs is evaluated (at most 3^4 x 3 x 2 = 486, vectorised over the
+non-Western share above 0.50, between 0.30 and 0.50, or below; eligibility yes or no; enough years on the
+list for omdannelse, yes or no. Every combination of the states of an area's unknown inputs is evaluated
+(at most 3^4 x 3 x 2 x 2 = 972, vectorised over the
 areas); the status is the one they all give, else `undetermined`, with the unknown inputs that change it
 listed in `deciding_unknown`. docs/indicators.md has a worked example.
 """
@@ -103,15 +105,34 @@ def eligible_known(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     return pd.Series(social.array & enough, index=frame.index)  # Kleene logic: False & unknown = False
 
 
-def _status_codes(states: np.ndarray, eligible: np.ndarray, years_ok: bool, mix_config: dict) -> np.ndarray:
-    """Status per combination (index into STATUSES) from (combos, 4 criteria, 2 tests) and non-Western (combos, 2)."""
+def _status_codes(states: np.ndarray, eligible: np.ndarray, years_ok: np.ndarray, mix_config: dict) -> np.ndarray:
+    """Status per combination (index into STATUSES) from (combos, 4 criteria, 2 tests) and non-Western (combos, 2).
+
+    A rule set without prevention areas (mix.rule_sets: forebyggelse_areas false, before 2021) never gives
+    forebyggelse.
+    """
     criteria, non_western = states[:, :4, :], states[:, 4, :]
     official, prevention = criteria[:, :, 0].sum(axis=1), criteria[:, :, 1].sum(axis=1)
     udsat = eligible & (official >= int(mix_config["udsat_min_criteria"]))
     parallel = udsat & non_western[:, 0]
     omdannelse = parallel & years_ok
     forebyggelse = eligible & ~udsat & non_western[:, 1] & (prevention >= int(mix_config["forebyggelse_min_criteria"]))
+    forebyggelse &= bool(mix_config.get("forebyggelse_areas", True))
     return np.select([omdannelse, parallel, udsat, forebyggelse], [4, 3, 2, 1], default=0)
+
+
+def _years_ok(frame: pd.DataFrame, mix_config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Whether years_listed + 1 reaches omdannelse_years, and whether that is known.
+
+    years_listed null counts as 0 (no earlier year known on the list); years_listed_upper, where the
+    history leaves the count between the two (an undetermined earlier year), bounds it from above.
+    """
+    low = np.nan_to_num(_numbers(_column(frame, "years_listed")))
+    high = _numbers(_column(frame, "years_listed_upper"))
+    high = np.where(np.isnan(high), low, high)
+    needed = int(mix_config["omdannelse_years"])
+    ok_low, ok_high = (low + 1) >= needed, (high + 1) >= needed
+    return ok_low, ok_low == ok_high
 
 
 def _plural(n: int, word: str) -> str:
@@ -129,7 +150,8 @@ def status_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     """Criteria flags, eligibility and the status per area, decided only where the known facts decide it.
 
     frame holds share_outside_work_edu, crime_ratio, share_basic_edu, income_ratio, share_non_western,
-    residents, share_social_family / share_social_other or area_type, and years_listed (null = 0).
+    residents, share_social_family / share_social_other or area_type, and years_listed (null = 0; an
+    optional years_listed_upper where the history leaves it open).
     """
     decimals = int(mix_config["compare_decimals"])
     tests = _tests(mix_config)
@@ -138,31 +160,30 @@ def status_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     unknown = np.isnan(values)
     outcomes = [t.outcomes(values[:, k], decimals) for k, t in enumerate(tests)]
     eligible = eligible_known(frame, mix_config)
-    years = np.nan_to_num(_numbers(_column(frame, "years_listed")))
-    years_ok = (years + 1) >= int(mix_config["omdannelse_years"])
+    years_ok, years_known = _years_ok(frame, mix_config)
 
-    # every combination of the inputs' states: 5 threshold inputs, then eligibility (False, True)
+    # every combination of the inputs' states: 5 threshold inputs, eligibility and years listed (False, True)
     state_sets = [t.states(decimals) for t in tests]
-    radix = [len(s) for s in state_sets] + [2]
+    radix = [len(s) for s in state_sets] + [2, 2]
     combos = np.array(list(itertools.product(*[range(r) for r in radix])), dtype=np.intp)
     combo_states = np.stack([state_sets[k][combos[:, k]] for k in range(5)], axis=1)  # (C, 5, 2)
-    combo_eligible = combos[:, 5].astype(bool)
-    codes = np.stack([_status_codes(combo_states, combo_eligible, ok, mix_config) for ok in (False, True)])
-    status_of = codes[years_ok.astype(int)]  # (areas, C)
+    codes = _status_codes(combo_states, combos[:, 5].astype(bool), combos[:, 6].astype(bool), mix_config)
+    status_of = np.broadcast_to(codes, (len(frame), len(codes)))  # (areas, C)
 
-    known_state = np.full((len(frame), 6), -1, dtype=np.intp)
+    known_state = np.full((len(frame), 7), -1, dtype=np.intp)
     for k in range(5):
         match = (outcomes[k][:, None, :] == state_sets[k][None, :, :]).all(axis=2)
         known_state[:, k] = np.where(unknown[:, k], -1, match.argmax(axis=1))
     known_state[:, 5] = np.where(eligible.isna(), -1, eligible.fillna(False).astype(int))
+    known_state[:, 6] = np.where(years_known, years_ok.astype(int), -1)
     allowed = ((known_state[:, None, :] < 0) | (known_state[:, None, :] == combos[None, :, :])).all(axis=2)
     low = np.where(allowed, status_of, 99).min(axis=1)
     high = np.where(allowed, status_of, -1).max(axis=1)
     determined = low == high
 
     strides = np.cumprod([1, *radix[::-1]])[:-1][::-1]
-    deciding = np.zeros((len(frame), 6), dtype=bool)
-    for k in range(6):
+    deciding = np.zeros((len(frame), 7), dtype=bool)
+    for k in range(7):
         for s in range(radix[k]):
             other = np.arange(len(combos)) + (s - combos[:, k]) * strides[k]
             differs = allowed & allowed[:, other] & (status_of != status_of[:, other])
@@ -184,7 +205,7 @@ def status_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     out["is_social"] = social_known(frame, mix_config)
     out["eligible"] = eligible
     out["status"] = pd.Series(status, index=frame.index, dtype="str")
-    out["deciding_unknown"] = _names(deciding, [*names, "share_non_western", "eligible"])
+    out["deciding_unknown"] = _names(deciding, [*names, "share_non_western", "eligible", "years_listed"])
     out["status_reason"] = _reasons(out, unknown[:, :4])
     return out
 

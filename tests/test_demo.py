@@ -445,3 +445,30 @@ def test_too_small_a_scale_is_refused(tmp_path):
     with pytest.raises(ValueError, match="too small"):
         generate(tmp_path, scale=0.2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_earlier_years_come_as_area_statistics_with_trends(demo, layers, mix):
+    history = pd.read_csv(demo / "area_statistics.csv", dtype={"area_id": str})
+    areas = layers["housing_areas"]
+    assert set(layers["parcels"]["year"]) == {2024}
+    assert sorted(history.year.unique()) == [2020, 2021, 2022, 2023]
+    assert len(history) == 4 * len(areas) and not history.duplicated(["area_id", "year"]).any()
+    for sub, base in SUB_COUNTS:
+        assert (history[sub] <= history[base]).all(), (sub, base)
+    # a percent fewer residents a year back: 2020 has 96 % of the parcels' 2024 sums (rounded), 2023 99 %
+    sums = area_statuses(areas, layers["parcels"], mix).residents
+    residents = history.pivot(index="area_id", columns="year", values="residents").loc[sums.index]
+    assert residents[2020].tolist() == np.round(sums * 0.96).astype(int).tolist()
+    assert residents[2023].tolist() == np.round(sums * 0.99).astype(int).tolist()
+    design = designed_statuses((demo / "README.txt").read_text(encoding="utf-8"))
+    share = (history.non_western / history.residents).to_numpy()
+    by = history.assign(share=share).pivot(index="area_id", columns="year", values="share")
+    line = mix["parallelsamfund_non_western_gt"]
+    parallel = [a for a, s in design.items() if s == "parallelsamfund"]
+    udsat = [a for a, s in design.items() if s == "udsat"]
+    # the parallelsamfund estate was under the parallelsamfund line until 2022; the udsat estate over it in 2020-2021
+    assert (by.loc[parallel, [2020, 2021, 2022]] < line).all().all() and (by.loc[parallel, 2023] > line).all()
+    assert (by.loc[udsat, [2020, 2021]] > line).all().all() and (by.loc[udsat, [2022, 2023]] < line).all().all()
+    typed = areas.set_index("area_id").years_listed
+    assert typed[[a for a, s in design.items() if s == "omdannelse"]].tolist() == [mix["omdannelse_years"] - 1]
+    assert typed[parallel].tolist() == [1] and typed[udsat].tolist() == [0]

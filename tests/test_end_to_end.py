@@ -79,11 +79,11 @@ def test_each_stage_uses_what_the_catalogue_declares_and_writes_its_columns(proj
         # by its path (the catalogue's), so it is the one declared read the check does not see
         declared = {d.name for d in datasets.reads_of(stage)} - {"network"}
         assert declared <= used, (stage, sorted(declared - used))
-    # the demo has every layer but the statistics tables: every other dataset is written, with the columns
+    # the demo has every layer but grid statistics: every other dataset is written, with the columns
     # the catalogue lists (no more)
     for entry in datasets.DATASETS:
         path = project / ("maps" if entry.folder == datasets.MAPS else "data/processed") / entry.file
-        if entry.name in ("grid_statistics", "area_statistics"):
+        if entry.name == "grid_statistics":
             assert not path.exists()
             continue
         assert path.exists(), entry.name
@@ -96,6 +96,44 @@ def test_demo_areas_span_every_status(project):
     areas = gpd.read_parquet(project / "data" / "processed" / "areas_mix.parquet")
     assert set(areas.status) == STATUSES
     assert areas.status.notna().all()
+
+
+def test_demo_history_makes_an_omdannelse_area_by_its_years(project):
+    processed = project / "data" / "processed"
+    history = pd.read_parquet(processed / "areas_mix_history.parquet")
+    areas = gpd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")
+    assert sorted(history.year.unique()) == [2020, 2021, 2022, 2023, 2024]
+    status = history.pivot(index="area_id", columns="year", values="status")
+    listed = history.pivot(index="area_id", columns="year", values="years_listed")
+    omdannelse = areas.index[areas.status == "omdannelse"]
+    assert len(omdannelse) >= 1
+    for area in omdannelse:
+        # a parallelsamfund in each of the four earlier years (years_listed 0, 1, 2, 3 counted from the history),
+        # so omdannelse in 2024: 4 + 1 >= 5
+        assert status.loc[area].tolist() == ["parallelsamfund"] * 4 + ["omdannelse"]
+        assert listed.loc[area].tolist() == [0, 1, 2, 3, 4] and areas.loc[area, "years_listed"] == 4
+    # the forebyggelse area had no status under the 2018 rules (2020), which had no prevention areas
+    prevention = areas.index[areas.status == "forebyggelse"]
+    assert (status.loc[prevention, 2020] == "none").all() and (status.loc[prevention, 2021] == "forebyggelse").all()
+    assert set(history.loc[history.year == 2020, "rule_set"]) == {"ghetto_2018"}
+    latest = history[history.year == 2024].set_index("area_id").loc[areas.index]
+    assert latest.status.tolist() == areas.status.tolist()
+    assert latest.residents.tolist() == areas.residents.tolist()
+    # no typed years_listed of the demo contradicts its history
+    run = json.loads((processed / "run.json").read_text())
+    assert not [w for w in run["warnings"] if "typed years_listed" in w]
+
+
+def test_areas_csv_publishes_the_path_off_the_list(project):
+    processed = project / "data" / "processed"
+    areas = gpd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")
+    csv = pd.read_csv(processed / "areas.csv", dtype={"area_id": str}).set_index("area_id")
+    for column in ("path_c1_persons", "path_c2_persons", "path_c3_persons", "path_c4_income_dkk", "path_criteria",
+                   "path_persons"):
+        assert column in csv.columns, column
+    listed = areas.index[areas.status.isin(["udsat", "parallelsamfund", "omdannelse"])]
+    assert areas.loc[listed, "path_criteria"].notna().all()
+    assert csv.loc[listed, "path_criteria"].tolist() == areas.loc[listed, "path_criteria"].tolist()
 
 
 def test_areas_tables_have_one_row_per_area_with_every_indicator(project):

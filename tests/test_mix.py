@@ -360,7 +360,7 @@ def test_run_writes_the_three_outputs(run_config):
     paths = run(run_config)
     processed = run_config.processed_dir
     assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts_mix.parquet",
-                                       "parcels_mix.parquet"]
+                                       "parcels_mix.parquet", "areas_mix_history.parquet"]
     # p4 (50 residents) lies in no housing area; it is warned about for run.json.
     assert "1 parcels (50 residents) lay outside every housing area; they count in the municipality totals only" \
         in _log.take_warnings()

@@ -44,7 +44,8 @@ def test_an_absent_layer_gives_nulls_not_a_crash(tiny_config, layer):
     if layer == "jobs":
         assert not areas["nearest_school_dist_m"].isna().any()  # the other figures are still there
         page = (tiny_config.maps_dir / "accessibility.html").read_text(encoding="utf-8")
-        assert "Layers not supplied." in page and "jobs_walk_15, jobs_bike_30 and the job access figures" in page
+        # the pages are Danish by default (language: da)
+        assert "Lag der ikke er leveret." in page and "jobs_walk_15, jobs_bike_30 og tallene for adgang til job" in page
     if layer == "streets":
         assert set(areas["distance_method"]) == {"straight_line_x1.3"}
         assert areas.loc["A", "jobs_walk_15"] >= 0
@@ -55,7 +56,7 @@ def test_an_absent_layer_gives_nulls_not_a_crash(tiny_config, layer):
         assert (mixed["support_residents"] == "none").all()
         assert table.loc["A", "status"] == "suppressed"  # residents unknown: privacy treats the area as small
         page = (tiny_config.maps_dir / "social-balance.html").read_text(encoding="utf-8")
-        assert "ubestemt (undetermined: missing data could change it)" in page  # its own legend entry
+        assert "ubestemt (manglende data kan ændre den)" in page  # its own legend entry (Danish, the default)
 
 
 def test_leading_zero_ids_round_trip_through_every_output(tmp_path):

@@ -201,15 +201,27 @@ def test_an_area_given_only_the_lists_values_gets_the_lists_status_and_criteria(
     assert row["support_c2"] == "area" and row["support_c4"] == "area"
 
 
-def test_latest_year_is_used_and_logged(tmp_path):
+def test_every_year_is_computed_and_the_latest_is_areas_mix(tmp_path):
     _log.take_warnings()
+    # 0999 has no parcel; the area table gives 2023 (900 residents: under 1,000, status none) and 2024
+    # (1,500 residents, c1 0.45 met, the other criteria unknown: udsat if one more is met, else none or
+    # forebyggelse: undetermined). The grid (no year) feeds 0147 and 0200 in both years alike.
     table = pd.DataFrame({"area_id": ["0999", "0999"], "year": [2023, 2024], "residents": [900, 1500],
                           "share_outside_work_edu": [0.1, 0.45]})
     config = write_grid_project(tmp_path, area_statistics=table)
     mix.run(config)
     areas = gpd.read_parquet(config.processed("areas_mix.parquet")).set_index("area_id")
     assert areas.loc["0999", "residents"] == 1500  # 2024, not 2023
-    assert any("area_statistics holds several years; the figures use the latest, 2024" in w for w in _log.take_warnings())
+    history = pd.read_parquet(config.processed("areas_mix_history.parquet")).set_index(["area_id", "year"])
+    assert history.loc[("0999", 2023), "residents"] == 900 and history.loc[("0999", 2024), "residents"] == 1500
+    assert history.loc[("0999", 2023), "status"] == "none" and history.loc[("0999", 2024), "status"] == "undetermined"
+    assert history.loc[("0147", 2023), "residents"] == history.loc[("0147", 2024), "residents"] == areas.loc["0147", "residents"]
+    # 0999 was typed as listed 4 earlier years, but 2023 shows it off the list: the history's 0 is used, warned.
+    warnings = _log.take_warnings()
+    assert areas.loc["0999", "years_listed"] == 0
+    assert any("0999 (typed 4, history 0)" in w for w in warnings)
+    # each year's repairable problems are kept once, not once a year
+    assert len(warnings) == len(set(warnings))
 
 
 def test_status_reason_lists_the_deciding_unknown_criteria():

@@ -17,6 +17,7 @@ from pipeline.publish.assets import copy_assets
 from pipeline.publish.i18n import speaking
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import MAP_BUILDERS, build_index, page_language
+from pipeline.publish.profiles import build_profiles
 from pipeline.publish.release import DATA, MAPS, TABLE_FILES, release, rollback
 from pipeline.publish.tables import area_table_from_inputs, write_tables
 
@@ -50,6 +51,7 @@ def build_release(config: Config, folder: Path) -> list[Path]:
             written.append(build(inputs, config, maps_dir, lang=lang))
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in written if p.suffix == ".html")
     log.info("Built %d pages (%s)", sum(p.suffix == ".html" for p in written), sizes)
+    written += build_profiles(inputs, config, maps_dir)
     return written
 
 

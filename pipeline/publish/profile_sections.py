@@ -1,0 +1,424 @@
+"""The sections of a housing area's profile page, as texts in the page's language and chart geometry.
+
+Each `*_section` takes the area's row of the areas table (or its id) and the release's shared lookups
+(profiles.Shared) and returns what the template draws, or a `missing` text saying which dataset or
+column is not there. A person-based figure (the catalogue's `person`) of an area, district, school or
+year with fewer residents (pupils) than privacy.min_residents is the suppressed label, never a number.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from pipeline import datasets
+from pipeline.config import Config
+from pipeline.publish.catalogue import indicator
+from pipeline.publish.i18n import Language
+from pipeline.publish.inputs import Inputs
+from pipeline.publish.privacy import is_small, min_residents
+from pipeline.publish.profile_charts import history_chart, tenure_bar, threshold_bar
+
+if TYPE_CHECKING:
+    from pipeline.publish.profiles import Shared
+
+# The four criteria of § 61 a stk. 1 and the non-Western share of stk. 2: column, comparison, label.
+CRITERIA_ROWS = (
+    ("c1", "share_outside_work_edu", "gt", "Residents 18-64 outside work or education"),
+    ("c2", "crime_ratio", "ge", "Convicted residents 18+, times the national rate"),
+    ("c3", "share_basic_edu", "gt", "Residents 30-59 with basic schooling only"),
+    ("c4", "income_ratio", "lt", "Mean gross income of taxpayers 15-64, share of the region's mean"),
+    ("non_western", "share_non_western", "gt", "Immigrants and descendants from non-Western countries"),
+)
+COMPARISONS = {"gt": "threshold: more than {t}", "ge": "threshold: at least {t}", "lt": "threshold: less than {t}"}
+# The path off the list (written by mix): column, criterion, what the number means.
+PATH_ITEMS = (
+    ("path_c1_persons", "c1", "{n} more residents 18-64 in work or education would end criterion c1"),
+    ("path_c2_persons", "c2", "{n} fewer convicted residents 18+ would end criterion c2"),
+    ("path_c3_persons", "c3", "{n} fewer residents 30-59 with basic schooling only would end criterion c3"),
+    ("path_c4_income_dkk", "c4", "{n} DKK more mean gross income per taxpayer 15-64 would end criterion c4"),
+)
+GAP_ITEMS = (
+    ("gap_add_dwellings", "{n} new dwellings of other tenures added"),
+    ("gap_convert_dwellings", "{n} social family dwellings turned into another tenure (sold, or made youth or elderly housing)"),
+    ("gap_demolish_dwellings", "{n} social family dwellings demolished"),
+)
+TENURE_LABELS = {
+    "social_family": "social family housing", "social_other": "social youth and elderly housing",
+    "owner": "owner-occupied", "private_rental": "private rental", "cooperative": "cooperative", "other": "other",
+}
+ACCESS_LABELS = {
+    "school_dist_m": "Distance to the district school",
+    "nearest_school_dist_m": "Distance to the nearest school",
+    "share_pupils_free_transport": "Pupils beyond the free school transport distance",
+    "jobs_walk_15": "Jobs within 15 minutes' walk",
+    "jobs_bike_30": "Jobs within 30 minutes by bike",
+    "job_access_index": "Job access index (municipality mean = 100)",
+    "green_dist_m": "Distance to a public green area",
+    "share_residents_green_300": "Residents within 300 m of a green area",
+    "green_m2_per_resident_1km": "Public green area within 1 km per resident (m²)",
+    "canopy_share": "Tree canopy share",
+    "station_dist_m": "Distance to a station",
+}
+ACCESS_FIELDS = tuple(ACCESS_LABELS)
+HISTORY = "areas_mix_history"  # written by mix when statistics for several years are given (CONTRACT 3)
+# The status words of the law (Almenboligloven § 61 a) with an English gloss; the Danish catalogue gives the terms alone.
+STATUS_TEXT = {
+    "none": "none (not on the list)",
+    "forebyggelse": "forebyggelsesområde (prevention area)",
+    "udsat": "udsat boligområde (vulnerable area)",
+    "parallelsamfund": "parallelsamfund (parallel society)",
+    "omdannelse": "omdannelsesområde (transformation area)",
+    "undetermined": "undetermined (missing data could change it)",
+}
+
+
+def known(value: object) -> bool:
+    """Whether a figure is there (not None, NaN or pandas NA)."""
+    return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def fmt(lang: Language, column: str, value: object) -> str:
+    """A figure as a planner reads it, by the catalogue's kind of the column, in the page's language."""
+    if not known(value):
+        return lang("no data")
+    kind = indicator(column).kind
+    if kind == "share":
+        return lang.percent(value, 1)
+    if kind == "metres":
+        return f"{lang.number(value)} m"
+    if kind == "count":
+        return lang.number(value)
+    if kind == "ratio":
+        return lang.number(value, 2)
+    if kind == "flag":
+        return lang("yes") if bool(value) else lang("no")
+    if kind == "text":
+        return str(value)
+    return lang.number(value, 1)
+
+
+def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
+    """The figure, or the suppressed label when it is person-based and its area (district, school, year) is small."""
+    if hidden and indicator(column).person:
+        return shared.label
+    return fmt(shared.lang, column, value)
+
+
+def missing_text(lang: Language, inputs: Inputs, name: str) -> str:
+    """Why a dataset is not shown (not computed yet, or out of date), in the page's language."""
+    reason = inputs.missing.get(name)
+    if reason is not None:
+        return lang(reason.message, **reason.values)
+    entry = datasets.CATALOGUE.get(name)
+    stage, file = (entry.writer, entry.file) if entry else ("mix", f"{name}.parquet")
+    return lang("not computed yet: the {stage} stage has not written {file}", stage=stage, file=file)
+
+
+def status_text(lang: Language, status: object, hidden: bool, label: str) -> str:
+    """The status in the law's words, the suppressed label for a small area, or "no data"."""
+    if hidden:
+        return label
+    return lang(STATUS_TEXT[status]) if isinstance(status, str) and status in STATUS_TEXT else lang("no data")
+
+
+def missing_columns(shared: Shared, file: str, columns: str) -> str:
+    """Why a section is empty: its dataset is missing, or lacks the columns (an older run of the stage)."""
+    name = file.removesuffix(".parquet")
+    if name in shared.inputs.missing:
+        return missing_text(shared.lang, shared.inputs, name)
+    return shared.lang("not computed yet: {file} has no {columns}; run the pipeline again", file=file, columns=columns)
+
+
+# ---------------------------------------------------------------- status and criteria
+
+
+def status_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """Why the area has its status, from the criteria met and unknown, eligibility and the deciding unknowns."""
+    lang = shared.lang
+    if hidden:
+        return {"why": [], "hidden": True, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+    reason = shared.reasons.get(str(row["area_id"]))
+    if known(reason):  # the sentence the map popups show (pages/layers.py status_reasons)
+        return {"why": [reason], "hidden": False, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+    why = []
+    if known(row.get("criteria_met")):
+        met = lang("{n} of 4 criteria met", n=int(row["criteria_met"]))
+        why.append(met + (f" ({row['criteria']})" if known(row.get("criteria")) and row["criteria"] else ""))
+    elif known(row.get("status_reason")):
+        why.append(str(row["status_reason"]))
+    if known(row.get("criteria_unknown")) and row["criteria_unknown"]:
+        why.append(lang("unknown: {names}", names=row["criteria_unknown"]))
+    if "eligible" in row.index and not known(row["eligible"]):
+        why.append(lang("whether the area is a social housing area of at least the law's number of residents is unknown"))
+    elif known(row.get("eligible")) and not bool(row["eligible"]):
+        why.append(lang("not a social housing area of at least the law's number of residents, so no status applies"))
+    if row.get("status") == "undetermined" and known(row.get("deciding_unknown")):
+        why.append(lang("undetermined: the status depends on {names}", names=row["deciding_unknown"]))
+    return {"why": why, "hidden": False, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+
+
+def _value_text(lang: Language, code: str, value: float) -> str:
+    """A criterion's value or threshold: c2 as a multiple, the others as percentages."""
+    return lang("{x} times", x=lang.number(value, 2)) if code == "c2" else lang.percent(value, 1)
+
+
+def _threshold_text(lang: Language, code: str, threshold: float | None) -> str:
+    """A threshold as the law writes it: 40 %, 3 times (one decimal only where it has one)."""
+    if threshold is None:
+        return lang("no data")
+    if code == "c2":
+        return lang("{x} times", x=lang.number(threshold, 0 if float(threshold).is_integer() else 1))
+    return lang.percent(threshold, 0 if round(threshold * 100, 9).is_integer() else 1)
+
+
+def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """Each criterion's value against its threshold, with a bar chart; suppressed for a small area."""
+    lang, rows = shared.lang, []
+    present = [r for r in CRITERIA_ROWS if r[1] in row.index]
+    if not present:
+        return {"rows": [], "hidden": hidden, "missing": missing_columns(shared, "areas_mix.parquet", "criteria")}
+    for code, column, comparison, label in present:
+        threshold = shared.thresholds.get(code)
+        value = row[column]
+        met = row.get(f"{code}_met") if code != "non_western" else None
+        threshold_text = lang(COMPARISONS[comparison], t=_threshold_text(lang, code, threshold))
+        value_text = shared.label if hidden else _value_text(lang, code, float(value)) if known(value) else lang("no data")
+        item = {"code": code, "label": lang(label), "threshold": threshold_text, "value": value_text,
+                "met": "" if code == "non_western" else shared.label if hidden else
+                lang("met") if known(met) and bool(met) else lang("not met") if known(met) else lang("unknown"),
+                "chart": None}
+        if not hidden and known(value):
+            item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
+                                          label=_value_text(lang, code, float(value)), threshold_label=threshold_text,
+                                          axis_label=lambda v, c=code: _value_text(lang, c, v))
+        rows.append(item)
+    return {"rows": rows, "hidden": hidden, "missing": None}
+
+
+def path_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """The path off the list: people per criterion and the smallest combination leaving fewer than two criteria met."""
+    lang = shared.lang
+    if not any(column in row.index for column, *_ in PATH_ITEMS) and "path_criteria" not in row.index:
+        return {"missing": missing_columns(shared, "areas_mix.parquet", "path_c1_persons .. path_persons"), "items": []}
+    if hidden:
+        return {"missing": None, "hidden": True, "items": [], "combination": None}
+    items = []
+    for column, code, text in PATH_ITEMS:
+        if column not in row.index:
+            continue
+        value = row[column]
+        if not known(value):
+            items.append(f"{code}: {lang('no data')}")
+        elif float(value) == 0:
+            items.append(lang("{code} is not met: nothing needed", code=code))
+        else:
+            items.append(lang(text, n=lang.number(value)))
+    criteria = row.get("path_criteria")
+    if "path_criteria" not in row.index:
+        combination = None
+    elif not known(criteria):
+        combination = lang("The area is not on the list (udsat or worse): no path is needed.")
+    else:
+        combination = lang("The smallest combination that leaves the area with fewer than two criteria met: {criteria}, "
+                           "{n} persons in all.", criteria=criteria, n=lang.number(row.get("path_persons")))
+    return {"missing": None, "hidden": False, "items": items, "combination": combination}
+
+
+# ---------------------------------------------------------------- dwellings
+
+
+def gap_section(row: pd.Series, shared: Shared) -> dict:
+    """The family housing gap of an omdannelse area: three alternatives (dwellings are not person-based)."""
+    lang = shared.lang
+    cap = shared.config["mix"].get("family_housing_cap")
+    lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030, one of:",
+                cap=lang.percent(cap, 0) if cap is not None else lang("no data"))
+    present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
+    if not present:
+        return {"missing": missing_columns(shared, "areas_mix.parquet", "gap_add_dwellings"), "items": [], "lead": lead}
+    if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
+        return {"missing": None, "items": [], "lead": lang("The family housing gap applies to omdannelsesområder only; "
+                                                            "this area has none.")}
+    items = [lang(text, n=fmt(lang, column, row[column])) for column, text in present]
+    return {"missing": None, "items": items, "lead": lead}
+
+
+def tenure_section(row: pd.Series, shared: Shared) -> dict:
+    """Dwellings by tenure with their shares, as a table and a stacked bar."""
+    lang = shared.lang
+    tenures = [t for t in TENURE_LABELS if f"share_{t}" in row.index or f"dwellings_{t}" in row.index]
+    if not tenures:
+        return {"missing": missing_columns(shared, "areas_mix.parquet", "dwellings by tenure"), "rows": [], "slices": []}
+    rows, shares = [], []
+    for tenure in tenures:
+        share = row.get(f"share_{tenure}")
+        shares.append(float(share) if known(share) else None)
+        rows.append({"label": lang(TENURE_LABELS[tenure]), "dwellings": fmt(lang, "dwellings", row.get(f"dwellings_{tenure}")),
+                     "share": fmt(lang, "share_owner", share)})
+    labels = [f"{r['label']}: {r['share']}" for r in rows]
+    return {"missing": None, "rows": rows, "slices": tenure_bar(shares, labels),
+            "dwellings": fmt(lang, "dwellings", row.get("dwellings")),
+            "diversity": fmt(lang, "tenure_diversity", row.get("tenure_diversity"))}
+
+
+# ---------------------------------------------------------------- access
+
+
+def access_means(table: pd.DataFrame, small: pd.Series, fields: tuple[str, ...]) -> dict[str, tuple[float | None, int]]:
+    """Each access figure's mean over the areas whose figure is published, and how many they are.
+
+    Not the municipality's average (no stage writes one): the unweighted mean of the published area
+    figures, labelled as such on the page. Small areas' person-based figures are left out, so the mean
+    and the published figures cannot give a suppressed value back.
+    """
+    means = {}
+    for column in fields:
+        if column not in table.columns:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        if indicator(column).person:
+            values = values[~small.to_numpy()]
+        values = values.dropna()
+        means[column] = (float(values.mean()) if len(values) else None, int(len(values)))
+    return means
+
+
+def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """The area's access figures beside the mean of the published areas' figures."""
+    lang = shared.lang
+    rows = [{"label": lang(ACCESS_LABELS[c]), "value": shown(shared, c, row[c], hidden),
+             "mean": fmt(lang, c, shared.means[c][0]), "areas": lang.number(shared.means[c][1])}
+            for c in ACCESS_FIELDS if c in row.index and c in shared.means]
+    if not rows:
+        missing = shared.inputs.missing.get("areas_access")
+        return {"rows": [], "note": None,
+                "missing": missing_text(lang, shared.inputs, "areas_access") if missing else
+                missing_columns(shared, "areas_access.parquet", "access figures")}
+    method = row.get("distance_method")
+    note = (lang("Distances are straight lines times a detour factor: there was no street network.")
+            if known(method) and str(method).startswith("straight") else None)
+    return {"rows": rows, "note": note, "missing": None}
+
+
+# ---------------------------------------------------------------- districts and scenarios
+
+
+def overlaps(areas: pd.DataFrame, zones: pd.DataFrame, config: Config) -> pd.DataFrame | None:
+    """Pairs of housing area and zone (district, catchment) with the share of the area's surface in the zone.
+
+    Pairs below publish.profile_min_overlap_share are boundary slivers of layers drawn apart, left out.
+    """
+    if not isinstance(areas, gpd.GeoDataFrame) or areas.geometry.isna().all() or not len(zones):
+        return None
+    zones = gpd.GeoDataFrame(zones, geometry="geometry")
+    if zones.crs is not None and areas.crs is not None and zones.crs != areas.crs:
+        zones = zones.to_crs(areas.crs)
+    shapes = areas.geometry.to_numpy()
+    area_index, zone_index = zones.sindex.query(shapes, predicate="intersects")
+    own = shapely.area(shapes[area_index])
+    inside = shapely.area(shapely.intersection(shapes[area_index], zones.geometry.to_numpy()[zone_index]))
+    pairs = pd.DataFrame(zones.drop(columns="geometry").iloc[zone_index]).reset_index(drop=True)
+    pairs["area_id"] = areas["area_id"].astype(str).to_numpy()[area_index]
+    pairs["area_share"] = inside / pd.Series(own).where(pd.Series(own) > 0).to_numpy()
+    minimum = float(config["publish"]["profile_min_overlap_share"])
+    return pairs[pairs["area_share"] >= minimum].sort_values(["area_id", "area_share"], ascending=[True, False])
+
+
+def district_section(area_id: str, shared: Shared) -> dict:
+    """The school districts the area lies in, with their pupil mix (suppressed for a small district)."""
+    lang = shared.lang
+    if shared.districts is None:
+        return {"rows": [], "missing": missing_text(lang, shared.inputs, "school_districts_mix")
+                if "school_districts_mix" in shared.inputs.missing else lang("no data")}
+    found = shared.rows_of("districts", shared.districts, area_id)
+    rows = [{"name": fmt(lang, "name", d.get("name", d.get("district_id"))),
+             "school": fmt(lang, "school_name", d.get("school_name")),
+             "area_share": lang.percent(d["area_share"], 0),
+             **{c: shown(shared, c, d.get(c), bool(d["hidden"]))
+                for c in ("pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse")}}
+            for _, d in found.iterrows()]  # a handful of districts per area
+    return {"rows": rows, "missing": None if rows else lang("The area lies in none of the school districts.")}
+
+
+def _yes_no(lang: Language, value: object) -> str:
+    """A yes/no fact in the page's language ("no data" when unknown)."""
+    return lang("no data") if not known(value) else lang("yes") if bool(value) else lang("no")
+
+
+def development_section(area_id: str, hidden: bool, shared: Shared) -> dict:
+    """Each development site's effect on this area: status, social family share and jobs by bike, before and after."""
+    lang, table = shared.lang, shared.inputs.get("scenarios_development")
+    if table is None:
+        return {"rows": [], "missing": missing_text(lang, shared.inputs, "scenarios_development")}
+    found = shared.rows_of("development", table, area_id)
+    rows = []
+    for _, site in found.iterrows():  # one row per development site
+        values = {c: shown(shared, c, site.get(c), hidden) for c in (
+            "share_social_family_before", "share_social_family_after", "jobs_bike_30_change")}
+        for column in ("status_before", "status_after"):
+            status = site.get(column)
+            values[column] = status_text(lang, status, hidden, shared.label)
+        rows.append({"site": fmt(lang, "site_name", site.get("site_name", site.get("site_id"))),
+                     "receives": _yes_no(lang, site.get("contains_site")), **values})
+    return {"rows": rows, "missing": None if rows else lang("No development site in the scenarios.")}
+
+
+def school_scenario_section(area_id: str, shared: Shared) -> dict:
+    """In each school-site scenario, the schools whose catchment covers the area, with their figures."""
+    lang = shared.lang
+    if shared.catchments is None:
+        name = next((n for n in ("scenarios_school_sites", "scenarios_school_catchments") if n in shared.inputs.missing),
+                    "scenarios_school_catchments")
+        return {"rows": [], "missing": missing_text(lang, shared.inputs, name)}
+    found = shared.rows_of("catchments", shared.catchments, area_id)
+    if "scenario_id" in found.columns:  # the baseline first, then the scenarios by rank
+        keys = found["scenario_id"].astype(str).ne("baseline").astype(int) * 1_000_000
+        if "rank" in found.columns:
+            keys = keys + pd.to_numeric(found["rank"], errors="coerce").fillna(999_999)
+        found = found.assign(_order=keys.to_numpy()).sort_values(["_order", "area_share"], ascending=[True, False],
+                                                                  kind="stable")
+    # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
+    rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),
+             "school": fmt(lang, "school_name", s.get("school_name", s.get("school_id"))),
+             "area_share": lang.percent(s["area_share"], 0), "rank": fmt(lang, "rank", s.get("rank")),
+             **{c: shown(shared, c, s.get(c), bool(s["hidden"]) if known(s.get("hidden")) else True)
+                for c in ("utilisation", "share_pupils_udsat_or_worse", "mean_dist_m")}}
+            for _, s in found.iterrows()]  # scenarios x a few schools
+    return {"rows": rows, "missing": None if rows else lang("No school-site scenario covers the area.")}
+
+
+# ---------------------------------------------------------------- history
+
+
+def history_section(area_id: str, shared: Shared) -> dict:
+    """Each criterion over the years with the threshold of each year's rules; a year with few residents suppressed."""
+    lang, history = shared.lang, shared.history
+    if history is None:
+        return {"charts": [], "rows": [], "missing": missing_text(lang, shared.inputs, HISTORY)}
+    years = shared.rows_of("history", history, area_id).sort_values("year")
+    if not len(years):
+        return {"charts": [], "rows": [], "missing": lang("No history for this area.")}
+    hidden = is_small(years["residents"], min_residents(shared.config)) if "residents" in years.columns else \
+        pd.Series(True, index=years.index)
+    year_list = [int(y) for y in years["year"]]
+    charts = []
+    for code, column, _, label in CRITERIA_ROWS:
+        if column not in years.columns:
+            continue
+        values = [None if h or not known(v) else float(v) for v, h in zip(years[column], hidden, strict=True)]
+        if all(v is None for v in values):
+            continue
+        thresholds_column = years.get(f"{code}_threshold", pd.Series(None, index=years.index))
+        thresholds = [float(t) if known(t) else None for t in thresholds_column]
+        charts.append({"label": lang(label), "chart": history_chart(
+            year_list, values, thresholds, value_text=lambda v, c=code: _value_text(lang, c, v), year_text=str)})
+    rows = [{"year": str(int(y["year"])), "rule_set": fmt(lang, "rule_set", y.get("rule_set")) if "rule_set" in y.index
+             else lang("no data"),
+             "status": status_text(lang, y.get("status"), bool(h), shared.label),
+             "criteria_met": shown(shared, "criteria_met", y.get("criteria_met"), bool(h))}
+            for (_, y), h in zip(years.iterrows(), hidden, strict=True)]  # one row per year
+    return {"charts": charts, "rows": rows, "missing": None}

@@ -1,0 +1,223 @@
+"""The profile pages: maps/areas/<area_id>.html for every housing area and maps/areas/index.html (CONTRACT 3).
+
+A profile tells one area's story on one page that prints: its indicative status and why, each criterion's
+value against its threshold, the path off the list in people, the family housing gap, the tenure mix, the
+access figures beside the mean of the published areas, its school districts, the scenarios that touch it
+and each criterion over the years. Data travel one way: the datasets publish read (`Inputs`), the privacy
+rule of pipeline/publish/privacy.py with the catalogue's person-based columns, the texts in the page's
+language (pipeline/publish/i18n.py), then one Jinja2 template per page (autoescaped). Nothing here computes
+a result: every figure is a stage's; an absent dataset or column makes its section say what is missing.
+The sections' contents are put together in profile_sections.py; docs/planners-guide.md explains the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+import pandas as pd
+
+from pipeline._log import log
+from pipeline.config import Config
+from pipeline.publish.catalogue import STATUS_COLOURS
+from pipeline.publish.i18n import Language
+from pipeline.publish.inputs import Inputs
+from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
+from pipeline.publish.pages.layers import district_frame, status_reasons
+from pipeline.publish.privacy import is_small, min_residents, suppressed_label
+from pipeline.publish.profile_sections import (
+    ACCESS_FIELDS,
+    HISTORY,
+    STATUS_TEXT,
+    access_means,
+    access_section,
+    criteria_section,
+    development_section,
+    district_section,
+    gap_section,
+    history_section,
+    missing_text,
+    overlaps,
+    path_section,
+    school_scenario_section,
+    status_section,
+    status_text,
+    tenure_section,
+)
+from pipeline.publish.tables import area_table_from_inputs, small_areas
+
+PROFILE_FOLDER = "areas"
+INDEX_FILE = "index.html"
+TEMPLATES = Path(__file__).parent / "templates"
+UNSAFE_FILE_CHARACTERS = set('/\\%?#:*"<>|')
+
+
+def profile_file(area_id: object) -> str:
+    """The profile's file name in maps/areas/: the id as given, percent-encoded where a file name could not hold it."""
+    text = str(area_id)
+    unsafe = text.startswith(".") or any(c in UNSAFE_FILE_CHARACTERS or ord(c) < 32 for c in text)
+    if not unsafe:
+        return text + ".html"
+    encoded = quote(text, safe="")
+    return ("%2E" + encoded[1:] if encoded.startswith(".") else encoded) + ".html"
+
+
+def profile_href(area_id: object) -> str:
+    """The link to an area's profile from a page in the same folder (the file name URL-encoded)."""
+    return quote(profile_file(area_id))
+
+
+@dataclass
+class Shared:
+    """What every profile of one release shares: language, labels, the other datasets, per-area lookups."""
+
+    config: Config
+    lang: Language
+    label: str  # the suppressed label in the page's language
+    inputs: Inputs
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    means: dict[str, tuple[float | None, int]] = field(default_factory=dict)
+    districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
+    catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
+    history: pd.DataFrame | None = None
+    reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
+    groups: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+
+    def rows_of(self, name: str, frame: pd.DataFrame, area_id: str) -> pd.DataFrame:
+        """The frame's rows of one area, grouped once per frame (so many areas stay linear, not quadratic)."""
+        if name not in self.groups:
+            self.groups[name] = dict(tuple(frame.groupby(frame["area_id"].astype(str), sort=False)))
+        return self.groups[name].get(area_id, frame.iloc[0:0])
+
+
+def environment() -> jinja2.Environment:
+    """The templates of the profile pages, HTML autoescaped, an unknown name an error (never a blank)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def current_thresholds(config: Config, history: pd.DataFrame | None) -> dict[str, float | None]:
+    """Each criterion's threshold under the newest rules: the history's latest year, else the mix config."""
+    keys = {"c1": "c1_outside_work_edu_gt", "c2": "c2_crime_ratio_ge", "c3": "c3_basic_edu_gt",
+            "c4": "c4_income_ratio_lt", "non_western": "parallelsamfund_non_western_gt"}
+    found: dict[str, float | None] = {k: config["mix"].get(key) for k, key in keys.items()}
+    if history is not None and len(history) and "year" in history.columns:
+        latest = history[history["year"] == history["year"].max()]
+        for name in keys:
+            column = f"{name}_threshold"
+            if column in latest.columns and latest[column].notna().any():
+                found[name] = float(latest[column].dropna().iloc[0])
+    return found
+
+
+def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: pd.Series) -> Shared:
+    """The lookups every profile uses, built once: thresholds, means of published figures, overlaps."""
+    lang = page_language(config)
+    history = inputs.get(HISTORY)
+    shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
+    shared.thresholds = current_thresholds(config, history)
+    shared.means = access_means(table, small, ACCESS_FIELDS)
+    reasons = status_reasons(table, lang)
+    if reasons is not None:
+        shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
+    minimum = min_residents(config)
+    districts, small_districts = district_frame(inputs, config)
+    if districts is not None and hasattr(districts, "geometry"):
+        shared.districts = overlaps(table, districts.assign(hidden=small_districts.to_numpy()), config)
+    sites, catchments = inputs.get("scenarios_school_sites"), inputs.get("scenarios_school_catchments")
+    if sites is not None and catchments is not None and hasattr(catchments, "geometry"):
+        hidden = is_small(sites["pupils"], minimum) if "pupils" in sites.columns else pd.Series(True, index=sites.index)
+        schools = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).assign(hidden=hidden.to_numpy())
+        shapes = catchments[["scenario_id", "school_id", "geometry"]]
+        merged = shapes.merge(schools, on=["scenario_id", "school_id"], how="left")
+        shared.catchments = overlaps(table, merged, config)
+    return shared
+
+
+def meta(config: Config, lang: Language) -> dict[str, str]:
+    """The data date, run id and data note every page shows."""
+    return {"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
+            "data_note": str(config.get("data_note") or "")}
+
+
+def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """Everything one profile page shows, as texts and chart geometry in the page's language."""
+    lang, area_id = shared.lang, str(row["area_id"])
+    status = row.get("status")
+    known_status = isinstance(status, str) and status in STATUS_TEXT
+    status_missing = [] if "areas_mix" not in shared.inputs.missing else [missing_text(lang, shared.inputs, "areas_mix")]
+    return {
+        "area_id": area_id,
+        "name": str(row.get("name") if pd.notna(row.get("name")) else area_id),
+        "hidden": hidden,
+        "suppressed": shared.label,
+        "status_text": status_text(lang, status, hidden, shared.label),
+        "status_colour": "#969696" if hidden or not known_status else STATUS_COLOURS.get(status, "#ffffff"),
+        "status": status_section(row, hidden, shared),
+        "status_missing": status_missing,
+        "criteria": criteria_section(row, hidden, shared),
+        "path": path_section(row, hidden, shared),
+        "gap": gap_section(row, shared),
+        "tenure": tenure_section(row, shared),
+        "access": access_section(row, hidden, shared),
+        "districts": district_section(area_id, shared),
+        "development": development_section(area_id, hidden, shared),
+        "school_scenarios": school_scenario_section(area_id, shared),
+        "history": history_section(area_id, shared),
+    }
+
+
+def index_rows(table: pd.DataFrame, small: pd.Series, shared: Shared) -> list[dict]:
+    """One row per area for the list: name and link, status, criteria met (suppressed where small)."""
+    lang, rows = shared.lang, []
+    for (_, row), hidden in zip(table.iterrows(), small, strict=True):  # one row of text per area
+        status = row.get("status")
+        code = "suppressed" if hidden else status if isinstance(status, str) and status in STATUS_TEXT else "no_data"
+        rows.append({
+            "href": profile_href(row["area_id"]), "name": str(row.get("name") or row["area_id"]),
+            "area_id": str(row["area_id"]), "status_code": code,
+            "status": status_text(lang, status, bool(hidden), shared.label),
+            "criteria_met": shared.label if hidden else lang.number(row.get("criteria_met")),
+            "colour": STATUS_COLOURS.get(code, "#969696" if hidden else "#ffffff"),
+        })
+    return sorted(rows, key=lambda r: (r["name"].casefold(), r["area_id"]))
+
+
+def status_options(rows: list[dict], lang: Language, label: str) -> list[tuple[str, str]]:
+    """The status filter's choices: every status of the law in order, then suppressed and no data where present."""
+    present = {r["status_code"] for r in rows}
+    options = [(code, lang(text)) for code, text in STATUS_TEXT.items()]
+    if "suppressed" in present:
+        options.append(("suppressed", label))
+    if "no_data" in present:
+        options.append(("no_data", lang("no data")))
+    return options
+
+
+def build_profiles(inputs: Inputs, config: Config, maps_dir: Path) -> list[Path]:
+    """Write maps/areas/<area_id>.html for every housing area and the filterable list maps/areas/index.html."""
+    folder = Path(maps_dir) / PROFILE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    table = area_table_from_inputs(inputs, config)
+    small = small_areas(table, config)
+    shared = shared_context(inputs, config, table, small)
+    lang, env = shared.lang, environment()
+    common = {"_": lang, "lang": lang.code, "meta": meta(config, lang),
+              "indicative": lang("indicative, computed from supplied data")}
+    written = []
+    profile = env.get_template("profile.html")
+    for (_, row), hidden in zip(table.iterrows(), small, strict=True):  # one page per area
+        page = profile.render(**common, area=area_context(row, bool(hidden), shared))
+        path = folder / profile_file(row["area_id"])
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    rows = index_rows(table, small, shared)
+    missing = [missing_text(lang, inputs, "housing_areas")] if "housing_areas" in inputs.missing else []
+    index = env.get_template("profile_index.html").render(
+        **common, rows=rows, options=status_options(rows, lang, shared.label), missing=missing)
+    written.append(folder / INDEX_FILE)
+    (folder / INDEX_FILE).write_text(index, encoding="utf-8")
+    log.info("Wrote %d housing-area profiles and their list (%s)", len(rows), folder)
+    return written
