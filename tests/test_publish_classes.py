@@ -277,6 +277,13 @@ def test_status_and_flag_colours_are_distinct_for_deuteranopes():
     assert deutan_min_distance([*CANOPY_COLOURS.values(), NO_DATA_COLOUR, SUPPRESSED_COLOUR]) >= MIN_DEUTAN_DELTA_E
 
 
+def test_tenure_colours_of_the_profiles_are_distinct_for_deuteranopes():
+    from pipeline.publish.catalogue import NO_DATA_COLOUR
+    from pipeline.publish.profile_charts import TENURE_COLOURS
+
+    assert deutan_min_distance([*TENURE_COLOURS, NO_DATA_COLOUR]) >= MIN_DEUTAN_DELTA_E
+
+
 def test_schemes_are_colour_blind_safe_sets():
     from pipeline.publish.catalogue import INDICATORS, colour_scheme
 
