@@ -321,3 +321,14 @@ def test_every_profile_link_of_the_map_popups_resolves_to_a_profile(browser, pub
             assert (config.maps_dir / unquote(link)).is_file()
         assert errors == []
         page.close()
+
+
+def test_a_history_without_years_says_there_is_none(tmp_path):
+    # statistics that carry no year: mix writes history rows with a null year; the profile shows no history
+    config = make_project(tmp_path, {"language": "en"})
+    run(config)
+    inputs = load_inputs(config)
+    inputs.frames["areas_mix_history"] = history().assign(year=pd.array([None] * 6, dtype="Int64"))
+    build_profiles(inputs, config, config.maps_dir)
+    text, _ = page_text(config.maps_dir / "areas" / "A1.html")
+    assert "No history for this area." in text

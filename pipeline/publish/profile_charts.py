@@ -38,7 +38,7 @@ def nice_ceiling(value: float) -> float:
     if not value > 0 or not math.isfinite(value):
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value - 1e-12)
+    return float(next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value - 1e-12))
 
 
 def threshold_bar(value: float, threshold: float | None, met: bool | None, *, label: str, threshold_label: str,

@@ -172,7 +172,7 @@ def _threshold_text(lang: Language, code: str, threshold: float | None) -> str:
         return lang("no data")
     if code == "c2":
         return lang("{x} times", x=lang.number(threshold, 0 if float(threshold).is_integer() else 1))
-    return lang.percent(threshold, 0 if round(threshold * 100, 9).is_integer() else 1)
+    return lang.percent(threshold, 0 if float(round(threshold * 100, 9)).is_integer() else 1)
 
 
 def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
@@ -194,7 +194,7 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
                                           label=_value_text(lang, code, float(value)), threshold_label=threshold_text,
-                                          axis_label=lambda v, c=code: _value_text(lang, c, v))
+                                          axis_label=lambda v, c=code: _threshold_text(lang, c, v))
         rows.append(item)
     return {"rows": rows, "hidden": hidden, "missing": None}
 
@@ -399,7 +399,8 @@ def history_section(area_id: str, shared: Shared) -> dict:
     lang, history = shared.lang, shared.history
     if history is None:
         return {"charts": [], "rows": [], "missing": missing_text(lang, shared.inputs, HISTORY)}
-    years = shared.rows_of("history", history, area_id).sort_values("year")
+    years = shared.rows_of("history", history, area_id)
+    years = years[years["year"].notna()].sort_values("year")  # statistics without a year give no history
     if not len(years):
         return {"charts": [], "rows": [], "missing": lang("No history for this area.")}
     hidden = is_small(years["residents"], min_residents(shared.config)) if "residents" in years.columns else \
