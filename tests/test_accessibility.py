@@ -136,6 +136,9 @@ def test_axe_finds_no_violation_with_every_layer_on_and_a_popup_open(browser, de
         page.focus(".leaflet-marker-icon >> nth=0")
         page.keyboard.press("Enter")
         page.wait_for_selector(".leaflet-popup-content", state="visible", timeout=3000)
+        # Leaflet fades popups in: check the contrast once it is fully shown, as a reader sees it
+        page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'",
+                               timeout=3000)
     violations = run_axe(page)
     page.close()
     assert legends >= 1 or page_name == "index.html"  # the index has a map key in its panel instead
