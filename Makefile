@@ -66,7 +66,14 @@ nightly: $(INSTALLED) ## Fetch sources, run what is out of date, publish atomica
 rollback: $(INSTALLED) ## Put the previous published maps back
 	$(PIPELINE) rollback --config $(CONFIG)
 
-test: $(INSTALLED) ## Run the test suite (unit, end-to-end and browser tests)
+# axe-core for the accessibility tests (tests/a11y_util.py), pinned in package.json and package-lock.json;
+# `npm ci` installs exactly the locked version into node_modules/ (docs/web-accessibility.md).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test: $(INSTALLED) $(AXE) ## Run the test suite (unit, end-to-end, browser and accessibility tests)
 	$(PY) -m pytest
 
 lint: $(INSTALLED) ## Check the code with ruff

@@ -27,27 +27,29 @@ class Indicator:
     label: str
     kind: str = "number"  # number | share | points | metres | ratio | count | flag | text
     person: bool = False
-    palette: str = "Purples"  # ColorBrewer: YlOrRd when high is a concern, YlGnBu when high is good
+    palette: str = ""  # a colour scheme other than the one `better` implies (colour_scheme)
+    unit: str = ""  # the unit legend titles name; empty: the kind's (KIND_UNITS)
+    better: str = ""  # "higher", "lower", "neither" or a phrase: the direction of better in legend titles
 
 
-def _share(label: str, *, person: bool = False, palette: str = "Purples") -> Indicator:
-    return Indicator(label, "share", person, palette)
+def _share(label: str, *, person: bool = False, palette: str = "", better: str = "") -> Indicator:
+    return Indicator(label, "share", person, palette, better=better)
 
 
 INDICATORS: dict[str, Indicator] = {
     "name": Indicator("Name", "text"),
     "residents": Indicator("Residents", "count", person=True),
     "dwellings": Indicator("Dwellings", "count"),
-    **{f"share_{t}": _share(f"Share {t.replace('_', ' ')} dwellings") for t in TENURES},
-    "tenure_diversity": Indicator("Tenure diversity (0 one tenure, 1 even mix)", "ratio", palette="YlGnBu"),
-    "share_outside_work_edu": _share("c1 Residents 18-64 outside work or education", person=True, palette="YlOrRd"),
-    "crime_ratio": Indicator("c2 Conviction rate / national rate", "ratio", person=True, palette="YlOrRd"),
-    "share_basic_edu": _share("c3 Residents 30-59 with basic education only", person=True, palette="YlOrRd"),
-    "income_ratio": Indicator("c4 Mean income / regional mean", "ratio", person=True, palette="YlGnBu"),
+    **{f"share_{t}": _share(f"Share {t.replace('_', ' ')} dwellings", better="neither") for t in TENURES},
+    "tenure_diversity": Indicator("Tenure diversity (0 one tenure, 1 even mix)", "ratio", better="higher"),
+    "share_outside_work_edu": _share("c1 Residents 18-64 outside work or education", person=True, better="lower"),
+    "crime_ratio": Indicator("c2 Conviction rate / national rate", "ratio", person=True, unit="times the national rate", better="lower"),
+    "share_basic_edu": _share("c3 Residents 30-59 with basic education only", person=True, better="lower"),
+    "income_ratio": Indicator("c4 Mean income / regional mean", "ratio", person=True, unit="times the regional mean", better="higher"),
     **{f"c{i}_met": Indicator(f"c{i} met", "flag", person=True) for i in range(1, 5)},
     "criteria_met": Indicator("Criteria met (of 4)", "count", person=True),
     "criteria": Indicator("Criteria met", "text", person=True),
-    "share_non_western": _share("Residents of non-Western origin", person=True, palette="Purples"),
+    "share_non_western": _share("Residents of non-Western origin", person=True, better="neither"),
     "status": Indicator("Status (indicative)", "text", person=True),
     "status_reason": Indicator("Why this status", "text", person=True),
     "deciding_unknown": Indicator("Unknown inputs that could change the status", "text", person=True),
@@ -70,27 +72,27 @@ INDICATORS: dict[str, Indicator] = {
     "c3_threshold": _share("c3 threshold"),
     "c4_threshold": Indicator("c4 threshold (x regional mean)", "ratio"),
     "non_western_threshold": _share("Non-Western threshold of parallelsamfund"),
-    "school_dist_m": Indicator("Distance to district school", "metres", person=True, palette="YlOrRd"),
-    "nearest_school_dist_m": Indicator("Distance to nearest school", "metres", person=True, palette="YlOrRd"),
-    "share_pupils_free_transport": _share("Pupils beyond the free-transport distance", person=True, palette="YlOrRd"),
-    "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, palette="YlGnBu"),
-    "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, palette="YlGnBu"),
-    "job_access_gravity": Indicator("Job access (gravity)", "number", person=True, palette="YlGnBu"),
-    "job_access_index": Indicator("Job access index (mean = 100)", "number", person=True, palette="YlGnBu"),
-    "green_dist_m": Indicator("Distance to a public green area", "metres", person=True, palette="YlOrRd"),
-    "share_residents_green_300": _share("Residents within 300 m of green", person=True, palette="YlGnBu"),
-    "green_m2_per_resident_1km": Indicator("Green m² per resident within 1 km", "number", person=True, palette="YlGnBu"),
-    "canopy_share": _share("Tree canopy share", palette="Greens"),
+    "school_dist_m": Indicator("Distance to district school", "metres", person=True, better="lower"),
+    "nearest_school_dist_m": Indicator("Distance to nearest school", "metres", person=True, better="lower"),
+    "share_pupils_free_transport": _share("Pupils beyond the free-transport distance", person=True, better="lower"),
+    "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
+    "job_access_gravity": Indicator("Job access (gravity)", "number", person=True, unit="jobs weighted by travel time", better="higher"),
+    "job_access_index": Indicator("Job access index (mean = 100)", "number", person=True, better="higher"),
+    "green_dist_m": Indicator("Distance to a public green area", "metres", person=True, better="lower"),
+    "share_residents_green_300": _share("Residents within 300 m of green", person=True, better="higher"),
+    "green_m2_per_resident_1km": Indicator("Green m² per resident within 1 km", "number", person=True, unit="m² per resident", better="higher"),
+    "canopy_share": _share("Tree canopy share", palette="YlGn", better="higher"),
     "meets_canopy_30": Indicator("Canopy at least 30 %", "flag"),
-    "station_dist_m": Indicator("Distance to a station", "metres", person=True, palette="YlOrRd"),
+    "station_dist_m": Indicator("Distance to a station", "metres", person=True, better="lower"),
     "distance_method": Indicator("Distance method", "text"),
     # school districts and scenario schools
     "pupils": Indicator("Pupils", "count", person=True),
     "capacity": Indicator("Capacity (pupils)", "count"),
-    "utilisation": _share("Capacity utilisation", person=True, palette="YlOrRd"),
-    "share_pupils_udsat_or_worse": _share("Pupils living in udsat-or-worse areas", person=True, palette="YlOrRd"),
-    "mean_dist_m": Indicator("Mean distance to school", "metres", person=True, palette="YlOrRd"),
-    "p90_dist_m": Indicator("90th percentile distance", "metres", person=True, palette="YlOrRd"),
+    "utilisation": _share("Capacity utilisation", person=True, palette="YlOrRd", better="over 100 % is over capacity"),
+    "share_pupils_udsat_or_worse": _share("Pupils living in udsat-or-worse areas", person=True, better="lower"),
+    "mean_dist_m": Indicator("Mean distance to school", "metres", person=True, better="lower"),
+    "p90_dist_m": Indicator("90th percentile distance", "metres", person=True, better="lower"),
     "pupils_gain_free_transport": Indicator("Pupils gaining free transport", "count", person=True),
     "pupils_lose_free_transport": Indicator("Pupils losing free transport", "count", person=True),
     "over_capacity": Indicator("Over capacity", "flag", person=True),
@@ -99,12 +101,12 @@ INDICATORS: dict[str, Indicator] = {
     "status_after": Indicator("Status after", "text", person=True),
     "share_social_family_before": _share("Share social family before"),
     "share_social_family_after": _share("Share social family after"),
-    "share_social_family_change": Indicator("Change in share social family (points)", "points", palette="RdBu"),
+    "share_social_family_change": Indicator("Change in share social family", "points", better="neither"),
     "gap_add_dwellings_before": Indicator("Dwellings to add before", "count"),
     "gap_add_dwellings_after": Indicator("Dwellings to add after", "count"),
-    "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, palette="YlGnBu"),
-    "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, palette="YlGnBu"),
-    "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, palette="YlGnBu"),
+    "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
 }
 
 # Official Danish vocabulary (Almenboligloven section 61a) with an English gloss, in order of severity.
@@ -127,6 +129,24 @@ STATUS_COLOURS: dict[str, str] = {
 }
 NO_DATA_COLOUR = "#ffffff"
 SUPPRESSED_COLOUR = "#969696"
+# The middle ("no change") class of a change layer: a light grey, not the scheme's near-white centre, which
+# cannot be told from no data (white).
+NO_CHANGE_COLOUR = "#d9d9d9"
+
+# Colour schemes of classed layers, all colour-blind safe (docs/web-accessibility.md): ColorBrewer's
+# sequential sets for a direction of better (light = good end for "lower", dark = good end for "higher"),
+# viridis where no direction is better, ColorBrewer's diverging sets centred on 0 for changes (blue the
+# better side; purple/orange where neither side is).
+SEQUENTIAL_SCHEMES = {"lower": "YlOrRd", "higher": "YlGnBu"}
+DESCRIPTIVE_SCHEME = "viridis"
+DIVERGING_SCHEMES = {"higher": "RdBu", "lower": "RdBu_r"}
+DESCRIPTIVE_DIVERGING_SCHEME = "PuOr"
+# The unit a legend title names, by the column's kind (an Indicator's `unit` says it otherwise).
+KIND_UNITS = {"share": "%", "metres": "m", "points": "percentage points"}
+# What a legend title says about the direction of better.
+BETTER_TEXTS = {"higher": "higher is better", "lower": "lower is better", "neither": "neither higher nor lower is better"}
+# Change and difference columns: classed on a diverging scheme centred on 0, with a "no change" class.
+CHANGE_SUFFIXES = ("_change", "_vs_baseline")
 
 
 # Identifiers, names and categories: shown as text, never as numbers.
@@ -165,8 +185,8 @@ for _column in PERSON_COUNT_COLUMNS:
 INDICATORS.update({
     # areas_mix: what is computed from people
     "gross_income_sum_15_64": Indicator("Gross income of taxpayers 15-64 (DKK)", "number", person=True),
-    "mean_income_15_64_dkk": Indicator("Mean income of taxpayers 15-64 (DKK)", "number", person=True, palette="YlGnBu"),
-    "conviction_rate_18plus": _share("Residents 18+ convicted", person=True, palette="YlOrRd"),
+    "mean_income_15_64_dkk": Indicator("Mean income of taxpayers 15-64", "number", person=True, unit="DKK", better="higher"),
+    "conviction_rate_18plus": _share("Residents 18+ convicted", person=True, better="lower"),
     "criteria_unknown": Indicator("Criteria unknown", "text", person=True),
     "prevention_criteria_met": Indicator("Prevention criteria met (of 4)", "count", person=True),
     "prevention_criteria": Indicator("Prevention criteria met", "text", person=True),
@@ -235,3 +255,40 @@ def is_classified(column: str) -> bool:
 def person_based(columns) -> list[str]:
     """The columns that are person-based figures and so suppressed for small areas (every column must be classified)."""
     return [c for c in columns if c not in NOT_FIGURES and indicator(c).person]
+
+
+def is_change(column: str) -> bool:
+    """Whether the column is a change or a difference (classed around 0 rather than from low to high)."""
+    return column.endswith(CHANGE_SUFFIXES) or indicator(column).kind == "points"
+
+
+def colour_scheme(column: str) -> str:
+    """The colour scheme of the column's classed layer: its own, else the one its direction of better implies."""
+    entry = indicator(column)
+    if entry.palette:
+        return entry.palette
+    if is_change(column):
+        return DIVERGING_SCHEMES.get(entry.better, DESCRIPTIVE_DIVERGING_SCHEME)
+    return SEQUENTIAL_SCHEMES.get(entry.better, DESCRIPTIVE_SCHEME)
+
+
+def legend_title(column: str, label: str | None = None, lang: Callable[[str], str] = str) -> str:
+    """The legend title of a classed layer: its label (or the one given, already in the page language), its unit
+    and which direction is better, in the page language (`lang`), e.g. "Distance to district school (m; lower is
+    better)"."""
+    entry = indicator(column)
+    parts = [entry.unit or KIND_UNITS.get(entry.kind, ""), BETTER_TEXTS.get(entry.better, entry.better)]
+    detail = "; ".join(lang(p) for p in parts if p)
+    label = label or lang(entry.label)
+    if not detail:
+        return label
+    if label.endswith(")"):  # "Tenure diversity (0 one tenure, 1 even mix; higher is better)": one bracket
+        return f"{label[:-1]}; {detail})"
+    return f"{label} ({detail})"
+
+
+def legend_words() -> set[str]:
+    """The units and directions legend titles name (English message ids, for the translators)."""
+    words = set(KIND_UNITS.values()) | set(BETTER_TEXTS.values())
+    words |= {e.unit for e in INDICATORS.values()} | {e.better for e in INDICATORS.values() if e.better not in BETTER_TEXTS}
+    return words - {"", "%", "m"}

@@ -28,7 +28,13 @@ from jinja2 import Template
 from pipeline._log import warn
 from pipeline.config import Config
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
-from pipeline.publish.catalogue import NO_DATA_COLOUR, SUPPRESSED_COLOUR, indicator
+from pipeline.publish.catalogue import (
+    NO_CHANGE_COLOUR,
+    NO_DATA_COLOUR,
+    SUPPRESSED_COLOUR,
+    colour_scheme,
+    is_change,
+)
 from pipeline.publish.i18n import NO_DATA, current
 from pipeline.publish.privacy import format_column, min_residents, page_suppressed_label
 
@@ -142,14 +148,14 @@ class Legend(MacroElement):
         self.map, self.layer = m, layer
         radius = "border-radius: 50%;" if shape == "dot" else ""
         rows = "".join(
-            f'<div><span class="sb-swatch" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
+            f'<div><span class="sb-swatch" aria-hidden="true" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
             for colour, label in entries
         )
         self.markup = safe_json(f'<div class="sb-legend-title">{esc(title)}</div>{rows}')
 
 
 def palette(name: str, n: int) -> list[str]:
-    """n ColorBrewer colours (the ramp's ends when fewer than three)."""
+    """n colours of a ColorBrewer or viridis scheme (the ramp's ends when fewer than three)."""
     colours = color_brewer(name, max(n, 3))
     if n >= 3:
         return colours
@@ -157,32 +163,87 @@ def palette(name: str, n: int) -> list[str]:
 
 
 def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) -> tuple[pd.Series, list[tuple[str, str]]]:
-    """Colour per row and legend entries: mapclassify classes of the shown values; suppressed and null greyed."""
-    publish = config["publish"]
+    """Colour per row and legend entries: classes of the shown values (around 0 for a change); suppressed and null greyed.
+
+    The legend never repeats a bound: values that read the same on the page (same formatted text) always
+    share a class, so there are fewer classes, or one per value, when the data has few distinct values.
+    """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     hidden = hidden.reindex(values.index).fillna(False).astype(bool)
     shown = numbers.notna() & ~hidden
     colours = pd.Series(NO_DATA_COLOUR, index=values.index, dtype=object)
     colours[hidden] = SUPPRESSED_COLOUR
     entries: list[tuple[str, str]] = []
-    distinct = int(numbers[shown].nunique())
-    if distinct:
-        k = min(int(publish["classes"]), distinct)
-        y = numbers[shown].to_numpy()
-        if k == 1:
-            bins, yb = np.array([y.max()]), np.zeros(len(y), dtype=int)
-        else:
-            bins, yb = class_bins(y, publish["classification_scheme"], k)
-        ramp = palette(indicator(column).palette, len(bins))
-        colours[shown] = np.asarray(ramp, dtype=object)[yb]
-        # label each class by the smallest and largest value in it, so labels never overlap
-        members = pd.Series(y).groupby(yb)
-        lo_text = format_column(members.min(), column)
-        hi_text = format_column(members.max(), column)
-        labels = {i: lo if lo == hi else f"{lo} – {hi}" for i, lo, hi in zip(lo_text.index, lo_text, hi_text, strict=True)}
-        used = set(labels)
-        entries = [(ramp[i], labels[i]) for i in range(len(bins)) if i in used]
+    if shown.any() and is_change(column):
+        ramp, classes, entries = _change_classes(numbers[shown].to_numpy(), config, column)
+    elif shown.any():
+        classes, labels = readable_classes(numbers[shown].to_numpy(), config, column, int(config["publish"]["classes"]))
+        ramp = palette(colour_scheme(column), len(labels))
+        entries = list(zip(ramp, labels, strict=True))
+    if shown.any():
+        colours[shown] = np.asarray(ramp, dtype=object)[classes]
     return colours, entries + _grey_entries(hidden, numbers.isna() & ~hidden, config)
+
+
+def readable_classes(y: np.ndarray, config: Config, column: str, k: int) -> tuple[np.ndarray, list[str]]:
+    """Each value's class and the classes' labels ("lo – hi" as the page writes the values), at most k classes.
+
+    Each value is classed as the smallest value written like it (1,204.4 and 1,204.2 m both read "1,204 m"),
+    so values that read the same never fall in two classes and no two classes show the same bound; with k or
+    fewer texts, each is a class.
+    """
+    texts, group = _display_groups(y, column)
+    if len(texts) <= k:
+        return group, list(texts)
+    representative = pd.Series(y).groupby(group).min().to_numpy()
+    _, value_class = class_bins(representative[group], config["publish"]["classification_scheme"], k)
+    # Fisher-Jenks can leave a class empty (equal bounds): renumber the classes in use, fewer of them
+    _, value_class = np.unique(value_class, return_inverse=True)
+    span = pd.Series(group).groupby(value_class).agg(["min", "max"])  # each class's first and last text
+    labels = [texts[lo] if lo == hi else f"{texts[lo]} – {texts[hi]}" for lo, hi in zip(span["min"], span["max"], strict=True)]
+    return value_class, labels
+
+
+def _display_groups(y: np.ndarray, column: str) -> tuple[list[str], np.ndarray]:
+    """The distinct texts of the values as the page formats them, in increasing order, and each value's text index."""
+    distinct = np.unique(y)
+    text = format_column(pd.Series(distinct), column).to_numpy()
+    # formatting is monotonic, so equal texts are neighbours: a new group where the text changes
+    starts = np.r_[True, text[1:] != text[:-1]]
+    group_of_distinct = np.cumsum(starts) - 1
+    return list(text[starts]), group_of_distinct[np.searchsorted(distinct, y)]
+
+
+def _change_classes(y: np.ndarray, config: Config, column: str) -> tuple[list[str], np.ndarray, list[tuple[str, str]]]:
+    """A change layer's classes on a diverging scheme centred on 0: falls, "no change" (values that read as 0), rises.
+
+    Each side gets at most (classes - 1) / 2 classes; the scheme has one more colour than both sides, so the
+    "no change" class always sits in its middle, whatever the data, and is always in the legend.
+    """
+    side = max(1, (int(config["publish"]["classes"]) - 1) // 2)
+    ramp = palette(colour_scheme(column), 2 * side + 1)
+    ramp[side] = NO_CHANGE_COLOUR
+    texts = format_column(pd.Series(y, dtype=float), column).to_numpy(dtype=str)
+    zero = np.array([re.sub(r"\D", "", t).strip("0") == "" for t in texts], dtype=bool) if len(y) else np.zeros(0, bool)
+    classes = np.full(len(y), side)
+    entries: list[tuple[str, str]] = []
+    fall, rise = ~zero & (y < 0), ~zero & (y > 0)
+    if fall.any():  # the largest fall in the class next to the scheme's end, the smallest next to the middle
+        fall_class, labels = readable_classes(y[fall], config, column, side)
+        classes[fall] = side - len(labels) + fall_class
+        entries += [(ramp[side - len(labels) + i], label) for i, label in enumerate(labels)]
+    lang = current()
+    entries.append((NO_CHANGE_COLOUR, lang("no change")))
+    if rise.any():
+        rise_class, labels = readable_classes(y[rise], config, column, side)
+        classes[rise] = side + 1 + rise_class
+        entries += [(ramp[side + 1 + i], _plus(label)) for i, label in enumerate(labels)]
+    return ramp, classes, entries
+
+
+def _plus(label: str) -> str:
+    """A rise's label with its sign: "+800 – +1,200" (points are formatted with their sign already)."""
+    return " – ".join(t if t.startswith("+") else f"+{t}" for t in label.split(" – "))
 
 
 def class_bins(y: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -282,6 +343,9 @@ class MapWords(MacroElement):
   window.addEventListener("beforeprint", function () { map.invalidateSize({pan: false}); });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.getContainer().querySelector("a").title = words.leaflet;
+  // the map takes keyboard focus (arrow keys pan, + and - zoom): a region named after the page
+  map.getContainer().setAttribute("role", "region");
+  map.getContainer().setAttribute("aria-label", words.map + ": " + document.title);
   map.getContainer().querySelectorAll(".leaflet-control-layers-toggle").forEach(function (a) {
     a.title = words.layers; a.setAttribute("aria-label", words.layers);
   });
@@ -296,7 +360,7 @@ class MapWords(MacroElement):
     def __init__(self, lang):
         super().__init__()
         self._name = "sb_map_words"
-        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"), "layers": lang("Layers"),
+        self.words = safe_json({"zoomIn": lang("Zoom in"), "zoomOut": lang("Zoom out"), "close": lang("Close"), "layers": lang("Layers"), "map": lang("Map"),
                                 "leaflet": lang("A JavaScript library for interactive maps")})
 
 
@@ -329,10 +393,41 @@ def add_panel(m: folium.Map, markup: str) -> None:
     m.get_root().html.add_child(Element(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
 
 
+class CollapseOnSmallScreens(MacroElement):
+    """On a small screen (sbSmallScreen in page.js) the layer control is added again collapsed behind its button,
+    where the expanded list would cover the map; Leaflet reads `collapsed` only when a control is added."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "if (sbSmallScreen()) { {{ this.control.get_name() }}.remove(); "
+        "{{ this.control.get_name() }}.options.collapsed = true; "
+        "{{ this.control.get_name() }}.addTo({{ this._parent.get_name() }}); }"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, control: folium.LayerControl):
+        super().__init__()
+        self._name = "sb_collapse"
+        self.control = control
+
+
 def finish(m: folium.Map) -> None:
-    """Add the layer control (expanded) last, so it lists every layer, then Leaflet's words in the page language."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    """Add the layer control (expanded, but on small screens) last, so it lists every layer, then Leaflet's words
+    in the page language."""
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    m.add_child(CollapseOnSmallScreens(control))
     m.add_child(MapWords(current()))
+
+
+# folium's viewport forbids zooming (maximum-scale=1, user-scalable=no), which fails WCAG 1.4.4 (resize text).
+FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
+
+
+def allow_zoom(page: str) -> str:
+    """The page with a viewport that lets the reader zoom (to 200 % and beyond)."""
+    return FOLIUM_VIEWPORT.sub(VIEWPORT, page, count=1)
 
 
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
@@ -347,7 +442,7 @@ def save_page(m: folium.Map, path: Path, config: Config, title: str) -> Path:
     """Render the page, refuse it if it would load anything from a CDN, and warn when it is over budget."""
     m.get_root().title = esc(title)
     # <html lang>: the language the page speaks (screen readers, hyphenation, spell checkers)
-    page = m.get_root().render().replace("<html>", f'<html lang="{current().code}">', 1)
+    page = allow_zoom(m.get_root().render()).replace("<html>", f'<html lang="{current().code}">', 1)
     found = external_resources(page)
     if found:
         raise RuntimeError(f"the page {path.name} would load {found[0]} from the network; publish must stay offline")

@@ -50,6 +50,7 @@ def tabled() -> set[str]:
     ids |= {kit.INDICATIVE, "none (built outside the runner)", "unknown", "suppressed"}
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)
+    ids |= catalogue.legend_words()  # units and directions in legend titles
     ids |= {BASELINE_NAME, DISTRICTS_NAME}  # the names the scenarios stage gives its two reference rows
     return ids
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 BAR_WIDTH, BAR_HEIGHT, BAR_LEFT, BAR_RIGHT = 360, 46, 6, 6
 LINE_WIDTH, LINE_HEIGHT, LINE_LEFT, LINE_RIGHT, LINE_TOP, LINE_BOTTOM = 380, 170, 54, 14, 14, 26
-TENURE_COLOURS = ("#8c2d04", "#ec7014", "#4292c6", "#807dba", "#41ab5d", "#bdbdbd")
+# Okabe & Ito's colour-blind-safe set (social housing warm, owner and rental blue, cooperative green, other grey):
+# distinct for deuteranopes (tests/test_publish_classes.py, docs/web-accessibility.md).
+TENURE_COLOURS = ("#D55E00", "#E69F00", "#0072B2", "#56B4E9", "#009E73", "#bdbdbd")
 
 
 @dataclass(frozen=True)

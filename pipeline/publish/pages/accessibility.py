@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.publish.catalogue import indicator
+from pipeline.publish.catalogue import indicator, legend_title
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_panel, bounds_of, classify, extent_bounds, finish, new_map, save_page
@@ -59,7 +59,8 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
             fills["meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index), CANOPY_COLOURS)
         data = embed_areas(m, table, small, config, lang, fills)
         for i, (column, (_, entries)) in enumerate(classed.items()):
-            add_filled_layer(m, data, column, lang(indicator(column).label), entries, show=i == 0)
+            add_filled_layer(m, data, column, lang(indicator(column).label), entries, show=i == 0,
+                             legend=legend_title(column, lang=lang))
         if canopy:
             add_filled_layer(m, data, "meets_canopy_30", lang(indicator("meets_canopy_30").label),
                              [(colour, lang(flag)) for flag, colour in CANOPY_COLOURS.items()])

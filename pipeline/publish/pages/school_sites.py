@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from pipeline.config import Config
+from pipeline.publish.catalogue import legend_title
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import (
@@ -145,7 +146,7 @@ def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config
                               show=scenario == "baseline",
                               options={"title": "school_name", "fill": "fill", "style": {**AREA_STYLE, "weight": 2, "fillOpacity": 0.6},
                                        "tipLabel": lang("Utilisation"), "tipValue": "f_utilisation"})
-        Legend(m, group, lang("{name}: capacity utilisation", name=name), entries).add_to(m)
+        Legend(m, group, legend_title("utilisation", lang("{name}: capacity utilisation", name=name), lang), entries).add_to(m)
 
 
 def _scenario_name(rows: pd.DataFrame, fallback: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator
+from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator, legend_title
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import (
@@ -80,7 +80,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
                              legend=lang("Status (indicative, §61a)"))
             body.append(_status_counts(table["status"], small, config, lang))
         for column, (_, entries) in classed.items():
-            add_filled_layer(m, data, column, lang(indicator(column).label), entries)
+            add_filled_layer(m, data, column, lang(indicator(column).label), entries, legend=legend_title(column, lang=lang))
     _add_district_mix(m, inputs, config, lang, body)
     add_schools(m, inputs, config, lang, show=False)
     body.append(_segregation_markup(inputs, lang))
@@ -103,7 +103,7 @@ def _add_district_mix(m, inputs: Inputs, config: Config, lang: Language, body: l
                                        "tipLabel": lang("Pupils in udsat-or-worse areas"),
                                        "tipValue": "f_share_pupils_udsat_or_worse"})
         title = lang("School districts: {label}", label=lang(indicator("share_pupils_udsat_or_worse").label))
-        Legend(m, group, title, entries).add_to(m)
+        Legend(m, group, legend_title("share_pupils_udsat_or_worse", title, lang), entries).add_to(m)
     elif "school_districts_mix" in inputs.missing:
         body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts_mix"), lang))
 

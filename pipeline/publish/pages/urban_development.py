@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, legend_title
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import (
@@ -96,7 +96,7 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
                               show=i == 0,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
                                        "tipLabel": lang("Change in jobs by bike"), "tipValue": "f_jobs_bike_30_change"})
-        Legend(m, group, name, entries).add_to(m)
+        Legend(m, group, legend_title("jobs_bike_30_change", name, lang), entries).add_to(m)
     if "contains_site" in shaped.columns:
         hosts = shaped[shaped["contains_site"].fillna(False).astype(bool)]
         if len(hosts) and "status_after" in hosts.columns:

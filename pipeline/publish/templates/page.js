@@ -33,8 +33,11 @@ function sbLayer(data, o) {
     },
     pointToLayer: function (f, latlng) {
       if (o.icon) {
-        var i = document.createElement("i"); i.className = "fa-solid " + o.icon;
-        return L.marker(latlng, {icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
+        var i = document.createElement("i"); i.className = "fa-solid " + o.icon; i.setAttribute("aria-hidden", "true");
+        // the name makes the marker's button accessible; keyboard: Tab reaches it, Enter opens its popup
+        var name = sbText(f.properties[data.title]);
+        return L.marker(latlng, {title: name, alt: name, keyboard: true,
+          icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
           iconSize: [22, 22], iconAnchor: [11, 11]})});
       }
       var s = Object.assign({}, o.style);
@@ -48,3 +51,25 @@ function sbLayer(data, o) {
     }
   });
 }
+// Accessibility (docs/web-accessibility.md). A table wider than the panel scrolls inside its own box; a box
+// that scrolls can be reached and scrolled by keyboard (tabindex) and is named after its table's heading.
+function sbScrollBoxes() {
+  document.querySelectorAll(".sb-panel table").forEach(function (table) {
+    var box = table.parentNode;
+    if (!box.classList.contains("sb-scroll")) {
+      box = document.createElement("div"); box.className = "sb-scroll";
+      table.parentNode.insertBefore(box, table); box.appendChild(table);
+    }
+    var heading = box.previousElementSibling;
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0; box.setAttribute("role", "region");
+      box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : table.rows[0].textContent);
+    } else {
+      box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", sbScrollBoxes);
+window.addEventListener("resize", sbScrollBoxes);
+// Small screens (phones, or a desktop zoomed to 200 %): the layer control starts collapsed behind its button.
+function sbSmallScreen() { return window.matchMedia("(max-width: 720px)").matches; }
