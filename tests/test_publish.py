@@ -20,8 +20,9 @@ from pipeline._log import take_warnings
 from pipeline.io import write_json
 from pipeline.publish import build_release, run
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
+from pipeline.publish.classes import classify
 from pipeline.publish.i18n import language
-from pipeline.publish.maps import classify, external_resources, safe_json
+from pipeline.publish.maps import external_resources, safe_json
 from pipeline.publish.privacy import format_column
 from pipeline.publish.release import release, rollback
 from pipeline.stages import MAP_PAGES

@@ -6,7 +6,7 @@ import mapclassify
 import numpy as np
 import pytest
 
-from pipeline.publish.maps import class_bins, fisher_jenks_bins
+from pipeline.publish.classes import class_bins, fisher_jenks_bins
 
 
 def test_fisher_jenks_on_a_hand_checked_example():
@@ -81,7 +81,7 @@ def _bounds(entries: list[tuple[str, str]]) -> list[str]:
 def test_the_issues_legend_0_0_14_30_reads_0_14_30():
     import pandas as pd
 
-    from pipeline.publish.maps import classify
+    from pipeline.publish.classes import classify
 
     # Jobs within 15 min walk, resident-weighted means: four areas reach none, four 0.4 jobs (written "0"),
     # two 14 and two 30. Four distinct numbers, so one class each gave the issue's legend "0, 0, 14, 30";
@@ -95,7 +95,7 @@ def test_the_issues_legend_0_0_14_30_reads_0_14_30():
 def test_a_skewed_column_never_repeats_a_bound():
     import pandas as pd
 
-    from pipeline.publish.maps import classify
+    from pipeline.publish.classes import classify
 
     # Most areas reach almost no jobs (0.1 .. 0.4 read "0", 0.6 reads "1"), a few reach many: six texts
     # (0, 1, 14, 30, 500, 2,400) for five classes. No bound repeats, and values that read the same share a
@@ -114,7 +114,7 @@ def test_a_skewed_column_never_repeats_a_bound():
 def test_fewer_distinct_values_than_classes_gives_one_class_per_value():
     import pandas as pd
 
-    from pipeline.publish.maps import classify
+    from pipeline.publish.classes import classify
 
     # Three distinct shares (as written: 0.0%, 50.0%, 100.0%) and five classes asked: three classes,
     # each one value; 0.00001 reads "0.0%" and so is in the first.
@@ -129,7 +129,7 @@ def test_fewer_distinct_values_than_classes_gives_one_class_per_value():
 def test_random_skewed_columns_never_repeat_a_bound(seed):
     import pandas as pd
 
-    from pipeline.publish.maps import classify
+    from pipeline.publish.classes import classify
 
     rng = np.random.default_rng(seed)
     values = pd.Series(np.where(rng.random(300) < 0.6, rng.random(300), rng.lognormal(2, 2, 300)))
@@ -145,7 +145,7 @@ def test_a_change_layer_is_centred_on_zero_with_a_no_change_class():
     import pandas as pd
 
     from pipeline.publish.catalogue import NO_CHANGE_COLOUR
-    from pipeline.publish.maps import classify, palette
+    from pipeline.publish.classes import classify, palette
 
     # Change in jobs within 30 min by bike after a development: three areas lose (-800, -10, -0.2 which reads
     # "-0", so no change), four gain nothing, three gain. With 5 classes: 2 for falls, "no change", 2 for rises.
@@ -162,7 +162,7 @@ def test_a_change_layer_with_only_rises_keeps_no_change_in_the_middle():
     import pandas as pd
 
     from pipeline.publish.catalogue import NO_CHANGE_COLOUR
-    from pipeline.publish.maps import classify, palette
+    from pipeline.publish.classes import classify, palette
 
     # Every area gains (the usual case for jobs by bike after new jobs): no fall class, "no change" still
     # listed first and the rises take the scheme's blue half, never its red half.
@@ -177,7 +177,7 @@ def test_share_points_change_uses_a_neutral_diverging_scheme():
     import pandas as pd
 
     from pipeline.publish.catalogue import colour_scheme, is_change
-    from pipeline.publish.maps import classify
+    from pipeline.publish.classes import classify
 
     # Neither a rise nor a fall of the social family share is better in itself: purple/orange (PuOr), centred.
     assert is_change("share_social_family_change") and colour_scheme("share_social_family_change") == "PuOr"
@@ -253,7 +253,7 @@ def test_every_scheme_is_distinct_for_deuteranopes(n):
         colour_scheme,
         is_change,
     )
-    from pipeline.publish.maps import palette
+    from pipeline.publish.classes import palette
 
     # every classed layer's classes (up to the default 5), with the grey entries a legend may add
     for column, entry in INDICATORS.items():

@@ -9,9 +9,10 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.publish.catalogue import indicator, legend_title
+from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.maps import add_panel, bounds_of, classify, extent_bounds, finish, new_map, save_page
+from pipeline.publish.maps import add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,

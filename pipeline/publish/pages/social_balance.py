@@ -9,19 +9,10 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator, legend_title
+from pipeline.publish.classes import classify, suppressed_entry
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.maps import (
-    Legend,
-    add_panel,
-    bounds_of,
-    classify,
-    extent_bounds,
-    finish,
-    new_map,
-    save_page,
-    suppressed_entry,
-)
+from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,

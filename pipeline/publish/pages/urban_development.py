@@ -12,18 +12,10 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, legend_title
+from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
-from pipeline.publish.maps import (
-    Legend,
-    add_panel,
-    bounds_of,
-    classify,
-    extent_bounds,
-    finish,
-    new_map,
-    save_page,
-)
+from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
