@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from pipeline._log import log, warn
-from pipeline.datasets import PERSON_SUBCOUNTS
+from pipeline.columns import PERSON_SUBCOUNTS
 
 TENURE_PREFIX = "dwellings_"
 PERSON_COUNTS = PERSON_SUBCOUNTS  # the person counts besides residents

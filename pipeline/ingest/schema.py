@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline._errors import Problem, first_ids
-from pipeline.datasets import PERSON_SUBCOUNTS, TENURES
+from pipeline.columns import PERSON_SUBCOUNTS, TENURES
 
 POLYGON, POINT, LINE = "polygon", "point", "line"
 GEOMETRY_FAMILIES = {

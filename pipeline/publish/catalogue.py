@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline._errors import PipelineError
-from pipeline.datasets import TENURES
+from pipeline.columns import TENURES
 
 
 @dataclass(frozen=True)
