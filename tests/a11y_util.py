@@ -14,9 +14,6 @@ from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parents[1]
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # The rules a Danish public body must meet (webtilgængelighedsloven: WCAG 2.1 AA through EN 301 549).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # The three screens of the issue: a desktop, a small laptop or tablet in landscape, a phone.

@@ -7,10 +7,13 @@ that is an HTML injection, so privacy and escaping can be checked on every outpu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 import shapely
 
 from pipeline.config import Config, load_config
@@ -21,6 +24,25 @@ AREA_IDS = ["A1", "A2", "A3", "A4"]
 NAMES = ["Gellerup", "Søndervang", "Villakvarteret", EVIL]
 RESIDENTS = [2500, 1200, 800, 50]
 CRS = "EPSG:25832"
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by .ci/run; playwright's own download is never used
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Headless Chromium driven by playwright; the test is skipped on a machine without either."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def square(i: int, inset: float = 0.0):

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 import geopandas as gpd
 import pandas as pd
 import pytest
-from browser_util import EVIL, make_project
+from browser_util import EVIL, chromium, make_project
 
 from pipeline.publish import run
 from pipeline.publish.i18n import language, missing_messages
@@ -33,8 +33,6 @@ from pipeline.publish.profile_sections import (
 from pipeline.publish.profiles import TEMPLATES, build_profiles, profile_file, profile_href
 
 NBSP = "\u00a0"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 # The path off the list as mix writes it (hand values; A4, 50 residents, must never show its 7 and 93).
 PATH = pd.DataFrame({
@@ -227,13 +225,8 @@ def test_history_chart_breaks_the_line_at_an_unknown_year_and_steps_the_threshol
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _open(browser, path: Path):
