@@ -180,3 +180,29 @@ def test_status_sentence_in_english_is_the_one_mix_writes_and_danish_says_the_sa
         "1 kriterium opfyldt (c1), 2 ukendte (c2, c4); ubestemt: afhænger af c2, andel med ikke-vestlig oprindelse",
         "0 kriterier opfyldt; ikke omfattet",
         "1 kriterium opfyldt (c4); om området er omfattet, er ukendt"]
+
+
+def test_demo_status_layer_per_earlier_year(browser, demo):  # noqa: F811
+    """The demo's history has 2020-2024: the Danish social-balance page has "Status 2020" .. "Status 2023", each
+    feature filled with the status colour of that year's status in areas_mix_history (read back from the file).
+    Hand check: Birkemarken (A002) was udsat in 2020 (orange #fd8d3c) and parallelsamfund in 2023 (red #e31a1c)."""
+    import pandas as pd
+
+    from pipeline.publish.catalogue import STATUS_COLOURS
+
+    da_maps, _ = demo
+    processed = da_maps.parents[1] / "data" / "processed"
+    history = pd.read_parquet(processed / "areas_mix_history.parquet")
+    names = pd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")["name"]
+    visit = Visit(browser, da_maps / "social-balance.html")
+    fills = visit.js("""const control = window[Object.keys(window).find(k => /^layer_control_.*_layers$/.test(k))];
+        const out = {}; Object.keys(control.overlays).filter(n => /^Status \\d{4}$/.test(n)).forEach(n => {
+          out[n] = {}; control.overlays[n].eachLayer(function visit(l) {
+            if (l.feature) out[n][l.feature.properties.name] = l.options.fillColor; else if (l.eachLayer) l.eachLayer(visit); }); });
+        return out;""")
+    assert sorted(fills) == ["Status 2020", "Status 2021", "Status 2022", "Status 2023"]
+    for year, rows in history[history["year"] < 2024].groupby("year"):
+        expected = {names[a]: STATUS_COLOURS[s] for a, s in zip(rows["area_id"], rows["status"], strict=True)}
+        assert fills[f"Status {year}"] == expected, year  # the demo has no area under privacy.min_residents
+    assert fills["Status 2020"]["Birkemarken"] == "#fd8d3c" and fills["Status 2023"]["Birkemarken"] == "#e31a1c"
+    visit.page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from pipeline.config import Config
@@ -62,14 +63,10 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
             fills = {"status": categorical_colours(table["status"], small, STATUS_COLOURS), **fills}
         data = embed_areas(m, table, small, config, lang, fills)
         if "status" in table.columns:
-            entries = status_entries(lang)
-            if table["status"].isna().any():
-                entries.append((NO_DATA_COLOUR, lang(NO_DATA)))
-            if small.any():
-                entries.append(suppressed_entry(config))
-            add_filled_layer(m, data, "status", lang("Status (indicative)"), entries, show=True, tip_label=lang("Status"),
-                             legend=lang("Status (indicative, §61a)"))
+            add_filled_layer(m, data, "status", lang("Status (indicative)"), _status_legend(table["status"], small, config, lang),
+                             show=True, tip_label=lang("Status"), legend=lang("Status (indicative, §61a)"))
             body.append(_status_counts(table["status"], small, config, lang))
+            _add_status_years(m, inputs.get("areas_mix_history"), table, small, config, lang)
         for column, (_, entries) in classed.items():
             add_filled_layer(m, data, column, lang(indicator(column).label), entries, legend=legend_title(column, lang=lang))
     _add_district_mix(m, inputs, config, lang, body)
@@ -80,6 +77,61 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
+
+
+def _status_legend(status: pd.Series, small: pd.Series, config: Config, lang: Language) -> list[tuple[str, str]]:
+    """The status legend: the law's statuses, then "no data" and suppressed where some area is so."""
+    entries = status_entries(lang)
+    if status.isna().any():
+        entries.append((NO_DATA_COLOUR, lang(NO_DATA)))
+    if small.any():
+        entries.append(suppressed_entry(config))
+    return entries
+
+
+def earlier_years(history: pd.DataFrame | None) -> list[int]:
+    """The years of areas_mix_history before its latest (whose status is the page's status layer); none
+    when there is no history or it has one year."""
+    if history is None or "year" not in history.columns:
+        return []
+    years = sorted({int(y) for y in pd.to_numeric(history["year"], errors="coerce").dropna()})
+    return years[:-1]
+
+
+def status_of_year(history: pd.DataFrame, year: int, table: gpd.GeoDataFrame, small: pd.Series,
+                   config: Config) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """The page's areas with that year's history row (status, criteria met, rule set as mix wrote them), and
+    which to suppress: an area suppressed on the page, or small by that year's residents (the same rule)."""
+    rows = history[pd.to_numeric(history["year"], errors="coerce") == year]
+    rows = rows.assign(area_id=rows["area_id"].astype(str)).drop_duplicates("area_id").set_index("area_id")
+    columns = [c for c in ("residents", "status", "criteria_met", "rule_set") if c in rows.columns]
+    shown = rows[columns].reindex(table["area_id"].astype(str).to_numpy()).set_axis(table.index)
+    year_small = small | small_areas(shown, config)
+    frame = gpd.GeoDataFrame(shown.drop(columns="residents", errors="ignore"), geometry=table.geometry, crs=table.crs)
+    frame.insert(0, "year", str(year))
+    frame["area_id"] = table["area_id"]
+    frame["name"] = table["name"] if "name" in table.columns else table["area_id"]
+    return frame, year_small
+
+
+def _add_status_years(m, history: pd.DataFrame | None, table: gpd.GeoDataFrame, small: pd.Series, config: Config,
+                      lang: Language) -> None:
+    """A status layer per earlier year of areas_mix_history ("Status 2020", off), coloured and explained like the
+    status layer; the page shows the history's own figures, suppressed as the status layer is."""
+    if "area_id" not in table.columns:
+        return
+    for year in earlier_years(history):
+        frame, year_small = status_of_year(history, year, table, small, config)
+        status = frame["status"] if "status" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        frame["fill"] = categorical_colours(status, year_small, STATUS_COLOURS).to_numpy()
+        name = lang("Status {year}", year=str(year))
+        group = context_layer(m, frame, config, name, fields=["year", "status", "criteria_met", "rule_set"],
+                              small=year_small, show=False,
+                              options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": name,
+                                       "tipValue": "f_status", "profile_link": True})
+        if group is not None:
+            legend = lang("Status {year} (indicative, §61a)", year=str(year))
+            Legend(m, group, legend, _status_legend(status, year_small, config, lang)).add_to(m)
 
 
 def _add_district_mix(m, inputs: Inputs, config: Config, lang: Language, body: list) -> None:
