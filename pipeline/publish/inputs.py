@@ -55,13 +55,14 @@ def mismatched(inputs: Inputs) -> dict[str, Reason]:
     areas = _ids(inputs.get("housing_areas"), "area_id")
     schools = _ids(inputs.get("schools"), "school_id") | _ids(inputs.get("candidate_sites"), "site_id")
     found = {}
-    for name, stage in (("areas_mix", "mix"), ("areas_access", "access")):
+    for name in ("areas_mix", "areas_access"):
         ids = _ids(inputs.get(name), "area_id")
         if areas and inputs.get(name) is not None and ids != areas:
+            entry = datasets.dataset(name)
             found[name] = Reason("out of date: {file} has {extra} areas not in the current housing areas and lacks "
                                  "{lacking}; the {stage} stage has not re-run since they changed",
-                                 {"file": name + ".parquet", "extra": len(ids - areas), "lacking": len(areas - ids),
-                                  "stage": stage})
+                                 {"file": entry.file, "extra": len(ids - areas), "lacking": len(areas - ids),
+                                  "stage": entry.writer})
     if areas and not _ids(inputs.get("scenarios_development"), "area_id") <= areas:
         found["scenarios_development"] = Reason("out of date: the scenarios stage has not re-run since the housing areas changed")
     if schools and not _ids(inputs.get("scenarios_school_sites"), "school_id") <= schools:

@@ -113,8 +113,8 @@ def missing_text(lang: Language, inputs: Inputs, name: str) -> str:
     reason = inputs.missing.get(name)
     if reason is not None:
         return lang(reason.message, **reason.values)
-    entry = datasets.CATALOGUE.get(name)
-    stage, file = (entry.writer, entry.file) if entry else ("mix", f"{name}.parquet")
+    entry = datasets.dataset(name)
+    stage, file = entry.writer, entry.file
     return lang("not computed yet: the {stage} stage has not written {file}", stage=stage, file=file)
 
 
@@ -125,12 +125,12 @@ def status_text(lang: Language, status: object, hidden: bool, label: str) -> str
     return lang(STATUS_TEXT[status]) if isinstance(status, str) and status in STATUS_TEXT else lang("no data")
 
 
-def missing_columns(shared: Shared, file: str, columns: str) -> str:
-    """Why a section is empty: its dataset is missing, or lacks the columns (an older run of the stage)."""
-    name = file.removesuffix(".parquet")
+def missing_columns(shared: Shared, name: str, columns: str) -> str:
+    """Why a section is empty: its dataset (catalogue name) is missing, or lacks the columns (an older run)."""
     if name in shared.inputs.missing:
         return missing_text(shared.lang, shared.inputs, name)
-    return shared.lang("not computed yet: {file} has no {columns}; run the pipeline again", file=file, columns=columns)
+    return shared.lang("not computed yet: {file} has no {columns}; run the pipeline again",
+                       file=datasets.dataset(name).file, columns=columns)
 
 
 # ---------------------------------------------------------------- status and criteria
@@ -180,7 +180,7 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     lang, rows = shared.lang, []
     present = [r for r in CRITERIA_ROWS if r[1] in row.index]
     if not present:
-        return {"rows": [], "hidden": hidden, "missing": missing_columns(shared, "areas_mix.parquet", "criteria")}
+        return {"rows": [], "hidden": hidden, "missing": missing_columns(shared, "areas_mix", "criteria")}
     for code, column, comparison, label in present:
         threshold = shared.thresholds.get(code)
         value = row[column]
@@ -203,7 +203,7 @@ def path_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     """The path off the list: people per criterion and the smallest combination leaving fewer than two criteria met."""
     lang = shared.lang
     if not any(column in row.index for column, *_ in PATH_ITEMS) and "path_criteria" not in row.index:
-        return {"missing": missing_columns(shared, "areas_mix.parquet", "path_c1_persons .. path_persons"), "items": []}
+        return {"missing": missing_columns(shared, "areas_mix", "path_c1_persons .. path_persons"), "items": []}
     if hidden:
         return {"missing": None, "hidden": True, "items": [], "combination": None}
     items = []
@@ -239,7 +239,7 @@ def gap_section(row: pd.Series, shared: Shared) -> dict:
                 cap=lang.percent(cap, 0) if cap is not None else lang("no data"))
     present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
     if not present:
-        return {"missing": missing_columns(shared, "areas_mix.parquet", "gap_add_dwellings"), "items": [], "lead": lead}
+        return {"missing": missing_columns(shared, "areas_mix", "gap_add_dwellings"), "items": [], "lead": lead}
     if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
         return {"missing": None, "items": [], "lead": lang("The family housing gap applies to omdannelsesområder only; "
                                                             "this area has none.")}
@@ -252,7 +252,7 @@ def tenure_section(row: pd.Series, shared: Shared) -> dict:
     lang = shared.lang
     tenures = [t for t in TENURE_LABELS if f"share_{t}" in row.index or f"dwellings_{t}" in row.index]
     if not tenures:
-        return {"missing": missing_columns(shared, "areas_mix.parquet", "dwellings by tenure"), "rows": [], "slices": []}
+        return {"missing": missing_columns(shared, "areas_mix", "dwellings by tenure"), "rows": [], "slices": []}
     rows, shares = [], []
     for tenure in tenures:
         share = row.get(f"share_{tenure}")
@@ -297,7 +297,7 @@ def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         missing = shared.inputs.missing.get("areas_access")
         return {"rows": [], "note": None,
                 "missing": missing_text(lang, shared.inputs, "areas_access") if missing else
-                missing_columns(shared, "areas_access.parquet", "access figures")}
+                missing_columns(shared, "areas_access", "access figures")}
     method = row.get("distance_method")
     note = (lang("Distances are straight lines times a detour factor: there was no street network.")
             if known(method) and str(method).startswith("straight") else None)

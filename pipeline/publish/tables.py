@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from pipeline import datasets
 from pipeline._log import log
 from pipeline.config import Config
 from pipeline.io import write_geoparquet, write_text
@@ -61,19 +62,19 @@ def write_tables(table: gpd.GeoDataFrame, data_dir: Path, config: Config) -> lis
     data_dir.mkdir(parents=True, exist_ok=True)
     small = small_areas(table, config)
     table = with_provenance(table, config)
-    parquet = write_geoparquet(table, data_dir / "areas.parquet")
+    parquet = write_geoparquet(table, data_dir / datasets.dataset("areas").file)
 
     published = table.copy()
     for column in person_based(published.columns):
         published[column] = published[column].where(~small)
     published[SUPPRESSED_FLAG] = small.to_numpy()
-    gpkg = data_dir / "areas.gpkg"
+    gpkg = data_dir / datasets.dataset("areas_gpkg").file
     gpkg.unlink(missing_ok=True)
     published.to_file(gpkg, layer="areas", driver="GPKG")
 
     text = suppress_table(pd.DataFrame(table.drop(columns="geometry")), small, suppressed_label(config))
     text[SUPPRESSED_FLAG] = small.to_numpy()
-    csv = write_text(text.to_csv(index=False), data_dir / "areas.csv")
+    csv = write_text(text.to_csv(index=False), data_dir / datasets.dataset("areas_csv").file)
     log.info("Wrote the areas tables: %d areas, person-based figures of %d suppressed in csv and gpkg",
              len(table), int(small.sum()))
     return [parquet, gpkg, csv]
