@@ -22,7 +22,7 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("name", "area_name", "site_name", "school_name", "scenario_name", "kind", "sector", "area_type",
                      "district", "criteria", "criteria_unknown", "prevention_criteria", "status", "status_reason",
                      "status_note", "deciding_unknown", "status_before", "status_after", "distance_method",
-                     "data_note", "date"), "text"),
+                     "data_note", "date", "scope"), "text"),
     **dict.fromkeys((*PERSON_COUNTS, *TENURE_COUNTS, "dwellings", "parcels", "pupils", "pupils_udsat_or_worse",
                      "school_pupils", "capacity", "jobs", "new_jobs", "criteria_met", "prevention_criteria_met",
                      "gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings", "years_listed",

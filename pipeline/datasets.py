@@ -158,6 +158,12 @@ def _area_access_columns() -> tuple[str, ...]:
     return ("area_id", "name", *_module("pipeline.access").AREA_COLUMNS, "distance_method", "geometry")
 
 
+def _municipality_access_columns() -> tuple[str, ...]:
+    """municipality_access's columns: the scope, then the area figures access averages over the municipality."""
+    access = _module("pipeline.access")
+    return ("scope", *[c for c in access.AREA_COLUMNS if c not in access.CANOPY_COLUMNS], "canopy_share")
+
+
 def _areas_columns(*extra: str, geometry: bool = True) -> Callable[[], tuple[Column, ...]]:
     """The published areas table: areas_mix's columns, then areas_access's figures, the provenance, extra ones
     (without the geometry for a text table)."""
@@ -194,6 +200,9 @@ DATASETS: tuple[Dataset, ...] = (
                      "geometry")),
     Dataset("areas_access", PROCESSED, "areas_access.parquet", "geoparquet", "access", ("scenarios", "publish"),
             ("area_id",), "one row per housing area: every CONTRACT 5 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_access_columns())),
+    Dataset("municipality_access", PROCESSED, "municipality_access.parquet", "parquet", "access", ("publish",),
+            ("scope",), "the municipality's average of each access figure (every parcel weighted as the areas' are)",
+            lambda: tuple(Column(n, kind_of(n)) for n in _municipality_access_columns())),
     Dataset("parcels_access", PROCESSED, "parcels_access.parquet", "geoparquet", "access", (), ("parcel_id",),
             "the CONTRACT 5 figures per parcel, for analysts",
             _columns("parcel_id", "area_id", "district_id", "residents", "children_6_16", "school_dist_m",

@@ -89,6 +89,17 @@ def areas_access() -> pd.DataFrame:
     })
 
 
+def municipality_access() -> pd.DataFrame:
+    """municipality_access as the access stage writes it: one row of hand-chosen averages."""
+    return pd.DataFrame({
+        "scope": ["municipality"], "school_dist_m": [1100.0], "nearest_school_dist_m": [800.0],
+        "share_pupils_free_transport": [0.2], "jobs_walk_15": [700.0], "jobs_bike_30": [10500.0],
+        "job_access_gravity": [3800.0], "job_access_index": [100.0], "green_dist_m": [300.0],
+        "share_residents_green_300": [0.6], "green_m2_per_resident_1km": [90.0], "station_dist_m": [1800.0],
+        "canopy_share": [0.2],
+    })
+
+
 def write_processed(processed: Path) -> None:
     """Write every file publish reads into processed/."""
     processed.mkdir(parents=True, exist_ok=True)
@@ -96,6 +107,7 @@ def write_processed(processed: Path) -> None:
     mix[["area_id", "name", "geometry"]].to_parquet(processed / "housing_areas.parquet")
     mix.to_parquet(processed / "areas_mix.parquet")
     areas_access().to_parquet(processed / "areas_access.parquet")
+    municipality_access().to_parquet(processed / "municipality_access.parquet")
     parcels = _gdf({"parcel_id": [f"P{i}" for i in range(8)],
                     "dwellings_social_family": [400, 517, 200, 110, 0, 0, 10, 0],
                     "dwellings_social_other": [30, 0, 0, 0, 0, 0, 0, 0], "dwellings_owner": [10, 10, 50, 50, 180, 180, 5, 5],

@@ -29,6 +29,7 @@ from pipeline.access import (
     green_m2_within,
     job_access_gravity,
     jobs_within_minutes,
+    municipality_access,
     run,
     weighted_area_mean,
 )
@@ -140,6 +141,30 @@ def test_canopy_share_weights_cells_by_the_part_covered(tmp_path):
     np.testing.assert_allclose(got, [125 / 150, 0.5, np.nan], atol=1e-9)
 
 
+def test_the_municipality_average_weights_every_parcel_as_the_areas_do():
+    # Three parcels, the third outside every housing area (it counts for the municipality):
+    # green_dist_m by residents (10 x 100 + 30 x 300 + 60 x 50) / 100 = 130 m; a parcel with no value is left out;
+    # school_dist_m by children 6-16 (2 x 1000 + 0 x 9000 + 2 x 500) / 4 = 750 m;
+    # canopy: two areas of 100 m2 and 300 m2 at 0.5 and 0.1 -> (50 + 30) / 400 = 0.2 of the areas' ground.
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": ["p1", "p2", "p3"], "area_id": ["a", "b", None], "residents": [10, 30, 60],
+        "children_6_16": [2, 0, 2], "green_dist_m": [100.0, 300.0, 50.0], "school_dist_m": [1000.0, 9000.0, 500.0],
+        "station_dist_m": [np.nan, 200.0, 400.0],
+    }, geometry=[shapely.Point(X0, Y0)] * 3, crs=CRS)
+    areas = gpd.GeoDataFrame({"area_id": ["a", "b"], "canopy_share": [0.5, 0.1]},
+                             geometry=[box(0, 0, 10, 10), box(0, 0, 10, 30)], crs=CRS)
+    for column in ("nearest_school_dist_m", "free_transport", "jobs_walk_15", "jobs_bike_30",
+                   "job_access_gravity", "job_access_index", "green_within_300", "green_m2_per_resident_1km"):
+        parcels[column] = np.nan
+    got = municipality_access(parcels, areas).iloc[0]
+    assert got["scope"] == "municipality"
+    assert got["green_dist_m"] == pytest.approx(130.0)
+    assert got["school_dist_m"] == pytest.approx(750.0)
+    assert got["station_dist_m"] == pytest.approx((30 * 200 + 60 * 400) / 90)  # p1 has no value: left out
+    assert got["canopy_share"] == pytest.approx(0.2)
+    assert np.isnan(got["jobs_bike_30"])  # no parcel has a value: unknown, not 0
+
+
 def test_weighted_area_mean_leaves_out_missing_values_and_zero_weights():
     # area a: (10 x 1 + 30 x 3) / 40 = 2.5; the NaN parcel does not count. b: weight 0 -> null.
     area = pd.Series(["a", "a", "a", "b", None])
@@ -200,7 +225,7 @@ def gravity(*trips: tuple[float, float]) -> float:
 def test_run_writes_every_figure_per_parcel_and_area(tmp_path):
     config = write_fixture(tmp_path)
     written = run(config)
-    assert {p.name for p in written} == {AREAS_FILE, PARCELS_FILE, NETWORK_FILE}
+    assert {p.name for p in written} == {AREAS_FILE, PARCELS_FILE, NETWORK_FILE, "municipality_access.parquet"}
     parcels = gpd.read_parquet(config.processed(PARCELS_FILE)).set_index("parcel_id")
     areas = gpd.read_parquet(config.processed(AREAS_FILE)).set_index("area_id")
 

@@ -28,6 +28,7 @@ from pipeline.access.areas import (
     SCHOOL_COLUMNS,
     _column,
     area_access,
+    municipality_access,
     parcel_access,
     school_distances,
     weighted_area_mean,
@@ -51,7 +52,7 @@ from pipeline.schools import link_weights, read_links
 AREAS_FILE = datasets.CATALOGUE["areas_access"].file
 PARCELS_FILE = datasets.CATALOGUE["parcels_access"].file
 __all__ = [
-    "AREAS_FILE", "AREA_COLUMNS", "CANOPY_COLUMNS", "PARCELS_FILE", "PARCEL_FLAG", "SCHOOL_COLUMNS", "Travel", "area_access",
+    "AREAS_FILE", "AREA_COLUMNS", "CANOPY_COLUMNS", "PARCELS_FILE", "PARCEL_FLAG", "SCHOOL_COLUMNS", "Travel", "area_access", "municipality_access",
     "canopy_share", "canopy_share_partitioned", "green_access_points", "green_dist_m", "green_m2_per_resident",
     "green_m2_within", "job_access_gravity", "job_access_index", "jobs_within_minutes", "load_travel", "parcel_access",
     "public_green", "run", "school_distances", "weighted_area_mean",
@@ -102,6 +103,7 @@ def run(config: Config) -> list[Path]:
     written = [
         datasets.write(config, "areas_access", areas),
         datasets.write(config, "parcels_access", parcels),
+        datasets.write(config, "municipality_access", municipality_access(parcels, areas)),
     ]
     if travel.walk is not None:
         written.append(datasets.output_path(config, "network"))

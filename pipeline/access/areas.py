@@ -127,3 +127,28 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
     out["distance_method"] = method
     ordered = ["area_id", *(["name"] if "name" in out else []), *AREA_COLUMNS, "distance_method"]
     return gpd.GeoDataFrame(out[ordered], geometry=areas.geometry.to_numpy(), crs=areas.crs)
+
+
+MUNICIPALITY = "municipality"
+
+
+def municipality_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The municipality's average of each area figure: every parcel's value weighted as the areas' are.
+
+    Residents (children_6_16 for the school figures) weight every parcel of the municipality, inside a
+    housing area or not; the canopy share is the housing areas' shares weighted by their surface (the share
+    of all housing areas' ground under canopy). One row, scope "municipality"; a figure no parcel has is null.
+    """
+    everywhere = pd.Series(MUNICIPALITY, index=parcels.index)
+    out = {"scope": [MUNICIPALITY]}
+    for column in AREA_COLUMNS:
+        if column in CANOPY_COLUMNS:
+            continue
+        weights = parcels["children_6_16"] if column in SCHOOL_COLUMNS and "children_6_16" in parcels else (
+            _column(parcels, "residents") if column not in SCHOOL_COLUMNS else pd.Series(np.nan, index=parcels.index))
+        source = parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        out[column] = [weighted_area_mean(source, weights, everywhere).get(MUNICIPALITY, np.nan)]
+    share = pd.to_numeric(areas["canopy_share"], errors="coerce") if "canopy_share" in areas else pd.Series(dtype=float)
+    surface = areas.geometry.area[share.notna()] if len(share) else share
+    out["canopy_share"] = [float((share[share.notna()] * surface).sum() / surface.sum()) if surface.sum() > 0 else np.nan]
+    return pd.DataFrame(out)

@@ -86,6 +86,7 @@ INDICATORS: dict[str, Indicator] = {
     "meets_canopy_30": Indicator("Canopy at least 30 %", "flag"),
     "station_dist_m": Indicator("Distance to a station", "metres", person=True, better="lower"),
     "distance_method": Indicator("Distance method", "text"),
+    "scope": Indicator("Scope of the figures", "text"),
     # school districts and scenario schools
     "pupils": Indicator("Pupils", "count", person=True),
     "capacity": Indicator("Capacity (pupils)", "count"),

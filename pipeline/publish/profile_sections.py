@@ -268,31 +268,20 @@ def tenure_section(row: pd.Series, shared: Shared) -> dict:
 # ---------------------------------------------------------------- access
 
 
-def access_means(table: pd.DataFrame, small: pd.Series, fields: tuple[str, ...]) -> dict[str, tuple[float | None, int]]:
-    """Each access figure's mean over the areas whose figure is published, and how many they are.
-
-    Not the municipality's average (no stage writes one): the unweighted mean of the published area
-    figures, labelled as such on the page. Small areas' person-based figures are left out, so the mean
-    and the published figures cannot give a suppressed value back.
-    """
-    means = {}
-    for column in fields:
-        if column not in table.columns:
-            continue
-        values = pd.to_numeric(table[column], errors="coerce")
-        if indicator(column).person:
-            values = values[~small.to_numpy()]
-        values = values.dropna()
-        means[column] = (float(values.mean()) if len(values) else None, int(len(values)))
-    return means
+def municipality_means(municipality: pd.DataFrame | None, fields: tuple[str, ...]) -> dict[str, float | None]:
+    """Each access figure's municipality average, as the access stage wrote it (municipality_access)."""
+    if municipality is None or municipality.empty:
+        return {}
+    row = municipality.iloc[0]
+    return {c: (None if pd.isna(row[c]) else float(row[c])) for c in fields if c in municipality.columns}
 
 
 def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
-    """The area's access figures beside the mean of the published areas' figures."""
+    """The area's access figures beside the municipality's average (written by the access stage)."""
     lang = shared.lang
     rows = [{"label": lang(ACCESS_LABELS[c]), "value": shown(shared, c, row[c], hidden),
-             "mean": fmt(lang, c, shared.means[c][0]), "areas": lang.number(shared.means[c][1])}
-            for c in ACCESS_FIELDS if c in row.index and c in shared.means]
+             "mean": fmt(lang, c, shared.means.get(c))}
+            for c in ACCESS_FIELDS if c in row.index]
     if not rows:
         missing = shared.inputs.missing.get("areas_access")
         return {"rows": [], "note": None,

@@ -31,7 +31,6 @@ from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
     HISTORY,
     STATUS_TEXT,
-    access_means,
     access_section,
     criteria_section,
     development_section,
@@ -39,6 +38,7 @@ from pipeline.publish.profile_sections import (
     gap_section,
     history_section,
     missing_text,
+    municipality_means,
     overlaps,
     path_section,
     school_scenario_section,
@@ -78,7 +78,7 @@ class Shared:
     label: str  # the suppressed label in the page's language
     inputs: Inputs
     thresholds: dict[str, float | None] = field(default_factory=dict)
-    means: dict[str, tuple[float | None, int]] = field(default_factory=dict)
+    means: dict[str, float | None] = field(default_factory=dict)
     districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
     catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
     history: pd.DataFrame | None = None
@@ -113,12 +113,12 @@ def current_thresholds(config: Config, history: pd.DataFrame | None) -> dict[str
 
 
 def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: pd.Series) -> Shared:
-    """The lookups every profile uses, built once: thresholds, means of published figures, overlaps."""
+    """The lookups every profile uses, built once: thresholds, the municipality's averages, overlaps."""
     lang = page_language(config)
     history = inputs.get(HISTORY)
     shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
     shared.thresholds = current_thresholds(config, history)
-    shared.means = access_means(table, small, ACCESS_FIELDS)
+    shared.means = municipality_means(inputs.get("municipality_access"), ACCESS_FIELDS)
     reasons = status_reasons(table, lang)
     if reasons is not None:
         shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
