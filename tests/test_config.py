@@ -231,6 +231,7 @@ def test_unquoted_yaml_date_is_read_as_text(tmp_path):
     ({"sources": {"streets": {"required": False}}}, "neither a path nor a url"),
     ({"mix": {"udsat_min_criteria": True}}, "write a number"),
     ({"publish": {"classes": 2.5}}, "write a whole number"),
+    ({"publish": {"classes": 6}}, "outside its range 1 .. 5"),  # more classes are not colour-blind safe
     ({"mix": {"regional_mean_income": "416,000"}}, "or 416000 without a thousands separator"),
     ({"access": {"detour_factor": 0.9}}, "range >= 1"),
     ({"privacy": None}, "write a mapping"),

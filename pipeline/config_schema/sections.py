@@ -178,7 +178,8 @@ class Publish(Section):
         "FisherJenks", "FisherJenksSampled", "Quantiles", "EqualInterval", "NaturalBreaks", "JenksCaspall",
         "JenksCaspallSampled", "JenksCaspallForced", "MaximumBreaks",
     ] = key("mapclassify scheme of the legend classes")
-    classes: Annotated[int, _NUMBER, Field(ge=1, le=9)] = key("number of legend classes", "classes")
+    classes: Annotated[int, _NUMBER, Field(ge=1, le=5)] = key(
+        "number of legend classes (at most 5: more cannot be told apart by colour-blind readers)", "classes")
     page_size_budget_bytes: Whole = key("publish warns when a page exceeds this size", "bytes")
     release_dir: Name = key("folder of releases/<run_id>/, current and previous", "path")
     keep_previous: Count = key("earlier published sets kept for rollback (0: none)", "sets")
