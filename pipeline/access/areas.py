@@ -92,6 +92,16 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
 
 
+def parcel_values(parcels: pd.DataFrame, column: str) -> np.ndarray:
+    """The parcels' values behind an area figure (a flag such as green_within_300 for a share), unknown as NaN."""
+    return parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def parcel_weights(parcels: pd.DataFrame, column: str) -> pd.Series:
+    """What weighs a parcel in an area figure: its children 6-16 for the school figures, else its residents."""
+    return _column(parcels, "children_6_16" if column in SCHOOL_COLUMNS else "residents")
+
+
 def weighted_area_mean(values: pd.Series, weights: pd.Series, area_id: pd.Series) -> pd.Series:
     """Mean of the parcels' values per area weighted by weights; parcels with no value are left out; 0 weight -> null."""
     values = pd.Series(np.asarray(values, dtype=float), index=area_id.index)
@@ -112,15 +122,11 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
     for column in AREA_COLUMNS:
         if column in CANOPY_COLUMNS:
             continue
-        source = parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        if column in SCHOOL_COLUMNS:
-            if not has_children:
-                out[column] = np.nan
-                continue
-            weights = parcels["children_6_16"]
-        else:
-            weights = _column(parcels, "residents")
-        out[column] = out["area_id"].map(weighted_area_mean(source, weights, area_id)).astype(float).to_numpy()
+        if column in SCHOOL_COLUMNS and not has_children:
+            out[column] = np.nan
+            continue
+        means = weighted_area_mean(parcel_values(parcels, column), parcel_weights(parcels, column), area_id)
+        out[column] = out["area_id"].map(means).astype(float).to_numpy()
     out["canopy_share"] = canopy_share_partitioned(canopy_path, areas)
     canopy = out["canopy_share"].to_numpy()
     out["meets_canopy_30"] = pd.array(np.where(np.isnan(canopy), None, canopy >= settings["canopy_target_share"]), dtype="boolean")
@@ -144,10 +150,8 @@ def municipality_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> p
     for column in AREA_COLUMNS:
         if column in CANOPY_COLUMNS:
             continue
-        weights = parcels["children_6_16"] if column in SCHOOL_COLUMNS and "children_6_16" in parcels else (
-            _column(parcels, "residents") if column not in SCHOOL_COLUMNS else pd.Series(np.nan, index=parcels.index))
-        source = parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        out[column] = [weighted_area_mean(source, weights, everywhere).get(MUNICIPALITY, np.nan)]
+        means = weighted_area_mean(parcel_values(parcels, column), parcel_weights(parcels, column), everywhere)
+        out[column] = [means.get(MUNICIPALITY, np.nan)]
     share = pd.to_numeric(areas["canopy_share"], errors="coerce") if "canopy_share" in areas else pd.Series(dtype=float)
     surface = areas.geometry.area[share.notna()] if len(share) else share
     out["canopy_share"] = [float((share[share.notna()] * surface).sum() / surface.sum()) if surface.sum() > 0 else np.nan]
