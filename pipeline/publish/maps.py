@@ -214,11 +214,68 @@ def extent_bounds(config: Config) -> list[list[float]]:
 
 
 def add_layer(m: folium.Map, data: GeoData, name: str, options: dict, *, show: bool = True) -> folium.FeatureGroup:
-    """A switchable layer (its name escaped for the layer control) drawing the data with these options."""
+    """A switchable layer (its name escaped for the layer control) drawing the data with these options, and
+    registered for its table in the panel (LayerTable)."""
     group = folium.FeatureGroup(name=esc(name), show=show)
     group.add_child(DataLayer(data, options))
+    group.add_child(LayerTable(m, data, name, options))
     m.add_child(group)
     return group
+
+
+class LayerTable(MacroElement):
+    """Registers a layer for its table (page.js sbTableLayer): the table is built in the browser from the
+    layer's embedded data when the reader opens it, so every figure has one source and the page does not grow."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "sbTableLayer({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.data.get_name() }}, "
+        "{{ this.name }}, {{ this.options }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, m: folium.Map, data: GeoData, name: str, options: dict):
+        super().__init__()
+        self._name = "sb_layer_table"
+        self.map, self.data = m, data
+        self.name = safe_json(name)  # the layer's name as text (the layer control's copy is escaped HTML)
+        # what the table needs of the layer: the figure its tooltip names, and its columns when it has no popup
+        self.options = safe_json({k: options[k] for k in ("tipLabel", "tipValue", "table") if options.get(k)})
+
+
+class DataTable(MacroElement):
+    """Registers one embedded data set for a table of every figure of its popups (page.js sbTableData), shown
+    when several layers draw it (the areas' indicator layers, whose own tables give their one figure)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}sbTableData({{ this.data.get_name() }}, {{ this.name }});{% endmacro %}"
+    )
+
+    def __init__(self, data: GeoData, name: str):
+        super().__init__()
+        self._name = "sb_data_table"
+        self.data = data
+        self.name = safe_json(name)
+
+
+class LayerTables(MacroElement):
+    """The panel's section "The map layers as tables": one <details> per registered layer (page.js sbLayerTables),
+    its words in the page language. Added last (`finish`), after every layer has registered."""
+
+    _template = Template("{% macro script(this, kwargs) %}sbLayerTables({{ this.words }});{% endmacro %}")
+
+    def __init__(self, lang):
+        super().__init__()
+        self._name = "sb_layer_tables"
+        self.words = safe_json({
+            "title": lang("The map layers as tables"),
+            "intro": lang("Every layer of the map as a table, with the figures of its popups. Open a layer to read "
+                          "it; “Show on map” zooms to a row and opens its popup."),
+            "name": lang("Name"), "map": lang("Map"), "show": lang("Show on map"),
+            "filter": lang("Filter rows"), "previous": lang("Previous rows"), "next": lang("Next rows"),
+            "range": lang("Rows {first}–{last} of {total}"), "none": lang("No row matches the filter"),
+            "one": lang("1 row"), "rows": lang("{n} rows"),
+        })
 
 
 def add_panel(m: folium.Map, markup: str) -> None:
@@ -246,11 +303,12 @@ class CollapseOnSmallScreens(MacroElement):
 
 def finish(m: folium.Map) -> None:
     """Add the layer control (expanded, but on small screens) last, so it lists every layer, then Leaflet's words
-    in the page language."""
+    in the page language and the panel's tables of the layers."""
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     m.add_child(CollapseOnSmallScreens(control))
     m.add_child(MapWords(current()))
+    m.add_child(LayerTables(current()))
 
 
 # folium's viewport forbids zooming (maximum-scale=1, user-scalable=no), which fails WCAG 1.4.4 (resize text).

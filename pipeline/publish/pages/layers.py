@@ -20,7 +20,7 @@ from pipeline.publish.catalogue import (
     indicator,
 )
 from pipeline.publish.i18n import Language, current
-from pipeline.publish.maps import GeoData, Legend, add_layer, feature_collection
+from pipeline.publish.maps import DataTable, GeoData, Legend, add_layer, feature_collection
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
 
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
@@ -143,7 +143,9 @@ def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config
     if "area_id" in table.columns:
         shown[PROFILE_LINK] = profile_links(table, small).to_numpy()
         link = _profile_link(lang)
-    return embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+    data = embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+    m.add_child(DataTable(data, lang("Housing areas: every figure")))  # shown when several layers draw the areas
+    return data
 
 
 def _profile_link(lang: Language) -> dict:
@@ -184,7 +186,9 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     if options.pop("profile_link", False) and "area_id" in frame.columns:
         shown[PROFILE_LINK] = profile_links(frame, small).to_numpy()
         link = _profile_link(lang)
-    rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields] if options.pop("popup", True) else []
+    rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields]
+    if not options.pop("popup", True):  # tooltip only: the fields are still the columns of the layer's table
+        options["table"], rows = rows, []
     return add_layer(m, embed_data(m, shown, config, rows, link), name, options, show=show)
 
 
