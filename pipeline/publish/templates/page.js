@@ -235,9 +235,13 @@ function sbLayerTables(words) {
     var n = x.entry.data.geojson.features.length, count = document.createElement("span"); count.className = "sb-table-count";
     count.textContent = " (" + (n === 1 ? words.one : words.rows.replace("{n}", n.toLocaleString(document.documentElement.lang))) + ")";
     summary.appendChild(count); details.appendChild(summary); section.appendChild(details);
-    details.addEventListener("toggle", function () {
-      if (details.open && !details.sbBuilt) { details.sbBuilt = true; sbBuildTable(x.entry, x.shared, details, words); }
-    });
+    var build = function () {
+      if (!details.sbBuilt) { details.sbBuilt = true; sbBuildTable(x.entry, x.shared, details, words); }
+    };
+    // built when first opened: on the summary's click (mouse, Enter or Space; before the details opens, so the
+    // next Tab already finds the table) or on the toggle of a details opened otherwise (find in page, a script)
+    summary.addEventListener("click", build);
+    details.addEventListener("toggle", function () { if (details.open) { build(); sbScrollBoxes(); } });
   });
   panel.appendChild(section);
 }
