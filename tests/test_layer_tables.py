@@ -225,3 +225,21 @@ def test_the_tables_are_for_the_screen_and_not_printed(browser, published):  # n
     page.emulate_media(media="print")
     assert not page.locator(".sb-tables").is_visible()
     page.close()
+
+
+def test_rows_per_page_come_from_the_config(browser, tmp_path):  # noqa: F811
+    # publish.table_rows_per_page: 2 pages the fixture's three job sites as 2 + 1; the two schools fit one page
+    config = make_project(tmp_path / "paged", {"publish": {"table_rows_per_page": 2}})
+    run(config)
+    visit = Visit(browser, config.maps_dir / "index.html")
+    page = visit.page
+    jobs = _table(visit, "Job sites (sized by jobs)")
+    status = page.locator(".sb-layer-table", has_text="Job sites").locator("[role=status]").inner_text()
+    page.locator(".sb-layer-table", has_text="Job sites").get_by_role("button", name="Next rows").click()
+    rest = _table(visit, "Job sites (sized by jobs)")
+    schools = _table(visit, "Schools")
+    tools = page.locator(".sb-layer-table", has_text="Schools").locator(".sb-table-tools").count()
+    page.close()
+    assert status == "Rows 1–2 of 3"
+    assert [r[1] for r in jobs["rows"]] == ["J1", "J2"] and [r[1] for r in rest["rows"]] == ["J3"]
+    assert len(schools["rows"]) == 2 and tools == 0

@@ -156,6 +156,8 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
     header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
     header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
+    rows = int(config["publish"]["table_rows_per_page"])  # page.js's tables of the layers: rows shown at a time
+    header.add_child(Element(f"<script>SB_TABLE_PAGE_ROWS = {rows};</script>"), name="sb_table_rows")
     if bounds:
         m.fit_bounds(bounds)
     return m

@@ -80,7 +80,7 @@ function sbSmallScreen() { return window.matchMedia("(max-width: 720px)").matche
 // that shows its feature on the map and opens its popup, which also brings the keyboard to areas, lines and
 // circles drawn on the canvas. Long tables are filtered and paged, so the page's DOM stays small.
 var sbTables = [];
-var SB_TABLE_PAGE_ROWS = 50;  // rows shown at a time (docs/web-accessibility.md): a page of a long table
+var SB_TABLE_PAGE_ROWS = 50;  // rows shown at a time: config publish.table_rows_per_page (set by maps.new_map)
 function sbTableLayer(map, group, data, name, o) { sbTables.push({map: map, group: group, data: data, name: name, o: o}); }
 function sbTableData(data, name) { sbTables.push({data: data, name: name, every: true}); }
 function sbTableColumns(entry, shared) {
