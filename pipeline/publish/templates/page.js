@@ -89,9 +89,10 @@ function sbTableColumns(entry, shared) {
   if (entry.every || !shared) { return entry.data.popup.length ? entry.data.popup : (o.table || []); }
   return o.tipValue ? [[o.tipLabel, o.tipValue]] : [];
 }
+function sbTableFeatures(data) { return (data.geojson && data.geojson.features) || []; }
 function sbTableRows(entry, columns) {
   var data = entry.data;
-  return data.geojson.features.map(function (f) {
+  return sbTableFeatures(data).map(function (f) {
     var p = f.properties;
     return {f: f, head: sbText(p[data.title]), cells: columns.map(function (c) { return c.length > 1 ? sbText(p[c[1]]) : null; }),
             link: data.link ? p[data.link.field] : null};
@@ -129,6 +130,12 @@ function sbShowOnMap(entry, f, button) {
   group.eachLayer(function (g) {
     if (g.eachLayer) { g.eachLayer(function (l) { if (l.feature === f) { target = l; } }); }
   });
+  if (!target) {  // a layer that copied its features: the feature of the same name
+    var title = entry.data.title, name = f.properties[title];
+    group.eachLayer(function (g) {
+      if (g.eachLayer) { g.eachLayer(function (l) { if (!target && l.feature && l.feature.properties[title] === name) { target = l; } }); }
+    });
+  }
   if (!target) { return; }
   if (target.getLatLng) { map.setView(target.getLatLng(), Math.max(map.getZoom(), 15), {animate: false}); }
   else { map.fitBounds(target.getBounds(), {maxZoom: 16, animate: false}); }
@@ -232,7 +239,7 @@ function sbLayerTables(words) {
     var details = document.createElement("details"); details.className = "sb-layer-table";
     var summary = document.createElement("summary"), name = document.createElement("span");
     name.className = "sb-table-name"; name.textContent = x.entry.name; summary.appendChild(name);
-    var n = x.entry.data.geojson.features.length, count = document.createElement("span"); count.className = "sb-table-count";
+    var n = sbTableFeatures(x.entry.data).length, count = document.createElement("span"); count.className = "sb-table-count";
     count.textContent = " (" + (n === 1 ? words.one : words.rows.replace("{n}", n.toLocaleString(document.documentElement.lang))) + ")";
     summary.appendChild(count); details.appendChild(summary); section.appendChild(details);
     var build = function () {
