@@ -417,8 +417,10 @@ def test_axe_and_layout_with_every_layer_table_open(browser, demo_maps, size, pa
     page.wait_for_timeout(50)  # the boxes' tabindex is set on the toggle events, after the tables are built
     violations = run_axe(page)
     problems = page.evaluate(OVERFLOW)
+    nameless = focusable_without_name(page)  # the filter boxes, buttons and links of the tables too
     page.close()
     assert tables >= 3
+    assert nameless == []
     assert violations == [], f"{page_name} at {size}:\n{describe(violations)}"
     assert problems == []
 
