@@ -18,8 +18,10 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
+import shapely.geometry
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
@@ -65,14 +67,79 @@ def display_geometry(frame: gpd.GeoDataFrame, config: Config) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapely.set_precision(geometry.array, grid), index=frame.index, crs=MAP_CRS)
 
 
+# The display geometry (as GeoJSON) of every shape drawn so far in this process, by the frame's CRS, the
+# simplification and rounding settings and the shape's WKB: the pages draw the same shapes many times (the
+# areas on every page and in every year layer, a district's catchment in every scenario), and simplifying,
+# reprojecting, rounding and converting a shape gives the same result each time. Bounded: emptied when full.
+_DISPLAY_SHAPES: dict[tuple, dict[bytes, dict | None]] = {}
+DISPLAY_SHAPES_MAX = 200_000
+
+
+def display_shapes(frame: gpd.GeoDataFrame, config: Config) -> tuple[list[bytes | None], dict[bytes, dict | None]]:
+    """Each row's shape key (its WKB; None where it has no geometry) and the display geometry of each key as a
+    GeoJSON mapping (None where the shape is empty once simplified and rounded); computed once per shape."""
+    publish = config["publish"]
+    settings = (str(frame.crs), publish.get("simplify_tolerance_m"), int(publish["coordinate_decimals"]))
+    known = _DISPLAY_SHAPES.setdefault(settings, {})
+    keys = shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)).tolist()
+    new = [i for i, key in enumerate(keys) if key is not None and key not in known]
+    if new:
+        if len(known) + len(new) > DISPLAY_SHAPES_MAX:
+            known.clear()
+        shown = display_geometry(frame.iloc[new], config)
+        for i, shape in zip(new, shown.array, strict=True):
+            known[keys[i]] = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
+    return keys, known
+
+
+def property_rows(frame, columns: list[str]) -> list[list]:
+    """Each row's values of the columns as Python values (None where missing), as geopandas' to_geo_dict gives them."""
+    values = frame[columns]
+    rows = values.astype(object).to_numpy()
+    rows[pd.isna(values).to_numpy()] = None
+    return rows.tolist()
+
+
 def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> dict:
     """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped."""
-    shown = gpd.GeoDataFrame(frame[columns].copy(), geometry=display_geometry(frame, config), crs=MAP_CRS)
-    shown = shown[~shown.geometry.is_empty & shown.geometry.notna()]
-    return shown.to_geo_dict(na="null", drop_id=True)
+    keys, shapes = display_shapes(frame, config)
+    features = [{"type": "Feature", "properties": dict(zip(columns, row, strict=True)), "geometry": shapes[key]}
+                for key, row in zip(keys, property_rows(frame, columns), strict=True)
+                if key is not None and shapes[key] is not None]
+    return {"type": "FeatureCollection", "features": features}
 
 
-class GeoData(MacroElement):
+class RawText(Element):
+    """Text put into the page as it is. branca wraps every rendered macro and every added snippet in a new
+    jinja2 Template, compiling it (a layer's data: megabytes lexed, a fifth of publishing) and reading any
+    "{{" in a name from the data as template syntax; this one is written out unchanged."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        # a compiled template drops one trailing newline (jinja2's keep_trailing_newline=False): the same here
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        """The text, unchanged."""
+        return self.text
+
+
+class PageElement(MacroElement):
+    """A MacroElement whose rendered header, html and script are put into the page as RawText (not compiled
+    again as templates); otherwise rendered as branca's MacroElement.render does."""
+
+    def render(self, **kwargs) -> None:
+        """Add this element's header, html and script parts to the page, then render its children."""
+        figure = self.get_root()
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = self._template.module.__dict__.get(part)
+            if macro is not None:
+                target.add_child(RawText(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class GeoData(PageElement):
     """A FeatureCollection embedded once in the page, with the popup rows its layers share."""
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
@@ -99,7 +166,7 @@ def compact_properties(geojson: dict) -> dict:
     return {**geojson, "features": features}
 
 
-class DataLayer(MacroElement):
+class DataLayer(PageElement):
     """One styled view of a GeoData, added to its parent FeatureGroup (so the layer control toggles it)."""
 
     _template = Template(
@@ -115,7 +182,7 @@ class DataLayer(MacroElement):
         self.options = safe_json(options)
 
 
-class Legend(MacroElement):
+class Legend(PageElement):
     """A legend control shown while its layer is on the map."""
 
     _template = Template(
@@ -152,16 +219,16 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
-    header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
-    header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
-    header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
-    header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
+    header.add_child(RawText(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(RawText(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
+    header.add_child(RawText(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    header.add_child(RawText(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
     if bounds:
         m.fit_bounds(bounds)
     return m
 
 
-class MapWords(MacroElement):
+class MapWords(PageElement):
     """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
     the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
     in English; a metric scale (no feet and miles on a Danish map); the map resized to the sheet when printed.
@@ -223,10 +290,10 @@ def add_layer(m: folium.Map, data: GeoData, name: str, options: dict, *, show: b
 
 def add_panel(m: folium.Map, markup: str) -> None:
     """The side panel (markup already escaped by the caller)."""
-    m.get_root().html.add_child(Element(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
+    m.get_root().html.add_child(RawText(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
 
 
-class CollapseOnSmallScreens(MacroElement):
+class CollapseOnSmallScreens(PageElement):
     """On a small screen (sbSmallScreen in page.js) the layer control is added again collapsed behind its button,
     where the expanded list would cover the map; Leaflet reads `collapsed` only when a control is added."""
 
