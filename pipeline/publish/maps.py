@@ -100,13 +100,20 @@ def property_rows(frame, columns: list[str]) -> list[list]:
     return rows.tolist()
 
 
+def drawn_features(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> tuple[dict, list[bytes]]:
+    """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped;
+    and each feature's shape key (display_shapes)."""
+    keys, shapes = display_shapes(frame, config)
+    drawn = [(key, row) for key, row in zip(keys, property_rows(frame, columns), strict=True)
+             if key is not None and shapes[key] is not None]
+    features = [{"type": "Feature", "properties": dict(zip(columns, row, strict=True)), "geometry": shapes[key]}
+                for key, row in drawn]
+    return {"type": "FeatureCollection", "features": features}, [key for key, _ in drawn]
+
+
 def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> dict:
     """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped."""
-    keys, shapes = display_shapes(frame, config)
-    features = [{"type": "Feature", "properties": dict(zip(columns, row, strict=True)), "geometry": shapes[key]}
-                for key, row in zip(keys, property_rows(frame, columns), strict=True)
-                if key is not None and shapes[key] is not None]
-    return {"type": "FeatureCollection", "features": features}
+    return drawn_features(frame, config, columns)[0]
 
 
 class RawText(Element):
@@ -144,12 +151,46 @@ class GeoData(PageElement):
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
-    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None):
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None,
+                 shape_keys: list[bytes] | None = None):
         super().__init__()
         self._name = "sb_data"
         extra = {"link": link} if link else {}  # {label, field}: a link under the popup's table (popup_link.js)
         self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
                                   "popup": popup, "title": title, **extra})
+        # which feature draws each shape (by display_shapes' key), for layers drawn on these shapes (RowsOnShapes)
+        self.shape_positions = {key: i for i, key in enumerate(shape_keys or [])}
+
+
+class RowsOnShapes(PageElement):
+    """A layer's rows drawn on the shapes another GeoData already embeds (the areas' status in each earlier year
+    on the areas' own polygons): the page holds each shape once, and page.js's sbDataOn builds the layer's
+    GeoJSON from the rows and those shapes, giving what a GeoData of the same frame would."""
+
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = "
+                         "sbDataOn({{ this.shapes.get_name() }}, {{ this.payload }});{% endmacro %}")
+
+    def __init__(self, shapes: GeoData, positions: list[int], columns: list[str], rows: list[list],
+                 popup: list[list[str]], title: str = "name", link: dict | None = None):
+        super().__init__()
+        self._name = "sb_data"
+        self.shapes = shapes
+        extra = {"link": link} if link else {}
+        # shape[i]: the feature of `shapes` whose geometry the i-th row takes; rows in `keys` order, as GeoData's
+        self.payload = safe_json({"shape": positions, "keys": columns, "rows": rows, "popup": popup, "title": title,
+                                  **extra})
+
+
+def rows_on_shapes(frame: gpd.GeoDataFrame, config: Config, columns: list[str], popup: list[list[str]],
+                   shapes: GeoData, link: dict | None = None) -> RowsOnShapes | None:
+    """The frame's rows drawn on the shapes `shapes` embeds; None when a row's shape is not among them (the
+    layer then embeds its own). Rows without a shape to draw are left out, as feature_collection leaves them."""
+    keys, display = display_shapes(frame, config)
+    drawn = [i for i, key in enumerate(keys) if key is not None and display[key] is not None]
+    if any(keys[i] not in shapes.shape_positions for i in drawn):
+        return None
+    positions = [shapes.shape_positions[keys[i]] for i in drawn]
+    return RowsOnShapes(shapes, positions, columns, property_rows(frame.iloc[drawn], columns), popup, link=link)
 
 
 def property_keys(geojson: dict) -> list[str]:

@@ -20,7 +20,7 @@ from pipeline.publish.catalogue import (
     indicator,
 )
 from pipeline.publish.i18n import Language, current
-from pipeline.publish.maps import GeoData, Legend, add_layer, feature_collection
+from pipeline.publish.maps import GeoData, Legend, RowsOnShapes, add_layer, drawn_features, rows_on_shapes
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
 
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
@@ -118,9 +118,14 @@ def categorical_colours(values: pd.Series, hidden: pd.Series, colours: dict[str,
 
 
 def embed_data(m: folium.Map, shown: gpd.GeoDataFrame, config: Config, rows: list[list[str]],
-               link: dict | None = None) -> GeoData:
-    """Embed a shown frame once, with its popup rows (and a link under them); every layer drawing it uses this copy."""
-    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows, link=link)
+               link: dict | None = None, shapes: GeoData | None = None) -> GeoData | RowsOnShapes:
+    """Embed a shown frame once, with its popup rows (and a link under them); every layer drawing it uses this copy.
+    With `shapes` (data already embedded with the same polygons), only the rows are embedded, drawn on those."""
+    columns = [c for c in shown.columns if c != "geometry"]
+    data = rows_on_shapes(shown, config, columns, rows, shapes, link) if shapes is not None else None
+    if data is None:
+        geojson, keys = drawn_features(shown, config, columns)
+        data = GeoData(geojson, rows, link=link, shape_keys=keys)
     m.add_child(data)
     return data
 
@@ -166,7 +171,8 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
 
     options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
     in tooltips and popups), `popup` (false: tooltip only) and `profile_link` (true: housing areas, each popup
-    linking to the area's profile unless small); a raw `fill` or `radius` column is passed as is.
+    linking to the area's profile unless small) and `shapes` (a GeoData already embedding the frame's polygons, the
+    areas': drawn on instead of embedding them again); a raw `fill` or `radius` column is passed as is.
     Texts in the language of the pages being built (`i18n.current`); `name` is translated by the caller.
     """
     if frame is None or not len(frame):
@@ -174,6 +180,7 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     lang = current()
     options = dict(options)
     title = options.pop("title", None)
+    shapes = options.pop("shapes", None)
     fields = [c for c in fields if c in frame.columns]
     small = small if small is not None else pd.Series(False, index=frame.index)
     shown = shown_frame(frame, fields, small, config, lang, title=title if title in frame.columns else fields[0])
@@ -185,7 +192,7 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
         shown[PROFILE_LINK] = profile_links(frame, small).to_numpy()
         link = _profile_link(lang)
     rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields] if options.pop("popup", True) else []
-    return add_layer(m, embed_data(m, shown, config, rows, link), name, options, show=show)
+    return add_layer(m, embed_data(m, shown, config, rows, link, shapes), name, options, show=show)
 
 
 def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
