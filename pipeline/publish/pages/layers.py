@@ -3,6 +3,7 @@ layers (schools, job sites, green areas, school districts), every text in the pa
 
 from __future__ import annotations
 
+import weakref
 from urllib.parse import quote
 
 import folium
@@ -136,12 +137,31 @@ def profile_links(table: gpd.GeoDataFrame, small: pd.Series) -> pd.Series:
     return links.where(~small.to_numpy(), None)
 
 
+# The areas' formatted texts of the latest areas tables, by table (the one object every page of a release shares:
+# tables.area_table_from_inputs), language, suppressed label, columns and small areas: the index, social-balance
+# and accessibility pages show the same texts, formatted once. Held with a weak reference to the table.
+_AREA_TEXTS: dict[tuple, tuple[weakref.ref, gpd.GeoDataFrame]] = {}
+
+
+def area_texts(table: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config,
+               lang: Language) -> gpd.GeoDataFrame:
+    """shown_frame of the areas table (a copy of the one already made for this table, if any)."""
+    key = (id(table), lang.code, page_suppressed_label(config, lang), tuple(columns), tuple(small.tolist()))
+    known = _AREA_TEXTS.get(key)
+    if known is None or known[0]() is not table:
+        for gone in [k for k, (ref, _) in _AREA_TEXTS.items() if ref() is None or k[0] == id(table)]:
+            del _AREA_TEXTS[gone]
+        known = (weakref.ref(table), shown_frame(table, columns, small, config, lang))
+        _AREA_TEXTS[key] = known
+    return known[1].copy()
+
+
 def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config: Config, lang: Language,
                 fills: dict[str, pd.Series]) -> GeoData:
     """Embed the areas table once: every figure formatted (suppressed where small), a fill_<key> colour per fill,
     and the link to each area's profile page."""
     columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-    shown = shown_frame(table, columns, small, config, lang)
+    shown = area_texts(table, columns, small, config, lang)
     for key, colours in fills.items():
         shown[f"fill_{key}"] = colours.to_numpy()
     link = None
