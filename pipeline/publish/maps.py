@@ -86,9 +86,15 @@ def display_shapes(frame: gpd.GeoDataFrame, config: Config) -> tuple[list[bytes 
     if new:
         if len(known) + len(new) > DISPLAY_SHAPES_MAX:
             known.clear()
-        shown = display_geometry(frame.iloc[new], config)
-        for i, shape in zip(new, shown.array, strict=True):
-            known[keys[i]] = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
+        shown = np.asarray(display_geometry(frame.iloc[new], config).array, dtype=object)
+        # points (job sites, parcel dots: thousands) as shapely's mapping writes them, their coordinates read at once
+        points = (shapely.get_type_id(shown) == 0) & ~shapely.is_empty(shown) & ~shapely.has_z(shown)
+        xy = iter(shapely.get_coordinates(shown[points]).tolist())
+        for i, shape, point in zip(new, shown, points, strict=True):
+            if point:
+                known[keys[i]] = {"type": "Point", "coordinates": tuple(next(xy))}
+            else:
+                known[keys[i]] = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
     return keys, known
 
 

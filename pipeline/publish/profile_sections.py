@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -306,10 +307,14 @@ def overlaps(areas: pd.DataFrame, zones: pd.DataFrame, config: Config) -> pd.Dat
     zones = gpd.GeoDataFrame(zones, geometry="geometry")
     if zones.crs is not None and areas.crs is not None and zones.crs != areas.crs:
         zones = zones.to_crs(areas.crs)
-    shapes = areas.geometry.to_numpy()
+    shapes, zone_shapes = areas.geometry.to_numpy(), zones.geometry.to_numpy()
     area_index, zone_index = zones.sindex.query(shapes, predicate="intersects")
     own = shapely.area(shapes[area_index])
-    inside = shapely.area(shapely.intersection(shapes[area_index], zones.geometry.to_numpy()[zone_index]))
+    # each area is intersected once with each distinct zone shape (a district's catchment recurs in many scenarios)
+    same_shape = pd.factorize(pd.Series(shapely.to_wkb(zone_shapes), dtype=object), use_na_sentinel=False)[0]
+    pairs_key = area_index.astype(np.int64) * (len(zone_shapes) + 1) + same_shape[zone_index]
+    _, first, pair = np.unique(pairs_key, return_index=True, return_inverse=True)
+    inside = shapely.area(shapely.intersection(shapes[area_index[first]], zone_shapes[zone_index[first]]))[pair]
     pairs = pd.DataFrame(zones.drop(columns="geometry").iloc[zone_index]).reset_index(drop=True)
     pairs["area_id"] = areas["area_id"].astype(str).to_numpy()[area_index]
     pairs["area_share"] = inside / pd.Series(own).where(pd.Series(own) > 0).to_numpy()
