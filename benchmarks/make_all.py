@@ -115,7 +115,7 @@ def main() -> None:
             if figure in ("walk nodes", "pages written"):
                 cells.append(f"{value:16,.0f}")
             elif figure.startswith("publish share"):
-                cells.append(f"{value:15.0%} ")
+                cells.append(f"{value:15.1%} ")
             elif figure.endswith("MB"):
                 cells.append(f"{value:16.2f}")
             else:

@@ -87,15 +87,68 @@ def display_shapes(frame: gpd.GeoDataFrame, config: Config) -> tuple[list[bytes 
         if len(known) + len(new) > DISPLAY_SHAPES_MAX:
             known.clear()
         shown = np.asarray(display_geometry(frame.iloc[new], config).array, dtype=object)
-        # points (job sites, parcel dots: thousands) as shapely's mapping writes them, their coordinates read at once
-        points = (shapely.get_type_id(shown) == 0) & ~shapely.is_empty(shown) & ~shapely.has_z(shown)
-        xy = iter(shapely.get_coordinates(shown[points]).tolist())
-        for i, shape, point in zip(new, shown, points, strict=True):
-            if point:
-                known[keys[i]] = {"type": "Point", "coordinates": tuple(next(xy))}
-            else:
-                known[keys[i]] = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
+        for i, mapped in zip(new, geojson_geometries(shown), strict=True):
+            known[keys[i]] = mapped
     return keys, known
+
+
+# GeoJSON type of each shapely type id with the depth of its coordinate nesting (0: a position, 1: a list of
+# positions, 2: of rings or lines, 3: of polygons): every simple type but LinearRing and collections.
+GEOJSON_TYPES = {0: ("Point", 0), 1: ("LineString", 1), 3: ("Polygon", 2), 4: ("MultiPoint", 1),
+                 5: ("MultiLineString", 2), 6: ("MultiPolygon", 3)}
+
+
+def geojson_geometries(shapes: np.ndarray) -> list[dict | None]:
+    """Each shape as a GeoJSON geometry with the coordinates shapely's `mapping` gives (None for a missing or empty
+    shape), every coordinate read at once: shapely's mapping builds each coordinate pair in Python."""
+    type_ids = shapely.get_type_id(shapes)
+    simple = np.isin(type_ids, list(GEOJSON_TYPES)) & ~shapely.is_empty(shapes) & ~shapely.has_z(shapes)
+    nested = iter(_coordinate_lists(shapes[simple], type_ids[simple]))
+    out: list[dict | None] = []
+    for shape, type_id, plain in zip(shapes, type_ids, simple, strict=True):
+        if plain:
+            out.append({"type": GEOJSON_TYPES[type_id][0], "coordinates": next(nested)})
+        else:
+            out.append(None if shape is None or shape.is_empty else shapely.geometry.mapping(shape))
+    return out
+
+
+def _coordinate_lists(shapes: np.ndarray, type_ids: np.ndarray) -> list:
+    """The nested coordinate lists of 2D simple shapes: positions, split into lines or rings, into parts."""
+    parts, part_of = shapely.get_parts(shapes, return_index=True)  # a single shape is its own one part
+    part_type = type_ids[part_of]
+    ring_parts = np.isin(part_type, (3, 6))
+    lines = np.empty(len(parts), dtype=object)
+    lines[~ring_parts] = parts[~ring_parts]
+    rings, ring_of = shapely.get_rings(parts[ring_parts], return_index=True)  # exterior first, then holes
+    segments = np.concatenate([lines[~ring_parts], rings]) if len(rings) else lines[~ring_parts]
+    owner = np.concatenate([np.flatnonzero(~ring_parts), np.flatnonzero(ring_parts)[ring_of]])
+    order = np.argsort(owner, kind="stable")  # lines and rings in part order
+    segments, owner = segments[order], owner[order]
+    xy = shapely.get_coordinates(segments).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(segments)).tolist()
+    by_part: list[list] = [[] for _ in range(len(parts))]
+    start = 0
+    for part, end in zip(owner.tolist(), ends, strict=True):
+        by_part[part].append([tuple(c) for c in xy[start:end]])
+        start = end
+    out: list[list] = [[] for _ in range(len(shapes))]
+    for part, (shape, kind) in enumerate(zip(part_of.tolist(), part_type.tolist(), strict=True)):
+        depth = GEOJSON_TYPES[kind][1]
+        segments_of_part = by_part[part]
+        if depth == 0:  # a point: its one position
+            out[shape] = segments_of_part[0][0]
+        elif kind == 3:  # a polygon's rings
+            out[shape].extend(segments_of_part)
+        elif kind == 6:  # a multipolygon's polygons, each its rings
+            out[shape].append(segments_of_part)
+        elif kind == 4:  # a multipoint's positions
+            out[shape].append(segments_of_part[0][0])
+        elif kind == 5:  # a multilinestring's lines
+            out[shape].append(segments_of_part[0])
+        else:  # a linestring's positions
+            out[shape] = segments_of_part[0]
+    return out
 
 
 def property_rows(frame, columns: list[str]) -> list[list]:
