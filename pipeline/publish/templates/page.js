@@ -5,6 +5,16 @@ function sbData(d) {
   });
   return d;
 }
+// A layer's rows drawn on the shapes another layer's data holds (the areas' status in each earlier year on the
+// areas' own polygons, embedded once): row i takes the geometry of feature d.shape[i] of `shapes` (maps.py RowsOnShapes).
+function sbDataOn(shapes, d) {
+  var features = d.rows.map(function (row, i) {
+    var p = {}; d.keys.forEach(function (k, j) { p[k] = row[j]; });
+    return {type: "Feature", properties: p, geometry: shapes.geojson.features[d.shape[i]].geometry};
+  });
+  d.geojson = {type: "FeatureCollection", features: features};
+  return d;
+}
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
 function sbPopup(data, p) {
   var box = document.createElement("div"); box.className = "sb-popup";
