@@ -21,7 +21,6 @@ from pipeline._progress import track
 from pipeline.config import Config
 from pipeline.io import layer_path
 from pipeline.mix import UDSAT_OR_WORSE
-from pipeline.parallel import active_executor
 from pipeline.scenarios._tables import (
     BASELINE_ID,
     BASELINE_NAME,
@@ -167,12 +166,6 @@ def _open(columns: np.ndarray, n_schools: int) -> np.ndarray:
     return is_open
 
 
-def _allocate_open(columns: np.ndarray, near: NearSchools, pupils: np.ndarray, capacities: np.ndarray,
-                   honour_capacity: bool) -> pd.DataFrame:
-    """allocate_near with only the schools at these positions open (one scenario)."""
-    return allocate_near(near, pupils, capacities, honour_capacity, _open(columns, near.n_schools))
-
-
 def scenario_pairs(
     scenarios: Sequence[SchoolScenario],
     near: NearSchools,
@@ -187,21 +180,17 @@ def scenario_pairs(
     """Figures per (scenario, school position) and each scenario's allocation as (parcel, school, pupils, dist_m)
     rows. Every scenario but today's districts as drawn is allocated by allocate_near under the same capacity
     rule; free transport is gained or lost against the baseline (scenarios[0], today's schools)."""
-    by_nearest = [scenario for scenario in scenarios if not scenario.by_district]  # the baseline first
-    near.ranks  # noqa: B018 - computed once here, and sent to the workers with the lists
-    # The scenarios' allocations are independent of one another: on the Dask cluster each worker takes some.
-    allocated = dict(zip([scenario.scenario_id for scenario in by_nearest], active_executor().map_chunks(
-        _allocate_open, [scenario.open_schools for scenario in by_nearest], near, pupils, capacities, honour_capacity),
-        strict=True))
-    baseline = allocated[scenarios[0].scenario_id]
+    baseline = allocate_near(near, pupils, capacities, honour_capacity, _open(scenarios[0].open_schools, near.n_schools))
     baseline_far = far_pupils(baseline, len(pupils), free_transport_dist_m)
     frames, allocations = [], {}
     for scenario in track(scenarios, "Scenarios: pupils allocated", unit="scenarios"):
         columns = scenario.open_schools
         if scenario.by_district:
             pairs = districts_as_drawn_pairs(near, pupils, district_school, columns, near.district_pairs)
+        elif scenario.scenario_id == BASELINE_ID:
+            pairs = baseline
         else:
-            pairs = allocated[scenario.scenario_id]
+            pairs = allocate_near(near, pupils, capacities, honour_capacity, _open(columns, near.n_schools))
         position = np.full(near.n_schools, -1)
         position[columns] = np.arange(len(columns))
         figures = school_figures(pairs.assign(school=position[pairs["school"].to_numpy()]), len(columns),
