@@ -22,8 +22,9 @@ CUTOFF_EPS_M = 1e-6
 DEFAULT_CHUNK_SIZE = 2000
 # Work whose chunks merge exactly in any order (nearest lists, distances to assigned destinations) is cut in at
 # least this many chunks per worker when several workers run it: 600 schools in chunks of 2,000 were one chunk,
-# one worker busy and the other idle.
-CHUNKS_PER_WORKER = 3
+# one worker busy and the other idle. One per worker: each chunk of the nearest lists returns origins x k
+# distances and positions (scale 50: 100 MB), and 3 per worker took longer than 1 (22 s against 14 s, load 4.5).
+CHUNKS_PER_WORKER = 1
 
 
 def point_xy(points: gpd.GeoSeries) -> np.ndarray:
