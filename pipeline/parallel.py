@@ -41,13 +41,6 @@ class Executor:
     def distributed(self) -> bool:
         return self.client is not None
 
-    @property
-    def workers(self) -> int:
-        """How many chunks of work run at once: the cluster's worker threads (1 on the local backend)."""
-        if not self.distributed:
-            return 1
-        return max(1, sum(self.client.nthreads().values()))
-
     def map_parcels(self, func: Callable[..., pd.DataFrame], frame: gpd.GeoDataFrame, *args: Any) -> pd.DataFrame:
         """func(frame, *args) for a row-wise func, run per spatial partition; rows in their original order.
 

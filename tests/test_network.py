@@ -591,20 +591,3 @@ def test_bounded_nearest_lists_equal_the_unbounded_ones_with_ties(reach_factor, 
                                rtol=1e-12)
     assert (np.diff(got_d, axis=1) == 0).any()  # ties within the lists
 
-
-def test_spread_chunks_give_every_worker_work_in_order(monkeypatch):
-    # 600 schools in chunks of at most 2,000: one chunk on one worker (as before), CHUNKS_PER_WORKER per worker
-    # on two; a chunk size smaller than that still bounds the chunks; values stay in order.
-    import pipeline.network.search as search
-    from pipeline.network import spread_chunks
-
-    values = np.arange(600)
-    assert [len(c) for c in spread_chunks(values, 2000, 1)] == [600]
-    monkeypatch.setattr(search, "CHUNKS_PER_WORKER", 1)
-    assert [len(c) for c in spread_chunks(values, 2000, 2)] == [300] * 2
-    monkeypatch.setattr(search, "CHUNKS_PER_WORKER", 3)
-    assert [len(c) for c in spread_chunks(values, 2000, 2)] == [100] * 6
-    assert [len(c) for c in spread_chunks(values, 50, 2)] == [50] * 12
-    assert [len(c) for c in spread_chunks(np.arange(4), 2000, 2)] == [1] * 4
-    np.testing.assert_array_equal(np.concatenate(spread_chunks(values, 2000, 2)), values)
-    assert spread_chunks(np.arange(0), 2000, 2) == []

@@ -46,7 +46,6 @@ from pipeline.network.search import (
     od_distances_m,
     point_xy,
     snap,
-    spread_chunks,
 )
 from pipeline.network.sums import SEARCH_CELL_M, decayed_sum, reachable_sum
 
@@ -55,5 +54,5 @@ __all__ = [
     "SEARCH_CELL_M", "VERTEX_DECIMALS", "Network", "StreetGraph", "_Chains", "assigned_distance_m", "build_network",
     "decayed_sum", "k_nearest_m", "load_network", "load_or_build_network", "nearest_distance_m",
     "nearest_node_distance_m", "network_key", "node_distances", "od_distances_m", "point_xy", "reachable_sum", "routable",
-    "snap", "spread_chunks", "street_graph",
+    "snap", "street_graph",
 ]

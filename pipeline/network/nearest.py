@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.network.chains import _Chains
 from pipeline.network.graph import Network
-from pipeline.network.search import DEFAULT_CHUNK_SIZE, chunked, point_xy, rows_per_block, snap, spread_chunks
+from pipeline.network.search import DEFAULT_CHUNK_SIZE, chunked, point_xy, rows_per_block, snap
 from pipeline.parallel import active_executor
 
 # The nearest lists search from each destination only as far as most origins' k nearest lie, then again, wider and
@@ -46,13 +46,12 @@ def assigned_distance_m(
     origin_node, origin_snap = snap(network, origins)
     target_node, target_snap = snap(network, targets)
     wanted_target = target_node[assigned[rows]]
-    executor = active_executor()
     nodes, which = np.unique(wanted_target, return_inverse=True)
     order = np.argsort(which, kind="stable")
     bounds = np.searchsorted(which[order], np.arange(len(nodes) + 1))
-    pairs = [(c, order[bounds[c[0]]:bounds[c[-1] + 1]]) for c in spread_chunks(np.arange(len(nodes)), chunk_size, executor.workers)]
+    pairs = [(c, order[bounds[c[0]]:bounds[c[-1] + 1]]) for c in chunked(np.arange(len(nodes)), chunk_size)]
     chunks = [(nodes[c], origin_node[rows[pair]], which[pair] - c[0]) for c, pair in pairs]
-    found = executor.map_chunks(_assigned_chunk, chunks, _Chains.of(network.graph))
+    found = active_executor().map_chunks(_assigned_chunk, chunks, _Chains.of(network.graph))
     out[rows[order]] = np.concatenate(found) + origin_snap[rows[order]] + target_snap[assigned[rows[order]]]
     return out
 
@@ -136,7 +135,7 @@ def _nearest_pass(chains: _Chains, origin: tuple, destination: tuple, k: int, li
     nodes, origin_position, assigned = origin
     dest_node, dest_snap = destination
     executor = active_executor()
-    blocks = spread_chunks(np.arange(len(dest_node)), chunk_size, executor.workers)
+    blocks = chunked(np.arange(len(dest_node)), chunk_size)
     asked = [np.flatnonzero((assigned >= block[0]) & (assigned <= block[-1])) for block in blocks]
     chunks = [(block, dest_node[block], dest_snap[block], origin_position[rows], assigned[rows] - block[0])
               for block, rows in zip(blocks, asked, strict=True)]

@@ -20,11 +20,6 @@ MAX_BLOCK_CELLS = 20_000_000
 CUTOFF_EPS_M = 1e-6
 # Searched nodes per chunk of work when no chunk size is given (config access.origin_chunk_size).
 DEFAULT_CHUNK_SIZE = 2000
-# Work whose chunks merge exactly in any order (nearest lists, distances to assigned destinations) is cut in at
-# least this many chunks per worker when several workers run it: 600 schools in chunks of 2,000 were one chunk,
-# one worker busy and the other idle. One per worker: each chunk of the nearest lists returns origins x k
-# distances and positions (scale 50: 100 MB), and 3 per worker took longer than 1 (22 s against 14 s, load 4.5).
-CHUNKS_PER_WORKER = 1
 
 
 def point_xy(points: gpd.GeoSeries) -> np.ndarray:
@@ -121,15 +116,6 @@ def od_distances_m(
     origin_node, origin_snap = snap(network, origins)
     dest_node, dest_snap = snap(network, destinations)
     return node_distances(network, origin_node, dest_node) + origin_snap[:, None] + dest_snap[None, :]
-
-
-def spread_chunks(values: np.ndarray, size: int, workers: int) -> list[np.ndarray]:
-    """values cut in consecutive chunks of at most size, and with several workers in at least CHUNKS_PER_WORKER per
-    worker, so that every worker gets work. Only for work whose result does not depend on the cut."""
-    if workers <= 1 or len(values) == 0:
-        return chunked(values, size)
-    count = max(-(-len(values) // max(1, int(size))), min(len(values), CHUNKS_PER_WORKER * workers))
-    return np.array_split(values, count)
 
 
 def chunked(values: np.ndarray, size: int) -> list[np.ndarray]:
