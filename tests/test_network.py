@@ -591,3 +591,11 @@ def test_bounded_nearest_lists_equal_the_unbounded_ones_with_ties(reach_factor, 
                                rtol=1e-12)
     assert (np.diff(got_d, axis=1) == 0).any()  # ties within the lists
 
+
+
+def test_nearest_lists_without_origins_or_destinations_are_empty(walk):
+    # Nothing to search: no destination gives lists of width 0 (own NaN), no origin gives no rows.
+    d, i, own = k_nearest_m(walk, at((0, 0), (200, 0)), at(), 3, detour_factor=1.3)
+    assert d.shape == (2, 0) and i.shape == (2, 0) and np.isnan(own).all()
+    d, i, own = k_nearest_m(walk, at(), at((0, 0), (200, 0)), 3, detour_factor=1.3)
+    assert d.shape == (0, 2) and i.shape == (0, 2) and own.shape == (0,)

@@ -89,6 +89,10 @@ def k_nearest_m(
             d = np.hypot(a[:, None, 0] - b[None, block, 0], a[:, None, 1] - b[None, block, 1]) * detour_factor
             best_d, best_i = _keep_nearest(best_d, best_i, d, block, k)
         return best_d, best_i, assigned_distance_m(None, origins, destinations, assigned, detour_factor=detour_factor)
+    if len(origins) == 0 or len(destinations) == 0:
+        width = k if len(destinations) else 0
+        return (np.full((len(origins), width), np.inf), np.full((len(origins), width), -1, dtype=np.intp),
+                np.full(len(origins), np.nan))
     origin_node, origin_snap = snap(network, origins)
     dest_node, dest_snap = snap(network, destinations)
     nodes, position = np.unique(origin_node, return_inverse=True)
