@@ -515,18 +515,87 @@ def test_chains_of_a_graph_with_a_ring_without_junctions_equal_dijkstra():
     assert got[0, 2] == 3.0 and got[4, 9] == 17.5 and np.isinf(got[0, 4])
 
 
-def test_keeping_the_k_nearest_block_by_block_equals_one_sort_of_everything():
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_keeping_the_k_nearest_block_by_block_equals_one_sort_of_everything(shuffled):
     # Independent method: one lexsort of the whole matrix by (distance, position). Whole-metre distances tie
-    # often, and the blocks come in a shuffled order of positions, so a tie with the k-th decides by position.
+    # often; the blocks come in a shuffled order of positions (a tie with the k-th decides by position: the sort by
+    # two keys), or in position order (each block after the kept ones: the stable sort by distance alone).
     from pipeline.network.nearest import _keep_nearest
 
     rng = np.random.default_rng(16)
     d = rng.integers(0, 12, (300, 40)).astype(float)
     d[rng.random(d.shape) < 0.1] = np.inf
-    blocks = np.array_split(rng.permutation(40), 8)
+    blocks = np.array_split(rng.permutation(40) if shuffled else np.arange(40), 8)
     best_d, best_i = np.full((300, 0), np.inf), np.full((300, 0), -1, dtype=np.intp)
     for block in blocks:
         best_d, best_i = _keep_nearest(best_d, best_i, d[:, block], block, 5)
     order = np.lexsort((np.broadcast_to(np.arange(40), d.shape), d), axis=1)[:, :5]
     np.testing.assert_array_equal(best_d, np.take_along_axis(d, order, axis=1))
     np.testing.assert_array_equal(best_i, np.where(np.isfinite(best_d), order, -1))
+
+
+def square_grid_streets(side: int, spacing_m: float) -> gpd.GeoDataFrame:
+    """Straight streets of spacing_m between neighbours on a side x side grid of junctions: many equal distances."""
+    ends = [((i, j), (i + 1, j)) for i in range(side - 1) for j in range(side)]
+    ends += [((j, i), (j, i + 1)) for i in range(side - 1) for j in range(side)]
+    lines = [shapely.LineString([(X0 + x0 * spacing_m, Y0 + y0 * spacing_m), (X0 + x1 * spacing_m, Y0 + y1 * spacing_m)])
+             for (x0, y0), (x1, y1) in ends]
+    return gpd.GeoDataFrame(geometry=lines, crs=25832)
+
+
+@pytest.mark.parametrize("reach_factor", [0.05, 0.6, 1.5])
+def test_bounded_nearest_lists_equal_the_unbounded_ones_with_ties(reach_factor, monkeypatch):
+    # The nearest lists searched with a limit first (then wider, then unbounded for the lists not proved complete)
+    # against the same searches unbounded from the start (bit for bit), and against scipy's Dijkstra on all pairs
+    # sorted by hand (ties by destination position). On a grid of 100 m squares whole-metre distances tie often;
+    # two destinations share a node; origins off the nodes carry snaps; a small reach factor leaves most lists
+    # incomplete after the first pass, a large one completes most of them at once.
+    from scipy.sparse.csgraph import dijkstra
+
+    import pipeline.network.nearest as nearest
+
+    network = build_network(square_grid_streets(9, 100.0), tolerance_m=1.0)
+    rng = np.random.default_rng(21)
+    origins = at(*[(float(x), float(y)) for x, y in rng.integers(0, 9, (120, 2)) * 100 + rng.integers(0, 3, (120, 2)) * 7])
+    destinations = at(*[(float(x), float(y)) for x, y in rng.integers(0, 9, (14, 2)) * 100], (300, 300), (300, 300))
+    assigned = rng.integers(-1, 16, 120)
+    passes = []
+    real_pass = nearest._nearest_pass
+
+    def counted_pass(chains, origin, destination, k, limit, chunk_size):
+        passes.append((len(origin[0]), limit))
+        return real_pass(chains, origin, destination, k, limit, chunk_size)
+
+    monkeypatch.setattr(nearest, "_nearest_pass", counted_pass)
+    monkeypatch.setattr(nearest, "NEAREST_REACH_FACTOR", reach_factor)
+    got_d, got_i, got_own = k_nearest_m(network, origins, destinations, 5, detour_factor=1.3, chunk_size=4,
+                                        assigned=assigned)
+    bounded_passes = list(passes)
+    monkeypatch.setattr(nearest, "NEAREST_REACH_GROWTH", ())
+    want_d, want_i, want_own = k_nearest_m(network, origins, destinations, 5, detour_factor=1.3, chunk_size=4,
+                                           assigned=assigned)
+    np.testing.assert_array_equal(got_d, want_d)
+    np.testing.assert_array_equal(got_i, want_i)
+    np.testing.assert_array_equal(got_own, want_own)
+    assert np.isfinite(bounded_passes[0][1]) and passes[-1] == (bounded_passes[0][0], np.inf)
+    if reach_factor == 0.6:  # the first limits proved some lists complete and left others to search again
+        assert len(bounded_passes) > 1 and bounded_passes[-1][0] < bounded_passes[0][0]
+    # Independent: every pair by scipy's Dijkstra on the whole graph, snaps added, sorted by (distance, position).
+    origin_node, origin_snap = snap(network, origins)
+    dest_node, dest_snap = snap(network, destinations)
+    full = dijkstra(network.graph, indices=origin_node)[:, dest_node] + origin_snap[:, None] + dest_snap[None, :]
+    order = np.lexsort((np.broadcast_to(np.arange(16), full.shape), np.round(full, 6)), axis=1)[:, :5]
+    np.testing.assert_array_equal(got_i, order)
+    np.testing.assert_allclose(got_d, np.take_along_axis(full, order, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(got_own, np.where(assigned >= 0, full[np.arange(120), np.maximum(assigned, 0)], np.nan),
+                               rtol=1e-12)
+    assert (np.diff(got_d, axis=1) == 0).any()  # ties within the lists
+
+
+
+def test_nearest_lists_without_origins_or_destinations_are_empty(walk):
+    # Nothing to search: no destination gives lists of width 0 (own NaN), no origin gives no rows.
+    d, i, own = k_nearest_m(walk, at((0, 0), (200, 0)), at(), 3, detour_factor=1.3)
+    assert d.shape == (2, 0) and i.shape == (2, 0) and np.isnan(own).all()
+    d, i, own = k_nearest_m(walk, at(), at((0, 0), (200, 0)), 3, detour_factor=1.3)
+    assert d.shape == (0, 2) and i.shape == (0, 2) and own.shape == (0,)

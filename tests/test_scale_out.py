@@ -87,6 +87,20 @@ def test_areas_and_segregation_equal_the_local_backend(runs):
     pd.testing.assert_frame_equal(pl, pd_, check_exact=False, rtol=1e-9, atol=1e-9)
 
 
+def test_the_school_scenarios_equal_the_local_backend_exactly(runs):
+    # On the cluster the nearest-school searches and the district distances run in several chunks per worker
+    # (spread_chunks) and each scenario's allocation on a worker of its own; the lists, allocations and catchments
+    # are the local backend's value for value and geometry for geometry.
+    for name, read in (("scenarios_school_sites", gpd.read_parquet), ("scenarios_school_summary", pd.read_parquet),
+                       ("scenarios_school_catchments", gpd.read_parquet)):
+        local, dask = read(runs["local"] / f"{name}.parquet"), read(runs["dask"] / f"{name}.parquet")
+        assert len(local) > 0
+        pd.testing.assert_frame_equal(local.drop(columns=[c for c in PROVENANCE if c in local]),
+                                      dask.drop(columns=[c for c in PROVENANCE if c in dask]), check_exact=True)
+    catchments = gpd.read_parquet(runs["local"] / "scenarios_school_catchments.parquet")
+    assert catchments["pupils"].sum() > 0
+
+
 def test_a_partition_boundary_splits_a_housing_area_and_changes_nothing(runs, cluster):
     # The same Hilbert partitioning the dask run used for the parcel joins (7 partitions of the parcels'
     # representative points): at least one housing area has parcels in two partitions.
