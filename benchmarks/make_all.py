@@ -4,7 +4,9 @@ unchanged refresh; optionally the same for a baseline checkout in the same run.
 Each project runs in a temporary copy (code, config, Makefile; empty data folders) with this virtual
 environment, so nothing is installed. The first `make all` is timed one stage target at a time
 (`make ingest`, `make mix`, ... in pipeline order; each target runs its stage in a fresh process, as
-`make all` does), so the sum is the first `make all` and the publish share can be read off.
+`make all` does), so the sum is the first `make all` and the publish share can be read off; the CPU seconds
+of each stage (user + system of make and its children) are given too, the share the machine's other load
+disturbs least.
 Usage: python benchmarks/make_all.py [--scale 1] [--baseline /path/to/other/checkout]
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -25,12 +28,21 @@ REPO = Path(__file__).resolve().parents[1]
 STAGES = ("ingest", "mix", "access", "scenarios", "publish")
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Seconds a command took; stop with its output when it fails."""
-    started = time.perf_counter()
+def cpu_of_children() -> float:
+    """CPU seconds (user + system) of every finished child process and their own children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path, cpu: dict[str, float] | None = None, name: str = "") -> float:
+    """Seconds a command took (and, into `cpu[name]`, the CPU seconds it and its children used: a figure the
+    other processes of a shared machine disturb far less than wall time); stop with its output when it fails."""
+    started, cpu_started = time.perf_counter(), cpu_of_children()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    if cpu is not None:
+        cpu[name] = cpu_of_children() - cpu_started
     return time.perf_counter() - started
 
 
@@ -67,10 +79,14 @@ def measure(source: Path, scale: float) -> dict[str, float]:
         figures = {"demo-data": timed([python, "-m", "pipeline", "demo-data", "--out", "data/raw",
                                        "--scale", str(scale)], root)}
         figures["walk nodes"] = float(walk_nodes(root / "data" / "raw"))
+        cpu: dict[str, float] = {}
         for stage in STAGES:
-            figures[f"  make {stage}"] = timed([*make, stage], root)
+            figures[f"  make {stage}"] = timed([*make, stage], root, cpu, stage)
         figures["make all (first)"] = sum(figures[f"  make {stage}"] for stage in STAGES)
         figures["publish share"] = figures["  make publish"] / figures["make all (first)"]
+        figures["  make publish CPU"] = cpu["publish"]
+        figures["make all (first) CPU"] = sum(cpu.values())
+        figures["publish share of CPU"] = cpu["publish"] / sum(cpu.values())
         figures["make all (nothing changed)"] = timed([*make, "all"], root)
         figures["refresh (nothing changed)"] = timed([python, "-m", "pipeline", "--quiet", "refresh"], root)
         pages = sorted((root / "maps").glob("*.html"))
@@ -98,8 +114,8 @@ def main() -> None:
             value = values[figure]
             if figure in ("walk nodes", "pages written"):
                 cells.append(f"{value:16,.0f}")
-            elif figure == "publish share":
-                cells.append(f"{value:15.0%} ")
+            elif figure.startswith("publish share"):
+                cells.append(f"{value:15.1%} ")
             elif figure.endswith("MB"):
                 cells.append(f"{value:16.2f}")
             else:

@@ -367,17 +367,59 @@ def read(config: Config, name: str, columns: list[str] | None = None) -> Any:
         from pipeline._atomic import read_json
 
         return read_json(path)
-    import geopandas as gpd
     import pandas as pd
 
     if entry.format in ("geoparquet", "parquet"):
         if columns is not None and entry.format == "geoparquet":
             columns = list(dict.fromkeys([*columns, "geometry"]))
         try:
-            return gpd.read_parquet(path, columns=columns)
+            return _read_geoparquet(path, columns)
         except ValueError:  # a table without geometry (an optional table layer, or a frame written without it)
             return pd.read_parquet(path, columns=columns)
     raise UndeclaredRead(f"'{name}' is {entry.format}: open input_path(config, '{name}') with its own library")
+
+
+# The CRS of the GeoParquet files read so far, by the PROJJSON text they store: pyproj takes 30-90 ms to parse
+# it (the datum ensemble's members are looked up in PROJ's database), at every file read (a tenth of publishing,
+# which reads 15). Each text is parsed once per process.
+_CRS_OF_PROJJSON: dict[str, Any] = {}
+
+
+def _read_geoparquet(path: Path, columns: list[str] | None) -> Any:
+    """A GeoParquet file as geopandas.read_parquet gives it, each CRS parsed once per process.
+
+    The first file of each CRS, a subset of columns and any file of another layout than the pipeline writes
+    (several geometry columns, not WKB, pandas attrs) are read by geopandas itself; the others as geopandas
+    does (the covering bbox column left out, the WKB column decoded in its place) with the CRS already parsed.
+    """
+    import json
+
+    import geopandas as gpd
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    metadata = parquet.schema_arrow.metadata or {}
+    try:
+        geo = json.loads(metadata[b"geo"])
+        primary = geo["primary_column"]
+        spec = geo["columns"][primary]
+        crs_text = json.dumps(spec["crs"], sort_keys=True)
+        plain = len(geo["columns"]) == 1 and spec["encoding"] == "WKB" and b"PANDAS_ATTRS" not in metadata
+    except (KeyError, TypeError, ValueError):
+        return gpd.read_parquet(path, columns=columns)
+    if not plain or columns is not None or crs_text not in _CRS_OF_PROJJSON:
+        frame = gpd.read_parquet(path, columns=columns)
+        if plain and len(_CRS_OF_PROJJSON) < 100:
+            _CRS_OF_PROJJSON[crs_text] = frame.crs
+        return frame
+    bbox = {part[0] for part in spec.get("covering", {}).get("bbox", {}).values()}
+    table = parquet.read(columns=[c for c in parquet.schema_arrow.names if c not in bbox], use_threads=True)
+    position = list(table.slice(0, 0).to_pandas().columns).index(primary)
+    frame = table.drop([primary]).to_pandas()
+    shapes = gpd.GeoSeries.from_wkb(np.array(table[primary]), index=frame.index, crs=_CRS_OF_PROJJSON[crs_text])
+    frame.insert(position, primary, shapes.values)
+    return gpd.GeoDataFrame(frame, geometry=primary)
 
 
 def write(config: Config, name: str, data: Any) -> Path:

@@ -395,3 +395,122 @@ def test_demo_legends_never_repeat_a_bound_and_change_legends_are_centred(demo_m
                 assert all(label.startswith("-") for label in labels[:middle]), labels
                 assert all(label.startswith("+") or not re.search(r"\d", label) for label in labels[middle + 1:]), labels
     assert changes >= 1  # the urban-development page's change in jobs by bike
+
+
+# ---------------------------------------------------------------- the map layers as tables (page.js sbLayerTables)
+
+OPEN_EVERY_TABLE = """async () => {
+  const all = [...document.querySelectorAll('.sb-layer-table')];
+  all.forEach(d => { d.open = true; });  // each table is built on its details' toggle event
+  while (all.some(d => !d.querySelector('table'))) { await new Promise(r => setTimeout(r, 10)); }
+  return all.length;
+}"""
+
+
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("size", [*SIZES, "zoom200"])
+def test_axe_and_layout_with_every_layer_table_open(browser, demo_maps, size, page_name):
+    # the panel's section "The map layers as tables" with every table open: no WCAG violation, nothing past the
+    # panel, no sideways scrolling of the page (a wide table scrolls in its own box, reachable by keyboard)
+    page = open_page(browser, demo_maps / page_name, ZOOM_200 if size == "zoom200" else SIZES[size])
+    tables = page.evaluate(OPEN_EVERY_TABLE)
+    page.wait_for_timeout(50)  # the boxes' tabindex is set on the toggle events, after the tables are built
+    violations = run_axe(page)
+    problems = page.evaluate(OVERFLOW)
+    nameless = focusable_without_name(page)  # the filter boxes, buttons and links of the tables too
+    page.close()
+    assert tables >= 3
+    assert nameless == []
+    assert violations == [], f"{page_name} at {size}:\n{describe(violations)}"
+    assert problems == []
+
+
+def _table_state(page, name: str) -> dict:
+    return page.evaluate("""(name) => {
+      const d = [...document.querySelectorAll('.sb-layer-table')].find(d => d.querySelector('.sb-table-name').textContent === name);
+      const t = d.querySelector('table');
+      return {status: (d.querySelector('[role=status]') || {}).textContent || null,
+              header: [...t.tHead.querySelectorAll('th[scope=col]')].map(c => c.textContent),
+              rows: [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent))};
+    }""", name)
+
+
+def _hand_number(value: float, code: str) -> str:
+    """A whole number as the page writes it, by hand: en 1,500; da 1.500."""
+    text = f"{value:,.0f}"
+    return text.replace(",", ".") if code == "da" else text
+
+
+def test_long_tables_are_paged_and_filtered(browser, demo_maps):
+    # the demo's 1,500 job sites (fewer than MAX_JOB_SITES, so all embedded): 50 rows a page, a filter box
+    import geopandas as gpd
+
+    from pipeline.publish.pages.layers import MAX_JOB_SITES
+
+    code = "da" if (demo_maps / "index.html").read_text(encoding="utf-8").count('<html lang="da"') else "en"
+    lang = language(code)
+    jobs = gpd.read_parquet(demo_maps.parent / "data" / "processed" / "jobs.parquet")
+    assert 50 < len(jobs) <= MAX_JOB_SITES
+    name = lang("Job sites (sized by jobs)")
+    page = open_page(browser, demo_maps / "index.html", SIZES["desktop"])
+    page.locator(".sb-layer-table summary", has_text=name).click()
+    first = _table_state(page, name)
+    total = _hand_number(len(jobs), code)
+    assert len(first["rows"]) == 50
+    assert first["status"] == {"da": f"Række 1–50 af {total}", "en": f"Rows 1–50 of {total}"}[code]
+    page.locator(".sb-layer-table", has_text=name).get_by_role("button", name=lang("Next rows")).click()
+    second = _table_state(page, name)
+    assert second["status"] == {"da": f"Række 51–100 af {total}", "en": f"Rows 51–100 of {total}"}[code]
+    assert {r[1] for r in second["rows"]}.isdisjoint({r[1] for r in first["rows"]})
+    # filtering by one site's id leaves the rows that contain it, that site among them
+    site = str(jobs["site_id"].iloc[-1])
+    page.locator(".sb-layer-table", has_text=name).get_by_label(lang("Filter rows")).fill(site)
+    found = _table_state(page, name)
+    page.close()
+    assert site in {r[1] for r in found["rows"]}
+    assert all(site in " ".join(r) for r in found["rows"])
+    # (a 10-digit id is found only in the ids of the rows: the jobs counts and sectors hold no such number)
+    assert len(found["rows"]) == sum(site in str(i) for i in jobs["site_id"]) >= 1
+
+
+def test_catchment_tables_equal_the_scenarios_stage_output(browser, demo_maps):
+    # each school's pupils in each scenario's table are the scenarios stage's figures (scenarios_school_sites.parquet
+    # read here), suppressed below privacy.min_residents as in the popups
+    import pandas as pd
+
+    from pipeline.publish.pages.school_sites import REFERENCE_LAYERS
+
+    code = "da" if '<html lang="da"' in (demo_maps / "school-sites.html").read_text(encoding="utf-8") else "en"
+    lang = language(code)
+    sites = pd.read_parquet(demo_maps.parent / "data" / "processed" / "scenarios_school_sites.parquet")
+    page = open_page(browser, demo_maps / "school-sites.html", SIZES["desktop"])
+    page.evaluate(OPEN_EVERY_TABLE)
+    checked = 0
+    for scenario, rows in sites.groupby("scenario_id"):
+        name = lang(REFERENCE_LAYERS[scenario]) if scenario in REFERENCE_LAYERS else \
+            lang("Scenario: {name}", name=rows["scenario_name"].iloc[0])
+        table = _table_state(page, name)
+        pupils = table["header"].index(lang("Pupils"))
+        got = {r[0]: r[pupils] for r in table["rows"]}
+        expected = {n: _hand_number(p, code) if p >= 100 else lang("suppressed")
+                    for n, p in zip(rows["school_name"], rows["pupils"], strict=True)}
+        assert got == expected, scenario
+        checked += 1
+    page.close()
+    assert checked >= 3
+
+
+def test_the_schools_table_names_every_school(browser, demo_maps):
+    import geopandas as gpd
+
+    code = "da" if '<html lang="da"' in (demo_maps / "index.html").read_text(encoding="utf-8") else "en"
+    lang = language(code)
+    schools = gpd.read_parquet(demo_maps.parent / "data" / "processed" / "schools.parquet")
+    page = open_page(browser, demo_maps / "index.html", SIZES["desktop"])
+    page.locator(".sb-layer-table summary", has_text=lang("Schools")).first.click()
+    table = _table_state(page, lang("Schools"))
+    page.close()
+    assert table["header"] == {"da": ["Navn", "Skole-id", "Kapacitet (elever)", "Kort"],
+                               "en": ["Name", "School id", "Capacity (pupils)", "Map"]}[code]
+    assert {(r[0], r[1], r[2]) for r in table["rows"]} == {
+        (n, str(i), _hand_number(c, code)) for n, i, c in zip(schools["name"], schools["school_id"], schools["capacity"], strict=True)}

@@ -206,3 +206,36 @@ def test_demo_status_layer_per_earlier_year(browser, demo):  # noqa: F811
         assert fills[f"Status {year}"] == expected, year  # the demo has no area under privacy.min_residents
     assert fills["Status 2020"]["Birkemarken"] == "#fd8d3c" and fills["Status 2023"]["Birkemarken"] == "#e31a1c"
     visit.page.close()
+
+
+def test_demo_year_layers_show_the_history_on_the_status_layers_own_shapes(browser, demo):  # noqa: F811
+    """Each earlier year's layer of the Danish demo page gives every area that year's status and criteria met of
+    areas_mix_history (read back from the file with pandas, the status written in Danish from the catalogue) and
+    its profile link, drawn on the very polygons of the page's status layer: the same geometry objects in the
+    browser, so the areas' shapes are embedded once for all the year layers (maps.py RowsOnShapes)."""
+    import pandas as pd
+
+    from pipeline.publish.catalogue import STATUS_LABELS
+
+    da_maps, _ = demo
+    processed = da_maps.parents[1] / "data" / "processed"
+    history = pd.read_parquet(processed / "areas_mix_history.parquet")
+    names = pd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")["name"]
+    visit = Visit(browser, da_maps / "social-balance.html")
+    shown = visit.js("""const control = window[Object.keys(window).find(k => /^layer_control_.*_layers$/.test(k))];
+        const features = (name) => { const found = []; control.overlays[name].eachLayer(function visit(l) {
+          if (l.feature) found.push(l.feature); else if (l.eachLayer) l.eachLayer(visit); }); return found; };
+        const shapes = {}; features("Status (vejledende)").forEach(f => { shapes[f.properties.name] = f.geometry; });
+        const out = {}; Object.keys(control.overlays).filter(n => /^Status \\d{4}$/.test(n)).forEach(n => {
+          out[n] = {}; features(n).forEach(f => { const p = f.properties;
+            out[n][p.name] = [p.f_year, p.f_status, p.f_criteria_met, p.link, f.geometry === shapes[p.name]]; }); });
+        return out;""")
+    lang = language("da")
+    earlier = history[history["year"] < history["year"].max()]
+    assert sorted(shown) == [f"Status {y}" for y in sorted(earlier["year"].unique())] and len(shown) >= 2
+    for year, rows in earlier.groupby("year"):
+        expected = {names[a]: [str(year), lang(STATUS_LABELS[s]), str(int(n)), f"areas/{a}.html", True]
+                    for a, s, n in zip(rows["area_id"], rows["status"], rows["criteria_met"], strict=True)}
+        assert shown[f"Status {year}"] == expected, year  # the demo has no area under privacy.min_residents
+    assert visit.page_errors == [] and visit.console_errors == []
+    visit.page.close()

@@ -184,6 +184,8 @@ class Publish(Section):
     release_dir: Name = key("folder of releases/<run_id>/, current and previous", "path")
     keep_previous: Count = key("earlier published sets kept for rollback (0: none)", "sets")
     profile_min_overlap_share: Share = key("profiles list school districts and catchments covering at least this share of an area", "share")
+    table_rows_per_page: Annotated[int, _NUMBER, Field(ge=1, le=1000)] = key(
+        "rows a map layer's table in the panel shows at a time (a filter and paging for longer ones)", "rows")
 
 
 class Privacy(Section):

@@ -4,6 +4,7 @@ centred on "no change", colour-blind-safe schemes, and the grey entries of suppr
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,16 @@ from pipeline.publish.privacy import format_column, min_residents, page_suppress
 
 def palette(name: str, n: int) -> list[str]:
     """n colours of a ColorBrewer or viridis scheme (the ramp's ends when fewer than three)."""
-    colours = color_brewer(name, max(n, 3))
+    colours = list(_scheme(name, max(n, 3)))  # a copy: callers may recolour a class
     if n >= 3:
         return colours
     return [colours[len(colours) // 2]] if n == 1 else [colours[0], colours[-1]]
+
+
+@cache
+def _scheme(name: str, n: int) -> tuple[str, ...]:
+    """branca's n colours of a scheme, worked out once (a viridis ramp is interpolated anew at every call)."""
+    return tuple(color_brewer(name, n))
 
 
 def classify(values: pd.Series, hidden: pd.Series, config: Config, column: str) -> tuple[pd.Series, list[tuple[str, str]]]:

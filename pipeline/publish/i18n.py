@@ -15,18 +15,19 @@ a Danish page, and `missing_messages` lists ids the catalogue lacks.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("da", "en")
@@ -49,23 +50,42 @@ class Language:
         """A number in this language's format (da 1.376,5; en 1,376.5); "no data" when unknown."""
         if _unknown(value):
             return self(NO_DATA)
-        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return format_decimal(value, format=pattern, locale=self.code)
+        return _formatted(self.code, "number", max(digits, 0), str(value))
 
     def percent(self, share: object, digits: int = 1) -> str:
         """A share (0..1) as a percentage in this language's format (da 12,5 %; en 12.5%)."""
         if _unknown(share):
             return self(NO_DATA)
-        pattern = Locale.parse(self.code).percent_formats[None].pattern
-        if digits > 0:
-            pattern = _with_decimals(pattern, digits)
-        return format_percent(share, format=pattern, locale=self.code)
+        return _formatted(self.code, "percent", max(digits, 0), str(share))
 
     def date(self, value: dt.date | str) -> str:
         """A date written out in this language (da 29. november 2026; en November 29, 2026)."""
         if isinstance(value, str):
             value = dt.date.fromisoformat(value[:10])
         return format_date(value, format="long", locale=self.code)
+
+
+@cache
+def _pattern(code: str, kind: str, digits: int) -> tuple[NumberPattern, Locale]:
+    """The parsed Babel pattern of a number ("#,##0.0") or a percentage (the locale's, with `digits`
+    decimals) and the locale: parsed once, not at every figure (what format_decimal would do)."""
+    locale = Locale.parse(code)
+    if kind == "percent":
+        pattern = locale.percent_formats[None].pattern
+        pattern = _with_decimals(pattern, digits) if digits > 0 else pattern
+    else:
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return parse_pattern(pattern), locale
+
+
+# A page writes the same figures many times (the areas' table on every page, a count on every job site):
+# each distinct value is formatted once. Babel reads a number through its text (Decimal(str(value))), so
+# the text is the key: the same text gives the same figure (and -0.0 stays apart from 0.0, float32 from float64).
+@lru_cache(maxsize=1 << 16)
+def _formatted(code: str, kind: str, digits: int, text: str) -> str:
+    """A number or a share, given as its text, formatted by Babel as format_decimal / format_percent would."""
+    pattern, locale = _pattern(code, kind, digits)
+    return pattern.apply(decimal.Decimal(text), locale)
 
 
 def _with_decimals(pattern: str, digits: int) -> str:

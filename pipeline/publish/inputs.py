@@ -37,6 +37,8 @@ class Inputs:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     segregation: dict | None = None
     missing: dict[str, Reason] = field(default_factory=dict)
+    # what every page derives alike from the frames (the areas table), built once for the release
+    derived: dict[tuple, object] = field(default_factory=dict)
 
     def get(self, name: str) -> pd.DataFrame | None:
         """The frame of the dataset of this name (pipeline/datasets.py), or None."""

@@ -18,8 +18,10 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
+import shapely.geometry
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
@@ -65,24 +67,189 @@ def display_geometry(frame: gpd.GeoDataFrame, config: Config) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapely.set_precision(geometry.array, grid), index=frame.index, crs=MAP_CRS)
 
 
+# The display geometry (as GeoJSON) of every shape drawn so far in this process, by the frame's CRS, the
+# simplification and rounding settings and the shape's WKB: the pages draw the same shapes many times (the
+# areas on every page and in every year layer, a district's catchment in every scenario), and simplifying,
+# reprojecting, rounding and converting a shape gives the same result each time. Bounded: emptied when full.
+_DISPLAY_SHAPES: dict[tuple, dict[bytes, dict | None]] = {}
+DISPLAY_SHAPES_MAX = 200_000
+
+
+def display_shapes(frame: gpd.GeoDataFrame, config: Config) -> tuple[list[bytes | None], dict[bytes, dict | None]]:
+    """Each row's shape key (its WKB; None where it has no geometry) and the display geometry of each key as a
+    GeoJSON mapping (None where the shape is empty once simplified and rounded); computed once per shape."""
+    publish = config["publish"]
+    settings = (str(frame.crs), publish.get("simplify_tolerance_m"), int(publish["coordinate_decimals"]))
+    known = _DISPLAY_SHAPES.setdefault(settings, {})
+    keys = shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)).tolist()
+    new = [i for i, key in enumerate(keys) if key is not None and key not in known]
+    if new:
+        if len(known) + len(new) > DISPLAY_SHAPES_MAX:
+            known.clear()
+        shown = np.asarray(display_geometry(frame.iloc[new], config).array, dtype=object)
+        for i, mapped in zip(new, geojson_geometries(shown), strict=True):
+            known[keys[i]] = mapped
+    return keys, known
+
+
+# GeoJSON type of each shapely type id with the depth of its coordinate nesting (0: a position, 1: a list of
+# positions, 2: of rings or lines, 3: of polygons): every simple type but LinearRing and collections.
+GEOJSON_TYPES = {0: ("Point", 0), 1: ("LineString", 1), 3: ("Polygon", 2), 4: ("MultiPoint", 1),
+                 5: ("MultiLineString", 2), 6: ("MultiPolygon", 3)}
+
+
+def geojson_geometries(shapes: np.ndarray) -> list[dict | None]:
+    """Each shape as a GeoJSON geometry with the coordinates shapely's `mapping` gives (None for a missing or empty
+    shape), every coordinate read at once: shapely's mapping builds each coordinate pair in Python."""
+    type_ids = shapely.get_type_id(shapes)
+    simple = np.isin(type_ids, list(GEOJSON_TYPES)) & ~shapely.is_empty(shapes) & ~shapely.has_z(shapes)
+    nested = iter(_coordinate_lists(shapes[simple], type_ids[simple]))
+    out: list[dict | None] = []
+    for shape, type_id, plain in zip(shapes, type_ids, simple, strict=True):
+        if plain:
+            out.append({"type": GEOJSON_TYPES[type_id][0], "coordinates": next(nested)})
+        else:
+            out.append(None if shape is None or shape.is_empty else shapely.geometry.mapping(shape))
+    return out
+
+
+def _coordinate_lists(shapes: np.ndarray, type_ids: np.ndarray) -> list:
+    """The nested coordinate lists of 2D simple shapes: positions, split into lines or rings, into parts."""
+    parts, part_of = shapely.get_parts(shapes, return_index=True)  # a single shape is its own one part
+    part_type = type_ids[part_of]
+    ring_parts = np.isin(part_type, (3, 6))
+    lines = np.empty(len(parts), dtype=object)
+    lines[~ring_parts] = parts[~ring_parts]
+    rings, ring_of = shapely.get_rings(parts[ring_parts], return_index=True)  # exterior first, then holes
+    segments = np.concatenate([lines[~ring_parts], rings]) if len(rings) else lines[~ring_parts]
+    owner = np.concatenate([np.flatnonzero(~ring_parts), np.flatnonzero(ring_parts)[ring_of]])
+    order = np.argsort(owner, kind="stable")  # lines and rings in part order
+    segments, owner = segments[order], owner[order]
+    xy = shapely.get_coordinates(segments).tolist()
+    ends = np.cumsum(shapely.get_num_coordinates(segments)).tolist()
+    by_part: list[list] = [[] for _ in range(len(parts))]
+    start = 0
+    for part, end in zip(owner.tolist(), ends, strict=True):
+        by_part[part].append([tuple(c) for c in xy[start:end]])
+        start = end
+    out: list[list] = [[] for _ in range(len(shapes))]
+    for part, (shape, kind) in enumerate(zip(part_of.tolist(), part_type.tolist(), strict=True)):
+        depth = GEOJSON_TYPES[kind][1]
+        segments_of_part = by_part[part]
+        if depth == 0:  # a point: its one position
+            out[shape] = segments_of_part[0][0]
+        elif kind == 3:  # a polygon's rings
+            out[shape].extend(segments_of_part)
+        elif kind == 6:  # a multipolygon's polygons, each its rings
+            out[shape].append(segments_of_part)
+        elif kind == 4:  # a multipoint's positions
+            out[shape].append(segments_of_part[0][0])
+        elif kind == 5:  # a multilinestring's lines
+            out[shape].append(segments_of_part[0])
+        else:  # a linestring's positions
+            out[shape] = segments_of_part[0]
+    return out
+
+
+def property_rows(frame, columns: list[str]) -> list[list]:
+    """Each row's values of the columns as Python values (None where missing), as geopandas' to_geo_dict gives them."""
+    values = frame[columns]
+    rows = values.astype(object).to_numpy()
+    rows[pd.isna(values).to_numpy()] = None
+    return rows.tolist()
+
+
+def drawn_features(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> tuple[dict, list[bytes]]:
+    """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped;
+    and each feature's shape key (display_shapes)."""
+    keys, shapes = display_shapes(frame, config)
+    drawn = [(key, row) for key, row in zip(keys, property_rows(frame, columns), strict=True)
+             if key is not None and shapes[key] is not None]
+    features = [{"type": "Feature", "properties": dict(zip(columns, row, strict=True)), "geometry": shapes[key]}
+                for key, row in drawn]
+    return {"type": "FeatureCollection", "features": features}, [key for key, _ in drawn]
+
+
 def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> dict:
     """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped."""
-    shown = gpd.GeoDataFrame(frame[columns].copy(), geometry=display_geometry(frame, config), crs=MAP_CRS)
-    shown = shown[~shown.geometry.is_empty & shown.geometry.notna()]
-    return shown.to_geo_dict(na="null", drop_id=True)
+    return drawn_features(frame, config, columns)[0]
 
 
-class GeoData(MacroElement):
+class RawText(Element):
+    """Text put into the page as it is. branca wraps every rendered macro and every added snippet in a new
+    jinja2 Template, compiling it (a layer's data: megabytes lexed, a fifth of publishing) and reading any
+    "{{" in a name from the data as template syntax; this one is written out unchanged."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        # a compiled template drops one trailing newline (jinja2's keep_trailing_newline=False): the same here
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        """The text, unchanged."""
+        return self.text
+
+
+class PageElement(MacroElement):
+    """A MacroElement whose rendered header, html and script are put into the page as RawText (not compiled
+    again as templates); otherwise rendered as branca's MacroElement.render does."""
+
+    def render(self, **kwargs) -> None:
+        """Add this element's header, html and script parts to the page, then render its children."""
+        figure = self.get_root()
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = self._template.module.__dict__.get(part)
+            if macro is not None:
+                target.add_child(RawText(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class GeoData(PageElement):
     """A FeatureCollection embedded once in the page, with the popup rows its layers share."""
 
     _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = sbData({{ this.payload }});{% endmacro %}")
 
-    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None):
+    def __init__(self, geojson: dict, popup: list[list[str]], title: str = "name", link: dict | None = None,
+                 shape_keys: list[bytes] | None = None):
         super().__init__()
         self._name = "sb_data"
         extra = {"link": link} if link else {}  # {label, field}: a link under the popup's table (popup_link.js)
         self.payload = safe_json({"geojson": compact_properties(geojson), "keys": property_keys(geojson),
                                   "popup": popup, "title": title, **extra})
+        # which feature draws each shape (by display_shapes' key), for layers drawn on these shapes (RowsOnShapes)
+        self.shape_positions = {key: i for i, key in enumerate(shape_keys or [])}
+
+
+class RowsOnShapes(PageElement):
+    """A layer's rows drawn on the shapes another GeoData already embeds (the areas' status in each earlier year
+    on the areas' own polygons): the page holds each shape once, and page.js's sbDataOn builds the layer's
+    GeoJSON from the rows and those shapes, giving what a GeoData of the same frame would."""
+
+    _template = Template("{% macro script(this, kwargs) %}var {{ this.get_name() }} = "
+                         "sbDataOn({{ this.shapes.get_name() }}, {{ this.payload }});{% endmacro %}")
+
+    def __init__(self, shapes: GeoData, positions: list[int], columns: list[str], rows: list[list],
+                 popup: list[list[str]], title: str = "name", link: dict | None = None):
+        super().__init__()
+        self._name = "sb_data"
+        self.shapes = shapes
+        extra = {"link": link} if link else {}
+        # shape[i]: the feature of `shapes` whose geometry the i-th row takes; rows in `keys` order, as GeoData's
+        self.payload = safe_json({"shape": positions, "keys": columns, "rows": rows, "popup": popup, "title": title,
+                                  **extra})
+
+
+def rows_on_shapes(frame: gpd.GeoDataFrame, config: Config, columns: list[str], popup: list[list[str]],
+                   shapes: GeoData, link: dict | None = None) -> RowsOnShapes | None:
+    """The frame's rows drawn on the shapes `shapes` embeds; None when a row's shape is not among them (the
+    layer then embeds its own). Rows without a shape to draw are left out, as feature_collection leaves them."""
+    keys, display = display_shapes(frame, config)
+    drawn = [i for i, key in enumerate(keys) if key is not None and display[key] is not None]
+    if any(keys[i] not in shapes.shape_positions for i in drawn):
+        return None
+    positions = [shapes.shape_positions[keys[i]] for i in drawn]
+    return RowsOnShapes(shapes, positions, columns, property_rows(frame.iloc[drawn], columns), popup, link=link)
 
 
 def property_keys(geojson: dict) -> list[str]:
@@ -99,7 +266,7 @@ def compact_properties(geojson: dict) -> dict:
     return {**geojson, "features": features}
 
 
-class DataLayer(MacroElement):
+class DataLayer(PageElement):
     """One styled view of a GeoData, added to its parent FeatureGroup (so the layer control toggles it)."""
 
     _template = Template(
@@ -115,7 +282,7 @@ class DataLayer(MacroElement):
         self.options = safe_json(options)
 
 
-class Legend(MacroElement):
+class Legend(PageElement):
     """A legend control shown while its layer is on the map."""
 
     _template = Template(
@@ -152,16 +319,18 @@ def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:
     m.default_js = list(PAGE_JS)
     m.default_css = list(PAGE_CSS)
     header = m.get_root().header
-    header.add_child(Element(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
-    header.add_child(Element(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
-    header.add_child(Element(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
-    header.add_child(Element(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
+    header.add_child(RawText(f"<style>{PAGE_CSS_TEXT}</style>"), name="sb_css")
+    header.add_child(RawText(f"<style>{PRINT_CSS_TEXT}</style>"), name="sb_print_css")
+    header.add_child(RawText(f"<script>{PAGE_JS_TEXT}</script>"), name="sb_js")
+    header.add_child(RawText(f"<script>{POPUP_LINK_JS_TEXT}</script>"), name="sb_popup_link_js")
+    rows = int(config["publish"]["table_rows_per_page"])  # page.js's tables of the layers: rows shown at a time
+    header.add_child(RawText(f"<script>SB_TABLE_PAGE_ROWS = {rows};</script>"), name="sb_table_rows")
     if bounds:
         m.fit_bounds(bounds)
     return m
 
 
-class MapWords(MacroElement):
+class MapWords(PageElement):
     """Leaflet's own words in the page language: the zoom buttons (a zoom control with translated titles),
     the layer list's button, the popups' close button and the attribution's link title, which Leaflet writes
     in English; a metric scale (no feet and miles on a Danish map); the map resized to the sheet when printed.
@@ -214,19 +383,76 @@ def extent_bounds(config: Config) -> list[list[float]]:
 
 
 def add_layer(m: folium.Map, data: GeoData, name: str, options: dict, *, show: bool = True) -> folium.FeatureGroup:
-    """A switchable layer (its name escaped for the layer control) drawing the data with these options."""
+    """A switchable layer (its name escaped for the layer control) drawing the data with these options, and
+    registered for its table in the panel (LayerTable)."""
     group = folium.FeatureGroup(name=esc(name), show=show)
     group.add_child(DataLayer(data, options))
+    group.add_child(LayerTable(m, data, name, options))
     m.add_child(group)
     return group
 
 
+class LayerTable(MacroElement):
+    """Registers a layer for its table (page.js sbTableLayer): the table is built in the browser from the
+    layer's embedded data when the reader opens it, so every figure has one source and the page does not grow."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "sbTableLayer({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.data.get_name() }}, "
+        "{{ this.name }}, {{ this.options }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, m: folium.Map, data: GeoData, name: str, options: dict):
+        super().__init__()
+        self._name = "sb_layer_table"
+        self.map, self.data = m, data
+        self.name = safe_json(name)  # the layer's name as text (the layer control's copy is escaped HTML)
+        # what the table needs of the layer: the figure its tooltip names, and its columns when it has no popup
+        self.options = safe_json({k: options[k] for k in ("tipLabel", "tipValue", "table") if options.get(k)})
+
+
+class DataTable(MacroElement):
+    """Registers one embedded data set for a table of every figure of its popups (page.js sbTableData), shown
+    when several layers draw it (the areas' indicator layers, whose own tables give their one figure)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}sbTableData({{ this.data.get_name() }}, {{ this.name }});{% endmacro %}"
+    )
+
+    def __init__(self, data: GeoData, name: str):
+        super().__init__()
+        self._name = "sb_data_table"
+        self.data = data
+        self.name = safe_json(name)
+
+
+class LayerTables(MacroElement):
+    """The panel's section "The map layers as tables": one <details> per registered layer (page.js sbLayerTables),
+    its words in the page language. Added last (`finish`), after every layer has registered."""
+
+    _template = Template("{% macro script(this, kwargs) %}sbLayerTables({{ this.words }});{% endmacro %}")
+
+    def __init__(self, lang):
+        super().__init__()
+        self._name = "sb_layer_tables"
+        self.words = safe_json({
+            "title": lang("The map layers as tables"),
+            "intro": lang("Every layer of the map as a table, with the figures of its popups. Open a layer to read "
+                          "it; “Show on map” zooms to a row and opens its popup."),
+            "name": lang("Name"), "map": lang("Map"), "show": lang("Show on map"),
+            "filter": lang("Filter rows"), "previous": lang("Previous rows"), "next": lang("Next rows"),
+            "range": lang("Rows {first}–{last} of {total}"), "none": lang("No row matches the filter"),
+            "one": lang("1 row"), "rows": lang("{n} rows"),
+        })
+
+
 def add_panel(m: folium.Map, markup: str) -> None:
     """The side panel (markup already escaped by the caller)."""
-    m.get_root().html.add_child(Element(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
+    m.get_root().html.add_child(RawText(f'<div class="sb-panel">{markup}</div>'), name="sb_panel")
 
 
-class CollapseOnSmallScreens(MacroElement):
+class CollapseOnSmallScreens(PageElement):
     """On a small screen (sbSmallScreen in page.js) the layer control is added again collapsed behind its button,
     where the expanded list would cover the map; Leaflet reads `collapsed` only when a control is added."""
 
@@ -246,11 +472,12 @@ class CollapseOnSmallScreens(MacroElement):
 
 def finish(m: folium.Map) -> None:
     """Add the layer control (expanded, but on small screens) last, so it lists every layer, then Leaflet's words
-    in the page language."""
+    in the page language and the panel's tables of the layers."""
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     m.add_child(CollapseOnSmallScreens(control))
     m.add_child(MapWords(current()))
+    m.add_child(LayerTables(current()))
 
 
 # folium's viewport forbids zooming (maximum-scale=1, user-scalable=no), which fails WCAG 1.4.4 (resize text).

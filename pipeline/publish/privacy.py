@@ -70,7 +70,23 @@ def format_column(values: pd.Series, column: str, lang: Language | None = None) 
     units, percent, thousands separators (da 1.234 m, 45,7 %; en 1,234 m, 45.7%); nulls as "no data"."""
     lang = lang or current()
     kind = indicator(column).kind
-    numbers = pd.to_numeric(values, errors="coerce") if kind not in ("text", "flag") else None
+    no_data = lang(NO_DATA)
+    if kind == "flag" or column in YES_NO_COLUMNS:
+        words = {True: lang("yes"), False: lang("no"), "True": lang("yes"), "False": lang("no")}
+        formatted = lambda v: words.get(v, no_data)  # noqa: E731 (anything but yes/no values reads "no data")
+    elif kind == "text":
+        formatted = _text_format(column, lang)
+    else:
+        values = pd.to_numeric(values, errors="coerce")
+        formatted = _number_format(kind, lang)
+    # one Python loop over the column's values (no Series built per step): pages format every column of every layer
+    missing = values.isna().to_numpy()
+    texts = [no_data if gone else formatted(v) for v, gone in zip(values.tolist(), missing, strict=True)]
+    return pd.Series(texts, index=values.index, dtype=object, name=values.name)
+
+
+def _number_format(kind: str, lang: Language):
+    """The formatter of a kind of figure (share, points, ratio, metres, count, number) in the language."""
     formats = {
         "share": lambda v: lang.percent(v, 1),
         "points": lambda v: lang("{value} points", value=_signed(lang, v * 100, 1)),
@@ -79,18 +95,16 @@ def format_column(values: pd.Series, column: str, lang: Language | None = None) 
         "count": lambda v: lang.number(v, 0),
         "number": lambda v: lang.number(v, 1),
     }
-    if kind == "flag" or column in YES_NO_COLUMNS:
-        text = values.map({True: lang("yes"), False: lang("no"), "True": lang("yes"), "False": lang("no")},
-                          na_action="ignore")
-    elif kind == "text":
-        text = values.astype(object).where(values.notna(), None).map(str, na_action="ignore")
-        if column in WORD_COLUMNS:
-            text = text.map(lambda word: lang(word), na_action="ignore")
-        elif column == "distance_method":
-            text = text.map(lambda method: method_text(method, lang), na_action="ignore")
-    else:
-        text = numbers.map(formats[kind], na_action="ignore")
-    return text.astype(object).where(text.notna(), lang(NO_DATA))
+    return formats[kind]
+
+
+def _text_format(column: str, lang: Language):
+    """The formatter of a text column: words of the pipeline translated, a distance method in words, data as given."""
+    if column in WORD_COLUMNS:
+        return lambda word: lang(str(word))
+    if column == "distance_method":
+        return lambda method: method_text(str(method), lang)
+    return str
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str], small: pd.Series, label: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -306,10 +307,14 @@ def overlaps(areas: pd.DataFrame, zones: pd.DataFrame, config: Config) -> pd.Dat
     zones = gpd.GeoDataFrame(zones, geometry="geometry")
     if zones.crs is not None and areas.crs is not None and zones.crs != areas.crs:
         zones = zones.to_crs(areas.crs)
-    shapes = areas.geometry.to_numpy()
+    shapes, zone_shapes = areas.geometry.to_numpy(), zones.geometry.to_numpy()
     area_index, zone_index = zones.sindex.query(shapes, predicate="intersects")
     own = shapely.area(shapes[area_index])
-    inside = shapely.area(shapely.intersection(shapes[area_index], zones.geometry.to_numpy()[zone_index]))
+    # each area is intersected once with each distinct zone shape (a district's catchment recurs in many scenarios)
+    same_shape = pd.factorize(pd.Series(shapely.to_wkb(zone_shapes), dtype=object), use_na_sentinel=False)[0]
+    pairs_key = area_index.astype(np.int64) * (len(zone_shapes) + 1) + same_shape[zone_index]
+    _, first, pair = np.unique(pairs_key, return_index=True, return_inverse=True)
+    inside = shapely.area(shapely.intersection(shapes[area_index[first]], zone_shapes[zone_index[first]]))[pair]
     pairs = pd.DataFrame(zones.drop(columns="geometry").iloc[zone_index]).reset_index(drop=True)
     pairs["area_id"] = areas["area_id"].astype(str).to_numpy()[area_index]
     pairs["area_share"] = inside / pd.Series(own).where(pd.Series(own) > 0).to_numpy()
@@ -323,13 +328,13 @@ def district_section(area_id: str, shared: Shared) -> dict:
     if shared.districts is None:
         return {"rows": [], "missing": missing_text(lang, shared.inputs, "school_districts_mix")
                 if "school_districts_mix" in shared.inputs.missing else lang("no data")}
-    found = shared.rows_of("districts", shared.districts, area_id)
+    found = shared.records_of("districts", shared.districts, area_id)
     rows = [{"name": fmt(lang, "name", d.get("name", d.get("district_id"))),
              "school": fmt(lang, "school_name", d.get("school_name")),
              "area_share": lang.percent(d["area_share"], 0),
              **{c: shown(shared, c, d.get(c), bool(d["hidden"]))
                 for c in ("pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse")}}
-            for _, d in found.iterrows()]  # a handful of districts per area
+            for d in found]  # a handful of districts per area
     return {"rows": rows, "missing": None if rows else lang("The area lies in none of the school districts.")}
 
 
@@ -343,9 +348,8 @@ def development_section(area_id: str, hidden: bool, shared: Shared) -> dict:
     lang, table = shared.lang, shared.inputs.get("scenarios_development")
     if table is None:
         return {"rows": [], "missing": missing_text(lang, shared.inputs, "scenarios_development")}
-    found = shared.rows_of("development", table, area_id)
     rows = []
-    for _, site in found.iterrows():  # one row per development site
+    for site in shared.records_of("development", table, area_id):  # one row per development site
         values = {c: shown(shared, c, site.get(c), hidden) for c in (
             "share_social_family_before", "share_social_family_after", "jobs_bike_30_change")}
         for column in ("status_before", "status_after"):
@@ -356,6 +360,17 @@ def development_section(area_id: str, hidden: bool, shared: Shared) -> dict:
     return {"rows": rows, "missing": None if rows else lang("No development site in the scenarios.")}
 
 
+def _scenario_order(catchments: pd.DataFrame) -> pd.DataFrame:
+    """The catchment rows with the baseline first, then the scenarios by rank, each area's largest share first."""
+    if "scenario_id" not in catchments.columns:
+        return catchments
+    keys = catchments["scenario_id"].astype(str).ne("baseline").astype(int) * 1_000_000
+    if "rank" in catchments.columns:
+        keys = keys + pd.to_numeric(catchments["rank"], errors="coerce").fillna(999_999)
+    return catchments.assign(_order=keys.to_numpy()).sort_values(["_order", "area_share"], ascending=[True, False],
+                                                                  kind="stable")
+
+
 def school_scenario_section(area_id: str, shared: Shared) -> dict:
     """In each school-site scenario, the schools whose catchment covers the area, with their figures."""
     lang = shared.lang
@@ -363,24 +378,29 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
         name = next((n for n in ("scenarios_school_sites", "scenarios_school_catchments") if n in shared.inputs.missing),
                     "scenarios_school_catchments")
         return {"rows": [], "missing": missing_text(lang, shared.inputs, name)}
-    found = shared.rows_of("catchments", shared.catchments, area_id)
-    if "scenario_id" in found.columns:  # the baseline first, then the scenarios by rank
-        keys = found["scenario_id"].astype(str).ne("baseline").astype(int) * 1_000_000
-        if "rank" in found.columns:
-            keys = keys + pd.to_numeric(found["rank"], errors="coerce").fillna(999_999)
-        found = found.assign(_order=keys.to_numpy()).sort_values(["_order", "area_share"], ascending=[True, False],
-                                                                  kind="stable")
+    found = shared.records_of("catchments", shared.catchments, area_id, prepare=_scenario_order)
     # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
     rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),
              "school": fmt(lang, "school_name", s.get("school_name", s.get("school_id"))),
              "area_share": lang.percent(s["area_share"], 0), "rank": fmt(lang, "rank", s.get("rank")),
              **{c: shown(shared, c, s.get(c), bool(s["hidden"]) if known(s.get("hidden")) else True)
                 for c in ("utilisation", "share_pupils_udsat_or_worse", "mean_dist_m")}}
-            for _, s in found.iterrows()]  # scenarios x a few schools
+            for s in found]  # scenarios x a few schools
     return {"rows": rows, "missing": None if rows else lang("No school-site scenario covers the area.")}
 
 
 # ---------------------------------------------------------------- history
+
+
+HIDDEN_YEAR = "_hidden"  # the column _years_in_order adds: the year's residents are too few (or unknown) to show
+
+
+def _years_in_order(history: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The history's rows with a year, by year, each marked hidden when its residents are under the privacy minimum
+    (statistics without a year give no history)."""
+    years = history[history["year"].notna()].sort_values("year", kind="stable")
+    hidden = is_small(years["residents"], min_residents(config)) if "residents" in years.columns else True
+    return years.assign(**{HIDDEN_YEAR: hidden})
 
 
 def history_section(area_id: str, shared: Shared) -> dict:
@@ -388,27 +408,24 @@ def history_section(area_id: str, shared: Shared) -> dict:
     lang, history = shared.lang, shared.history
     if history is None:
         return {"charts": [], "rows": [], "missing": missing_text(lang, shared.inputs, HISTORY)}
-    years = shared.rows_of("history", history, area_id)
-    years = years[years["year"].notna()].sort_values("year")  # statistics without a year give no history
-    if not len(years):
+    years = shared.records_of("history", history, area_id, prepare=lambda frame: _years_in_order(frame, shared.config))
+    if not years:
         return {"charts": [], "rows": [], "missing": lang("No history for this area.")}
-    hidden = is_small(years["residents"], min_residents(shared.config)) if "residents" in years.columns else \
-        pd.Series(True, index=years.index)
-    year_list = [int(y) for y in years["year"]]
+    hidden = [y[HIDDEN_YEAR] for y in years]
+    year_list = [int(y["year"]) for y in years]
     charts = []
     for code, column, _, label in CRITERIA_ROWS:
-        if column not in years.columns:
+        if column not in years[0]:
             continue
-        values = [None if h or not known(v) else float(v) for v, h in zip(years[column], hidden, strict=True)]
+        values = [None if h or not known(y[column]) else float(y[column]) for y, h in zip(years, hidden, strict=True)]
         if all(v is None for v in values):
             continue
-        thresholds_column = years.get(f"{code}_threshold", pd.Series(None, index=years.index))
-        thresholds = [float(t) if known(t) else None for t in thresholds_column]
+        thresholds = [float(t) if known(t) else None for t in (y.get(f"{code}_threshold") for y in years)]
         charts.append({"label": lang(label), "chart": history_chart(
             year_list, values, thresholds, value_text=lambda v, c=code: _value_text(lang, c, v), year_text=str)})
-    rows = [{"year": str(int(y["year"])), "rule_set": fmt(lang, "rule_set", y.get("rule_set")) if "rule_set" in y.index
+    rows = [{"year": str(int(y["year"])), "rule_set": fmt(lang, "rule_set", y.get("rule_set")) if "rule_set" in y
              else lang("no data"),
              "status": status_text(lang, y.get("status"), bool(h), shared.label),
              "criteria_met": shown(shared, "criteria_met", y.get("criteria_met"), bool(h))}
-            for (_, y), h in zip(years.iterrows(), hidden, strict=True)]  # one row per year
+            for y, h in zip(years, hidden, strict=True)]  # one row per year
     return {"charts": charts, "rows": rows, "missing": None}

@@ -12,6 +12,7 @@ The sections' contents are put together in profile_sections.py; docs/planners-gu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -83,13 +84,20 @@ class Shared:
     catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
     history: pd.DataFrame | None = None
     reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
-    groups: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    groups: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
 
-    def rows_of(self, name: str, frame: pd.DataFrame, area_id: str) -> pd.DataFrame:
-        """The frame's rows of one area, grouped once per frame (so many areas stay linear, not quadratic)."""
+    def records_of(self, name: str, frame: pd.DataFrame, area_id: str,
+                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[dict]:
+        """The frame's rows of one area as dicts, in the frame's order after `prepare` (a sort or filter of the
+        whole frame): converted and grouped once per frame, so many areas stay linear, not quadratic, and no
+        area pays for a per-row Series."""
         if name not in self.groups:
-            self.groups[name] = dict(tuple(frame.groupby(frame["area_id"].astype(str), sort=False)))
-        return self.groups[name].get(area_id, frame.iloc[0:0])
+            prepared = prepare(frame) if prepare is not None else frame
+            grouped: dict[str, list[dict]] = {}
+            for key, record in zip(prepared["area_id"].astype(str), prepared.to_dict("records"), strict=True):
+                grouped.setdefault(key, []).append(record)
+            self.groups[name] = grouped
+        return self.groups[name].get(area_id, [])
 
 
 def environment() -> jinja2.Environment:

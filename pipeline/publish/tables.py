@@ -39,8 +39,13 @@ def areas_table(areas: gpd.GeoDataFrame | None, mix: pd.DataFrame | None, access
 
 
 def area_table_from_inputs(inputs: Inputs, config: Config) -> gpd.GeoDataFrame:
-    """The areas table from whatever of housing_areas, areas_mix and areas_access exists and is current."""
-    return areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"), inputs.get("areas_access"), config.crs)
+    """The areas table from whatever of housing_areas, areas_mix and areas_access exists and is current; built
+    once per inputs and shared by the tables, every page and the profiles (so never modified in place)."""
+    key = ("areas_table", str(config.crs))
+    if key not in inputs.derived:
+        inputs.derived[key] = areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"),
+                                          inputs.get("areas_access"), config.crs)
+    return inputs.derived[key]
 
 
 def small_areas(table: pd.DataFrame, config: Config) -> pd.Series:

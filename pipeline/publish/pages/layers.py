@@ -3,6 +3,7 @@ layers (schools, job sites, green areas, school districts), every text in the pa
 
 from __future__ import annotations
 
+import weakref
 from urllib.parse import quote
 
 import folium
@@ -20,7 +21,15 @@ from pipeline.publish.catalogue import (
     indicator,
 )
 from pipeline.publish.i18n import Language, current
-from pipeline.publish.maps import GeoData, Legend, add_layer, feature_collection
+from pipeline.publish.maps import (
+    DataTable,
+    GeoData,
+    Legend,
+    RowsOnShapes,
+    add_layer,
+    drawn_features,
+    rows_on_shapes,
+)
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
 
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
@@ -118,9 +127,14 @@ def categorical_colours(values: pd.Series, hidden: pd.Series, colours: dict[str,
 
 
 def embed_data(m: folium.Map, shown: gpd.GeoDataFrame, config: Config, rows: list[list[str]],
-               link: dict | None = None) -> GeoData:
-    """Embed a shown frame once, with its popup rows (and a link under them); every layer drawing it uses this copy."""
-    data = GeoData(feature_collection(shown, config, [c for c in shown.columns if c != "geometry"]), rows, link=link)
+               link: dict | None = None, shapes: GeoData | None = None) -> GeoData | RowsOnShapes:
+    """Embed a shown frame once, with its popup rows (and a link under them); every layer drawing it uses this copy.
+    With `shapes` (data already embedded with the same polygons), only the rows are embedded, drawn on those."""
+    columns = [c for c in shown.columns if c != "geometry"]
+    data = rows_on_shapes(shown, config, columns, rows, shapes, link) if shapes is not None else None
+    if data is None:
+        geojson, keys = drawn_features(shown, config, columns)
+        data = GeoData(geojson, rows, link=link, shape_keys=keys)
     m.add_child(data)
     return data
 
@@ -131,19 +145,40 @@ def profile_links(table: gpd.GeoDataFrame, small: pd.Series) -> pd.Series:
     return links.where(~small.to_numpy(), None)
 
 
+# The areas' formatted texts of the latest areas tables, by table (the one object every page of a release shares:
+# tables.area_table_from_inputs), language, suppressed label, columns and small areas: the index, social-balance
+# and accessibility pages show the same texts, formatted once. Held with a weak reference to the table.
+_AREA_TEXTS: dict[tuple, tuple[weakref.ref, gpd.GeoDataFrame]] = {}
+
+
+def area_texts(table: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config,
+               lang: Language) -> gpd.GeoDataFrame:
+    """shown_frame of the areas table (a copy of the one already made for this table, if any)."""
+    key = (id(table), lang.code, page_suppressed_label(config, lang), tuple(columns), tuple(small.tolist()))
+    known = _AREA_TEXTS.get(key)
+    if known is None or known[0]() is not table:
+        for gone in [k for k, (ref, _) in _AREA_TEXTS.items() if ref() is None or k[0] == id(table)]:
+            del _AREA_TEXTS[gone]
+        known = (weakref.ref(table), shown_frame(table, columns, small, config, lang))
+        _AREA_TEXTS[key] = known
+    return known[1].copy()
+
+
 def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config: Config, lang: Language,
                 fills: dict[str, pd.Series]) -> GeoData:
     """Embed the areas table once: every figure formatted (suppressed where small), a fill_<key> colour per fill,
     and the link to each area's profile page."""
     columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-    shown = shown_frame(table, columns, small, config, lang)
+    shown = area_texts(table, columns, small, config, lang)
     for key, colours in fills.items():
         shown[f"fill_{key}"] = colours.to_numpy()
     link = None
     if "area_id" in table.columns:
         shown[PROFILE_LINK] = profile_links(table, small).to_numpy()
         link = _profile_link(lang)
-    return embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+    data = embed_data(m, shown, config, popup_rows(columns, MIX_SECTIONS, lang), link)
+    m.add_child(DataTable(data, lang("Housing areas: every figure")))  # shown when several layers draw the areas
+    return data
 
 
 def _profile_link(lang: Language) -> dict:
@@ -166,7 +201,8 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
 
     options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
     in tooltips and popups), `popup` (false: tooltip only) and `profile_link` (true: housing areas, each popup
-    linking to the area's profile unless small); a raw `fill` or `radius` column is passed as is.
+    linking to the area's profile unless small) and `shapes` (a GeoData already embedding the frame's polygons, the
+    areas': drawn on instead of embedding them again); a raw `fill` or `radius` column is passed as is.
     Texts in the language of the pages being built (`i18n.current`); `name` is translated by the caller.
     """
     if frame is None or not len(frame):
@@ -174,6 +210,7 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     lang = current()
     options = dict(options)
     title = options.pop("title", None)
+    shapes = options.pop("shapes", None)
     fields = [c for c in fields if c in frame.columns]
     small = small if small is not None else pd.Series(False, index=frame.index)
     shown = shown_frame(frame, fields, small, config, lang, title=title if title in frame.columns else fields[0])
@@ -184,8 +221,10 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     if options.pop("profile_link", False) and "area_id" in frame.columns:
         shown[PROFILE_LINK] = profile_links(frame, small).to_numpy()
         link = _profile_link(lang)
-    rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields] if options.pop("popup", True) else []
-    return add_layer(m, embed_data(m, shown, config, rows, link), name, options, show=show)
+    rows = [[lang(indicator(c).label), f"f_{c}"] for c in fields]
+    if not options.pop("popup", True):  # tooltip only: the fields are still the columns of the layer's table
+        options["table"], rows = rows, []
+    return add_layer(m, embed_data(m, shown, config, rows, link, shapes), name, options, show=show)
 
 
 def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:

@@ -133,7 +133,10 @@ def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config
             continue
         name = lang(REFERENCE_LAYERS[scenario]) if scenario in REFERENCE_LAYERS else \
             lang("Scenario: {name}", name=_scenario_name(part, scenario))
-        part = part.assign(school_name=part.get("school_name", part["school_id"]))
+        # a catchment without the school's figures (today's districts as drawn) is named by its school_id
+        names = part["school_name"].where(part["school_name"].notna(), part["school_id"]) if "school_name" in part \
+            else part["school_id"]
+        part = part.assign(school_name=names)
         group = context_layer(m, part, config, name, fields=SCHOOL_FIELDS, small=small.loc[part.index],
                               show=scenario == "baseline",
                               options={"title": "school_name", "fill": "fill", "style": {**AREA_STYLE, "weight": 2, "fillOpacity": 0.6},

@@ -13,7 +13,16 @@ from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LA
 from pipeline.publish.classes import classify, suppressed_entry
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.maps import (
+    GeoData,
+    Legend,
+    add_panel,
+    bounds_of,
+    extent_bounds,
+    finish,
+    new_map,
+    save_page,
+)
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -66,7 +75,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
             add_filled_layer(m, data, "status", lang("Status (indicative)"), _status_legend(table["status"], small, config, lang),
                              show=True, tip_label=lang("Status"), legend=lang("Status (indicative, §61a)"))
             body.append(_status_counts(table["status"], small, config, lang))
-            _add_status_years(m, inputs.get("areas_mix_history"), table, small, config, lang)
+            _add_status_years(m, inputs.get("areas_mix_history"), table, small, config, lang, shapes=data)
         for column, (_, entries) in classed.items():
             add_filled_layer(m, data, column, lang(indicator(column).label), entries, legend=legend_title(column, lang=lang))
     _add_district_mix(m, inputs, config, lang, body)
@@ -115,9 +124,10 @@ def status_of_year(history: pd.DataFrame, year: int, table: gpd.GeoDataFrame, sm
 
 
 def _add_status_years(m, history: pd.DataFrame | None, table: gpd.GeoDataFrame, small: pd.Series, config: Config,
-                      lang: Language) -> None:
+                      lang: Language, shapes: GeoData | None = None) -> None:
     """A status layer per earlier year of areas_mix_history ("Status 2020", off), coloured and explained like the
-    status layer; the page shows the history's own figures, suppressed as the status layer is."""
+    status layer; the page shows the history's own figures, suppressed as the status layer is. Each year embeds
+    only its rows, drawn on the areas' polygons `shapes` holds (embedded once for the page)."""
     if "area_id" not in table.columns:
         return
     for year in earlier_years(history):
@@ -128,7 +138,7 @@ def _add_status_years(m, history: pd.DataFrame | None, table: gpd.GeoDataFrame, 
         group = context_layer(m, frame, config, name, fields=["year", "status", "criteria_met", "rule_set"],
                               small=year_small, show=False,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": name,
-                                       "tipValue": "f_status", "profile_link": True})
+                                       "tipValue": "f_status", "profile_link": True, "shapes": shapes})
         if group is not None:
             legend = lang("Status {year} (indicative, §61a)", year=str(year))
             Legend(m, group, legend, _status_legend(status, year_small, config, lang)).add_to(m)

@@ -5,6 +5,16 @@ function sbData(d) {
   });
   return d;
 }
+// A layer's rows drawn on the shapes another layer's data holds (the areas' status in each earlier year on the
+// areas' own polygons, embedded once): row i takes the geometry of feature d.shape[i] of `shapes` (maps.py RowsOnShapes).
+function sbDataOn(shapes, d) {
+  var features = d.rows.map(function (row, i) {
+    var p = {}; d.keys.forEach(function (k, j) { p[k] = row[j]; });
+    return {type: "Feature", properties: p, geometry: shapes.geojson.features[d.shape[i]].geometry};
+  });
+  d.geojson = {type: "FeatureCollection", features: features};
+  return d;
+}
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
 function sbPopup(data, p) {
   var box = document.createElement("div"); box.className = "sb-popup";
@@ -63,7 +73,8 @@ function sbScrollBoxes() {
     var heading = box.previousElementSibling;
     if (box.scrollWidth > box.clientWidth + 1) {
       box.tabIndex = 0; box.setAttribute("role", "region");
-      box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : table.rows[0].textContent);
+      box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent
+        : (table.caption ? table.caption.textContent : table.rows[0].textContent));
     } else {
       box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
     }
@@ -73,3 +84,181 @@ document.addEventListener("DOMContentLoaded", sbScrollBoxes);
 window.addEventListener("resize", sbScrollBoxes);
 // Small screens (phones, or a desktop zoomed to 200 %): the layer control starts collapsed behind its button.
 function sbSmallScreen() { return window.matchMedia("(max-width: 720px)").matches; }
+// The map layers as tables (docs/web-accessibility.md): a map alone is not accessible, so every layer of the
+// layer control gets a table in the panel, built in the browser from the layer's embedded data (the same
+// figures as its popups, suppressed alike) when the reader first opens its <details>. Each row has a button
+// that shows its feature on the map and opens its popup, which also brings the keyboard to areas, lines and
+// circles drawn on the canvas. Long tables are filtered and paged, so the page's DOM stays small.
+var sbTables = [];
+var SB_TABLE_PAGE_ROWS = 50;  // rows shown at a time: config publish.table_rows_per_page (set by maps.new_map)
+function sbTableLayer(map, group, data, name, o) { sbTables.push({map: map, group: group, data: data, name: name, o: o}); }
+function sbTableData(data, name) { sbTables.push({data: data, name: name, every: true}); }
+function sbTableColumns(entry, shared) {
+  // every figure of the popups (sections kept); a layer drawing shared data: the one figure its colours show
+  var o = entry.o || {};
+  if (entry.every || !shared) { return entry.data.popup.length ? entry.data.popup : (o.table || []); }
+  return o.tipValue ? [[o.tipLabel, o.tipValue]] : [];
+}
+function sbTableFeatures(data) { return (data.geojson && data.geojson.features) || []; }
+function sbTableRows(entry, columns) {
+  var data = entry.data;
+  return sbTableFeatures(data).map(function (f) {
+    var p = f.properties;
+    return {f: f, head: sbText(p[data.title]), cells: columns.map(function (c) { return c.length > 1 ? sbText(p[c[1]]) : null; }),
+            link: data.link ? p[data.link.field] : null};
+  });
+}
+function sbTableHead(table, columns, keep, words, data) {
+  // one header row of labels, under a row of sections where the popup has sections (scope colgroup)
+  var sections = columns.some(function (c) { return c.length < 2; });
+  var thead = table.createTHead(), top = thead.insertRow(), labels = sections ? thead.insertRow() : top;
+  var cell = function (tr, text, scope, span) {
+    var th = document.createElement("th"); th.textContent = text; th.scope = scope;
+    if (span && span.colSpan > 1) { th.colSpan = span.colSpan; }
+    if (span && span.rowSpan > 1) { th.rowSpan = span.rowSpan; }
+    tr.appendChild(th); return th;
+  };
+  var whole = {rowSpan: sections ? 2 : 1};
+  cell(top, words.name, "col", whole);
+  var section = null;
+  columns.forEach(function (c, i) {
+    if (c.length < 2) { section = {text: c[0], count: 0, th: null}; return; }
+    if (!keep[i]) { return; }
+    if (section) {
+      if (!section.th) { section.th = cell(top, section.text, "colgroup"); }
+      section.count += 1; section.th.colSpan = section.count; cell(labels, c[0], "col");
+    } else { cell(top, c[0], "col", whole); }
+  });
+  if (data.link) { cell(top, data.link.label, "col", whole); }
+  cell(top, words.map, "col", whole);
+}
+function sbShowOnMap(entry, f, button) {
+  // switch the layer on, zoom to the feature, open its popup and move the focus to it; back to the button on close
+  var on = entry.layers ? (entry.layers.filter(function (l) { return l.map.hasLayer(l.group); })[0] || entry.layers[0]) : entry;
+  var map = on.map, group = on.group, target = null;
+  if (!map.hasLayer(group)) { map.addLayer(group); }
+  group.eachLayer(function (g) {
+    if (g.eachLayer) { g.eachLayer(function (l) { if (l.feature === f) { target = l; } }); }
+  });
+  if (!target) {  // a layer that copied its features: the feature of the same name
+    var title = entry.data.title, name = f.properties[title];
+    group.eachLayer(function (g) {
+      if (g.eachLayer) { g.eachLayer(function (l) { if (!target && l.feature && l.feature.properties[title] === name) { target = l; } }); }
+    });
+  }
+  if (!target) { return; }
+  if (target.getLatLng) { map.setView(target.getLatLng(), Math.max(map.getZoom(), 15), {animate: false}); }
+  else { map.fitBounds(target.getBounds(), {maxZoom: 16, animate: false}); }
+  map.getContainer().scrollIntoView({block: "nearest"});
+  if (map.sbTipLayer) { map.sbTipLayer.closeTooltip(); map.sbTipLayer = null; }
+  if (!target.getPopup()) { target.openTooltip(); map.sbTipLayer = target; return; }  // a layer of tooltips only
+  target.openPopup();
+  var box = target.getPopup().getElement(), heading = box && box.querySelector(".sb-popup h4");
+  if (heading) { heading.tabIndex = -1; heading.focus({preventScroll: true}); }
+  if (box && !box.sbEscape) {  // Leaflet closes a popup on Escape only while the map itself has the focus
+    box.sbEscape = true;
+    box.addEventListener("keydown", function (e) { if (e.key === "Escape") { map.closePopup(); } });
+  }
+  map.once("popupclose", function () {
+    var now = document.activeElement;
+    if (!now || now === document.body || (box && box.contains(now))) { button.focus({preventScroll: true}); }
+  });
+}
+function sbTableBody(t) {
+  // the rows of the current page of the filtered rows
+  var tbody = t.table.tBodies[0], words = t.words;
+  while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }
+  var shown = t.filtered.slice(t.start, t.start + SB_TABLE_PAGE_ROWS);
+  shown.forEach(function (r) {
+    var tr = tbody.insertRow(), th = document.createElement("th"); th.scope = "row"; th.textContent = r.head; tr.appendChild(th);
+    r.cells.forEach(function (text, i) { if (text !== null && t.keep[i]) { tr.insertCell().textContent = text; } });
+    if (t.entry.data.link) {
+      var td = tr.insertCell();
+      if (r.link) {
+        var a = document.createElement("a"); a.href = r.link; a.textContent = t.entry.data.link.label;
+        a.setAttribute("aria-label", t.entry.data.link.label + ": " + r.head); td.appendChild(a);
+      }
+    }
+    var button = document.createElement("button"); button.type = "button"; button.className = "sb-show";
+    button.textContent = words.show; button.setAttribute("aria-label", words.show + ": " + r.head);
+    button.addEventListener("click", function () { sbShowOnMap(t.entry, r.f, button); });
+    tr.insertCell().appendChild(button);
+  });
+  if (t.status) {
+    var total = t.filtered.length, fmt = function (n) { return n.toLocaleString(document.documentElement.lang); };
+    t.status.textContent = total ? words.range.replace("{first}", fmt(t.start + 1))
+      .replace("{last}", fmt(Math.min(t.start + SB_TABLE_PAGE_ROWS, total))).replace("{total}", fmt(total)) : words.none;
+    t.previous.disabled = t.start === 0; t.next.disabled = t.start + SB_TABLE_PAGE_ROWS >= total;
+  }
+  sbScrollBoxes();
+}
+function sbTableTools(t, details) {
+  // a filter box and previous/next buttons, for a table longer than a page
+  var tools = document.createElement("div"); tools.className = "sb-table-tools"; details.appendChild(tools);
+  var label = document.createElement("label"), input = document.createElement("input");
+  input.type = "search"; label.textContent = t.words.filter + " "; label.appendChild(input); tools.appendChild(label);
+  t.previous = document.createElement("button"); t.next = document.createElement("button");
+  [[t.previous, t.words.previous, -1], [t.next, t.words.next, 1]].forEach(function (b) {
+    b[0].type = "button"; b[0].textContent = b[1]; tools.appendChild(b[0]);
+    b[0].addEventListener("click", function () { t.start = Math.max(0, t.start + b[2] * SB_TABLE_PAGE_ROWS); sbTableBody(t); });
+  });
+  t.status = document.createElement("span"); t.status.setAttribute("role", "status"); tools.appendChild(t.status);
+  input.addEventListener("input", function () {
+    var q = input.value.trim().toLowerCase();
+    t.filtered = q ? t.rows.filter(function (r) { return r.text.indexOf(q) >= 0; }) : t.rows;
+    t.start = 0; sbTableBody(t);
+  });
+}
+function sbBuildTable(entry, shared, details, words) {
+  var columns = sbTableColumns(entry, shared), rows = sbTableRows(entry, columns);
+  // a column that only repeats each row's name (a school's name under its name) is left out
+  var keep = columns.map(function (c, i) {
+    return c.length > 1 && !rows.every(function (r) { return r.cells[i] === r.head; });
+  });
+  rows.forEach(function (r) { r.text = [r.head].concat(r.cells.filter(function (x, i) { return keep[i]; })).join(" ").toLowerCase(); });
+  var t = {entry: entry, words: words, rows: rows, filtered: rows, start: 0, keep: keep};
+  if (rows.length > SB_TABLE_PAGE_ROWS) { sbTableTools(t, details); }
+  var box = document.createElement("div"); box.className = "sb-scroll"; details.appendChild(box);
+  t.table = document.createElement("table"); box.appendChild(t.table);
+  t.table.createCaption().textContent = entry.name;
+  sbTableHead(t.table, columns, keep, words, entry.data);
+  t.table.createTBody(); sbTableBody(t);
+}
+function sbLayerTables(words) {
+  // one <details> per layer, in the layer control's order; the data several layers draw gets one more, of every figure
+  var panel = document.querySelector(".sb-panel");
+  var layers = sbTables.filter(function (e) { return !e.every; });
+  if (!panel || !layers.length) { return; }
+  var section = document.createElement("section"); section.className = "sb-tables"; section.id = "sb-tables";
+  var h2 = document.createElement("h2"); h2.id = "sb-tables-title"; h2.textContent = words.title; section.appendChild(h2);
+  section.setAttribute("aria-labelledby", h2.id);
+  var intro = document.createElement("p"); intro.className = "sb-meta"; intro.textContent = words.intro; section.appendChild(intro);
+  var drawing = function (data) { return layers.filter(function (e) { return e.data === data; }); };
+  var entries = [];
+  layers.forEach(function (e) {
+    var same = drawing(e.data);
+    if (same.length > 1 && same[0] === e) {
+      sbTables.filter(function (d) { return d.every && d.data === e.data; }).forEach(function (d) {
+        // a row of every figure opens its popup on a layer on the map (the first drawing the data if none is)
+        entries.push({entry: {data: d.data, name: d.name, every: true, layers: same}, shared: true});
+      });
+    }
+    entries.push({entry: e, shared: same.length > 1});
+  });
+  entries.forEach(function (x) {
+    var details = document.createElement("details"); details.className = "sb-layer-table";
+    var summary = document.createElement("summary"), name = document.createElement("span");
+    name.className = "sb-table-name"; name.textContent = x.entry.name; summary.appendChild(name);
+    var n = sbTableFeatures(x.entry.data).length, count = document.createElement("span"); count.className = "sb-table-count";
+    count.textContent = " (" + (n === 1 ? words.one : words.rows.replace("{n}", n.toLocaleString(document.documentElement.lang))) + ")";
+    summary.appendChild(count); details.appendChild(summary); section.appendChild(details);
+    var build = function () {
+      if (!details.sbBuilt) { details.sbBuilt = true; sbBuildTable(x.entry, x.shared, details, words); }
+    };
+    // built when first opened: on the summary's click (mouse, Enter or Space; before the details opens, so the
+    // next Tab already finds the table) or on the toggle of a details opened otherwise (find in page, a script)
+    summary.addEventListener("click", build);
+    details.addEventListener("toggle", function () { if (details.open) { build(); sbScrollBoxes(); } });
+  });
+  panel.appendChild(section);
+}
