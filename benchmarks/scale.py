@@ -33,20 +33,37 @@ STAGES = ("ingest", "mix", "access", "scenarios", "publish")
 MARK_START = "<!-- scale:start -->"
 MARK_END = "<!-- scale:end -->"
 
+# The peak is of the whole process tree (the stage and, with dask, its nanny and worker processes together),
+# sampled every 0.2 s by psutil (a dependency of distributed): ru_maxrss would give only the largest process.
 PROBE = """
-import json, resource, sys, time
+import json, sys, threading, time
+import psutil
 from pipeline.cli import main
+peak = [0]
+def sample(stop):
+    me = psutil.Process()
+    while not stop.is_set():
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        peak[0] = max(peak[0], total)
+        stop.wait(0.2)
+stop = threading.Event()
+sampler = threading.Thread(target=sample, args=(stop,), daemon=True)
+sampler.start()
 started = time.perf_counter()
 status = main(["--quiet", "run", "--force", "--stage", sys.argv[2], "--config", sys.argv[1]])
 seconds = time.perf_counter() - started
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"status": status, "seconds": seconds, "peak_mb": max(own, workers) / 1024}))
+stop.set(); sampler.join()
+print(json.dumps({"status": status, "seconds": seconds, "peak_mb": peak[0] / 2**20}))
 """
 
 
 def run_stage(config: Path, stage: str) -> dict:
-    """One stage in a fresh process: seconds and peak memory (MB) of the process or its largest worker."""
+    """One stage in a fresh process: seconds and peak memory (MB) of the process and its workers together."""
     result = subprocess.run([sys.executable, "-c", PROBE, str(config), stage], capture_output=True, text=True,
                             cwd=config.parent, env=STAGE_ENV)
     if result.returncode != 0 or not result.stdout.strip():
@@ -96,8 +113,9 @@ def walk_nodes(raw: Path) -> int:
 
 
 def page_sizes(folder: Path) -> dict[str, float]:
-    """Size of every map page in MB (the shared assets excluded)."""
-    return {p.name: p.stat().st_size / 1e6 for p in sorted((folder / "maps").glob("*.html"))}
+    """Size of every map page in MB, the profile pages under maps/areas included (the shared assets excluded)."""
+    maps = folder / "maps"
+    return {p.relative_to(maps).as_posix(): p.stat().st_size / 1e6 for p in sorted(maps.rglob("*.html"))}
 
 
 def bench_scale(scale: float, backends: list[str], partitions: int, work: Path) -> list[dict]:

@@ -514,3 +514,35 @@ def test_the_schools_table_names_every_school(browser, demo_maps):
                                "en": ["Name", "School id", "Capacity (pupils)", "Map"]}[code]
     assert {(r[0], r[1], r[2]) for r in table["rows"]} == {
         (n, str(i), _hand_number(c, code)) for n, i, c in zip(schools["name"], schools["school_id"], schools["capacity"], strict=True)}
+
+
+POPUP_PAST_MAP = """async () => {
+  // Each table's first "Show on map" in turn: the popup it opens must lie within the map's width (a popup wider
+  // than a phone's map would cut its figures off at the screen's edge, WCAG 1.4.10).
+  const map = document.querySelector('.folium-map').getBoundingClientRect(), out = [];
+  for (const details of document.querySelectorAll('.sb-layer-table')) {
+    details.open = true;
+    while (!details.querySelector('table')) { await new Promise(r => setTimeout(r, 10)); }
+    const button = details.querySelector('tbody button');
+    if (!button) continue;
+    button.click();
+    await new Promise(r => setTimeout(r, 400));  // Leaflet pans the map to the popup
+    const popup = [...document.querySelectorAll('.leaflet-popup')].pop();
+    if (!popup) continue;  // a layer of tooltips only
+    const r = popup.getBoundingClientRect();
+    if (r.left < map.left - 1 || r.right > map.right + 1) {
+      out.push(`${details.querySelector('summary').textContent}: popup ${Math.round(r.left)}..${Math.round(r.right)} px, map ${Math.round(map.left)}..${Math.round(map.right)} px`);
+    }
+    popup.querySelector('.leaflet-popup-close-button').click();
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("size", ["phone", "zoom200"])
+def test_popups_shown_from_the_tables_fit_a_small_screen(browser, demo_maps, size, page_name):
+    page = open_page(browser, demo_maps / page_name, ZOOM_200 if size == "zoom200" else SIZES[size])
+    past = page.evaluate(POPUP_PAST_MAP)
+    page.close()
+    assert past == []
