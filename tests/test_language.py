@@ -182,6 +182,15 @@ def test_status_sentence_in_english_is_the_one_mix_writes_and_danish_says_the_sa
         "1 kriterium opfyldt (c4); om området er omfattet, er ukendt"]
 
 
+# The social-balance page's layer control: `layers(name)` the drawn features of an overlay (in its groups), `years`
+# the names of the earlier years' status layers ("Status 2020", ...).
+YEAR_LAYERS_JS = """const control = window[Object.keys(window).find(k => /^layer_control_.*_layers$/.test(k))];
+        const layers = (name) => { const found = []; control.overlays[name].eachLayer(function visit(l) {
+          if (l.feature) found.push(l); else if (l.eachLayer) l.eachLayer(visit); }); return found; };
+        const years = Object.keys(control.overlays).filter(n => /^Status \\d{4}$/.test(n));
+        """
+
+
 def test_demo_status_layer_per_earlier_year(browser, demo):  # noqa: F811
     """The demo's history has 2020-2024: the Danish social-balance page has "Status 2020" .. "Status 2023", each
     feature filled with the status colour of that year's status in areas_mix_history (read back from the file).
@@ -195,10 +204,8 @@ def test_demo_status_layer_per_earlier_year(browser, demo):  # noqa: F811
     history = pd.read_parquet(processed / "areas_mix_history.parquet")
     names = pd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")["name"]
     visit = Visit(browser, da_maps / "social-balance.html")
-    fills = visit.js("""const control = window[Object.keys(window).find(k => /^layer_control_.*_layers$/.test(k))];
-        const out = {}; Object.keys(control.overlays).filter(n => /^Status \\d{4}$/.test(n)).forEach(n => {
-          out[n] = {}; control.overlays[n].eachLayer(function visit(l) {
-            if (l.feature) out[n][l.feature.properties.name] = l.options.fillColor; else if (l.eachLayer) l.eachLayer(visit); }); });
+    fills = visit.js(YEAR_LAYERS_JS + """const out = {}; years.forEach(n => { out[n] = {};
+          layers(n).forEach(l => { out[n][l.feature.properties.name] = l.options.fillColor; }); });
         return out;""")
     assert sorted(fills) == ["Status 2020", "Status 2021", "Status 2022", "Status 2023"]
     for year, rows in history[history["year"] < 2024].groupby("year"):
@@ -222,12 +229,9 @@ def test_demo_year_layers_show_the_history_on_the_status_layers_own_shapes(brows
     history = pd.read_parquet(processed / "areas_mix_history.parquet")
     names = pd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")["name"]
     visit = Visit(browser, da_maps / "social-balance.html")
-    shown = visit.js("""const control = window[Object.keys(window).find(k => /^layer_control_.*_layers$/.test(k))];
-        const features = (name) => { const found = []; control.overlays[name].eachLayer(function visit(l) {
-          if (l.feature) found.push(l.feature); else if (l.eachLayer) l.eachLayer(visit); }); return found; };
-        const shapes = {}; features("Status (vejledende)").forEach(f => { shapes[f.properties.name] = f.geometry; });
-        const out = {}; Object.keys(control.overlays).filter(n => /^Status \\d{4}$/.test(n)).forEach(n => {
-          out[n] = {}; features(n).forEach(f => { const p = f.properties;
+    shown = visit.js(YEAR_LAYERS_JS + """const shapes = {};
+        layers("Status (vejledende)").forEach(l => { shapes[l.feature.properties.name] = l.feature.geometry; });
+        const out = {}; years.forEach(n => { out[n] = {}; layers(n).forEach(l => { const f = l.feature, p = f.properties;
             out[n][p.name] = [p.f_year, p.f_status, p.f_criteria_met, p.link, f.geometry === shapes[p.name]]; }); });
         return out;""")
     lang = language("da")
