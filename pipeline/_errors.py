@@ -70,6 +70,10 @@ class InputError(PipelineError):
         lines += [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):
+        # Rebuilt from its problems when it crosses a process (publish's pages built beside, beside.py).
+        return type(self), (self.problems,)
+
 
 class SourceUnavailable(PipelineError):
     """A required source could not be fetched and no earlier copy exists; exit status 3."""
