@@ -170,11 +170,6 @@ def drawn_features(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) 
     return {"type": "FeatureCollection", "features": features}, [key for key, _ in drawn]
 
 
-def feature_collection(frame: gpd.GeoDataFrame, config: Config, columns: list[str]) -> dict:
-    """A GeoJSON FeatureCollection of the given (text or number) columns, display geometry, empty ones dropped."""
-    return drawn_features(frame, config, columns)[0]
-
-
 class RawText(Element):
     """Text put into the page as it is. branca wraps every rendered macro and every added snippet in a new
     jinja2 Template, compiling it (a layer's data: megabytes lexed, a fifth of publishing) and reading any
@@ -243,7 +238,7 @@ class RowsOnShapes(PageElement):
 def rows_on_shapes(frame: gpd.GeoDataFrame, config: Config, columns: list[str], popup: list[list[str]],
                    shapes: GeoData, link: dict | None = None) -> RowsOnShapes | None:
     """The frame's rows drawn on the shapes `shapes` embeds; None when a row's shape is not among them (the
-    layer then embeds its own). Rows without a shape to draw are left out, as feature_collection leaves them."""
+    layer then embeds its own). Rows without a shape to draw are left out, as drawn_features leaves them."""
     keys, display = display_shapes(frame, config)
     drawn = [i for i, key in enumerate(keys) if key is not None and display[key] is not None]
     if any(keys[i] not in shapes.shape_positions for i in drawn):
@@ -392,7 +387,7 @@ def add_layer(m: folium.Map, data: GeoData, name: str, options: dict, *, show: b
     return group
 
 
-class LayerTable(MacroElement):
+class LayerTable(PageElement):
     """Registers a layer for its table (page.js sbTableLayer): the table is built in the browser from the
     layer's embedded data when the reader opens it, so every figure has one source and the page does not grow."""
 
@@ -412,7 +407,7 @@ class LayerTable(MacroElement):
         self.options = safe_json({k: options[k] for k in ("tipLabel", "tipValue", "table") if options.get(k)})
 
 
-class DataTable(MacroElement):
+class DataTable(PageElement):
     """Registers one embedded data set for a table of every figure of its popups (page.js sbTableData), shown
     when several layers draw it (the areas' indicator layers, whose own tables give their one figure)."""
 
@@ -427,7 +422,7 @@ class DataTable(MacroElement):
         self.name = safe_json(name)
 
 
-class LayerTables(MacroElement):
+class LayerTables(PageElement):
     """The panel's section "The map layers as tables": one <details> per registered layer (page.js sbLayerTables),
     its words in the page language. Added last (`finish`), after every layer has registered."""
 

@@ -1,16 +1,15 @@
 
+// Properties embedded as lists of values in the order of the data's keys (maps.py compact_properties), as objects.
+function sbProperties(keys, values) { var p = {}; keys.forEach(function (k, i) { p[k] = values[i]; }); return p; }
 function sbData(d) {
-  d.geojson.features.forEach(function (f) {
-    var p = {}; d.keys.forEach(function (k, i) { p[k] = f.properties[i]; }); f.properties = p;
-  });
+  d.geojson.features.forEach(function (f) { f.properties = sbProperties(d.keys, f.properties); });
   return d;
 }
 // A layer's rows drawn on the shapes another layer's data holds (the areas' status in each earlier year on the
 // areas' own polygons, embedded once): row i takes the geometry of feature d.shape[i] of `shapes` (maps.py RowsOnShapes).
 function sbDataOn(shapes, d) {
   var features = d.rows.map(function (row, i) {
-    var p = {}; d.keys.forEach(function (k, j) { p[k] = row[j]; });
-    return {type: "Feature", properties: p, geometry: shapes.geojson.features[d.shape[i]].geometry};
+    return {type: "Feature", properties: sbProperties(d.keys, row), geometry: shapes.geojson.features[d.shape[i]].geometry};
   });
   d.geojson = {type: "FeatureCollection", features: features};
   return d;
