@@ -23,7 +23,7 @@ INSTALLED ?= $(VENV)/.installed
 
 .PHONY: help all pipeline demo-data test lint bench nightly rollback clean
 
-# The stage targets and their order come from the catalogue of datasets (pipeline/datasets.py): stages.mk
+# The stage targets and their order come from the catalogue of datasets (pipeline/core/catalogue.py): stages.mk
 # is generated from it (standard library only, so before the virtual environment exists) and remade, and
 # make restarted, whenever the catalogue or the stage registry changes. It defines STAGE_NAMES, LAST_STAMP,
 # each stamp's prerequisites (the stamps of the stages whose datasets it reads) and a target per stage.
@@ -31,8 +31,8 @@ STAGES_MK := stages.mk
 STAGE_NAMES :=
 LAST_STAMP :=
 include $(STAGES_MK)
-$(STAGES_MK): pipeline/datasets.py pipeline/datasets_views.py pipeline/stages.py
-	@$(PYTHON) -m pipeline.datasets makefile > $@.tmp && mv $@.tmp $@
+$(STAGES_MK): pipeline/core/catalogue.py pipeline/core/datasets.py pipeline/core/datasets_views.py pipeline/core/stages.py
+	@$(PYTHON) -m pipeline.core.datasets makefile > $@.tmp && mv $@.tmp $@
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

@@ -142,9 +142,9 @@ def ingested_streets(args: argparse.Namespace):
     import pyproj
 
     from pipeline import ingest
-    from pipeline._errors import InputError
-    from pipeline.config import DEFAULTS_FILE, load_config
-    from pipeline.stages import source_path
+    from pipeline.core.config import DEFAULTS_FILE, load_config
+    from pipeline.core.errors import InputError
+    from pipeline.core.paths import source_path
 
     config = load_config(args.config or DEFAULTS_FILE)
     overrides = {}

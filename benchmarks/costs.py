@@ -84,8 +84,8 @@ def search_costs(config_path: Path, n_origins: int) -> tuple[list[tuple[str, flo
     from scipy.sparse.csgraph import dijkstra
 
     from pipeline.access import canopy_share, job_access_gravity, jobs_within_minutes
-    from pipeline.config import load_config
-    from pipeline.io import read_layer
+    from pipeline.core.config import load_config
+    from pipeline.core.io import read_layer
     from pipeline.network import _Chains, load_or_build_network, snap
 
     config = load_config(config_path)

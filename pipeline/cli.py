@@ -11,9 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline._errors import PipelineError
-from pipeline._log import log
-from pipeline.stages import STAGE_NAMES
+from pipeline.core.errors import PipelineError
+from pipeline.core.log import log
+from pipeline.core.stages import STAGE_NAMES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,18 +69,25 @@ def _configure_logging(quiet: bool) -> None:
 
 def _configure_progress(config, quiet: bool) -> None:
     """A progress bar on a terminal; log lines elsewhere (hidden by --quiet with the other INFO lines)."""
-    from pipeline._progress import configure
+    from pipeline.core.progress import configure
 
     configure(bar=not quiet and sys.stderr.isatty(), every_s=config["progress_every_s"])
 
 
 def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened."""
-    from pipeline._atomic import write_json
-    from pipeline._lock import run_lock
-    from pipeline.config import load_config
-    from pipeline.history import append_history, history_line, start_run_log, stop_run_log
-    from pipeline.runner import new_run_id, now_iso, run_record, run_stages
+    from pipeline.core.atomic import write_json
+    from pipeline.core.config import load_config
+    from pipeline.core.lock import run_lock
+    from pipeline.core.runner import run_record, run_stages
+    from pipeline.core.runs import (
+        append_history,
+        history_line,
+        new_run_id,
+        now_iso,
+        start_run_log,
+        stop_run_log,
+    )
 
     config = load_config(args.config)
     _configure_progress(config, args.quiet)
@@ -91,7 +98,7 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     try:
         with run_lock(config.resolve(config["paths"]["lock"]), started):
             if fetch:
-                from pipeline.refresh import fetch_sources
+                from pipeline.core.refresh import fetch_sources
 
                 fetch_sources(config)
             results = run_stages(config, getattr(args, "stage", None), force=args.force,
@@ -121,8 +128,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from pipeline.config import load_config
-    from pipeline.publish.release import rollback
+    from pipeline.core.config import load_config
+    from pipeline.publish import rollback
 
     restored = rollback(load_config(args.config))
     log.info("Rolled back: the published maps are now %s", restored)
@@ -130,7 +137,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
     from pipeline.ingest import validate
 
     config = load_config(args.config)  # the schema check: a config mistake stops here, before any input is read
@@ -142,7 +149,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_config_docs(args: argparse.Namespace) -> int:
-    from pipeline.config import write_configuration_docs
+    from pipeline.core.config import write_configuration_docs
 
     log.info("Wrote the config reference %s", write_configuration_docs(args.out))
     return 0

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline.config import Config, load_config
+from pipeline.core.config import Config, load_config
 
 X0, Y0, SIDE = 575000.0, 6222000.0, 500.0
 EVIL = "<img src=x onerror=alert(1)>"

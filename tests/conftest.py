@@ -9,7 +9,7 @@ import pytest
 import yaml
 from shapely.geometry import LineString, Point, box
 
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 
 CRS = "EPSG:25832"
 X0, Y0 = 700000.0, 6170000.0

@@ -33,7 +33,7 @@ from pipeline.access import (
     run,
     weighted_area_mean,
 )
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.network import NETWORK_FILE
 
 
@@ -311,7 +311,7 @@ def test_destinations_beyond_the_network_are_left_out_not_snapped_far(tmp_path, 
 
 
 def test_most_parcels_beyond_the_network_stop_the_run(tmp_path):
-    from pipeline._errors import InputError
+    from pipeline.core.errors import InputError
 
     config = write_fixture(tmp_path)
     far = hand_streets().set_geometry(hand_streets().geometry.translate(5000, 5000))
@@ -324,7 +324,7 @@ def test_most_parcels_beyond_the_network_stop_the_run(tmp_path):
 def test_scenarios_read_the_network_cache_and_never_write_it(tmp_path):
     # network.npz has one writer, access (the catalogue). Scenarios reads it; when the streets changed after access
     # wrote it, scenarios builds the graph in memory and leaves the file as it was (bytes and modification time).
-    from pipeline import datasets
+    from pipeline.core import datasets
     from pipeline.network import build_network, load_or_build_network
     from pipeline.scenarios.distances import _network
 

@@ -27,8 +27,8 @@ import yaml
 from a11y_util import AXE_JS, SIZES, block_network, describe, run_axe
 from browser_util import chromium
 
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish.i18n import LANGUAGES, language
-from pipeline.stages import MAP_PAGES
 
 pytestmark = pytest.mark.browser
 

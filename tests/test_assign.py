@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from pipeline import _log
-from pipeline.assign import assign_parcels, report_unassigned
+from pipeline.core import log
+from pipeline.mix.assign import assign_parcels, report_unassigned
 
 CRS = "EPSG:25832"
 X0, Y0 = 700000.0, 6170000.0
@@ -43,7 +43,7 @@ def parcels():
 
 
 def test_own_area_kept_null_filled_outside_stays_null(parcels, areas, districts):
-    _log.take_warnings()
+    log.take_warnings()
     out = assign_parcels(parcels, areas, districts)
     # p1 keeps its own B although it lies in A; p2 gets A by containment; p3 is in no area;
     # p4 (a point) lies in B; p5 names the unknown Z, so it is assigned by location: B.
@@ -54,7 +54,7 @@ def test_own_area_kept_null_filled_outside_stays_null(parcels, areas, districts)
     assert out["district_id"].tolist()[:2] == ["D1", "D1"]
     assert pd.isna(out["district_id"].iloc[2])
     assert out["district_id"].iloc[3:].tolist() == ["D2", "D1"]
-    assert any("1 parcels named an area_id that is not a housing area" in w for w in _log.take_warnings())
+    assert any("1 parcels named an area_id that is not a housing area" in w for w in log.take_warnings())
 
 
 def test_input_is_not_changed(parcels, areas, districts):
@@ -72,27 +72,27 @@ def test_parcels_without_area_column_and_no_districts(parcels, areas):
 
 
 def test_parcel_in_no_area_is_reported(parcels, areas, districts):
-    _log.take_warnings()
+    log.take_warnings()
     out = assign_parcels(parcels, areas, districts)
     # Only p3 (30 residents) lies in no area and in no district.
     assert report_unassigned(out, "area_id", "housing area") == {"parcels": 1, "residents": 30}
     assert report_unassigned(out, "district_id", "school district") == {"parcels": 1, "residents": 30}
-    warned = _log.take_warnings()
+    warned = log.take_warnings()
     assert "1 parcels (30 residents) lay outside every housing area; they count in the municipality totals only" in warned
 
 
 def test_overlapping_areas_take_the_first_and_warn(parcels, areas):
-    _log.take_warnings()
+    log.take_warnings()
     overlap = pd.concat([areas, gpd.GeoDataFrame({"area_id": ["C"], "name": ["Cirklen"]},
                                                  geometry=[box(X0, Y0, X0 + 500, Y0 + 500)], crs=CRS)])
     out = assign_parcels(parcels.drop(columns="area_id"), overlap, None)
     # p1 and p2 lie in both A and C: A comes first in the layer.
     assert out["area_id"].tolist()[:2] == ["A", "A"]
-    assert any("2 parcels lay in more than one housing_areas polygon" in w for w in _log.take_warnings())
+    assert any("2 parcels lay in more than one housing_areas polygon" in w for w in log.take_warnings())
 
 
 def test_crs_mismatch_is_an_input_error(parcels, areas):
-    from pipeline._errors import InputError
+    from pipeline.core.errors import InputError
 
     with pytest.raises(InputError, match="housing_areas"):
         assign_parcels(parcels, areas.to_crs("EPSG:4326"), None)

@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 import pytest
 from browser_util import EVIL, chromium, make_project
 
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
-from pipeline.stages import MAP_PAGES
 
 pytestmark = pytest.mark.browser
 

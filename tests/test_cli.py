@@ -42,7 +42,7 @@ def test_missing_config_is_bad_input(tmp_path, capsys):
 
 
 def test_config_docs_writes_the_generated_reference(tmp_path):
-    from pipeline.config import configuration_docs
+    from pipeline.core.config import configuration_docs
 
     out = tmp_path / "configuration.md"
     assert main(["--quiet", "config-docs", "--out", str(out)]) == 0

@@ -15,8 +15,8 @@ import yaml
 from conftest import write_tiny_sources
 
 from pipeline.cli import main
-from pipeline.config import DEFAULTS_FILE, configuration_docs, load_config
-from pipeline.config_schema import PipelineConfig, Source, Sources, check_config
+from pipeline.core.config import DEFAULTS_FILE, configuration_docs, load_config
+from pipeline.core.config_schema import PipelineConfig, Source, Sources, check_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -165,12 +165,12 @@ def _default_keys(data: dict, prefix: str = "") -> set[str]:
 def test_every_schema_key_has_a_default_and_every_default_a_schema_key():
     defaults = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
     schema = _schema_keys(PipelineConfig)
-    assert schema == _default_keys(defaults), "add the key to both pipeline/defaults.yaml and pipeline/config_schema/"
+    assert schema == _default_keys(defaults), "add the key to both pipeline/defaults.yaml and pipeline/core/config_schema/"
     assert set(defaults["sources"]) == set(Sources.model_fields)
 
 
 def test_every_layer_the_pipeline_reads_is_a_source_of_the_schema():
-    from pipeline import stages
+    from pipeline.core import stages
 
     layers = {name for attr in dir(stages) if attr.endswith("_LAYERS") for name in getattr(stages, attr)}
     assert set(Sources.model_fields) == layers
@@ -249,7 +249,7 @@ def test_unknown_key_in_the_defaults_asks_for_a_schema_line(tmp_path, monkeypatc
         check_config(defaults, file=tmp_path / "c.yaml", project={}, defaults=defaults, defaults_file=DEFAULTS_FILE)
     message = str(caught.value)
     assert f"file {DEFAULTS_FILE}: key access.walk_speed_kmh is not a known key" in message
-    assert "class Access in pipeline/config_schema/sections.py" in message
+    assert "class Access in pipeline/core/config_schema/sections.py" in message
 
 
 # --- progress ---------------------------------------------------------------------------------------------
@@ -285,15 +285,15 @@ def test_quiet_run_logs_no_progress(tiny_project, capsys):
 @pytest.fixture
 def progress_every(request):
     """Configure the progress log lines for one test, and restore the settings after it."""
-    from pipeline import _progress
+    from pipeline.core import progress
 
-    saved = (_progress._settings.bar, _progress._settings.every_s)
-    yield lambda every_s: _progress.configure(bar=False, every_s=every_s)
-    _progress.configure(bar=saved[0], every_s=saved[1])
+    saved = (progress._settings.bar, progress._settings.every_s)
+    yield lambda every_s: progress.configure(bar=False, every_s=every_s)
+    progress.configure(bar=saved[0], every_s=saved[1])
 
 
 def test_track_logs_a_line_at_each_tenth(progress_every, caplog):
-    from pipeline._progress import track
+    from pipeline.core.progress import track
 
     progress_every(0)
     with caplog.at_level("INFO", logger="pipeline"):
@@ -304,7 +304,7 @@ def test_track_logs_a_line_at_each_tenth(progress_every, caplog):
 
 
 def test_quick_work_logs_nothing(progress_every, caplog):
-    from pipeline._progress import track
+    from pipeline.core.progress import track
 
     progress_every(3600)
     with caplog.at_level("INFO", logger="pipeline"):
@@ -313,7 +313,7 @@ def test_quick_work_logs_nothing(progress_every, caplog):
 
 
 def test_step_names_the_stage_and_the_arguments(progress_every, caplog):
-    from pipeline._progress import fraction, step, track
+    from pipeline.core.progress import fraction, step, track
 
     @step("jobs within {minutes:g} min")
     def work(items, *, minutes: float):

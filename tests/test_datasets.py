@@ -12,10 +12,11 @@ import geopandas as gpd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import _log, datasets, datasets_views, mix
+from pipeline import mix
+from pipeline.core import datasets, datasets_views, log
+from pipeline.core.runner import module_file, module_files, run_stages
+from pipeline.core.stages import STAGES
 from pipeline.publish.catalogue import INDICATORS, PATTERNS
-from pipeline.runner import module_file, module_files, run_stages
-from pipeline.stages import STAGES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,7 +92,7 @@ def test_a_stage_writing_another_stages_dataset_fails(tiny_config):
 
 def test_every_stage_reads_only_what_it_declared_and_writes_the_catalogued_columns(tiny_config):
     # The runner runs each stage inside datasets.running(stage): one undeclared read fails the run.
-    _log.take_warnings()
+    log.take_warnings()
     results = run_stages(tiny_config)
     assert [(r.name, r.status) for r in results] == [(s, "ran") for s in datasets.run_order()]
     for entry in datasets.DATASETS:
@@ -185,7 +186,7 @@ def test_editing_one_stages_module_reruns_it_and_the_later_stages_only(tiny_proj
 
 def test_the_makefile_fragment_is_generated_without_the_environment(tmp_path):
     # The system Python with nothing installed (-S: no site-packages) generates the stage rules.
-    result = subprocess.run([sys.executable, "-S", "-m", "pipeline.datasets", "makefile"], cwd=REPO, text=True,
+    result = subprocess.run([sys.executable, "-S", "-m", "pipeline.core.datasets", "makefile"], cwd=REPO, text=True,
                             capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == datasets_views.makefile_fragment()
@@ -195,8 +196,8 @@ def test_the_makefile_fragment_is_generated_without_the_environment(tmp_path):
 
 def test_architecture_doc_shows_the_catalogue():
     doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
-    assert datasets_views.architecture_table() in doc, "regenerate the table: python -m pipeline.datasets table"
-    assert datasets_views.flow_diagram() in doc, "regenerate the picture: python -m pipeline.datasets diagram"
+    assert datasets_views.architecture_table() in doc, "regenerate the table: python -m pipeline.core.datasets table"
+    assert datasets_views.flow_diagram() in doc, "regenerate the picture: python -m pipeline.core.datasets diagram"
     assert "[scenarios]\n   ◀─ ingest: housing_areas," in datasets_views.flow_diagram()
 
 

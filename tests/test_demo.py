@@ -18,7 +18,7 @@ from geopandas.testing import assert_geodataframe_equal
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from pipeline.config import DEFAULTS_FILE
+from pipeline.core.config import DEFAULTS_FILE
 from pipeline.demo import generate
 from pipeline.network import build_network
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import datasets
-from pipeline.stages import MAP_PAGES, VECTOR_LAYERS
+from pipeline.core import datasets
+from pipeline.core.stages import MAP_PAGES, VECTOR_LAYERS
 
 REPO = Path(__file__).resolve().parents[1]
 STATUSES = {"none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse"}

@@ -7,7 +7,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from pipeline import gridcells
+from pipeline.sources import gridcells
 
 
 def test_100m_and_1km_ids_give_their_south_west_corner_and_size():

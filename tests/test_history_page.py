@@ -20,7 +20,7 @@ import pytest
 from browser_util import AREA_IDS, EVIL, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
-from pipeline.mix_history import HISTORY_COLUMNS
+from pipeline.mix.history import HISTORY_COLUMNS
 from pipeline.publish import run
 from pipeline.publish.pages.social_balance import earlier_years
 

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from pipeline import ingest
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.ingest.clean import _to_text_ids
 
 
@@ -352,8 +352,9 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 @pytest.mark.skipif(not (REALDATA / "copenhagen").exists(), reason="the shared real data is not here")
 @pytest.mark.parametrize("cpg", ["as published", "removed", "wrong"])
 def test_real_copenhagen_districts_read_with_their_encoding_and_crs(tmp_path, cpg):
-    from pipeline import _crs, _read
-    from pipeline._errors import Problem
+    from pipeline.core.errors import Problem
+    from pipeline.sources import crs as _crs
+    from pipeline.sources import read as _read
 
     for sidecar in (REALDATA / "copenhagen").glob("skolegrunddistrikt_kk_marts2026.*"):
         (tmp_path / sidecar.name).write_bytes(sidecar.read_bytes())  # a copy: the real data stays read-only

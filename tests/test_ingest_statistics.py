@@ -15,9 +15,10 @@ import pytest
 from conftest import CRS, X0, Y0, write_config
 from shapely.geometry import Point, box
 
-from pipeline import datasets, ingest
+from pipeline import ingest
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.core import datasets
+from pipeline.core.config import load_config
 from pipeline.ingest.clean import _to_text_ids
 
 # Two housing areas inside the default extent, with an id that has a leading zero.

@@ -21,11 +21,11 @@ import pytest
 from browser_util import EVIL, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
-from pipeline.config import load_config
+from pipeline.core.config import load_config
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import build_release, run
 from pipeline.publish.i18n import language
 from pipeline.publish.messages import message_ids
-from pipeline.stages import MAP_PAGES
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
@@ -159,12 +159,12 @@ def test_danish_numbers_as_shown_on_the_page(browser, fixture_pages):  # noqa: F
 
 def test_status_sentence_in_english_is_the_one_mix_writes_and_danish_says_the_same():
     """Four hand areas: 2 met; 1 met with 2 unknown and undetermined; none met and not eligible; eligibility
-    unknown. The English sentence equals pipeline/status.py's own (inputs named in words); the Danish says the same."""
+    unknown. The English sentence equals pipeline/mix/status.py's own (inputs named in words); the Danish says the same."""
     import numpy as np
     import pandas as pd
 
+    from pipeline.mix.status import _reasons
     from pipeline.publish.pages.layers import status_reasons
-    from pipeline.status import _reasons
 
     out = pd.DataFrame({
         "criteria_met": [2, 1, 0, 1], "criteria": ["c1, c3", "c1", "", "c4"],

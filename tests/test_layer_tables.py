@@ -18,9 +18,9 @@ import pytest
 from browser_util import EVIL, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
 from pipeline.publish.i18n import language
-from pipeline.stages import MAP_PAGES
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from shapely.geometry import Point, box
 
-from pipeline import _log
-from pipeline.config import DEFAULTS_FILE, load_config
+from pipeline.core import log
+from pipeline.core.config import DEFAULTS_FILE, load_config
 from pipeline.mix import area_status, areas_mix, criteria_indicators, dissimilarity, family_housing_gap, run
 
 CRS = "EPSG:25832"
@@ -356,14 +356,14 @@ def run_config(tmp_path):
 
 
 def test_run_writes_the_three_outputs(run_config):
-    _log.take_warnings()
+    log.take_warnings()
     paths = run(run_config)
     processed = run_config.processed_dir
     assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts_mix.parquet",
                                        "parcels_mix.parquet", "areas_mix_history.parquet"]
     # p4 (50 residents) lies in no housing area; it is warned about for run.json.
     assert "1 parcels (50 residents) lay outside every housing area; they count in the municipality totals only" \
-        in _log.take_warnings()
+        in log.take_warnings()
 
     areas = gpd.read_parquet(processed / "areas_mix.parquet").set_index("area_id")
     assert areas.crs == CRS and len(areas) == 3

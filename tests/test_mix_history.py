@@ -13,11 +13,11 @@ import pytest
 import yaml
 from shapely.geometry import Point, box
 
-from pipeline import _log
-from pipeline.config import DEFAULTS_FILE, load_config
+from pipeline.core import log
+from pipeline.core.config import DEFAULTS_FILE, load_config
 from pipeline.mix import areas_mix, run
-from pipeline.mix_history import HISTORY_COLUMNS
-from pipeline.rules import persons_to_leave, rules_for_year
+from pipeline.mix.history import HISTORY_COLUMNS
+from pipeline.mix.rules import persons_to_leave, rules_for_year
 
 CRS = "EPSG:25832"
 X0, Y0 = 700000.0, 6170000.0
@@ -129,11 +129,11 @@ def history_run(tmp_path_factory):
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump({"root": "."}), encoding="utf-8")
     config = load_config(path)
-    _log.take_warnings()
+    log.take_warnings()
     run(config)
     history = pd.read_parquet(config.processed("areas_mix_history.parquet"))
     areas = gpd.read_parquet(config.processed("areas_mix.parquet"))
-    return history, areas, _log.take_warnings()
+    return history, areas, log.take_warnings()
 
 
 def test_each_year_has_its_status_under_its_rules(history_run):
@@ -190,8 +190,8 @@ def test_latest_history_rows_equal_areas_mix(history_run):
 
 
 def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
-    from pipeline.config_schema import Mix, RuleSet
-    from pipeline.rules import RULE_KEYS
+    from pipeline.core.config_schema import Mix, RuleSet
+    from pipeline.mix.rules import RULE_KEYS
 
     assert set(RuleSet.model_fields) - {"from_year", "to_year"} == set(RULE_KEYS)
     assert set(RULE_KEYS) - {"forebyggelse_areas"} <= set(Mix.model_fields)
@@ -204,7 +204,7 @@ def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
 
 
 def test_a_criterion_met_by_a_given_value_that_its_counts_do_not_support_has_no_path():
-    from pipeline.rules import path_off_the_list
+    from pipeline.mix.rules import path_off_the_list
 
     # c1 met by the area table's value, but the counts give 300 / 1000 = 30 % (not over 40 %): its path is
     # unknown, and so is the combination; c3 520 / 800 = 65 %: 40, as in the hand area ALL.

@@ -19,8 +19,8 @@ import pytest
 import shapely
 from hand_network import X0, Y0, at, hand_streets
 
-from pipeline._errors import InputError
-from pipeline.config import load_config
+from pipeline.core.config import load_config
+from pipeline.core.errors import InputError
 from pipeline.network import (
     NETWORK_FILE,
     assigned_distance_m,

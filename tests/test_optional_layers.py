@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from pipeline import _log, access, ingest, mix, publish, scenarios
+from pipeline import access, ingest, mix, publish, scenarios
+from pipeline.core import log
 
 
 def run_without(config, layer: str) -> None:
     """Ingest everything, drop one processed layer, run the later stages."""
     ingest.run(config)
     config.processed(f"{layer}.parquet").unlink()
-    _log.take_warnings()
+    log.take_warnings()
     for stage in (mix, access, scenarios, publish):
         stage.run(config)
 
@@ -75,7 +76,7 @@ def test_leading_zero_ids_round_trip_through_every_output(tmp_path):
     for name, frame in layers.items():
         frame.to_file(raw / "tiny.gpkg", layer=name, engine="pyogrio")
         sources[name] = {"path": "raw/tiny.gpkg", "layer": name}
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     config = load_config(write_config(tmp_path, {"sources": sources}))
     ingest.run(config)

@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString
 
 from pipeline.cli import main
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.network import build_network, reachable_sum
 
 # (way id, highway, access tags, expected (walk, bike) or None when the way is no street)

@@ -12,8 +12,8 @@ import pytest
 from browser_util import make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
-from pipeline.stages import MAP_PAGES
 
 pytestmark = pytest.mark.browser
 A4_LANDSCAPE_PT = (842, 595)  # 297 x 210 mm in PostScript points (1 pt = 1/72 inch), rounded

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from browser_util import EVIL, make_project
 
-from pipeline._errors import PipelineError
-from pipeline._log import take_warnings
-from pipeline.io import write_json
+from pipeline.core.errors import PipelineError
+from pipeline.core.io import write_json
+from pipeline.core.log import take_warnings
+from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import build_release, run
 from pipeline.publish.assets import PAGE_CSS, PAGE_JS
 from pipeline.publish.classes import classify
@@ -25,7 +26,6 @@ from pipeline.publish.i18n import language
 from pipeline.publish.maps import external_resources, safe_json
 from pipeline.publish.privacy import format_column
 from pipeline.publish.release import release, rollback
-from pipeline.stages import MAP_PAGES
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def test_release_is_intact_after_sigkill(project):
     script = (
         "import sys, time; sys.path.insert(0, 'tests')\n"
         "from pathlib import Path\n"
-        "from pipeline.config import load_config\n"
+        "from pipeline.core.config import load_config\n"
         "from pipeline.publish.release import release\n"
         f"config = load_config({str(project.path)!r}, overrides={{'run': {{'id': 'run-2'}}}})\n"
         "def build(folder):\n"

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from pipeline._errors import InputError, Problem
-from pipeline._log import take_warnings, warn
+from pipeline.core.errors import InputError, Problem
+from pipeline.core.log import take_warnings, warn
 from pipeline.publish.beside import beside, can_fork
 
 

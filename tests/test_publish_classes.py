@@ -66,7 +66,7 @@ def test_many_streets_are_joined_and_simplified_within_the_vertex_budget():
 # ---------------------------------------------------------------- legends that read right (issue 15)
 
 def _config(classes: int = 5, scheme: str = "FisherJenks"):
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     return load_config(None, overrides={"publish": {"classes": classes, "classification_scheme": scheme}})
 

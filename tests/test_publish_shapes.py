@@ -17,10 +17,10 @@ import shapely
 from babel.numbers import format_decimal, format_percent
 from shapely.geometry import mapping
 
-from pipeline import datasets
-from pipeline.io import write_geoparquet
+from pipeline.core import datasets
+from pipeline.core.io import write_geoparquet
+from pipeline.publish.geojson import display_geometry, display_shapes, geojson_geometries
 from pipeline.publish.i18n import language
-from pipeline.publish.maps import display_geometry, display_shapes, geojson_geometries
 
 SHAPES = [
     shapely.Point(12.5, 55.25),

@@ -19,8 +19,8 @@ import yaml
 
 from pipeline import ingest
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.stages import MAP_PAGES
+from pipeline.core.config import load_config
+from pipeline.core.stages import MAP_PAGES
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "config" / "examples" / "copenhagen.yaml"

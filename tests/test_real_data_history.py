@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import _log, ingest, mix
-from pipeline.config import load_config
+from pipeline import ingest, mix
+from pipeline.core import log
+from pipeline.core.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 FREDERIKSBERG = REPO.parent / "shared" / "realdata" / "frederiksberg"
@@ -56,11 +57,11 @@ def history(tmp_path_factory):
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     loaded = load_config(path)
-    _log.take_warnings()
+    log.take_warnings()
     ingest.run(loaded)
     mix.run(loaded)
     return (pd.read_parquet(loaded.processed("areas_mix_history.parquet")),
-            pd.read_parquet(loaded.processed("areas_mix.parquet")), _log.take_warnings())
+            pd.read_parquet(loaded.processed("areas_mix.parquet")), log.take_warnings())
 
 
 def test_years_come_from_the_extract_dates(history):

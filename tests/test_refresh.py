@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import write_config, write_tiny_sources
 
-from pipeline._errors import Locked, SourceUnavailable
-from pipeline._lock import run_lock
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.refresh import fetch_sources
+from pipeline.core.config import load_config
+from pipeline.core.errors import Locked, SourceUnavailable
+from pipeline.core.lock import run_lock
+from pipeline.core.refresh import fetch_sources
 
 
 class Files:
@@ -164,7 +164,7 @@ def test_second_run_while_locked_exits_75_naming_the_holder(tmp_path, capsys):
     config = load_config(config_path)
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from pipeline._lock import run_lock\n"
+         "import sys, time; from pathlib import Path; from pipeline.core.lock import run_lock\n"
          "with run_lock(Path(sys.argv[1]), 'earlier'):\n    print('held', flush=True); time.sleep(30)",
          str(config.resolve(config["paths"]["lock"]))],
         stdout=subprocess.PIPE, text=True)

@@ -106,7 +106,7 @@ def test_a_partition_boundary_splits_a_housing_area_and_changes_nothing(runs, cl
     # representative points): at least one housing area has parcels in two partitions.
     from distributed import Client
 
-    from pipeline.parallel import Executor
+    from pipeline.core.parallel import Executor
 
     parcels = gpd.read_parquet(runs["local"] / "parcels.parquet")
     points = gpd.GeoDataFrame(geometry=parcels.geometry.representative_point().reset_index(drop=True), crs=parcels.crs)

@@ -18,7 +18,7 @@ from shapely.geometry import Point
 from test_scenarios import X0, Y0, _project, _write_processed
 
 from pipeline import scenarios as sc
-from pipeline.io import read_json
+from pipeline.core.io import read_json
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import build_school_sites, build_urban_development
 

@@ -13,8 +13,8 @@ from shapely.geometry import LineString, MultiPoint, Point, box
 
 from pipeline import mix
 from pipeline import scenarios as sc
-from pipeline.config import load_config
-from pipeline.io import read_json, read_table
+from pipeline.core.config import load_config
+from pipeline.core.io import read_json, read_table
 from pipeline.mix import areas_mix
 
 CRS = "EPSG:25832"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.segregation import dissimilarity, isolation, location_quotient, theil_h
+from pipeline.mix.segregation import dissimilarity, isolation, location_quotient, theil_h
 
 # Three areas: group g, total t, rest r = t - g.
 #   g = 10, 20, 30  (G = 60);  t = 100, 50, 40  (T = 190);  r = 90, 30, 10  (R = 130)

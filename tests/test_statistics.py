@@ -14,9 +14,10 @@ import pytest
 import yaml
 from shapely.geometry import Point, box
 
-from pipeline import _log, mix
-from pipeline.config import DEFAULTS_FILE, load_config
-from pipeline.statistics import largest_remainder
+from pipeline import mix
+from pipeline.core import log
+from pipeline.core.config import DEFAULTS_FILE, load_config
+from pipeline.sources.statistics import largest_remainder
 
 CRS = "EPSG:25832"
 X0, Y0 = 700000.0, 6170000.0
@@ -69,10 +70,10 @@ def write_grid_project(root, *, parcels: bool = True, area_statistics: pd.DataFr
 
 def mixed_grid_project(tmp_path):
     """The grid project after the mix stage, and the warnings mix gave."""
-    _log.take_warnings()
+    log.take_warnings()
     config = write_grid_project(tmp_path)
     mix.run(config)
-    return config, _log.take_warnings()
+    return config, log.take_warnings()
 
 
 def test_largest_remainder_keeps_totals_and_breaks_ties_by_id():
@@ -149,7 +150,7 @@ def test_a_district_with_two_schools_splits_its_pupils_by_capacity(tmp_path):
 
 
 def test_split_pupils_by_capacity_and_by_given_share():
-    from pipeline.schools import link_weights, split_pupils
+    from pipeline.mix.schools import link_weights, split_pupils
 
     schools = pd.DataFrame({"school_id": ["S1", "S2", "S3", "S4"], "capacity": [200, 100, None, None]})
     links = pd.DataFrame({"district_id": ["D1", "D1", "D2", "D2", "D3", "D3"],
@@ -202,7 +203,7 @@ def test_an_area_given_only_the_lists_values_gets_the_lists_status_and_criteria(
 
 
 def test_every_year_is_computed_and_the_latest_is_areas_mix(tmp_path):
-    _log.take_warnings()
+    log.take_warnings()
     # 0999 has no parcel; the area table gives 2023 (900 residents: under 1,000, status none) and 2024
     # (1,500 residents, c1 0.45 met, the other criteria unknown: udsat if one more is met, else none or
     # forebyggelse: undetermined). The grid (no year) feeds 0147 and 0200 in both years alike.
@@ -217,7 +218,7 @@ def test_every_year_is_computed_and_the_latest_is_areas_mix(tmp_path):
     assert history.loc[("0999", 2023), "status"] == "none" and history.loc[("0999", 2024), "status"] == "undetermined"
     assert history.loc[("0147", 2023), "residents"] == history.loc[("0147", 2024), "residents"] == areas.loc["0147", "residents"]
     # 0999 was typed as listed 4 earlier years, but 2023 shows it off the list: the history's 0 is used, warned.
-    warnings = _log.take_warnings()
+    warnings = log.take_warnings()
     assert areas.loc["0999", "years_listed"] == 0
     assert any("0999 (typed 4, history 0)" in w for w in warnings)
     # each year's repairable problems are kept once, not once a year
@@ -225,7 +226,7 @@ def test_every_year_is_computed_and_the_latest_is_areas_mix(tmp_path):
 
 
 def test_status_reason_lists_the_deciding_unknown_criteria():
-    from pipeline.status import status_columns
+    from pipeline.mix.status import status_columns
 
     config = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))["mix"]
     # Eligible (social, 1000 residents, Non-Western 0.1). Row 0: c1 0.5 met, c3 0.1 not, c2 and c4 unknown:

@@ -11,6 +11,11 @@ figures). The formulas, in a planner's words, are in docs/accessibility.md.
 One job per module: travel.py (the networks, or straight lines), jobs.py (jobs within a time and the gravity
 sum), green.py (green space and tree canopy), areas.py (the figures per parcel and per area, the school
 distances); this module reads the layers and writes the outputs (`run`).
+
+Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
+Reads: housing_areas, schools, school_districts, jobs, green_areas, streets, stations, district_schools,
+canopy, parcels_mix.
+Writes: areas_access, municipality_access, parcels_access, network.
 """
 
 import time
@@ -19,8 +24,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import datasets
-from pipeline._log import log
 from pipeline.access.areas import (
     AREA_COLUMNS,
     CANOPY_COLUMNS,
@@ -44,10 +47,12 @@ from pipeline.access.green import (
 )
 from pipeline.access.jobs import job_access_gravity, job_access_index, jobs_within_minutes
 from pipeline.access.travel import Travel, load_travel
-from pipeline.config import Config
-from pipeline.coverage import Coverage, blank_beyond_network, check_parcels_covered, covered_layers
-from pipeline.io import has_layer, read_layer
-from pipeline.schools import link_weights, read_links
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.io import has_layer, read_layer
+from pipeline.core.log import log
+from pipeline.mix import link_weights, read_links
+from pipeline.network.coverage import Coverage, blank_beyond_network, check_parcels_covered, covered_layers
 
 AREAS_FILE = datasets.CATALOGUE["areas_access"].file
 PARCELS_FILE = datasets.CATALOGUE["parcels_access"].file

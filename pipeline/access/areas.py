@@ -9,11 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._log import warn
-from pipeline._progress import step
 from pipeline.access.green import canopy_share_partitioned, green_columns, known_flag
 from pipeline.access.jobs import job_access_index, jobs_columns
 from pipeline.access.travel import Travel
+from pipeline.core.log import warn
+from pipeline.core.progress import step
 from pipeline.network import DEFAULT_CHUNK_SIZE, assigned_distance_m, nearest_distance_m
 
 SCHOOL_COLUMNS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport")

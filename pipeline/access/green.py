@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline._log import warn
-from pipeline._progress import fraction, step
 from pipeline.access.discs import PointsInDiscs
 from pipeline.access.travel import Travel
-from pipeline.coverage import Coverage, near_destinations
+from pipeline.core.log import warn
+from pipeline.core.parallel import active_executor
+from pipeline.core.progress import fraction, step
 from pipeline.network import CUTOFF_EPS_M, DEFAULT_CHUNK_SIZE, nearest_distance_m, point_xy
-from pipeline.parallel import active_executor
+from pipeline.network.coverage import Coverage, near_destinations
 
 BUFFER_QUAD_SEGS = 16
 
@@ -41,7 +41,7 @@ def green_access_points(pieces: np.ndarray, spacing_m: float) -> np.ndarray:
 def green_dist_m(travel: Travel, origins: gpd.GeoSeries, pieces: np.ndarray, *, spacing_m: float,
                  cover: Coverage | None = None) -> np.ndarray:
     """Walking distance to the nearest green piece, reached at its nearest boundary access point; access points
-    farther than access.max_snap_m from the network are left out (cover, pipeline/coverage.py)."""
+    farther than access.max_snap_m from the network are left out (cover, pipeline/network/coverage.py)."""
     if len(pieces) == 0:
         return np.full(len(origins), np.nan)
     if travel.walk is None:

@@ -6,9 +6,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._progress import step
 from pipeline.access.discs import PointsInDiscs
 from pipeline.access.travel import Travel
+from pipeline.core.progress import step
 from pipeline.network import (
     CUTOFF_EPS_M,
     DEFAULT_CHUNK_SIZE,

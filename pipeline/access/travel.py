@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline import datasets
-from pipeline._log import warn
-from pipeline.config import Config
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.log import warn
 from pipeline.network import Network, load_or_build_network
 
 

@@ -22,8 +22,8 @@ import geopandas as gpd
 import numpy as np
 import yaml
 
-from pipeline._log import log
-from pipeline.config import DEFAULTS_FILE
+from pipeline.core.config import DEFAULTS_FILE
+from pipeline.core.log import log
 from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _name_pool, _unique
 from pipeline.demo.history import area_history
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field

@@ -1,11 +1,11 @@
 """Stage ingest: read each configured source, check it against the contract, write canonical GeoParquet.
 
 Every layer is read through pyogrio (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, GML, GeoParquet, CSV with
-x/y or WKT columns, tables without geometry: CSV and JSON records, pipeline/tables.py) and the canopy raster
+x/y or WKT columns, tables without geometry: CSV and JSON records, pipeline/sources/tables.py) and the canopy raster
 through rasterio. Source columns are mapped to the canonical names (one source column may feed several),
 ids become text exactly as given, geometries are reprojected to the working CRS and repaired where
-possible; grid cells without polygons are made from their DST ids (pipeline/gridcells.py) and the
-district-school link is built however it is given (pipeline/district_schools.py). A source may consist of
+possible; grid cells without polygons are made from their DST ids (pipeline/sources/gridcells.py) and the
+district-school link is built however it is given (pipeline/sources/district_schools.py). A source may consist of
 parts joined on the layer's key. All problems of all layers are collected and reported at once; nothing is
 written unless every layer passed.
 
@@ -18,6 +18,11 @@ The package holds one job a module:
 - `layers`: one layer read and prepared in order, the references between layers, the district-school link;
 - `canopy`: the canopy raster, cut to the housing areas in the working CRS;
 - this module: the stage, `run(config)` and `validate(config)`, the only places that read all sources and write.
+
+Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
+Reads: the configured sources (data/raw).
+Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
+candidate_sites, grid_statistics, area_statistics, district_schools, canopy, ingest.
 """
 
 from __future__ import annotations
@@ -27,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import datasets
-from pipeline._errors import InputError
-from pipeline._log import log, warn
-from pipeline._read import CSV_SUFFIXES
-from pipeline.config import Config
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError
+from pipeline.core.log import log, warn
+from pipeline.core.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
 from pipeline.ingest.canopy import _load_canopy, read_canopy, write_canopy
 from pipeline.ingest.clean import (
     FALSE_WORDS,
@@ -86,7 +91,7 @@ from pipeline.ingest.schema import (
     LayerSchema,
     Source,
 )
-from pipeline.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
+from pipeline.sources.read import CSV_SUFFIXES
 
 __all__ = [
     "CSV_SUFFIXES", "AREA_AMOUNTS", "AREA_SHARES", "COUNT_BASES", "COUNT_COLUMNS", "FALSE_WORDS", "GEOMETRY_FAMILIES", "LINE",

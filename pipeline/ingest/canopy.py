@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pyproj
 
-from pipeline._errors import Problem
-from pipeline._log import warn
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.errors import Problem
+from pipeline.core.io import atomic_path
+from pipeline.core.log import warn
 from pipeline.ingest.schema import Source
-from pipeline.io import atomic_path
 
 
 def read_canopy(source: Source, config: Config, extent_box) -> tuple[np.ndarray | None, dict | None, list[Problem]]:

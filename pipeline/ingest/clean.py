@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._errors import Problem
+from pipeline.core.errors import Problem
 from pipeline.ingest.schema import COUNT_BASES, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}

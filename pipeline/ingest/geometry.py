@@ -1,6 +1,6 @@
 """A layer's geometry: its declared CRS checked against its coordinates, reprojected, checked and repaired.
 
-Also the DST grid cells' polygons, made from their ids where the source gives none (pipeline/gridcells.py),
+Also the DST grid cells' polygons, made from their ids where the source gives none (pipeline/sources/gridcells.py),
 and multipart streets and points split into single parts.
 """
 
@@ -11,17 +11,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline import _crs, gridcells
-from pipeline._errors import Problem, first_ids
-from pipeline._log import warn
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.errors import Problem, first_ids
+from pipeline.core.log import warn
+from pipeline.core.parallel import active_executor
 from pipeline.ingest.schema import GEOMETRY_FAMILIES, LINE, POINT, POLYGON, SCHEMAS, LayerSchema, Source
-from pipeline.parallel import active_executor
+from pipeline.sources import crs as _crs
+from pipeline.sources import gridcells
 
 
 def to_working_crs(frame: gpd.GeoDataFrame, source: Source, crs: str, *, extent=None,
                    margin_deg: float = 5.0) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Reproject to the working CRS once the declared CRS is known to fit the coordinates (pipeline/_crs.py).
+    """Reproject to the working CRS once the declared CRS is known to fit the coordinates (pipeline/sources/crs.py).
 
     A layer without CRS needs one named in config (sources.<layer>.crs); a configured CRS also replaces a
     declared one that does not fit the coordinates (a wrong .prj), with a warning.

@@ -11,10 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._errors import InputError, Problem
-from pipeline._log import log
-from pipeline.config import Config
-from pipeline.district_schools import closest_names, district_schools
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError, Problem
+from pipeline.core.log import log
 from pipeline.ingest.clean import _to_text_ids, clean_values, numbers_of
 from pipeline.ingest.geometry import (
     _crs_checks,
@@ -25,6 +24,7 @@ from pipeline.ingest.geometry import (
 )
 from pipeline.ingest.read import READ_ERRORS, read_source
 from pipeline.ingest.schema import MATCH_KEYS, SCHEMAS, Source
+from pipeline.sources.district_schools import closest_names, district_schools
 
 
 def read_and_prepare(source: Source, config: Config) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -1,7 +1,7 @@
 """Reading one source with canonical column names: a file (vector or table), or parts joined on the key.
 
-Vector files go through pyogrio (pipeline/_read.py opens zips and multi-layer files and decodes text),
-tables without geometry through pipeline/tables.py, OpenStreetMap files through pipeline/osm.py. Source
+Vector files go through pyogrio (pipeline/sources/read.py opens zips and multi-layer files and decodes text),
+tables without geometry through pipeline/sources/tables.py, OpenStreetMap files through pipeline/sources/osm.py. Source
 columns are mapped to the canonical names; what cannot be read becomes a problem naming file and layer.
 """
 
@@ -17,14 +17,16 @@ import pyogrio
 import pyproj
 import shapely
 
-from pipeline import _read, tables
-from pipeline._errors import InputError, Problem
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError, Problem
+from pipeline.core.paths import source_path
+from pipeline.core.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
 from pipeline.ingest.clean import _to_text_ids, clean_dates
 from pipeline.ingest.geometry import _crs_checks, to_working_crs
 from pipeline.ingest.schema import REQUIRED_LAYERS, LayerSchema, Source
-from pipeline.osm import is_osm_source, read_osm_streets, ways_layer
-from pipeline.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS, source_path
+from pipeline.sources import read as _read
+from pipeline.sources import tables
+from pipeline.sources.osm import is_osm_source, read_osm_streets, ways_layer
 
 # What reading a source can raise besides InputError: GDAL (pyogrio), text decoding, Arrow, GEOS, PROJ, the OS.
 READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
@@ -138,7 +140,7 @@ def join_parts(frames: list[pd.DataFrame], source: Source, schema: LayerSchema) 
 
 def read_vector(source: Source, schema: LayerSchema, config: Config) -> gpd.GeoDataFrame:
     """Read one vector source (any OGR format, also inside a zip, or CSV with x/y or WKT columns): only the
-    columns we use, its text decoded as declared or detected (pipeline/_read.py). Raises InputError.
+    columns we use, its text decoded as declared or detected (pipeline/sources/read.py). Raises InputError.
 
     With ingest.read_extent_only, only features intersecting the configured extent are read (pyogrio bbox),
     which bounds memory for national files; features outside are then not reported.

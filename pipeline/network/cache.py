@@ -3,7 +3,7 @@
 One writer: the access stage (`load_or_build_network`) builds the graph when the streets changed and writes
 the cache. Every later reader (scenarios) calls `load_network`, which reads the cache when its key matches
 and otherwise builds the graph in memory, never writing: the file has exactly the one writer the catalogue
-(pipeline/datasets.py) names, and writing it from another stage fails there.
+(pipeline/core/datasets.py) names, and writing it from another stage fails there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import datasets
-from pipeline._log import log
-from pipeline.config import Config
-from pipeline.io import atomic_path, has_layer, layer_path, read_layer
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.io import atomic_path, has_layer, layer_path, read_layer
+from pipeline.core.log import log
 from pipeline.network.graph import Network, StreetGraph, routable, street_graph
 
 NETWORK_FILE = datasets.CATALOGUE["network"].file

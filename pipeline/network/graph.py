@@ -18,8 +18,8 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from pipeline._errors import InputError, Problem
-from pipeline._log import log
+from pipeline.core.errors import InputError, Problem
+from pipeline.core.log import log
 
 # Coordinates are compared after rounding to this many decimals of a metre, so that the same vertex
 # written twice with floating-point noise is still one junction.

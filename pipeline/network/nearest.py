@@ -9,10 +9,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
+from pipeline.core.parallel import active_executor
 from pipeline.network.chains import _Chains
 from pipeline.network.graph import Network
 from pipeline.network.search import DEFAULT_CHUNK_SIZE, chunked, point_xy, rows_per_block, snap
-from pipeline.parallel import active_executor
 
 # The nearest lists search from each destination only as far as most origins' k nearest lie, then again, wider and
 # at last unbounded, for the origins whose lists the first pass could not prove complete (the demo's schools:

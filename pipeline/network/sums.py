@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.core.parallel import active_executor
 from pipeline.network.chains import _Chains
 from pipeline.network.graph import Network
 from pipeline.network.search import CUTOFF_EPS_M, DEFAULT_CHUNK_SIZE, chunked
-from pipeline.parallel import active_executor
 
 # Searched nodes are taken in square cells of this side, so that a block's searches start close together and read
 # the same nodes (scale-50 demo: 4.5 ms per gravity search in cells of 2 km, 7.2 ms in node order).

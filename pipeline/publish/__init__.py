@@ -5,6 +5,14 @@ maps/assets/), show a legend per indicator layer, tooltips and popups, the data 
 person-based figure of a small area (CONTRACT 7), in the configured language (`language: da | en`, every
 text from the catalogues in locale/, figures through Babel). The pages are built by pipeline/publish/pages/
 (one module per page over a panel kit). See docs/publishing.md and docs/planners-guide.md.
+
+Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
+Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
+candidate_sites, areas_mix, areas_mix_history, segregation, school_districts_mix, areas_access,
+municipality_access, scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary,
+scenarios_development, scenarios_development_summary.
+Writes: areas, areas_gpkg, areas_csv, page_index, page_social_balance, page_accessibility, page_school_sites,
+page_urban_development, page_area_profiles.
 """
 
 from __future__ import annotations
@@ -12,9 +20,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline._log import log
-from pipeline._progress import track
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.log import log
+from pipeline.core.progress import track
 from pipeline.publish.assets import copy_assets
 from pipeline.publish.beside import beside
 from pipeline.publish.i18n import speaking

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
-from pipeline._log import keep_warnings, take_warnings
+from pipeline.core.log import keep_warnings, take_warnings
 
 T = TypeVar("T")
 # The job of the forked process, found there by its key: fork copies this table, so the job (a closure over the

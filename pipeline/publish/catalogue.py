@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline._errors import PipelineError
-from pipeline.columns import TENURES
+from pipeline.core.columns import TENURES
+from pipeline.core.errors import PipelineError
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ INDICATORS: dict[str, Indicator] = {
     "gap_add_dwellings": Indicator("Family housing gap: dwellings to add", "count"),
     "gap_convert_dwellings": Indicator("Family housing gap: dwellings to convert", "count"),
     "gap_demolish_dwellings": Indicator("Family housing gap: dwellings to demolish", "count"),
-    # the path off the list (pipeline/rules.py): counts of people and what they earn, so person-based
+    # the path off the list (pipeline/mix/rules.py): counts of people and what they earn, so person-based
     "path_c1_persons": Indicator("c1 path: more residents 18-64 in work or education", "count", person=True),
     "path_c2_persons": Indicator("c2 path: fewer convicted residents 18+", "count", person=True),
     "path_c3_persons": Indicator("c3 path: fewer residents 30-59 with basic schooling only", "count", person=True),
@@ -117,7 +117,7 @@ STATUS_LABELS: dict[str, str] = {
     "udsat": "udsat boligområde (vulnerable area)",
     "parallelsamfund": "parallelsamfund (parallel society)",
     "omdannelse": "omdannelsesområde (transformation area)",
-    # not a status of the law: unknown inputs could change the status (pipeline/status.py)
+    # not a status of the law: unknown inputs could change the status (pipeline/mix/status.py)
     "undetermined": "ubestemt (undetermined: missing data could change it)",
 }
 STATUS_COLOURS: dict[str, str] = {
@@ -211,7 +211,7 @@ INDICATORS.update({
         "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
         "street_id", "closes_school_id", "data_note", "run_id")},
     "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
-    # columns of datasets not published today (pipeline/datasets.py), classified so every column is, once
+    # columns of datasets not published today (pipeline/core/datasets.py), classified so every column is, once
     "cell_id": Indicator("Grid cell", "text"),
     "district": Indicator("District served", "text"),
     "share": _share("Share of the district's pupils"),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import (
     NO_CHANGE_COLOUR,
     NO_DATA_COLOUR,

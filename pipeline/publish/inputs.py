@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import datasets
-from pipeline._log import log, warn
-from pipeline.config import Config
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.log import log, warn
 
 # A scenario summary describes the same run as its table: left out with it when that is out of date.
 SUMMARY_OF = {"scenarios_school_sites": "scenarios_school_summary", "scenarios_development": "scenarios_development_summary"}
@@ -41,7 +41,7 @@ class Inputs:
     derived: dict[tuple, object] = field(default_factory=dict)
 
     def get(self, name: str) -> pd.DataFrame | None:
-        """The frame of the dataset of this name (pipeline/datasets.py), or None."""
+        """The frame of the dataset of this name (pipeline/core/datasets.py), or None."""
         return self.frames.get(name)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_file
 
+from pipeline.core import datasets
 from pipeline.publish import catalogue
 from pipeline.publish.i18n import missing_messages
-from pipeline.scenarios._tables import BASELINE_NAME, DISTRICTS_NAME
 
 PUBLISH_DIR = Path(__file__).parent
 # function name -> which argument is the message id (Babel's keyword spec)
@@ -51,7 +51,7 @@ def tabled() -> set[str]:
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)
     ids |= catalogue.legend_words()  # units and directions in legend titles
-    ids |= {BASELINE_NAME, DISTRICTS_NAME}  # the names the scenarios stage gives its two reference rows
+    ids |= set(datasets.REFERENCE_SCENARIOS.values())  # the names the scenarios stage gives its two reference rows
     return ids
 
 

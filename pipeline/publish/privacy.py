@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, person_based
 from pipeline.publish.i18n import Language, current
 

@@ -12,41 +12,42 @@ The sections' contents are put together in profile_sections.py; docs/planners-gu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
 import pandas as pd
 
-from pipeline._log import log
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.log import log
 from pipeline.publish.catalogue import STATUS_COLOURS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
 from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
+from pipeline.publish.profile_places import (
+    access_section,
+    development_section,
+    district_section,
+    history_section,
+    municipality_means,
+    overlaps,
+    school_scenario_section,
+)
 from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
     HISTORY,
     STATUS_TEXT,
-    access_section,
     criteria_section,
-    development_section,
-    district_section,
     gap_section,
-    history_section,
     missing_text,
-    municipality_means,
-    overlaps,
     path_section,
-    school_scenario_section,
     status_section,
     status_text,
     tenure_section,
 )
+from pipeline.publish.profile_shared import Shared
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 PROFILE_FOLDER = "areas"
@@ -68,36 +69,6 @@ def profile_file(area_id: object) -> str:
 def profile_href(area_id: object) -> str:
     """The link to an area's profile from a page in the same folder (the file name URL-encoded)."""
     return quote(profile_file(area_id))
-
-
-@dataclass
-class Shared:
-    """What every profile of one release shares: language, labels, the other datasets, per-area lookups."""
-
-    config: Config
-    lang: Language
-    label: str  # the suppressed label in the page's language
-    inputs: Inputs
-    thresholds: dict[str, float | None] = field(default_factory=dict)
-    means: dict[str, float | None] = field(default_factory=dict)
-    districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
-    catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
-    history: pd.DataFrame | None = None
-    reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
-    groups: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
-
-    def records_of(self, name: str, frame: pd.DataFrame, area_id: str,
-                   prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[dict]:
-        """The frame's rows of one area as dicts, in the frame's order after `prepare` (a sort or filter of the
-        whole frame): converted and grouped once per frame, so many areas stay linear, not quadratic, and no
-        area pays for a per-row Series."""
-        if name not in self.groups:
-            prepared = prepare(frame) if prepare is not None else frame
-            grouped: dict[str, list[dict]] = {}
-            for key, record in zip(prepared["area_id"].astype(str), prepared.to_dict("records"), strict=True):
-                grouped.setdefault(key, []).append(record)
-            self.groups[name] = grouped
-        return self.groups[name].get(area_id, [])
 
 
 def environment() -> jinja2.Environment:

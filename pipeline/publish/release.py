@@ -22,10 +22,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline import datasets
-from pipeline._errors import PipelineError
-from pipeline._log import log
-from pipeline.config import Config
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.errors import PipelineError
+from pipeline.core.log import log
 
 MAPS = "maps"
 DATA = "data"
@@ -57,11 +57,11 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _run_id(config: Config) -> str:
-    """This run's id (from the runner), or a new one for a release made outside a run."""
+    """This run's id (set by the runner in the config), or a new one for a release made outside a run."""
     run = config.get("run") or {}
     if run.get("id"):
         return str(run["id"])
-    from pipeline.runner import new_run_id
+    from pipeline.core.runs import new_run_id
 
     return new_run_id()
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import datasets
-from pipeline._log import log
-from pipeline.config import Config
-from pipeline.io import write_geoparquet, write_text
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.io import write_geoparquet, write_text
+from pipeline.core.log import log
 from pipeline.publish.catalogue import person_based
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents, suppress_table, suppressed_label

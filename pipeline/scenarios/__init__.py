@@ -12,6 +12,12 @@ recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's new
 
 The summaries per scenario and per site (ranking.py) are written as datasets; the ranks, scenarios_ranking.json
 and the pages all come from them. Reading and writing happen here only. See docs/scenarios.md.
+
+Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
+Reads: housing_areas, schools, school_districts, streets, candidate_sites, district_schools, areas_mix,
+parcels_mix, areas_access, network.
+Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
+scenarios_development_summary, scenarios_ranking.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline import datasets
-from pipeline._errors import InputError
-from pipeline._log import log, warn
-from pipeline.config import Config
-from pipeline.io import has_layer, read_layer
+from pipeline.core import datasets
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError
+from pipeline.core.io import has_layer, read_layer
+from pipeline.core.log import log, warn
+from pipeline.mix import link_weights, read_links
 from pipeline.scenarios._tables import (
     BASELINE_ID,
     BASELINE_NAME,
@@ -89,7 +96,6 @@ from pipeline.scenarios.schools import (
     school_outputs,
     school_scenarios,
 )
-from pipeline.schools import link_weights, read_links
 
 __all__ = [
     "AREA_AFTER_COLUMNS", "BASELINE_ID", "BASELINE_NAME", "CATCHMENTS_FILE", "CATCHMENT_COLUMNS", "DEVELOPMENT_COLUMNS",

@@ -5,16 +5,15 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import datasets
+from pipeline.core import datasets
 
 # The baseline: today's schools, pupils allocated under the same rule as every candidate (nearest school with
 # room when scenarios.honour_capacity), so a candidate is never ranked against a baseline that ignores capacity.
-BASELINE_ID = "baseline"
-BASELINE_NAME = "Baseline (today's schools, same allocation rule)"
 # Today's districts as drawn: each district's pupils at its district's schools whatever their capacity. A
-# reference row, shown and summarised but not ranked.
-DISTRICTS_ID = "districts_as_drawn"
-DISTRICTS_NAME = "Today's districts as drawn (reference, not ranked)"
+# reference row, shown and summarised but not ranked. Their names are declared in the catalogue, which pages read.
+BASELINE_ID, DISTRICTS_ID = "baseline", "districts_as_drawn"
+BASELINE_NAME = datasets.REFERENCE_SCENARIOS[BASELINE_ID]
+DISTRICTS_NAME = datasets.REFERENCE_SCENARIOS[DISTRICTS_ID]
 REFERENCE_IDS = (BASELINE_ID, DISTRICTS_ID)  # scenario ids a school site may not take
 
 SCHOOL_COLUMNS = [
@@ -46,7 +45,7 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
     "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
 ]
 
-# The files, as the dataset catalogue names them (pipeline/datasets.py).
+# The files, as the dataset catalogue names them (pipeline/core/datasets.py).
 SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file
 CATCHMENTS_FILE = datasets.CATALOGUE["scenarios_school_catchments"].file
 SCHOOL_SUMMARY_FILE = datasets.CATALOGUE["scenarios_school_summary"].file

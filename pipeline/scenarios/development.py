@@ -9,9 +9,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._log import log, warn
 from pipeline.access import weighted_area_mean
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.log import log, warn
 from pipeline.mix import with_new_dwellings
 from pipeline.network import CUTOFF_EPS_M
 from pipeline.scenarios._tables import DEVELOPMENT_COLUMNS

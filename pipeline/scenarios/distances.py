@@ -9,12 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._errors import first_ids
-from pipeline._log import log, warn
-from pipeline._progress import step
-from pipeline.config import Config
-from pipeline.coverage import Coverage
-from pipeline.io import layer_path
+from pipeline.core.config import Config
+from pipeline.core.errors import first_ids
+from pipeline.core.io import layer_path
+from pipeline.core.log import log, warn
+from pipeline.core.progress import step
 from pipeline.network import (
     DEFAULT_CHUNK_SIZE,
     Network,
@@ -23,13 +22,14 @@ from pipeline.network import (
     load_network,
     od_distances_m,
 )
+from pipeline.network.coverage import Coverage
 from pipeline.scenarios.allocation import (
     NEAR_SCHOOLS_FIRST,
     NEAR_SCHOOLS_GROWTH,
     MoreSchoolsNeeded,
     NearSchools,
 )
-from pipeline.statistics import largest_remainder
+from pipeline.sources.statistics import largest_remainder
 
 # The routable networks this process built, by what they are built from: the stage asks for the same mode
 # several times (coverage, district distances, nearest schools), and each build reads the cache and

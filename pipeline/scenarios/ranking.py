@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline._errors import InputError, Problem
+from pipeline.core.errors import InputError, Problem
 from pipeline.scenarios._tables import (
     BASELINE_ID,
     DEVELOPMENT_SUMMARY_COLUMNS,

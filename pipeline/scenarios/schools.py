@@ -15,12 +15,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline._errors import InputError, Problem, first_ids
-from pipeline._log import log, warn
-from pipeline._progress import track
-from pipeline.config import Config
-from pipeline.io import layer_path
-from pipeline.mix import UDSAT_OR_WORSE
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError, Problem, first_ids
+from pipeline.core.io import layer_path
+from pipeline.core.log import log, warn
+from pipeline.core.progress import track
+from pipeline.mix import UDSAT_OR_WORSE, dissimilarity
 from pipeline.scenarios._tables import (
     BASELINE_ID,
     BASELINE_NAME,
@@ -33,7 +33,6 @@ from pipeline.scenarios._tables import (
 from pipeline.scenarios.allocation import NearSchools, allocate_near, districts_as_drawn_pairs
 from pipeline.scenarios.distances import beyond_network, linked_district_pairs, nearest_schools
 from pipeline.scenarios.ranking import rank_school_scenarios, school_ranking, school_summary_in_rank_order
-from pipeline.segregation import dissimilarity
 
 P90_NUMERATOR, P90_DENOMINATOR = 9, 10  # the 90th percentile, kept as integers so the cut is exact
 
@@ -268,7 +267,7 @@ def school_outputs(
     links: pd.DataFrame, sites: gpd.GeoDataFrame,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict]:
     """The school-site table, the catchments, the per-scenario summary and the ranking figures built from it,
-    from parcels with area_id and district_id and the weighted district-school links (pipeline.schools.link_weights)."""
+    from parcels with area_id and district_id and the weighted district-school links (pipeline.mix.schools.link_weights)."""
     settings = config["scenarios"]
     pupils_all = pd.to_numeric(parcels["children_6_16"]).fillna(0).to_numpy(dtype=float)
     reached = ~beyond_network(config, settings["school_network_mode"], parcels, "pupils in them are left out of "

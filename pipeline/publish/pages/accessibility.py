@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import TENURES
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs

@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.i18n import NO_DATA, Language, language, speaking
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import TEMPLATES_DIR
@@ -94,7 +94,7 @@ def data_date(config: Config) -> str:
     """The configured data date, else the date of the newest input file (ISO), else "unknown"."""
     if config.get("data_date"):
         return str(config["data_date"])
-    from pipeline.datasets import inputs as stage_inputs
+    from pipeline.core.datasets import inputs as stage_inputs
 
     files = [p for p in stage_inputs(config, "ingest") if p.exists()]
     if not files:

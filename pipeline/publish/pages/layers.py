@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import (
     NO_DATA_COLOUR,
     STATUS_COLOURS,
@@ -20,6 +20,7 @@ from pipeline.publish.catalogue import (
     TENURES,
     indicator,
 )
+from pipeline.publish.geojson import drawn_features
 from pipeline.publish.i18n import Language, current
 from pipeline.publish.maps import (
     DataTable,
@@ -27,7 +28,6 @@ from pipeline.publish.maps import (
     Legend,
     RowsOnShapes,
     add_layer,
-    drawn_features,
     rows_on_shapes,
 )
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
@@ -71,12 +71,12 @@ def popup_rows(columns: list[str], sections, lang: Language) -> list[list[str]]:
     return rows
 
 
-# The names status reasons use for what is not a criterion (pipeline/status.py `deciding_unknown`).
+# The names status reasons use for what is not a criterion (pipeline/mix/status.py `deciding_unknown`).
 REASON_NAMES = {"share_non_western": "share of non-Western origin", "eligible": "eligibility"}
 
 
 def status_reasons(frame: pd.DataFrame, lang: Language) -> pd.Series | None:
-    """Why each area has its status, written in the language from mix's columns (as pipeline/status.py
+    """Why each area has its status, written in the language from mix's columns (as pipeline/mix/status.py
     writes it in English: "1 criterion met (c1), 2 unknown (c2, c4); undetermined: depends on c2")."""
     needed = ("criteria_met", "criteria", "criteria_unknown", "status", "deciding_unknown", "eligible")
     if not all(c in frame.columns for c in needed):

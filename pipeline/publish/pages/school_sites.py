@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language

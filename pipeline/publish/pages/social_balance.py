@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator, legend_title
 from pipeline.publish.classes import classify, suppressed_entry
 from pipeline.publish.i18n import NO_DATA, Language

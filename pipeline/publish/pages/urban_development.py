@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language

@@ -1,0 +1,70 @@
+"""The columns the pipeline's datasets hold: the contract's tenures and counts of people, and the kind of
+every column by its name (id, count, share, distance, money, ratio, text, flag, ...).
+
+Standard library only, like pipeline/core/datasets.py, which describes every dataset's columns with these kinds.
+"""
+
+from __future__ import annotations
+
+TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
+TENURE_COUNTS = tuple(f"dwellings_{t}" for t in (*TENURES, "other"))
+# The contract's counts of people (CONTRACT 2), the one list every stage uses: residents and the counts within them.
+PERSON_SUBCOUNTS = (
+    "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
+    "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16",
+)
+PERSON_COUNTS = ("residents", *PERSON_SUBCOUNTS)
+
+# The kind of every column by name (what the value is, not how a page formats it).
+KINDS: dict[str, str] = {
+    **dict.fromkeys(("area_id", "parcel_id", "district_id", "school_id", "site_id", "green_id", "street_id",
+                     "station_id", "cell_id", "scenario_id", "closes_school_id", "school_ids", "run_id"), "id"),
+    **dict.fromkeys(("name", "area_name", "site_name", "school_name", "scenario_name", "kind", "sector", "area_type",
+                     "district", "criteria", "criteria_unknown", "prevention_criteria", "status", "status_reason",
+                     "status_note", "deciding_unknown", "status_before", "status_after", "distance_method",
+                     "data_note", "date", "scope"), "text"),
+    **dict.fromkeys((*PERSON_COUNTS, *TENURE_COUNTS, "dwellings", "parcels", "pupils", "pupils_udsat_or_worse",
+                     "school_pupils", "capacity", "jobs", "new_jobs", "criteria_met", "prevention_criteria_met",
+                     "gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings", "years_listed",
+                     "jobs_walk_15", "jobs_bike_30", "pupils_gain_free_transport", "pupils_lose_free_transport",
+                     "new_dwellings", "residents_1km", "rank", "schools_over_capacity", "pupils_over_capacity",
+                     "mean_jobs_bike_30_change"), "count"),
+    **dict.fromkeys(("share", "share_other", "share_social", "tenure_diversity", "share_outside_work_edu",
+                     "conviction_rate_18plus", "share_basic_edu", "share_non_western", "share_pupils_free_transport",
+                     "share_residents_green_300", "canopy_share", "utilisation", "share_pupils_udsat_or_worse",
+                     "fall_share_social_family_omdannelse",
+                     *(f"share_{t}" for t in TENURES)), "share"),
+    **dict.fromkeys(("school_dist_m", "nearest_school_dist_m", "green_dist_m", "station_dist_m", "mean_dist_m",
+                     "p90_dist_m"), "distance"),
+    **dict.fromkeys(("gross_income_sum_15_64", "mean_income_15_64_dkk"), "money"),
+    **dict.fromkeys(("crime_ratio", "income_ratio", "job_access_gravity", "job_access_index", "dissimilarity"),
+                    "ratio"),
+    **dict.fromkeys(("c1_met", "c2_met", "c3_met", "c4_met", "is_social", "eligible", "meets_canopy_30", "public",
+                     "walk", "bike", "free_transport", "green_within_300", "over_capacity", "contains_site", "ranked",
+                     "suppressed"), "flag"),
+    **dict.fromkeys(("green_m2_1km", "green_m2_per_resident_1km"), "area"),
+    # mix: the path off the list and the history's rule set and thresholds
+    **dict.fromkeys(("path_c1_persons", "path_c2_persons", "path_c3_persons", "path_persons"), "count"),
+    "path_c4_income_dkk": "money",
+    **dict.fromkeys(("path_criteria", "rule_set"), "text"),
+    **dict.fromkeys(("c1_threshold", "c3_threshold", "non_western_threshold"), "share"),
+    **dict.fromkeys(("c2_threshold", "c4_threshold"), "ratio"),
+    "year": "year",
+    "geometry": "geometry",
+}
+# Columns named by config or by a family: a prefix or suffix and the kind of every column with it.
+KIND_PREFIXES = {"lq_": "ratio", "support_": "text", "new_dwellings_": "count", "share_social_family_": "share"}
+KIND_SUFFIXES = {"_before": None, "_after": None, "_change": None, "_vs_baseline": None}  # the kind of the column they change
+
+
+def kind_of(column: str) -> str:
+    """The kind of a column (id, count, share, distance, money, ratio, text, flag, area, year, geometry)."""
+    if column in KINDS:
+        return KINDS[column]
+    for suffix in KIND_SUFFIXES:
+        if column.endswith(suffix) and column.removesuffix(suffix) in KINDS:
+            return KINDS[column.removesuffix(suffix)]
+    for prefix, kind in KIND_PREFIXES.items():
+        if column.startswith(prefix):
+            return kind
+    raise KeyError(f"the column '{column}' has no kind: add it to KINDS in pipeline/core/columns.py")
