@@ -1,7 +1,7 @@
 """The columns the pipeline's datasets hold: the contract's tenures and counts of people, and the kind of
 every column by its name (id, count, share, distance, money, ratio, text, flag, ...).
 
-Standard library only, like pipeline/core/datasets.py, which describes every dataset's columns with these kinds.
+Standard library only, like pipeline/core/catalogue.py, which describes every dataset's columns with these kinds.
 """
 
 from __future__ import annotations

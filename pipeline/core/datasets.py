@@ -116,7 +116,7 @@ def dataset(name: str) -> Dataset:
     current = _RUNNING.get()
     catalogue = current[1] if current else CATALOGUE
     if name not in catalogue:
-        raise UndeclaredRead(f"'{name}' is no dataset of the catalogue: add it to DATASETS in pipeline/core/datasets.py")
+        raise UndeclaredRead(f"'{name}' is no dataset of the catalogue: add it to DATASETS in pipeline/core/catalogue.py")
     return catalogue[name]
 
 
@@ -132,7 +132,7 @@ def declared(name: str, *, write: bool = False) -> Dataset:
             role = "writes" if write else "reads"
             raise UndeclaredRead(
                 f"the {stage} stage {role} '{entry.file}' but the catalogue does not say so (writer {entry.writer}, "
-                f"readers {', '.join(entry.readers) or 'none'}): declare it in pipeline/core/datasets.py")
+                f"readers {', '.join(entry.readers) or 'none'}): declare it in pipeline/core/catalogue.py")
     return entry
 
 

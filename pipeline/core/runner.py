@@ -2,7 +2,7 @@
 
 Out-of-date means content, not clocks: a stage's key is the sha256 of its config sections, the package
 version, a hash of its code (its module and what it imports, and the code of the stages it reads from),
-and the hashes of the files it reads (the catalogue, pipeline/core/datasets.py, says which). The key and the hashes of what it wrote are kept in a stamp
+and the hashes of the files it reads (the catalogue, pipeline/core/catalogue.py, says which). The key and the hashes of what it wrote are kept in a stamp
 (data/processed/.stamps/<stage>.json); a stage whose key matches its stamp, and whose outputs all exist,
 is skipped. `make all` and `python -m pipeline run` go through this same check.
 """

@@ -1,7 +1,7 @@
 """The pipeline's stages: each one's module, the config sections it depends on, and what it does.
 
 Which files each stage reads and writes, and so their order, is the catalogue of datasets
-(pipeline/core/datasets.py). This module imports only the standard library, so checking that nothing changed
+(pipeline/core/catalogue.py). This module imports only the standard library, so checking that nothing changed
 stays fast and the Makefile can generate its stage rules before the virtual environment exists.
 """
 
@@ -40,7 +40,7 @@ class Stage:
     """One stage: its module (with a `run(config)`), the config sections it depends on, and what it does.
 
     What it reads and writes, and so the order the stages run in, come from the catalogue of datasets
-    (pipeline/core/datasets.py)."""
+    (pipeline/core/catalogue.py)."""
 
     name: str
     module: str

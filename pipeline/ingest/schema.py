@@ -3,7 +3,7 @@
 `SCHEMAS` gives each layer its id column, geometry types, required and optional columns and the kind of
 each (counts, amounts, shares, ids, flags with their defaults); `COUNT_BASES` the sub-counts that may not
 exceed their base; `VOCABULARIES` the columns with fixed words. `Source` locates a layer for reading and
-for the messages (file, layer). The catalogue (pipeline/core/datasets.py) takes the ingested layers' columns
+for the messages (file, layer). The catalogue (pipeline/core/catalogue.py) takes the ingested layers' columns
 from here.
 """
 

@@ -3,7 +3,7 @@
 One writer: the access stage (`load_or_build_network`) builds the graph when the streets changed and writes
 the cache. Every later reader (scenarios) calls `load_network`, which reads the cache when its key matches
 and otherwise builds the graph in memory, never writing: the file has exactly the one writer the catalogue
-(pipeline/core/datasets.py) names, and writing it from another stage fails there.
+(pipeline/core/catalogue.py) names, and writing it from another stage fails there.
 """
 
 from __future__ import annotations

@@ -211,7 +211,7 @@ INDICATORS.update({
         "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
         "street_id", "closes_school_id", "data_note", "run_id")},
     "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
-    # columns of datasets not published today (pipeline/core/datasets.py), classified so every column is, once
+    # columns of datasets not published today (pipeline/core/catalogue.py), classified so every column is, once
     "cell_id": Indicator("Grid cell", "text"),
     "district": Indicator("District served", "text"),
     "share": _share("Share of the district's pupils"),

@@ -41,7 +41,7 @@ class Inputs:
     derived: dict[tuple, object] = field(default_factory=dict)
 
     def get(self, name: str) -> pd.DataFrame | None:
-        """The frame of the dataset of this name (pipeline/core/datasets.py), or None."""
+        """The frame of the dataset of this name (pipeline/core/catalogue.py), or None."""
         return self.frames.get(name)
 
 

@@ -45,7 +45,7 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
     "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
 ]
 
-# The files, as the dataset catalogue names them (pipeline/core/datasets.py).
+# The files, as the dataset catalogue names them (pipeline/core/catalogue.py).
 SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file
 CATCHMENTS_FILE = datasets.CATALOGUE["scenarios_school_catchments"].file
 SCHOOL_SUMMARY_FILE = datasets.CATALOGUE["scenarios_school_summary"].file
