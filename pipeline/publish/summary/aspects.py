@@ -90,9 +90,14 @@ def two_figures(value: float) -> float:
     return float(round(value, -digits))
 
 
+def half_up(value: float) -> int:
+    """The nearest whole number, halves rounded up (2.5 -> 3, as people round; Python's round gives 2)."""
+    return math.floor(value + 0.5)
+
+
 def out_of(share: float, of: int, lang: Language) -> str:
     """A share as whole people out of `of` (0.31 of 10 -> 3); "under 1" for a share that rounds to none."""
-    n = round(share * of)
+    n = half_up(share * of)
     return lang("under 1") if n == 0 else lang.number(n)
 
 
@@ -109,13 +114,13 @@ def _figures(aspect: Aspect, area: float, municipality: float, settings: Mapping
                 {"minutes": lang.number(settings["jobs_bike_minutes"])})
     if aspect.rounding == "walk_minutes":
         walk = float(settings["walk_m_per_min"])
-        return lang.number(max(round(area / walk), 1)), lang.number(max(round(municipality / walk), 1)), {}
+        return lang.number(max(half_up(area / walk), 1)), lang.number(max(half_up(municipality / walk), 1)), {}
     if aspect.rounding == "percent":
-        return lang.number(round(area * 100)), lang.number(round(municipality * 100)), {}
+        return lang.number(half_up(area * 100)), lang.number(half_up(municipality * 100)), {}
     if aspect.rounding == "money":
         return lang.number(round(area, -4)), lang.number(round(municipality, -4)), {}
     # out of 10, or out of 100 when the two would read the same out of 10
-    of = 10 if round(area * 10) != round(municipality * 10) else 100
+    of = 10 if half_up(area * 10) != half_up(municipality * 10) else 100
     return (out_of(area, of, lang), out_of(municipality, of, lang),
             {"of": lang.number(of), "metres": lang.number(settings["green_near_m"])})
 

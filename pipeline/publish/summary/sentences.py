@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pipeline.publish.i18n import Language
-from pipeline.publish.summary.aspects import known_number, out_of, two_figures
+from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_figures
 
 # What each criterion is about, in one word (c1 work, c2 crime, c3 education, c4 income).
 CRITERION_WORDS = {"c1": "work", "c2": "crime", "c3": "education", "c4": "income"}
@@ -187,8 +187,8 @@ def _own_site(site: Mapping[str, object], hidden: bool, lang: Language) -> list[
     else:
         return []
     before, after = known_number(site.get("share_social_family_before")), known_number(site.get("share_social_family_after"))
-    if before is not None and after is not None and round(before * 100) != round(after * 100):
-        of = 10 if round(before * 10) != round(after * 10) and min(before, after) >= 0.05 else 100
+    if before is not None and after is not None and half_up(before * 100) != half_up(after * 100):
+        of = 10 if half_up(before * 10) != half_up(after * 10) and min(before, after) >= 0.05 else 100
         out.append(lang("Then {after} out of {of} homes would be social family housing, against {before} today.",
                         after=out_of(after, of, lang), before=out_of(before, of, lang), of=lang.number(of)))
     was, becomes = site.get("status_before"), site.get("status_after")
