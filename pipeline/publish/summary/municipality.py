@@ -83,10 +83,10 @@ def moves(history: pd.DataFrame | None, table: pd.DataFrame, small: pd.Series, c
     """The history's first year, and the areas that moved towards balance and away from it, as sentences."""
     if history is None or not len(history) or "status" not in history.columns:
         return "", [], []
-    years = history[history["year"].notna()]
-    first, last = int(years["year"].min()), int(years["year"].max())
-    if first == last:
+    years = history[pd.to_numeric(history["year"], errors="coerce").notna()]
+    if years["year"].nunique() < 2:  # statistics of one year (or none with a year): no trend
         return "", [], []
+    first, last = int(years["year"].min()), int(years["year"].max())
     before = years[years["year"] == first].set_index(years[years["year"] == first]["area_id"].astype(str))["status"]
     now = years[years["year"] == last].set_index(years[years["year"] == last]["area_id"].astype(str))["status"]
     names = dict(zip(table["area_id"].astype(str), _names_in_order(table), strict=True))
