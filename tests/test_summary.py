@@ -168,3 +168,19 @@ def test_the_municipality_mix_is_the_sum_over_the_areas():
                           "gross_income_sum_15_64": [1e6, 3e6, None], "taxpayers_15_64": [10, 10, 0]})
     assert municipality_mix(table) == {"share_outside_work_edu": 0.2, "share_basic_edu": 0.21,
                                        "mean_income_15_64_dkk": 200_000.0}
+
+
+def test_the_small_map_fits_the_area_and_leaves_a_far_station_off():
+    import shapely
+
+    from pipeline.publish.summary.area_map import Places, drawing
+
+    square = shapely.box(0, 0, 100, 100)
+    # 272 x 182 px inside the margins: scale 1.82 px/m, the square centred: 59..241 across, 14..196 down
+    far = drawing(Places(area=square, station=shapely.Point(10_000, 0), station_name="Fjern"))
+    assert far["area"] == "M241.0 196.0 L241.0 14.0 L59.0 14.0 L59.0 196.0 L241.0 196.0 Z"
+    assert far["station"] is None  # 9.9 km off, more than 3 times the square's 141 m diagonal
+    assert far["scale_m"] == 50 and far["scale_px"] == 91.0  # the longest bar within a third of the width
+    # a station 50 m east widens the frame to 150 x 100 m: scale 272 / 150, the station at 14 + 150 * scale
+    near = drawing(Places(area=square, station=shapely.Point(150, 50), station_name="Nær"))
+    assert near["station"] == (286.0, 105.0)

@@ -63,11 +63,14 @@ def map_places(table: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None, green:
     ids = table["area_id"].astype(str).to_numpy()
     school_at, green_at, station_at = (_nearest(layer, shapes) for layer in (schools, green, stations))
     own_school = _district_schools(districts)
+    school_rows = ({} if schools is None else
+                   dict(zip(schools["school_id"].astype(str)[::-1], range(len(schools))[::-1], strict=True)))
     places = {}
     for i, area_id in enumerate(ids):  # a handful of lookups per area
         school, school_name = None, None
         if schools is not None and len(schools):
-            row = _school_row(schools, own_school.get(area_id), school_at[i])
+            position = school_rows.get(own_school.get(area_id, ""), school_at[i])  # the district's, else the nearest
+            row = schools.iloc[position] if position >= 0 else None
             if row is not None:
                 school, school_name = row.geometry, str(row.get("name") or row.get("school_id"))
         station = stations.iloc[station_at[i]] if station_at[i] >= 0 else None
@@ -85,15 +88,6 @@ def _district_schools(districts: pd.DataFrame | None) -> dict[str, str]:
         return {}
     first = districts.dropna(subset=["school_id"]).drop_duplicates("area_id")
     return dict(zip(first["area_id"].astype(str), first["school_id"].astype(str), strict=True))
-
-
-def _school_row(schools: gpd.GeoDataFrame, school_id: str | None, nearest: int) -> pd.Series | None:
-    """The district's school when the schools layer has it, else the nearest school."""
-    if school_id is not None:
-        match = schools[schools["school_id"].astype(str) == school_id]
-        if len(match):
-            return match.iloc[0]
-    return schools.iloc[nearest] if nearest >= 0 else None
 
 
 # ---------------------------------------------------------------- drawing

@@ -20,6 +20,7 @@ from pipeline.core.log import log
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import INDICATIVE, data_date, in_page_language, run_id, shown_date
+from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.profile_places import municipality_means
 from pipeline.publish.profile_sections import ACCESS_FIELDS
 from pipeline.publish.profiles import environment
@@ -91,6 +92,9 @@ def moves(history: pd.DataFrame | None, table: pd.DataFrame, small: pd.Series, c
     now = years[years["year"] == last].set_index(years[years["year"] == last]["area_id"].astype(str))["status"]
     names = dict(zip(table["area_id"].astype(str), _names_in_order(table), strict=True))
     hidden = set(table["area_id"].astype(str)[small.to_numpy()])
+    if "residents" in years.columns:  # an area with few residents in either year is never named (privacy)
+        few = years[is_small(years["residents"], min_residents(config)).to_numpy()]
+        hidden |= set(few[few["year"].isin([first, last])]["area_id"].astype(str))
     towards, away = [], []
     for area_id in sorted(set(before.index) & set(now.index), key=lambda a: names.get(a, a)):  # one line per area
         was, became = before[area_id], now[area_id]
