@@ -242,5 +242,8 @@ DATASETS: tuple[Dataset, ...] = (
     # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it
     Dataset("page_area_profiles", MAPS, "areas/index.html", "html", "publish", (), (),
             "the list of housing-area profiles; one profile page per area beside it, areas/<area_id>.html"),
+    # the municipality in short for residents (pipeline/publish/summary/municipality.py), one printable A4 sheet
+    Dataset("page_kort_fortalt", MAPS, "kort-fortalt.html", "html", "publish", (), (),
+            "the municipality in short: where it stands, which areas moved, what the plans change (one A4 sheet)"),
 )
 CATALOGUE: dict[str, Dataset] = {d.name: d for d in DATASETS}

@@ -12,7 +12,7 @@ candidate_sites, areas_mix, areas_mix_history, segregation, school_districts_mix
 municipality_access, scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary,
 scenarios_development, scenarios_development_summary.
 Writes: areas, areas_gpkg, areas_csv, page_index, page_social_balance, page_accessibility, page_school_sites,
-page_urban_development, page_area_profiles.
+page_urban_development, page_area_profiles, page_kort_fortalt.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import MAP_BUILDERS, build_index, page_language
 from pipeline.publish.profiles import build_profiles
 from pipeline.publish.release import DATA, MAPS, TABLE_FILES, release, rollback
+from pipeline.publish.summary.municipality import build_kort_fortalt
 from pipeline.publish.tables import area_table_from_inputs, write_tables
 
 # MAP_BUILDERS from this one on are built beside this process with the profiles (beside.py): on the demo the
@@ -65,7 +66,7 @@ def build_release(config: Config, folder: Path) -> list[Path]:
     def later_pages() -> list[Path]:
         """The pages built beside this process: the school-sites and urban-development pages and the profiles."""
         pages = [build(inputs, config, maps_dir, lang=lang) for build in MAP_BUILDERS[BESIDE_FROM:]]
-        return pages + build_profiles(inputs, config, maps_dir)
+        return pages + build_profiles(inputs, config, maps_dir) + [build_kort_fortalt(inputs, config, maps_dir, lang=lang)]
 
     with speaking(lang), beside(later_pages) as built_beside:
         written.append(build_index(inputs, config, maps_dir, run_warnings(config), lang=lang))

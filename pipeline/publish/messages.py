@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 
 from pipeline.core import datasets
-from pipeline.publish import catalogue
+from pipeline.publish import catalogue, summary
 from pipeline.publish.i18n import missing_messages
 
 PUBLISH_DIR = Path(__file__).parent
@@ -52,6 +52,7 @@ def tabled() -> set[str]:
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)
     ids |= catalogue.legend_words()  # units and directions in legend titles
     ids |= set(datasets.REFERENCE_SCENARIOS.values())  # the names the scenarios stage gives its two reference rows
+    ids |= summary.message_ids()  # Kort fortalt's sentences kept in tables (pipeline/publish/summary/)
     return ids
 
 

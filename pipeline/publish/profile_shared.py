@@ -27,6 +27,7 @@ class Shared:
     history: pd.DataFrame | None = None
     reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
     groups: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
+    summary: object | None = None  # Kort fortalt's lookups (pipeline/publish/summary/profile.py)
 
     def records_of(self, name: str, frame: pd.DataFrame, area_id: str,
                    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[dict]:

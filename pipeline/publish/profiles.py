@@ -48,6 +48,7 @@ from pipeline.publish.profile_sections import (
     tenure_section,
 )
 from pipeline.publish.profile_shared import Shared
+from pipeline.publish.summary.profile import summary_lookups, summary_section
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 PROFILE_FOLDER = "areas"
@@ -112,6 +113,7 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
         shapes = catchments[["scenario_id", "school_id", "geometry"]]
         merged = shapes.merge(schools, on=["scenario_id", "school_id"], how="left")
         shared.catchments = overlaps(table, merged, config)
+    shared.summary = summary_lookups(inputs, config, table, shared.means, shared.thresholds, shared.districts)
     return shared
 
 
@@ -145,6 +147,7 @@ def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         "development": development_section(area_id, hidden, shared),
         "school_scenarios": school_scenario_section(area_id, shared),
         "history": history_section(area_id, shared),
+        "summary": summary_section(row, hidden, shared),
     }
 
 

@@ -186,6 +186,8 @@ class Publish(Section):
     profile_min_overlap_share: Share = key("profiles list school districts and catchments covering at least this share of an area", "share")
     table_rows_per_page: Annotated[int, _NUMBER, Field(ge=1, le=1000)] = key(
         "rows a map layer's table in the panel shows at a time (a filter and paging for longer ones)", "rows")
+    summary_min_difference: Share = key("a summary calls a figure a strength or challenge when it differs from the municipality's by this share of it", "share")
+    summary_min_jobs_change: Share = key("a summary names a project elsewhere that adds this share to the jobs within reach by bike", "share")
 
 
 class Privacy(Section):

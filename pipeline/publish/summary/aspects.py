@@ -1,0 +1,161 @@
+"""Strengths and challenges: the seven figures of an area set against the municipality's, in words.
+
+Each aspect is one figure of the areas table (jobs within reach by bike, the walk to the district school,
+residents near green space, tree canopy, work, education, income) with the direction that is better, the
+sentence that states it with a rounded figure a person can picture ("3 out of 10 adults", "11 minutes' walk")
+and the sentence that gives the municipality's figure beside it. An aspect's score is the relative
+difference from the municipality in the better direction, (area - municipality) / municipality, or its
+negative where lower is better. The strengths are the (at most three) highest scores of at least
+`publish.summary_min_difference`, the challenges the (at most three) lowest scores of at most minus that;
+an aspect whose rounded figures read the same for the area and the municipality is never either. A
+person-based figure of a small area (privacy) and an unknown figure take no part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipeline.publish.catalogue import indicator
+from pipeline.publish.i18n import Language
+
+CHOSEN = 3  # strengths and challenges each
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One figure a summary compares: its column, which way is better, how it is rounded and said."""
+
+    key: str
+    column: str
+    better: str  # "higher" or "lower"
+    rounding: str  # "count", "walk_minutes", "out_of", "percent" or "money"
+    fact: str  # message id: the area's figure ({n}, and {of}, {minutes} or {metres} where the figure needs them)
+    compare: str  # message id: the municipality's figure ({m}, {of})
+
+
+# The municipality's figure of the access aspects is municipality_access's (every parcel weighted as the areas'
+# are); of canopy and the mix aspects it is that of all housing areas together (summary.reference).
+ASPECTS = (
+    Aspect("jobs", "jobs_bike_30", "higher", "count",
+           "Within {minutes} minutes by bike you can reach about {n} jobs.",
+           "In the whole municipality it is about {m}."),
+    Aspect("school", "school_dist_m", "lower", "walk_minutes",
+           "Children walk about {n} minutes to their school.",
+           "In the whole municipality it is {m} minutes."),
+    Aspect("green", "share_residents_green_300", "higher", "out_of",
+           "{n} out of {of} residents live at most {metres} metres from a park or other green area.",
+           "In the whole municipality it is {m} out of {of}."),
+    Aspect("canopy", "canopy_share", "higher", "percent",
+           "Trees cover about {n} percent of the area.",
+           "In all housing areas together it is {m} percent."),
+    Aspect("work", "share_outside_work_edu", "lower", "out_of",
+           "{n} out of {of} adults aged 18 to 64 are neither in work nor in education.",
+           "In all housing areas together it is {m} out of {of}."),
+    Aspect("education", "share_basic_edu", "lower", "out_of",
+           "{n} out of {of} adults aged 30 to 59 have only primary school.",
+           "In all housing areas together it is {m} out of {of}."),
+    Aspect("income", "mean_income_15_64_dkk", "higher", "money",
+           "Adults earn about {n} kroner a year before tax.",
+           "In all housing areas together it is about {m} kroner."),
+)
+ASPECT_COLUMNS = tuple(a.column for a in ASPECTS)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One aspect of one area: its score against the municipality and the two sentences that say it."""
+
+    aspect: Aspect
+    score: float
+    visible: bool  # the rounded figures of area and municipality read differently
+    text: str
+
+
+def known_number(value: object) -> float | None:
+    """The value as a float, or None when it is missing or not a finite number."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def two_figures(value: float) -> float:
+    """A count rounded to two significant figures (12,498 -> 12,000; 6,386 -> 6,400; 47 -> 47)."""
+    if abs(value) < 100:
+        return float(round(value))
+    digits = int(math.floor(math.log10(abs(value)))) - 1
+    return float(round(value, -digits))
+
+
+def half_up(value: float) -> int:
+    """The nearest whole number, halves rounded up (2.5 -> 3, as people round; Python's round gives 2)."""
+    return math.floor(value + 0.5)
+
+
+def out_of(share: float, of: int, lang: Language) -> str:
+    """A share as whole people out of `of` (0.31 of 10 -> 3); "under 1" for a share that rounds to none."""
+    n = half_up(share * of)
+    return lang("under 1") if n == 0 else lang.number(n)
+
+
+def capital(text: str) -> str:
+    """The sentence with its first letter a capital ("under 1 out of 10 ..." -> "Under 1 out of 10 ...")."""
+    return text[:1].upper() + text[1:]
+
+
+def _figures(aspect: Aspect, area: float, municipality: float, settings: Mapping[str, float],
+             lang: Language) -> tuple[str, str, dict[str, str]]:
+    """The area's and the municipality's figure as the sentences write them, and the other placeholders."""
+    if aspect.rounding == "count":
+        return (lang.number(two_figures(area)), lang.number(two_figures(municipality)),
+                {"minutes": lang.number(settings["jobs_bike_minutes"])})
+    if aspect.rounding == "walk_minutes":
+        walk = float(settings["walk_m_per_min"])
+        return lang.number(max(half_up(area / walk), 1)), lang.number(max(half_up(municipality / walk), 1)), {}
+    if aspect.rounding == "percent":
+        return lang.number(half_up(area * 100)), lang.number(half_up(municipality * 100)), {}
+    if aspect.rounding == "money":
+        return lang.number(round(area, -4)), lang.number(round(municipality, -4)), {}
+    # out of 10, or out of 100 when the two would read the same out of 10
+    of = 10 if half_up(area * 10) != half_up(municipality * 10) else 100
+    return (out_of(area, of, lang), out_of(municipality, of, lang),
+            {"of": lang.number(of), "metres": lang.number(settings["green_near_m"])})
+
+
+def compare(aspect: Aspect, value: object, municipality: object, settings: Mapping[str, float],
+            lang: Language) -> Comparison | None:
+    """The aspect's comparison for one area, or None when either figure is unknown or the municipality's is 0."""
+    area, mean = known_number(value), known_number(municipality)
+    if area is None or mean is None or mean == 0:
+        return None
+    difference = (area - mean) / abs(mean)
+    score = difference if aspect.better == "higher" else -difference
+    n, m, extra = _figures(aspect, area, mean, settings, lang)
+    text = capital(lang(aspect.fact, n=n, **extra)) + " " + lang(aspect.compare, m=m, **extra)
+    return Comparison(aspect, score, n != m, text)
+
+
+def comparisons(row: Mapping[str, object], hidden: bool, means: Mapping[str, float | None],
+                settings: Mapping[str, float], lang: Language) -> list[Comparison]:
+    """Every aspect the area can be compared on: known figures, and none person-based of a small area."""
+    found = []
+    for aspect in ASPECTS:
+        if hidden and indicator(aspect.column).person:
+            continue
+        comparison = compare(aspect, row.get(aspect.column), means.get(aspect.column), settings, lang)
+        if comparison is not None:
+            found.append(comparison)
+    return found
+
+
+def strengths_and_challenges(found: list[Comparison], min_difference: float
+                             ) -> tuple[list[Comparison], list[Comparison], list[Comparison]]:
+    """The strengths (best first), the challenges (worst first) and the aspects close to the municipality."""
+    visible = [c for c in found if c.visible]
+    strengths = sorted((c for c in visible if c.score >= min_difference), key=lambda c: -c.score)[:CHOSEN]
+    challenges = sorted((c for c in visible if c.score <= -min_difference), key=lambda c: c.score)[:CHOSEN]
+    close = [c for c in found if not c.visible or abs(c.score) < min_difference]
+    return strengths, challenges, close

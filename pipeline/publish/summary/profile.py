@@ -1,0 +1,84 @@
+"""Kort fortalt on a profile page: the release's lookups built once, then each area's sentences and small map.
+
+The profile (pipeline/publish/profiles.py) calls `summary_lookups` once per release and `summary_section`
+once per area; the template summary.html draws the result at the top of the page, in the element with id
+`kort-fortalt` that a letter to residents can link to (CONTRACT 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.core.config import Config
+from pipeline.publish.inputs import Inputs
+from pipeline.publish.privacy import is_small, min_residents
+from pipeline.publish.summary import Reference, area_summary, reference_from
+from pipeline.publish.summary.area_map import Places, drawing, map_places
+
+if TYPE_CHECKING:
+    from pipeline.publish.profile_shared import Shared
+
+HISTORY = "areas_mix_history"
+
+
+@dataclass
+class SummaryLookups:
+    """What every area's summary reads: the reference, each area's map places, and the history's hidden years."""
+
+    reference: Reference
+    places: dict[str, Places] = field(default_factory=dict)
+
+
+def summary_lookups(inputs: Inputs, config: Config, table: pd.DataFrame, means: dict[str, float | None],
+                    thresholds: dict[str, float | None], districts: pd.DataFrame | None) -> SummaryLookups:
+    """The lookups of one release: the municipality's figures and settings, and the places each map shows."""
+    reference = reference_from(config, means, table, thresholds)
+    places = map_places(table, inputs.get("schools"), inputs.get("green_areas"), inputs.get("stations"), districts,
+                        float(config["access"]["min_green_area_m2"]))
+    return SummaryLookups(reference, places)
+
+
+def _shown_years(history: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The history's rows that may be shown (a year of the area with fewer residents than the privacy minimum,
+    or an unknown number, is left out of the trend), oldest first."""
+    years = history[history["year"].notna()].sort_values("year", kind="stable")
+    if "residents" not in years.columns:
+        return years.iloc[0:0]
+    return years[~is_small(years["residents"], min_residents(config)).to_numpy()]
+
+
+def summary_section(row: pd.Series, hidden: bool, shared: Shared) -> dict | None:
+    """The summary of one area as the template draws it (None when the release has no lookups)."""
+    lookups = getattr(shared, "summary", None)
+    if lookups is None:
+        return None
+    lang, area_id = shared.lang, str(row["area_id"])
+    years = (shared.records_of("summary_history", shared.history, area_id,
+                               prepare=lambda frame: _shown_years(frame, shared.config))
+             if shared.history is not None else [])
+    development = shared.inputs.get("scenarios_development")
+    sites = shared.records_of("summary_development", development, area_id) if development is not None else []
+    schools = (shared.records_of("summary_catchments", shared.catchments, area_id)
+               if shared.catchments is not None else [])
+    summary = area_summary(row.to_dict(), lookups.reference, lang, hidden=hidden, years=years, sites=sites,
+                           schools=schools)
+    places = lookups.places.get(area_id)
+    drawn = drawing(places) if places is not None else None
+    legend = []
+    if drawn is not None:
+        legend.append(("kf-key-area", lang("The area")))
+        if drawn["green"]:
+            legend.append(("kf-key-green", lang("Nearest green area")))
+        if drawn["school"]:
+            legend.append(("kf-key-school", lang("School: {name}", name=places.school_name)))
+        if drawn["station"]:
+            legend.append(("kf-key-station", lang("Station: {name}", name=places.station_name)))
+    far_station = (lang("Nearest station (off the map): {name}", name=places.station_name)
+                   if drawn is not None and places.station is not None and not drawn["station"] else None)
+    return {"status": " ".join(summary.status), "strengths": summary.strengths, "challenges": summary.challenges,
+            "close": " ".join(summary.close), "trend": " ".join(summary.trend), "plan": " ".join(summary.plan),
+            "map": drawn, "legend": legend, "far_station": far_station,
+            "scale": lang("{n} m", n=lang.number(drawn["scale_m"])) if drawn is not None else ""}
