@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.errors import Problem
-from pipeline.ingest.schema import COUNT_BASES, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
+from pipeline.core.log import warn
+from pipeline.ingest.schema import COUNT_BASES, EQUAL_TO_BASE, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
@@ -188,6 +189,25 @@ def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSche
     return problems
 
 
+def warn_counts_equal_to_base(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> None:
+    """Warn where a sub-count equals its base in (nearly) every row: as implausible as one above it (the
+    column mapped is most likely the base itself, e.g. `antal_samlet` where the group's count is `antal`)."""
+    share, min_rows = EQUAL_TO_BASE
+    for parts, base in COUNT_BASES:
+        if len(parts) != 1 or base not in frame.columns or parts[0] not in frame.columns:
+            continue
+        part = pd.to_numeric(frame[parts[0]]).astype("Float64")
+        whole = pd.to_numeric(frame[base]).astype("Float64")
+        compared = (part.notna() & whole.notna() & (whole > 0)).fillna(False).astype(bool)
+        equal = compared & (part == whole).fillna(False).astype(bool)
+        if compared.sum() >= min_rows and equal.sum() >= share * compared.sum():
+            warn(str(source.problem(
+                f"{parts[0]} equals {base} in {int(equal.sum()):,} of {int(compared.sum()):,} rows, which no real "
+                f"{parts[0]} does", f"check that sources.{source.layer_name} maps {parts[0]} to the group's own count "
+                f"(in files that give both, the group's count is often `antal` and the total `antal_samlet`)",
+                column=parts[0], ids=frame.loc[equal, schema.id_column], count=int(equal.sum()))))
+
+
 def _parse_flags(values: pd.Series, default: bool) -> tuple[pd.Series, pd.Series]:
     """Booleans from bool, 0/1 or yes/no text; returns the flags and a mask of unreadable values."""
     if pd.api.types.is_bool_dtype(values):
@@ -240,4 +260,7 @@ def clean_values(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tu
                  clean_vocabularies):
         frame, more = step(frame, source, schema)
         problems += more
-    return frame, problems + check_count_bases(frame, source, schema)
+    problems += check_count_bases(frame, source, schema)
+    if not problems:
+        warn_counts_equal_to_base(frame, source, schema)
+    return frame, problems

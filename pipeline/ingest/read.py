@@ -94,6 +94,9 @@ def read_parts(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.
             frame, found = _part_keys(frame, part_source, schema, config)
         problems += found
         frames.append(frame)
+        if not found:
+            source.files.update(dict.fromkeys((c for c in frame.columns if c not in (schema.id_column, "geometry")),
+                                              part_source.path))
     if problems:
         return None, problems
     return join_parts(frames, source, schema)

@@ -1,0 +1,96 @@
+"""Real data, second round (issue 22): checks that keep a wrong mapping, value, year or id from quietly
+changing a figure, on Frederiksberg's own records (../shared/realdata/frederiksberg, README there).
+
+Each test writes the files it needs into a temporary folder (records selected or changed the way an analyst's
+file arrives), runs the command line and asserts the exit status, the file, column, rows and fix named, and
+the figure left right; expected figures are read from the JSON records with the json module.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from conftest import write_config
+
+from pipeline.cli import main
+from pipeline.core import log
+
+REPO = Path(__file__).resolve().parents[1]
+FREDERIKSBERG = REPO.parent / "shared" / "realdata" / "frederiksberg"
+LATEST = "2014-04-01"
+
+pytestmark = pytest.mark.skipif(not (FREDERIKSBERG / "kvadratnet_4326.geojson").exists(),
+                                reason="../shared/realdata is not beside the repository")
+
+
+def records(name: str, *, type_id: int = 11, dates: tuple[str, ...] = (LATEST,)) -> list[dict]:
+    """The records of one of Frederiksberg's files, of one type (11 grid cells, 12 blocks) and the given dates."""
+    rows = json.loads((FREDERIKSBERG / name).read_text(encoding="utf-8"))
+    return [r for r in rows if r["type_id"] == type_id and r["udtraek_dato"] in dates]
+
+
+def write_records(path: Path, rows: list[dict]) -> str:
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A project folder holding copies of Frederiksberg's blocks (the housing areas) and grid cells."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("karre_4326.geojson", "kvadratnet_4326.geojson"):
+        shutil.copy(FREDERIKSBERG / name, raw / name)
+    return tmp_path
+
+
+def areas_source() -> dict:
+    return {"path": "raw/karre_4326.geojson", "columns": {"area_id": "distrikt_id", "name": "distrikt_id"}}
+
+
+def grid_parts(*parts: dict) -> dict:
+    """grid_statistics as the cells' polygons joined with the given parts."""
+    return {"parts": [{"path": "raw/kvadratnet_4326.geojson", "columns": {"cell_id": "distrikt_id"}}, *parts]}
+
+
+def run(folder: Path, sources: dict, capsys, *, stage: str | None = "ingest", command: str = "run") -> tuple[int, str]:
+    """The command on a config of `sources` (housing areas added); exit status and what it printed."""
+    config = write_config(folder, {"sources": {"housing_areas": areas_source(), **sources}})
+    log.take_warnings()
+    args = ["--quiet", command, "--config", str(config)] + (["--stage", stage] if stage and command == "run" else [])
+    status = main(args)
+    return status, capsys.readouterr().err
+
+
+def processed(folder: Path, name: str) -> pd.DataFrame:
+    return gpd.read_parquet(folder / "data" / "processed" / f"{name}.parquet")
+
+
+# --- 1. a sub-count equal to its base ---------------------------------------------------------------
+
+def test_age_group_mapped_to_the_total_is_warned_naming_file_column_and_fix(folder, capsys):
+    raw = folder / "raw"
+    alle = write_records(raw / "alle.json", records("befolkning_alle.json"))
+    adults = write_records(raw / "voksne.json", records("befolkning_18_64.json"))
+    part = {"columns": {"cell_id": "distrikt_id", "date": "udtraek_dato"}}
+    wrong = grid_parts({**part, "path": alle, "columns": {**part["columns"], "residents": "antal_samlet"}},
+                       {**part, "path": adults, "columns": {**part["columns"], "residents_18_64": "antal_samlet"}})
+    status, err = run(folder, {"grid_statistics": wrong}, capsys)
+    assert status == 0, err
+    assert "voksne.json" in err and "column 'residents_18_64'" in err
+    populated = sum(r["antal_samlet"] > 0 for r in records("befolkning_18_64.json"))  # 726 cells with residents
+    assert f"residents_18_64 equals residents in {populated} of {populated} rows" in err and "antal" in err and "What to do:" in err
+    # mapped right, the group's count: 67,336 of 102,180 residents (sums of the records), and no warning
+    right = grid_parts({**part, "path": alle, "columns": {**part["columns"], "residents": "antal_samlet"}},
+                       {**part, "path": adults, "columns": {**part["columns"], "residents_18_64": "antal"}})
+    status, err = run(folder, {"grid_statistics": right}, capsys)
+    assert status == 0, err
+    assert "equals residents" not in err
+    grid = processed(folder, "grid_statistics")
+    assert int(grid["residents"].sum()) == sum(r["antal_samlet"] for r in records("befolkning_alle.json")) == 102_180
+    assert int(grid["residents_18_64"].sum()) == sum(r["antal"] for r in records("befolkning_18_64.json")) == 67_336
