@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import write_config
 
@@ -68,7 +69,8 @@ def run(folder: Path, sources: dict, capsys, *, stage: str | None = "ingest", co
 
 
 def processed(folder: Path, name: str) -> pd.DataFrame:
-    return gpd.read_parquet(folder / "data" / "processed" / f"{name}.parquet")
+    path = folder / "data" / "processed" / f"{name}.parquet"
+    return gpd.read_parquet(path) if b"geo" in pq.read_schema(path).metadata else pd.read_parquet(path)
 
 
 # --- 1. a sub-count equal to its base ---------------------------------------------------------------
@@ -94,3 +96,57 @@ def test_age_group_mapped_to_the_total_is_warned_naming_file_column_and_fix(fold
     grid = processed(folder, "grid_statistics")
     assert int(grid["residents"].sum()) == sum(r["antal_samlet"] for r in records("befolkning_alle.json")) == 102_180
     assert int(grid["residents_18_64"].sum()) == sum(r["antal"] for r in records("befolkning_18_64.json")) == 67_336
+
+
+# --- 2. values in their plausible range, numbers read per value ------------------------------------
+
+def block_table(folder: Path, column: str, values: dict[int, str], *, default: str) -> tuple[str, list[dict]]:
+    """area_statistics as a Danish CSV (';') of Frederiksberg's blocks of 2014-04-01: the residents of the
+    records and `column`, `default` in every row but those given by position in `values`."""
+    blocks = records("befolkning_alle.json", type_id=12)
+    lines = [f"karre;beboere;{column}"]
+    lines += [f"{r['distrikt_id']};{r['antal_samlet']};{values.get(i, default)}" for i, r in enumerate(blocks)]
+    path = folder / "raw" / "karreer.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path), blocks
+
+
+def table_source(path: str, column: str, **settings) -> dict:
+    return {"area_statistics": {"path": path, "csv_separator": ";", **settings,
+                                "columns": {"area_id": "karre", "residents": "beboere", column: "maal"}}}
+
+
+def test_income_ratio_given_as_a_percent_is_exit_2_with_the_fraction_to_write(folder, capsys):
+    path, blocks = block_table(folder, "maal", {3: "45"}, default="0,8")
+    status, err = run(folder, table_source(path, "income_ratio", csv_decimal=","), capsys)
+    assert status == 2, err
+    assert "karreer.csv" in err and "column 'income_ratio'" in err and f"Rows: {blocks[3]['distrikt_id']}." in err
+    assert "45 looks like a percent: write 0.45" in err and "Traceback" not in err
+    assert not (folder / "data" / "processed" / "area_statistics.parquet").exists()
+
+
+def test_mean_income_with_a_thousands_dot_is_read_per_value(folder, capsys):
+    # "245.000" under csv_decimal ',' is 245,000 DKK in every row, "1.234.567,5" too: grouped thousands, not decimals
+    path, blocks = block_table(folder, "maal", {0: "1.234.567,5"}, default="245.000")
+    status, err = run(folder, table_source(path, "mean_income_15_64_dkk", csv_decimal=","), capsys)
+    assert status == 0, err
+    table = processed(folder, "area_statistics").set_index("area_id")["mean_income_15_64_dkk"]
+    assert table[str(blocks[0]["distrikt_id"])] == 1_234_567.5
+    assert (table.drop(str(blocks[0]["distrikt_id"])) == 245_000).all() and len(table) == len(blocks) == 362
+    # the same file read with decimal points: 245 DKK is no mean income; the fix names the thousands dot
+    status, err = run(folder, table_source(path, "mean_income_15_64_dkk"), capsys)
+    assert status == 2 and "column 'mean_income_15_64_dkk'" in err and "values are below 20,000" in err
+    assert "245 looks like 245,000 with a dot for thousands: write 245000" in err and "csv_decimal: ','" in err
+    assert f"Rows (first 10 of 361): {blocks[1]['distrikt_id']}" in err
+
+
+def test_a_decimal_point_under_csv_decimal_comma_is_exit_2_not_ten_times_the_value(folder, capsys):
+    path, blocks = block_table(folder, "maal", {7: "1.2"}, default="1,2")
+    status, err = run(folder, table_source(path, "crime_ratio", csv_decimal=","), capsys)
+    assert status == 2, err
+    assert "column 'crime_ratio'" in err and "values are not numbers" in err
+    assert f"Rows: {blocks[7]['distrikt_id']}." in err and "write decimals with a comma (1,2)" in err
+    # every other row, "1,2", is 1.2 (not 12): the same file without the stray dot goes in
+    path, _ = block_table(folder, "maal", {}, default="1,2")
+    assert run(folder, table_source(path, "crime_ratio", csv_decimal=","), capsys)[0] == 0
+    assert (processed(folder, "area_statistics")["crime_ratio"] == 1.2).all()

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline.core.columns import plausible_range
 from pipeline.core.errors import Problem
 from pipeline.core.log import warn
 from pipeline.ingest.schema import COUNT_BASES, EQUAL_TO_BASE, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
@@ -94,12 +95,34 @@ def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tu
         if column not in frame.columns:
             continue
         values, _, found = numbers_of(_unknown_as_blank(frame[column], source), source, column, ids)
-        found += rows_where(source, values > 1, "values are above 1: this looks like a percentage",
-                            "write shares as fractions 0..1 (divide percentages by 100)", column, ids)
-        found += rows_where(source, values < 0, "values are negative", "shares lie in 0..1", column, ids)
-        problems += found
+        problems += found + check_range(values, source, column, ids)
         frame[column] = values
     return frame, problems
+
+
+def check_range(values: pd.Series, source: Source, column: str, ids: pd.Series) -> list[Problem]:
+    """Values outside the column's plausible range (pipeline/core/columns.py), with the likely slip as the fix:
+    a percentage where a fraction belongs, thousands written with a dot where a decimal point was read."""
+    low, high = plausible_range(column)
+    problems = rows_where(source, values < 0, "values are negative", f"{column} is 0 or more", column, ids) \
+        if low >= 0 else []
+    above, below = values > high, (values < low) & (values >= 0)
+    if above.any():
+        first = float(values[above].iloc[0])
+        if low <= first / 100 <= high:
+            what, fix = (f"values are above {high:g}: this looks like a percentage",
+                         f"{first:g} looks like a percent: write {first / 100:g} ({column} is a fraction; divide "
+                         "percentages by 100)")
+        else:
+            what, fix = f"values are above {high:,g}, more than any {column}", "check the column mapped and its unit"
+        problems += rows_where(source, above, what, fix, column, ids)
+    if below.any():
+        first = float(values[below].iloc[0])
+        fix = (f"{first:g} looks like {first * 1000:,.0f} with a dot for thousands: write {first * 1000:.0f}, or set "
+               f"sources.{source.layer_name}.csv_decimal: ',' for Danish numbers (245.000 and 1,5)"
+               if low <= first * 1000 <= high else "check the column mapped and its unit")
+        problems += rows_where(source, below, f"values are below {low:,g}, less than any {column}", fix, column, ids)
+    return problems
 
 
 def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
@@ -114,21 +137,38 @@ def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchem
     return frame.assign(dwellings_other=0), []
 
 
+# A number as written under each decimal mark, thousands grouped or not: "245.000", "1.234,5" and "1,5" under
+# ","; "245,000", "1234.5" and "1.5e3" under ".". Anything else cannot be read in the declared convention.
+NUMBER_PATTERNS = {
+    ",": r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?",
+    ".": r"[+-]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+}
+
+
 def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
-    """Numbers from numeric or text columns (with comma decimals where configured)."""
+    """Numbers from numeric or text columns, each value read in the declared convention (csv_decimal): the
+    thousands separator only between groups of three digits, never by deleting every dot."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
+    is_number = values.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool), na_action="ignore")
+    is_number = is_number.fillna(False).astype(bool)  # numbers among text (JSON) are numbers already
     text = values.astype("string").str.strip()
-    if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
+    readable = text.str.fullmatch(NUMBER_PATTERNS[decimal]).fillna(False).astype(bool)
+    thousands = "." if decimal == "," else ","
+    text = text.where(readable).str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+    parsed = pd.to_numeric(text, errors="coerce")
+    return parsed.where(~is_number, pd.to_numeric(values.where(is_number), errors="coerce")).astype("float64")
 
 
 def numbers_of(raw: pd.Series, source: Source, column: str, ids: pd.Series,
                fix: str = "write plain numbers in this column") -> tuple[pd.Series, pd.Series, list[Problem]]:
     """A column's values as numbers (blank: null), which values are text but no number, and that problem."""
-    numbers = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+    decimal = source.settings.get("csv_decimal") or "."
+    numbers = _parse_numbers(raw, decimal)
     not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    if decimal == "," and raw.astype("string")[not_number].str.contains(".", regex=False).any():
+        fix = (f"under sources.{source.layer_name}.csv_decimal ',' a dot only separates thousands (245.000): write "
+               "decimals with a comma (1,2), or set csv_decimal: '.' if the file uses decimal points")
     return numbers, not_number, rows_where(source, not_number, "values are not numbers", fix, column, ids)
 
 
@@ -158,11 +198,13 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
         if column in schema.required:
             found += rows_where(source, numbers.isna() & ~not_number, "values are empty",
                                 "fill in a count for every row (0 where there is none)", column, ids)
-        found += rows_where(source, numbers < 0, "counts are negative", "counts must be 0 or more", column, ids)
         if column in schema.counts:
+            found += rows_where(source, numbers < 0, "counts are negative", "counts must be 0 or more", column, ids)
             fractional = (numbers != np.floor(numbers)) & numbers.notna()
             found += rows_where(source, fractional, "counts are not whole numbers", "counts must be whole numbers",
                                 column, ids)
+        else:
+            found += check_range(numbers, source, column, ids)
         problems += found
         if column in schema.counts:
             frame[column] = numbers.round().astype("Int64") if numbers.isna().any() else numbers.round().astype("int64")
