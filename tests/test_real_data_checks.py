@@ -150,3 +150,106 @@ def test_a_decimal_point_under_csv_decimal_comma_is_exit_2_not_ten_times_the_val
     path, _ = block_table(folder, "maal", {}, default="1,2")
     assert run(folder, table_source(path, "crime_ratio", csv_decimal=","), capsys)[0] == 0
     assert (processed(folder, "area_statistics")["crime_ratio"] == 1.2).all()
+
+
+# --- 3. years -------------------------------------------------------------------------------------
+
+ALL_DATES = tuple(sorted({r["udtraek_dato"] for r in json.loads((FREDERIKSBERG / "befolkning_alle.json").read_text())}))
+
+
+def test_several_extract_dates_a_year_take_the_latest_of_each_year_named_in_a_warning(folder, capsys):
+    raw = folder / "raw"
+    alle = write_records(raw / "alle.json", records("befolkning_alle.json", dates=ALL_DATES))
+    adults = write_records(raw / "voksne.json", records("befolkning_18_64.json", dates=ALL_DATES))
+    part = {"columns": {"cell_id": "distrikt_id", "date": "udtraek_dato"}}
+    status, err = run(folder, {"grid_statistics": grid_parts(
+        {**part, "path": alle, "columns": {**part["columns"], "residents": "antal_samlet"}},
+        {**part, "path": adults, "columns": {**part["columns"], "residents_18_64": "antal"}})}, capsys)
+    assert status == 0, err  # not "residents_18_64 exceeds residents" from joining one date to another
+    by_year: dict[int, list[str]] = {}
+    for date in ALL_DATES:
+        by_year.setdefault(int(date[:4]), []).append(date)
+    named = "; ".join(f"{y}: {', '.join(d)}" for y, d in by_year.items() if len(d) > 1)  # 2012 has one date
+    assert f"several extract dates in one year ({named})" in err and "alle.json" in err and "voksne.json" in err
+    grid = processed(folder, "grid_statistics")
+    for year, dates in by_year.items():
+        rows = grid[grid["year"] == year]
+        assert set(rows["date"].dt.strftime("%Y-%m-%d")) == {dates[-1]}
+        assert int(rows["residents"].sum()) == sum(r["antal_samlet"] for r in records("befolkning_alle.json",
+                                                                                      dates=(dates[-1],)))
+    assert int(grid.loc[grid["year"] == 2014, "residents_18_64"].sum()) == 67_336
+
+
+def year_table(folder: Path, years: dict[int, str]) -> tuple[str, list[dict]]:
+    """area_statistics of Frederiksberg's blocks of 2014-04-01 as a CSV with a year column, "2014" in every row
+    but those given by position in `years`."""
+    blocks = records("befolkning_alle.json", type_id=12)
+    lines = ["karre;beboere;aar"] + [f"{r['distrikt_id']};{r['antal_samlet']};{years.get(i, '2014')}"
+                                     for i, r in enumerate(blocks)]
+    path = folder / "raw" / "karreer.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path), blocks
+
+
+def year_source(path: str) -> dict:
+    return {"area_statistics": {"path": path, "csv_separator": ";",
+                                "columns": {"area_id": "karre", "residents": "beboere", "year": "aar"}}}
+
+
+def test_a_year_typed_2203_stops_the_run_naming_the_row(folder, capsys):
+    path, blocks = year_table(folder, {5: "2203"})
+    status, err = run(folder, year_source(path), capsys)
+    assert status == 2, err
+    assert "karreer.csv" in err and "column 'year'" in err and f"Rows: {blocks[5]['distrikt_id']}." in err
+    assert "(2203; most rows are of 2014)" in err and "correct the year" in err
+    assert not (folder / "data" / "processed" / "area_statistics.parquet").exists()
+
+
+def test_blank_years_among_given_ones_stop_the_run_naming_the_rows(folder, capsys):
+    path, blocks = year_table(folder, {2: "", 9: " "})
+    status, err = run(folder, year_source(path), capsys)
+    assert status == 2, err
+    assert "2 rows have no year while the others have one" in err and "column 'year'" in err
+    assert f"Rows: {blocks[2]['distrikt_id']}, {blocks[9]['distrikt_id']}." in err and "give every row its year" in err
+
+
+def test_2014_and_2014_0_are_one_year_before_the_duplicate_check(folder, capsys):
+    path, blocks = year_table(folder, {0: "2014.0"})
+    lines = Path(path).read_text(encoding="utf-8").splitlines()  # block 0 again, written "2014": the same year
+    Path(path).write_text("\n".join([*lines, f"{blocks[0]['distrikt_id']};1;2014"]) + "\n", encoding="utf-8")
+    status, err = run(folder, year_source(path), capsys)
+    assert status == 2 and "1 ids occur more than once in the same year" in err, err
+    assert f"Rows: {blocks[0]['distrikt_id']}." in err
+    # without the repeated row "2014.0" is 2014: every block's residents of 2014
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run(folder, year_source(path), capsys)[0] == 0
+    table = processed(folder, "area_statistics")
+    assert set(table["year"]) == {2014} and int(table["residents"].sum()) == sum(r["antal_samlet"] for r in blocks)
+
+
+def test_next_years_list_beside_this_years_grid_empties_no_current_figure(folder, capsys):
+    """The grid's residents are of 2014; an area table of 2015 gives crime ratios only. The current figures
+    keep the 2014 residents of every block (not null) and take the 2015 ratios; warned, naming both years."""
+    raw = folder / "raw"
+    alle = write_records(raw / "alle.json", records("befolkning_alle.json"))
+    blocks = records("befolkning_alle.json", type_id=12)
+    lines = ["karre;krim;aar"] + [f"{r['distrikt_id']};1,5;2015" for r in blocks]
+    (raw / "liste.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sources = {"grid_statistics": grid_parts({"path": alle, "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet",
+                                                                       "date": "udtraek_dato"}}),
+               "area_statistics": {"path": "raw/liste.csv", "csv_separator": ";", "csv_decimal": ",",
+                                   "columns": {"area_id": "karre", "crime_ratio": "krim", "year": "aar"}}}
+    config = write_config(folder, {"sources": {"housing_areas": areas_source(), **sources}})
+    log.take_warnings()
+    status = main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "the statistics end in different years (grid_statistics 2014, area_statistics 2015)" in err
+    areas = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
+    assert areas["residents"].notna().all() and (areas["crime_ratio"] == 1.5).all()
+    # the residents are those of the grid alone (the same run without the 2015 table), 76,120 of the 102,180 in
+    # the cells (the rest live in cells or cell pieces outside every block)
+    config = write_config(folder, {"sources": {"housing_areas": areas_source(), "grid_statistics": sources["grid_statistics"]}})
+    assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)]) == 0
+    alone = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
+    assert areas["residents"].tolist() == alone["residents"].tolist() and int(alone["residents"].sum()) == 76_120

@@ -16,7 +16,15 @@ import pandas as pd
 from pipeline.core.columns import plausible_range
 from pipeline.core.errors import Problem
 from pipeline.core.log import warn
-from pipeline.ingest.schema import COUNT_BASES, EQUAL_TO_BASE, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
+from pipeline.ingest.schema import (
+    COUNT_BASES,
+    EQUAL_TO_BASE,
+    TENURE_COLUMNS,
+    VOCABULARIES,
+    LayerSchema,
+    Source,
+)
+from pipeline.ingest.years import clean_years
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
@@ -66,23 +74,6 @@ def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> t
                if len(key) > 1 else f"make {schema.id_column} unique (each row one feature)")
         problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once{per_year}", fix,
                                        column=schema.id_column, ids=duplicated.unique()))
-    return frame, problems
-
-
-def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
-    """The `date` column (ISO 8601) as a date, and `year` taken from it where no year is mapped."""
-    if "date" not in frame.columns:
-        return frame, []
-    frame = frame.copy()
-    raw = frame["date"]
-    text = raw.astype("string").str.strip()
-    dates = pd.to_datetime(text.where(text != "", pd.NA), errors="coerce", format="ISO8601")
-    unreadable = dates.isna() & text.notna() & (text != "")
-    problems = rows_where(source, unreadable, "values are not dates", "write dates as YYYY-MM-DD", "date",
-                          frame[schema.id_column])
-    frame["date"] = dates
-    if "year" not in frame.columns:
-        frame["year"] = dates.dt.year.astype("Int64")
     return frame, problems
 
 
@@ -295,9 +286,9 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
 
 
 def clean_values(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
-    """Every value of a layer checked and converted, in order: dates (a year from them), ids, counts and amounts,
+    """Every value of a layer checked and converted, in order: dates and years (pipeline/ingest/years.py), ids, counts and amounts,
     shares, dwellings_other, flags and defaults, vocabularies, then sub-counts against their bases."""
-    frame, problems = clean_dates(frame, source, schema)
+    frame, problems = clean_years(frame, source, schema, joined=bool(source.settings.get("parts")))
     for step in (clean_ids, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
                  clean_vocabularies):
         frame, more = step(frame, source, schema)

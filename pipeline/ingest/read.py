@@ -21,9 +21,10 @@ from pipeline.core.config import Config
 from pipeline.core.errors import InputError, Problem
 from pipeline.core.paths import source_path
 from pipeline.core.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
-from pipeline.ingest.clean import _to_text_ids, clean_dates
+from pipeline.ingest.clean import _to_text_ids
 from pipeline.ingest.geometry import _crs_checks, to_working_crs
 from pipeline.ingest.schema import REQUIRED_LAYERS, LayerSchema, Source
+from pipeline.ingest.years import clean_years
 from pipeline.sources import read as _read
 from pipeline.sources import tables
 from pipeline.sources.osm import is_osm_source, read_osm_streets, ways_layer
@@ -106,9 +107,7 @@ def _part_keys(frame: pd.DataFrame, source: Source, schema: LayerSchema, config:
     """A part ready to join: its key as text, its year (from a date) as a number, its geometry in the working CRS."""
     frame = frame.copy()
     frame[schema.id_column] = _to_text_ids(frame[schema.id_column])
-    frame, problems = clean_dates(frame, source, schema)
-    if "year" in frame.columns:
-        frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Float64")
+    frame, problems = clean_years(frame, source, schema)
     if isinstance(frame, gpd.GeoDataFrame) and not problems:
         frame, problems = to_working_crs(frame, source, config.crs, **_crs_checks(config))
     return frame, problems

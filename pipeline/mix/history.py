@@ -1,6 +1,8 @@
 """Status over the years (CONTRACT 4): statistics of several years, each year under the rules in force then.
 
-The years of the history are the years the statistics layers give (a `year` column in parcels,
+The current figures (areas_mix, the districts, parcels_mix) take each layer at the latest year it has, so a
+layer that runs a year ahead (next year's ministry list beside this year's parcels) feeds only what it
+gives and empties nothing (`current_layers`, warned). The years of the history are the years the statistics layers give (a `year` column in parcels,
 grid_statistics or area_statistics; ingest takes it from a `date` where no year is mapped). For a year,
 a layer with a year column gives its rows of that year only, and a layer without one (a layer of no
 particular year, such as the parcels' geometry and dwellings) gives all its rows to every year: figures
@@ -54,6 +56,19 @@ def history_years(layers: dict[str, pd.DataFrame | None]) -> list[int | None]:
         log.info("Mix computes %d years of statistics (%s) with the rules in force in each",
                  len(years), ", ".join(map(str, years)))
     return years or [None]
+
+
+def current_layers(layers: dict[str, pd.DataFrame | None]) -> tuple[dict[str, pd.DataFrame | None], dict[str, int]] | None:
+    """Each statistics layer at its own latest year, when the layers with a year end in different years (None
+    when they end together): the current figures are each fed by the latest year its layer has, so next
+    year's list beside this year's parcels empties no figure. Warned, naming each layer's year."""
+    ends = {name: max(_years_of(frame)) for name, frame in layers.items() if _years_of(frame)}
+    if len(set(ends.values())) <= 1:
+        return None
+    latest = max(ends.values())
+    warn(f"the statistics end in different years ({', '.join(f'{n} {y}' for n, y in ends.items())}): the current "
+         f"figures take each layer's latest year; the history's {latest} holds only what the layers of {latest} give")
+    return {name: for_year(frame, ends[name]) if name in ends else frame for name, frame in layers.items()}, ends
 
 
 def for_year(frame: pd.DataFrame | None, year: int | None) -> pd.DataFrame | None:
