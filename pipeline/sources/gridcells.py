@@ -64,13 +64,15 @@ def cell_polygons(cell_ids: pd.Series) -> np.ndarray:
 
 def overlapping_cells(cells: np.ndarray, years: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) of cells of the same year whose overlap is more than 1 % of the smaller cell."""
-    tree = shapely.STRtree(cells)
-    first, second = tree.query(cells, predicate="intersects")
+    tree = shapely.STRtree(cells)  # cells sharing an edge neither overlap nor contain one another: not compared
+    pairs = [tree.query(cells, predicate=p) for p in ("overlaps", "contains")]
+    first, second = np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
+    first, second = np.minimum(first, second), np.maximum(first, second)
     keep = first < second
     if years is not None:
         same = pd.Series(years).astype("string").fillna("").to_numpy()
         keep &= same[first] == same[second]
-    first, second = first[keep], second[keep]
+    first, second = np.unique(np.c_[first[keep], second[keep]], axis=0).T.reshape(2, -1)
     shared = shapely.area(shapely.intersection(cells[first], cells[second]))
     smaller = np.minimum(shapely.area(cells[first]), shapely.area(cells[second]))
     overlap = shared > 0.01 * smaller
