@@ -9,8 +9,13 @@ the figure left right; expected figures are read from the JSON records with the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -481,3 +486,76 @@ def test_a_capacity_table_row_naming_no_school_is_named_in_the_table_file(folder
     written = processed(folder, "schools").set_index("school_id")["capacity"]
     assert pd.isna(written[str(first)]) and (written.drop(str(first)) == 500).all() and len(written) == 60
 
+
+# --- 7. warnings on pages without small person counts; a killed run -------------------------------------
+
+def small_empty_cell_project(folder: Path) -> tuple[Path, dict]:
+    """Frederiksberg's blocks as parcels (and, for a housing area, the whole municipality), its 2014 grid cells
+    that hold a block's representative point, and one cell holding none whose residents are few (under 100)."""
+    blocks = gpd.read_file(folder / "raw" / "karre_4326.geojson", engine="pyogrio").to_crs("EPSG:25832")
+    cells = gpd.read_file(folder / "raw" / "kvadratnet_4326.geojson", engine="pyogrio").to_crs("EPSG:25832")
+    points = blocks.geometry.representative_point()
+    holding = set(cells.iloc[shapely.STRtree(cells.geometry.values).query(points.values, predicate="intersects")[1]]
+                  ["distrikt_id"])
+    rows = records("befolkning_alle.json")
+    empty = next(r for r in rows if r["distrikt_id"] not in holding and 0 < r["antal_samlet"] < 100)
+    kept = [r for r in rows if r["distrikt_id"] in holding] + [empty]
+    alle = write_records(folder / "raw" / "alle.json", kept)
+    blocks[["distrikt_id", "geometry"]].assign(omr="F").to_file(folder / "raw" / "parceller.gpkg", engine="pyogrio")
+    gpd.GeoDataFrame({"omr": ["F"], "navn": ["Frederiksberg"]}, geometry=[shapely.union_all(cells.geometry.values)],
+                     crs="EPSG:25832").to_file(folder / "raw" / "kommune.gpkg", engine="pyogrio")
+    sources = {"housing_areas": {"path": "raw/kommune.gpkg", "columns": {"area_id": "omr", "name": "navn"}},
+               "parcels": {"path": "raw/parceller.gpkg", "columns": {"parcel_id": "distrikt_id", "area_id": "omr"}},
+               "grid_statistics": {"path": alle, "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet"}}}
+    return write_config(folder, {"sources": sources}), empty
+
+
+def test_warnings_on_the_index_page_hide_small_person_counts_run_json_keeps_them(folder, capsys):
+    config, empty = small_empty_cell_project(folder)
+    assert main(["--quiet", "run", "--config", str(config)]) == 0, capsys.readouterr().err
+    whole = f"1 grid cells hold no parcel ({empty['antal_samlet']} residents)"
+    run_json = json.loads((folder / "data" / "processed" / "run.json").read_text(encoding="utf-8"))
+    assert any(whole in w for w in run_json["warnings"])  # run.json keeps the count
+    page = (folder / "maps" / "index.html").read_text(encoding="utf-8")
+    assert "1 grid cells hold no parcel (fewer than 100 residents)" in page and whole not in page
+    assert empty["distrikt_id"] in page  # the cell is still named
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(p) for p in text.split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or (os.cpu_count() or 1) < 2,
+                    reason="needs Linux /proc and two cores (the page builder is forked only then)")
+def test_a_run_killed_during_publish_leaves_no_builder_and_is_recorded_as_killed(folder, capsys):
+    config, _ = small_empty_cell_project(folder)
+    assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--stage", "access", "--stage", "scenarios",
+                 "--config", str(config)]) == 0, capsys.readouterr().err
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "--quiet", "run", "--stage", "publish", "--config",
+                            str(config)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    builders: list[int] = []
+    deadline = time.monotonic() + 120
+    while not builders and run.poll() is None and time.monotonic() < deadline:
+        builders = children_of(run.pid)  # the forked page builder, once publish has loaded its inputs
+        time.sleep(0.01)
+    assert builders, "the run ended before its page builder was seen"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{b}").exists() and "Z" not in (Path(f"/proc/{b}/stat").read_text().split()[2:3] or ["Z"])
+              for b in builders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{b}").exists() and Path(f"/proc/{b}/stat").read_text().split()[2] != "Z"
+                   for b in builders), "the page builder lives on after its run was killed"
+    history = folder / "logs" / "runs.jsonl"
+    before = history.read_text(encoding="utf-8").splitlines()
+    assert main(["--quiet", "run", "--stage", "ingest", "--config", str(config)]) == 0
+    lines = [json.loads(line) for line in history.read_text(encoding="utf-8").splitlines()[len(before):]]
+    assert [line["status"] for line in lines] == ["killed", "ok"]
+    assert "killed before it could record its end" in lines[0]["error"] and lines[0]["started"]
+    assert not list((folder / "logs" / "running").glob("*.json"))  # every mark accounted for
