@@ -99,5 +99,6 @@ def latest_date_of_each_year(frame: pd.DataFrame, source: Source) -> pd.DataFram
 
 
 def _rows(source: Source, found: pd.Series, what: str, fix: str, column: str, ids: pd.Series) -> list[Problem]:
-    found = found.fillna(False).astype(bool) if hasattr(found, "fillna") else found
+    """The problem `what` in `column`, naming the ids of the rows where `found` holds (unknown: not found)."""
+    found = found.fillna(False).astype(bool)
     return [source.problem(what, fix, column=column, ids=ids[found])] if found.any() else []
