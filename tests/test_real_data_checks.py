@@ -253,7 +253,8 @@ def test_next_years_list_beside_this_years_grid_empties_no_current_figure(folder
     status = main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)])
     err = capsys.readouterr().err
     assert status == 0, err
-    assert "the statistics end in different years (grid_statistics 2014, area_statistics 2015)" in err
+    assert ("the statistics end in different years (grid_statistics 2014, area_statistics 2015): the current figures "
+            "take each value from the latest year that gives it (residents from grid_statistics 2014)") in err
     areas = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
     assert areas["residents"].notna().all() and (areas["crime_ratio"] == 1.5).all()
     # the residents are those of the grid alone (the same run without the 2015 table), 76,120 of the 102,180 in
@@ -262,6 +263,18 @@ def test_next_years_list_beside_this_years_grid_empties_no_current_figure(folder
     assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)]) == 0
     alone = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
     assert areas["residents"].tolist() == alone["residents"].tolist() and int(alone["residents"].sum()) == 76_120
+    # an area table of an EARLIER year (2013's residents, as the demo's history) feeds the history only: the
+    # current residents stay the grid's of 2014, without a warning
+    lines = ["karre;beboere;aar"] + [f"{r['distrikt_id']};{r['antal_samlet']};2013" for r in blocks]
+    (raw / "liste.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    earlier = {**sources["area_statistics"], "csv_decimal": None,
+               "columns": {"area_id": "karre", "residents": "beboere", "year": "aar"}}
+    config = write_config(folder, {"sources": {"housing_areas": areas_source(), "grid_statistics": sources["grid_statistics"],
+                                               "area_statistics": earlier}})
+    assert main(["--quiet", "run", "--stage", "ingest", "--stage", "mix", "--config", str(config)]) == 0
+    assert "end in different years" not in capsys.readouterr().err
+    current = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")
+    assert current["residents"].tolist() == alone["residents"].tolist()
 
 
 # --- 4. unknown stays unknown, every part's required columns, 2D, cells counted once ----------------

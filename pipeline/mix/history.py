@@ -25,12 +25,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline.core.columns import kind_of
 from pipeline.core.log import log, warn
 from pipeline.mix.assign import assign_parcels
 from pipeline.mix.status import UNDETERMINED
 from pipeline.sources.statistics import area_table, statistical_units
 
 STATISTICS_LAYERS = ("parcels", "grid_statistics", "area_statistics")
+VALUE_KINDS = ("count", "share", "ratio", "money")
 LISTED = ("parallelsamfund", "omdannelse")
 HISTORY_COLUMNS = (
     "area_id", "year", "rule_set", "residents", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
@@ -58,17 +60,44 @@ def history_years(layers: dict[str, pd.DataFrame | None]) -> list[int | None]:
     return years or [None]
 
 
+def _values_given(frame: pd.DataFrame | None) -> set[str]:
+    """The value columns (counts, shares, ratios, amounts) a layer gives at least one value of."""
+    if frame is None:
+        return set()
+    return {c for c in frame.columns if _is_value(c) and frame[c].notna().any()}
+
+
+def _is_value(column: str) -> bool:
+    try:
+        return kind_of(column) in VALUE_KINDS
+    except KeyError:
+        return False
+
+
 def current_layers(layers: dict[str, pd.DataFrame | None]) -> tuple[dict[str, pd.DataFrame | None], dict[str, int]] | None:
-    """Each statistics layer at its own latest year, when the layers with a year end in different years (None
-    when they end together): the current figures are each fed by the latest year its layer has, so next
-    year's list beside this year's parcels empties no figure. Warned, naming each layer's year."""
+    """The layers that feed the current figures when the statistics end in different years: each figure from
+    the latest year any layer gives it, so next year's list beside this year's parcels empties no figure (the
+    dwellings from the parcels of their year, the criteria from the list). A layer ending earlier keeps only
+    the values no later layer gives. None when that adds nothing to the latest year's own layers; warned."""
     ends = {name: max(_years_of(frame)) for name, frame in layers.items() if _years_of(frame)}
     if len(set(ends.values())) <= 1:
         return None
     latest = max(ends.values())
+    at_end = {name: for_year(frame, ends[name]) if name in ends else frame for name, frame in layers.items()}
+    current, borrowed = {}, {}
+    for name, frame in at_end.items():
+        later = set().union(*(_values_given(f) for n, f in at_end.items() if n in ends and ends[n] > ends.get(name, latest)))
+        kept = _values_given(frame) - later if name in ends and ends[name] < latest else set()
+        if kept:
+            borrowed[name] = sorted(kept)
+        current[name] = frame.drop(columns=[c for c in later if c in frame.columns]) if frame is not None and later else frame
+    if not borrowed:
+        return None
     warn(f"the statistics end in different years ({', '.join(f'{n} {y}' for n, y in ends.items())}): the current "
-         f"figures take each layer's latest year; the history's {latest} holds only what the layers of {latest} give")
-    return {name: for_year(frame, ends[name]) if name in ends else frame for name, frame in layers.items()}, ends
+         "figures take each value from the latest year that gives it ("
+         + "; ".join(f"{', '.join(c)} from {n} {ends[n]}" for n, c in borrowed.items())
+         + f"); the history's {latest} holds only what the layers of {latest} give")
+    return current, ends
 
 
 def for_year(frame: pd.DataFrame | None, year: int | None) -> pd.DataFrame | None:
