@@ -572,3 +572,15 @@ def test_a_run_killed_during_publish_leaves_no_builder_and_is_recorded_as_killed
     assert [line["status"] for line in lines] == ["killed", "ok"]
     assert "killed before it could record its end" in lines[0]["error"] and lines[0]["started"]
     assert not list((folder / "logs" / "running").glob("*.json"))  # every mark accounted for
+
+
+def test_a_whole_layer_typed_a_century_off_stops_the_run_naming_it(folder, capsys):
+    alle = write_records(folder / "raw" / "alle.json", records("befolkning_alle.json"))
+    path, blocks = year_table(folder, dict.fromkeys(range(362), "1914"))  # every block's year typed 1914 for 2014
+    sources = {"grid_statistics": grid_parts({"path": alle, "columns": {"cell_id": "distrikt_id", "residents": "antal_samlet",
+                                                                       "date": "udtraek_dato"}}), **year_source(path)}
+    status, err = run(folder, sources, capsys)
+    assert status == 2, err
+    assert "karreer.csv" in err and "column 'year'" in err and f"Rows (first 10 of 362): {blocks[0]['distrikt_id']}" in err
+    assert "more than 30 years from those of the other statistics (mostly 1914 against grid_statistics 2014)" in err
+    assert "alle.json" not in err  # the grid's years are right

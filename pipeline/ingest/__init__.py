@@ -91,7 +91,7 @@ from pipeline.ingest.schema import (
     LayerSchema,
     Source,
 )
-from pipeline.ingest.years import clean_dates, clean_years
+from pipeline.ingest.years import check_years_across, clean_dates, clean_years
 from pipeline.sources.read import CSV_SUFFIXES
 
 __all__ = [
@@ -126,6 +126,7 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
         if not found:
             layers[name] = frame
     problems += check_references(layers, sources)
+    problems += check_years_across(layers, sources)
     if not problems:
         problems += link_districts_and_schools(layers, sources, config)
     canopy = None

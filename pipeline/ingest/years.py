@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.core.errors import Problem
 from pipeline.core.log import warn
-from pipeline.ingest.schema import LayerSchema, Source
+from pipeline.ingest.schema import SCHEMAS, LayerSchema, Source
 
 # A year more than this many years from the layer's median year is a slip (2203 for 2023), not statistics.
 YEAR_SPREAD = 30
@@ -102,3 +102,22 @@ def _rows(source: Source, found: pd.Series, what: str, fix: str, column: str, id
     """The problem `what` in `column`, naming the ids of the rows where `found` holds (unknown: not found)."""
     found = found.fillna(False).astype(bool)
     return [source.problem(what, fix, column=column, ids=ids[found])] if found.any() else []
+
+
+def check_years_across(layers: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[Problem]:
+    """A statistics layer whose years lie far from the other layers' (a whole file typed 1924 for 2024): it would
+    feed a year of its own, or become the current year, and empty the figures the others give."""
+    medians = {name: float(np.median(pd.to_numeric(frame["year"]).dropna().to_numpy(dtype="float64")))
+               for name, frame in layers.items() if "year" in frame.columns and pd.to_numeric(frame["year"]).notna().any()}
+    if len(medians) < 2:
+        return []
+    far = [name for name, median in medians.items()
+           if all(abs(median - m) > YEAR_SPREAD for n, m in medians.items() if n != name)]
+    if len(far) == len(medians):  # no majority (two layers): the one farther from this year is the slip
+        this_year = datetime.date.today().year
+        far = [max(far, key=lambda n: abs(medians[n] - this_year))]
+    return [sources[name].problem(
+        f"the years lie more than {YEAR_SPREAD} years from those of the other statistics (mostly {int(medians[name])} "
+        f"against {', '.join(f'{n} {int(m)}' for n, m in medians.items() if n != name)})",
+        "correct the year column (or the date it is taken from)", column="year",
+        ids=layers[name][SCHEMAS[name].id_column]) for name in far]
