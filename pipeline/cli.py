@@ -83,8 +83,10 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     from pipeline.core.runs import (
         append_history,
         history_line,
+        mark_running,
         new_run_id,
         now_iso,
+        record_killed_runs,
         start_run_log,
         stop_run_log,
     )
@@ -94,6 +96,8 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     run_id, started = new_run_id(), now_iso()
     config = config.with_overrides({"run": {"id": run_id, "started": started}})
     handler = start_run_log(config, run_id)
+    record_killed_runs(config)  # earlier runs killed outright get their line in runs.jsonl now
+    running = mark_running(config, run_id, started)
     results, status, error = [], "ok", None
     try:
         with run_lock(config.resolve(config["paths"]["lock"]), started):
@@ -114,6 +118,7 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
         if status != "locked":
             write_json(record, config.processed("run.json"))
         append_history(config, history_line(record))
+        running.unlink(missing_ok=True)
         log.info("Run %s ended: %s", run_id, status)
         stop_run_log(handler)
     return 0

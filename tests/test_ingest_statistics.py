@@ -168,11 +168,26 @@ def test_json_records_with_where_and_parts_joined_on_cell_id(project, capsys):
     assert grid.date.dt.strftime("%Y-%m-%d").tolist() == ["2014-04-01", "2014-04-01"]
 
 
-def test_two_dates_in_one_year_without_where_is_bad_input_suggesting_where(project, capsys):
+def test_two_dates_in_one_year_without_where_take_the_latest_with_a_warning_naming_the_dates(project, capsys):
     folder, configure = project
     write_json_records(folder / "raw" / "alle.json", [
         {"distrikt_id": "100m_61700_7000", "antal": 40, "dato": "2014-04-01"},
         {"distrikt_id": "100m_61700_7000", "antal": 39, "dato": "2014-01-06"},
+    ])
+    config = configure(grid_statistics={"path": "raw/alle.json",
+                                        "columns": {"cell_id": "distrikt_id", "residents": "antal", "date": "dato"}})
+    status, err = run_ingest(config, capsys)
+    assert status == 0, err
+    assert "several extract dates in one year (2014: 2014-01-06, 2014-04-01)" in err and "where" in err
+    grid = gpd.read_parquet(folder / "data" / "processed" / "grid_statistics.parquet")
+    assert grid.residents.tolist() == [40] and grid.year.tolist() == [2014]
+
+
+def test_the_same_id_twice_on_one_date_is_bad_input(project, capsys):
+    folder, configure = project
+    write_json_records(folder / "raw" / "alle.json", [
+        {"distrikt_id": "100m_61700_7000", "antal": 40, "dato": "2014-04-01"},
+        {"distrikt_id": "100m_61700_7000", "antal": 39, "dato": "2014-04-01"},
     ])
     config = configure(grid_statistics={"path": "raw/alle.json",
                                         "columns": {"cell_id": "distrikt_id", "residents": "antal", "date": "dato"}})

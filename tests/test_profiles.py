@@ -7,6 +7,7 @@ are the fixture's hand values formatted by hand in each language (da: 12,5 %, 1.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -199,11 +200,17 @@ def test_missing_datasets_and_columns_are_said_not_failed(tmp_path):
     assert "45.0%" in text  # what is there is still shown
 
 
-def test_profile_file_names_keep_plain_ids_and_encode_unsafe_ones():
-    assert profile_file("0147") == "0147.html"
-    assert profile_file("Søndervang 2") == "Søndervang 2.html"
-    assert profile_file("A/5") == "A%2F5.html" and profile_href("A/5") == "A%252F5.html"
-    assert profile_file("..") == "%2E..html" and profile_file(".hidden") == "%2Ehidden.html"  # no hidden or dot files
+def test_profile_file_names_keep_plain_ids_and_make_safe_names_of_the_others():
+    """One function (pipeline.core.paths.id_file_name) names every profile: plain ids as given; any other a
+    URL-safe stem and the first 8 hex digits of the id's SHA-1, so the link is the file name itself."""
+    assert profile_file("0147") == "0147.html" and profile_file("A-4_b") == "A-4_b.html"
+    sha = {i: hashlib.sha1(i.encode("utf-8")).hexdigest()[:8] for i in ("Søndervang 2", "A/5", "..", "index", "x" * 300)}
+    assert profile_file("Søndervang 2") == f"Soendervang_2-{sha['Søndervang 2']}.html"
+    assert profile_file("A/5") == profile_href("A/5") == f"A_5-{sha['A/5']}.html"
+    assert profile_file("..") == f"id-{sha['..']}.html"  # no hidden or dot files
+    assert profile_file("index") == f"index-{sha['index']}.html"  # never the list's own file
+    assert profile_file("x" * 300) == "x" * 80 + f"-{sha['x' * 300]}.html"  # bounded
+    assert profile_file("A_5") != profile_file("A/5") != profile_file("A:5")  # never two ids one file
 
 
 def test_history_chart_breaks_the_line_at_an_unknown_year_and_steps_the_threshold():

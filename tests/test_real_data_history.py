@@ -50,7 +50,7 @@ def history(tmp_path_factory):
                 {"path": str(FREDERIKSBERG / "befolkning_alle.json"), "where": where,
                  "columns": {"area_id": "distrikt_id", "residents": "antal_samlet", "date": "udtraek_dato"}},
                 {"path": str(FREDERIKSBERG / "befolkning_18_64.json"), "where": where,
-                 "columns": {"area_id": "distrikt_id", "residents_18_64": "antal_samlet", "date": "udtraek_dato"}},
+                 "columns": {"area_id": "distrikt_id", "residents_18_64": "antal", "date": "udtraek_dato"}},
             ]},
         },
     }

@@ -6,6 +6,8 @@ Standard library only, like pipeline/core/catalogue.py, which describes every da
 
 from __future__ import annotations
 
+import math
+
 TENURES = ("social_family", "social_other", "owner", "private_rental", "cooperative")
 TENURE_COUNTS = tuple(f"dwellings_{t}" for t in (*TENURES, "other"))
 # The contract's counts of people (CONTRACT 2), the one list every stage uses: residents and the counts within them.
@@ -55,6 +57,29 @@ KINDS: dict[str, str] = {
 # Columns named by config or by a family: a prefix or suffix and the kind of every column with it.
 KIND_PREFIXES = {"lq_": "ratio", "support_": "text", "new_dwellings_": "count", "share_social_family_": "share"}
 KIND_SUFFIXES = {"_before": None, "_after": None, "_change": None, "_vs_baseline": None}  # the kind of the column they change
+
+# The plausible range of every numeric value an input may give, in one place: ingest stops the run (exit 2)
+# outside it, naming the rows and the likely slip. By kind first: shares and rates are fractions of their
+# base, ratios multiples of the national or regional figure, money DKK a year, counts whole numbers.
+KIND_RANGES: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0), "ratio": (0.0, math.inf), "money": (0.0, math.inf), "count": (0.0, math.inf),
+}
+# Then by column, where the kind's range lets slips through. A housing area's mean income is a fraction or a
+# small multiple of the region's (the ministry's limit is 0.55); its conviction rate a multiple of the
+# nation's (the limit is 3): 45 is a percentage. A mean gross income of 15-64-year-olds is neither a few
+# hundred kroner (245.000 read with a decimal point) nor tens of millions.
+COLUMN_RANGES: dict[str, tuple[float, float]] = {
+    "income_ratio": (0.0, 5.0),
+    "crime_ratio": (0.0, 20.0),
+    "mean_income_15_64_dkk": (20_000.0, 5_000_000.0),
+}
+
+
+def plausible_range(column: str) -> tuple[float, float]:
+    """The lowest and highest plausible value of a numeric input column (COLUMN_RANGES, else its kind's)."""
+    if column in COLUMN_RANGES:
+        return COLUMN_RANGES[column]
+    return KIND_RANGES.get(kind_of(column), (-math.inf, math.inf))
 
 
 def kind_of(column: str) -> str:

@@ -6,7 +6,9 @@ both take them from here. Standard library only, so a no-op run stays fast.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -16,6 +18,27 @@ if TYPE_CHECKING:
 
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 VSIZIP = "/vsizip/"
+
+
+# A file name made from an id holds only these characters (URL-safe, so the link is the name, never re-encoded).
+UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+MAX_STEM = 80
+RESERVED_STEMS = {"index"}  # maps/areas/index.html is the list of profiles
+
+
+def id_file_name(value: object, suffix: str = ".html") -> str:
+    """The file name of a page about one id (an area's profile): the id itself where it is a plain, short,
+    URL-safe name ("0147", "A4"), else a readable safe stem (Danish letters spelled out, other characters as
+    _, at most 80 characters) and a short hash of the id, so two ids never share a file and no id is `index`.
+    The same name is the link to the page: every writer and every link take it from here."""
+    text = str(value)
+    stem = UNSAFE_IN_FILE_NAME.sub("_", unicodedata.normalize("NFKD", text.translate(DANISH_LETTERS))
+                                   .encode("ascii", "ignore").decode("ascii"))
+    if stem == text and 0 < len(stem) <= MAX_STEM and stem.lower() not in RESERVED_STEMS:
+        return text + suffix
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{stem.strip('_')[:MAX_STEM] or 'id'}-{digest}{suffix}"
 
 
 def source_path(config: Config, settings: dict) -> Path:

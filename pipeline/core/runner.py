@@ -59,6 +59,10 @@ class FileHashes:
             stat = path.stat()
         except FileNotFoundError:
             return None
+        if path.is_dir():  # a folder (a File Geodatabase; any other is bad input ingest names): its files' stamps
+            stamps = sorted(f"{f.relative_to(path)} {f.stat().st_size} {f.stat().st_mtime_ns}"
+                            for f in path.rglob("*") if f.is_file())
+            return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()
         key = str(path)
         cached = self.cache.get(key)
         if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:

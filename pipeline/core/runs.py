@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from pipeline.core.config import Config
 from pipeline.core.log import log
 
 HISTORY_FILE = "runs.jsonl"
+RUNNING_FOLDER = "running"  # logs/running/<run_id>.json while a run is under way
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
@@ -70,3 +72,48 @@ def new_run_id() -> str:
 def now_iso() -> str:
     """The current UTC time, ISO 8601."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def mark_running(config: Config, run_id: str, started: str) -> Path:
+    """logs/running/<run_id>.json while the run is under way: a run killed outright (SIGKILL, power loss)
+    cannot write its line in runs.jsonl, so the next run writes it from this mark (record_killed_runs)."""
+    path = config.logs_dir / RUNNING_FOLDER / f"{run_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run_id": run_id, "started": started, "pid": os.getpid()}), encoding="utf-8")
+    return path
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def record_killed_runs(config: Config) -> list[str]:
+    """Write the runs.jsonl line of every run killed before it could: its mark left behind and its process
+    gone (a run still under way is left alone); the ids of the runs recorded."""
+    killed = []
+    for mark in sorted((config.logs_dir / RUNNING_FOLDER).glob("*.json")):
+        try:
+            run = json.loads(mark.read_text(encoding="utf-8"))
+            pid = int(run["pid"])
+        except (ValueError, KeyError, TypeError, OSError):
+            run, pid = {}, None
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        run_id = str(run.get("run_id", mark.stem))
+        append_history(config, {
+            "run_id": run_id, "started": run.get("started"), "ended": None, "status": "killed",
+            "stages_run": [], "stages_skipped": [], "warnings": 0,
+            "error": "the run was killed before it could record its end (SIGKILL, out of memory or power loss); "
+                     "found by the next run"})
+        mark.unlink(missing_ok=True)
+        killed.append(run_id)
+    if killed:
+        log.warning("Recorded %d killed run(s) in logs/%s: %s", len(killed), HISTORY_FILE, ", ".join(killed))
+    return killed

@@ -13,6 +13,7 @@ The package holds one job a module:
 
 - `schema`: what CONTRACT 2 asks of each layer (`LayerSchema`, `SCHEMAS`), and `Source`, where a layer comes from;
 - `read`: opening a source and reading it with canonical column names (files, parts joined on the key);
+- `years`: the statistics' years and extract dates read, normalised and checked;
 - `clean`: ids, dates, numbers, shares, flags and vocabularies checked and converted, per layer;
 - `geometry`: the layer's CRS checked and reprojected, geometries checked and repaired, grid cells located;
 - `layers`: one layer read and prepared in order, the references between layers, the district-school link;
@@ -42,7 +43,6 @@ from pipeline.ingest.clean import (
     FALSE_WORDS,
     TRUE_WORDS,
     check_count_bases,
-    clean_dates,
     clean_flags_and_defaults,
     clean_ids,
     clean_numbers,
@@ -91,13 +91,14 @@ from pipeline.ingest.schema import (
     LayerSchema,
     Source,
 )
+from pipeline.ingest.years import check_years_across, clean_dates, clean_years
 from pipeline.sources.read import CSV_SUFFIXES
 
 __all__ = [
     "CSV_SUFFIXES", "AREA_AMOUNTS", "AREA_SHARES", "COUNT_BASES", "COUNT_COLUMNS", "FALSE_WORDS", "GEOMETRY_FAMILIES", "LINE",
     "MATCH_KEYS", "NEW_DWELLINGS", "PERSON_COUNTS", "POINT", "POLYGON", "READ_ERRORS", "REQUIRED_LAYERS",
     "SCHEMAS", "STATISTICS_LAYERS", "TENURE_COLUMNS", "TIME_COLUMNS", "TRUE_WORDS", "VOCABULARIES",
-    "LayerSchema", "Source", "check_count_bases", "check_geometries", "check_references", "clean_dates",
+    "LayerSchema", "Source", "check_count_bases", "check_geometries", "check_references", "clean_dates", "clean_years",
     "clean_flags_and_defaults", "clean_ids", "clean_numbers", "clean_shares", "clean_values",
     "clean_vocabularies", "configured_sources", "explode_multiparts", "fill_dwellings_other", "join_parts",
     "link_districts_and_schools", "load_layers", "locate_grid_cells", "prepare_layer", "prepare_link_table",
@@ -125,6 +126,7 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
         if not found:
             layers[name] = frame
     problems += check_references(layers, sources)
+    problems += check_years_across(layers, sources)
     if not problems:
         problems += link_districts_and_schools(layers, sources, config)
     canopy = None

@@ -13,8 +13,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline.core.columns import plausible_range
 from pipeline.core.errors import Problem
-from pipeline.ingest.schema import COUNT_BASES, TENURE_COLUMNS, VOCABULARIES, LayerSchema, Source
+from pipeline.core.log import log, warn
+from pipeline.ingest.schema import (
+    COUNT_BASES,
+    EQUAL_TO_BASE,
+    TENURE_COLUMNS,
+    VOCABULARIES,
+    LayerSchema,
+    Source,
+)
+from pipeline.ingest.years import clean_years
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "ja", "j"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "nej"}
@@ -57,31 +67,30 @@ def clean_ids(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) -> t
                                        column=schema.id_column, ids=[f"row {i + 1}" for i in np.flatnonzero(empty)]))
     # with a year, an id occurs once per year (statistics over several years)
     key = [schema.id_column, "year"] if "year" in frame.columns else [schema.id_column]
+    if source.settings.get("dissolve") and isinstance(frame, gpd.GeoDataFrame) and len(key) == 1:
+        frame = _dissolved(frame, schema.id_column)
+        ids, empty = frame[schema.id_column], frame[schema.id_column].isna()
     duplicated = ids[frame.duplicated(key, keep=False) & ~empty]
     if len(duplicated):
         per_year = " in the same year" if len(key) > 1 else ""
         fix = (f"make {schema.id_column} unique per year (select one date with sources.{source.layer_name}.where)"
-               if len(key) > 1 else f"make {schema.id_column} unique (each row one feature)")
+               if len(key) > 1 else f"give each feature its own {schema.id_column}"
+               + (f"; if the rows are parts of one feature (DAGI gives a parish in several parts), set "
+                  f"sources.{source.layer_name}.dissolve: true to join them, rather than splitting it under new ids"
+                  if isinstance(frame, gpd.GeoDataFrame) else ""))
         problems.append(source.problem(f"{duplicated.nunique()} ids occur more than once{per_year}", fix,
                                        column=schema.id_column, ids=duplicated.unique()))
     return frame, problems
 
 
-def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
-    """The `date` column (ISO 8601) as a date, and `year` taken from it where no year is mapped."""
-    if "date" not in frame.columns:
-        return frame, []
-    frame = frame.copy()
-    raw = frame["date"]
-    text = raw.astype("string").str.strip()
-    dates = pd.to_datetime(text.where(text != "", pd.NA), errors="coerce", format="ISO8601")
-    unreadable = dates.isna() & text.notna() & (text != "")
-    problems = rows_where(source, unreadable, "values are not dates", "write dates as YYYY-MM-DD", "date",
-                          frame[schema.id_column])
-    frame["date"] = dates
-    if "year" not in frame.columns:
-        frame["year"] = dates.dt.year.astype("Int64")
-    return frame, problems
+def _dissolved(frame: gpd.GeoDataFrame, id_column: str) -> gpd.GeoDataFrame:
+    """The rows of each id joined into one feature (its parts' union, the first row's other values)."""
+    ids = frame[id_column]
+    if not ids.duplicated().any():
+        return frame
+    joined = frame[ids.notna()].dissolve(by=id_column, aggfunc="first", sort=False).reset_index()
+    log.info("Joined %d rows into %d features by %s (dissolve)", int(ids.notna().sum()), len(joined), id_column)
+    return pd.concat([joined[frame.columns], frame[ids.isna()]], ignore_index=True)
 
 
 def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
@@ -93,12 +102,34 @@ def clean_shares(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tu
         if column not in frame.columns:
             continue
         values, _, found = numbers_of(_unknown_as_blank(frame[column], source), source, column, ids)
-        found += rows_where(source, values > 1, "values are above 1: this looks like a percentage",
-                            "write shares as fractions 0..1 (divide percentages by 100)", column, ids)
-        found += rows_where(source, values < 0, "values are negative", "shares lie in 0..1", column, ids)
-        problems += found
+        problems += found + check_range(values, source, column, ids)
         frame[column] = values
     return frame, problems
+
+
+def check_range(values: pd.Series, source: Source, column: str, ids: pd.Series) -> list[Problem]:
+    """Values outside the column's plausible range (pipeline/core/columns.py), with the likely slip as the fix:
+    a percentage where a fraction belongs, thousands written with a dot where a decimal point was read."""
+    low, high = plausible_range(column)
+    problems = rows_where(source, values < 0, "values are negative", f"{column} is 0 or more", column, ids) \
+        if low >= 0 else []
+    above, below = values > high, (values < low) & (values >= 0)
+    if above.any():
+        first = float(values[above].iloc[0])
+        if low <= first / 100 <= high:
+            what, fix = (f"values are above {high:g}: this looks like a percentage",
+                         f"{first:g} looks like a percent: write {first / 100:g} ({column} is a fraction; divide "
+                         "percentages by 100)")
+        else:
+            what, fix = f"values are above {high:,g}, more than any {column}", "check the column mapped and its unit"
+        problems += rows_where(source, above, what, fix, column, ids)
+    if below.any():
+        first = float(values[below].iloc[0])
+        fix = (f"{first:g} looks like {first * 1000:,.0f} with a dot for thousands: write {first * 1000:.0f}, or set "
+               f"sources.{source.layer_name}.csv_decimal: ',' for Danish numbers (245.000 and 1,5)"
+               if low <= first * 1000 <= high else "check the column mapped and its unit")
+        problems += rows_where(source, below, f"values are below {low:,g}, less than any {column}", fix, column, ids)
+    return problems
 
 
 def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
@@ -113,21 +144,38 @@ def fill_dwellings_other(frame: pd.DataFrame, source: Source, schema: LayerSchem
     return frame.assign(dwellings_other=0), []
 
 
+# A number as written under each decimal mark, thousands grouped or not: "245.000", "1.234,5" and "1,5" under
+# ","; "245,000", "1234.5" and "1.5e3" under ".". Anything else cannot be read in the declared convention.
+NUMBER_PATTERNS = {
+    ",": r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?",
+    ".": r"[+-]?(\d{1,3}(,\d{3})+(\.\d+)?|\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+}
+
+
 def _parse_numbers(values: pd.Series, decimal: str) -> pd.Series:
-    """Numbers from numeric or text columns (with comma decimals where configured)."""
+    """Numbers from numeric or text columns, each value read in the declared convention (csv_decimal): the
+    thousands separator only between groups of three digits, never by deleting every dot."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
+    is_number = values.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool), na_action="ignore")
+    is_number = is_number.fillna(False).astype(bool)  # numbers among text (JSON) are numbers already
     text = values.astype("string").str.strip()
-    if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(text.where(text != "", pd.NA), errors="coerce")
+    readable = text.str.fullmatch(NUMBER_PATTERNS[decimal]).fillna(False).astype(bool)
+    thousands = "." if decimal == "," else ","
+    text = text.where(readable).str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+    parsed = pd.to_numeric(text, errors="coerce")
+    return parsed.where(~is_number, pd.to_numeric(values.where(is_number), errors="coerce")).astype("float64")
 
 
 def numbers_of(raw: pd.Series, source: Source, column: str, ids: pd.Series,
                fix: str = "write plain numbers in this column") -> tuple[pd.Series, pd.Series, list[Problem]]:
     """A column's values as numbers (blank: null), which values are text but no number, and that problem."""
-    numbers = _parse_numbers(raw, source.settings.get("csv_decimal", "."))
+    decimal = source.settings.get("csv_decimal") or "."
+    numbers = _parse_numbers(raw, decimal)
     not_number = numbers.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    if decimal == "," and raw.astype("string")[not_number].str.contains(".", regex=False).any():
+        fix = (f"under sources.{source.layer_name}.csv_decimal ',' a dot only separates thousands (245.000): write "
+               "decimals with a comma (1,2), or set csv_decimal: '.' if the file uses decimal points")
     return numbers, not_number, rows_where(source, not_number, "values are not numbers", fix, column, ids)
 
 
@@ -157,11 +205,13 @@ def clean_numbers(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema) 
         if column in schema.required:
             found += rows_where(source, numbers.isna() & ~not_number, "values are empty",
                                 "fill in a count for every row (0 where there is none)", column, ids)
-        found += rows_where(source, numbers < 0, "counts are negative", "counts must be 0 or more", column, ids)
         if column in schema.counts:
+            found += rows_where(source, numbers < 0, "counts are negative", "counts must be 0 or more", column, ids)
             fractional = (numbers != np.floor(numbers)) & numbers.notna()
             found += rows_where(source, fractional, "counts are not whole numbers", "counts must be whole numbers",
                                 column, ids)
+        else:
+            found += check_range(numbers, source, column, ids)
         problems += found
         if column in schema.counts:
             frame[column] = numbers.round().astype("Int64") if numbers.isna().any() else numbers.round().astype("int64")
@@ -186,6 +236,25 @@ def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSche
                 f"check the counts: {named} {'are' if len(parts) > 1 else 'is'} part of {base} (docs/bad-input.md lists "
                 "every count and its base)", column=parts[0], ids=frame.loc[over, schema.id_column]))
     return problems
+
+
+def warn_counts_equal_to_base(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> None:
+    """Warn where a sub-count equals its base in (nearly) every row: as implausible as one above it (the
+    column mapped is most likely the base itself, e.g. `antal_samlet` where the group's count is `antal`)."""
+    share, min_rows = EQUAL_TO_BASE
+    for parts, base in COUNT_BASES:
+        if len(parts) != 1 or base not in frame.columns or parts[0] not in frame.columns:
+            continue
+        part = pd.to_numeric(frame[parts[0]]).astype("Float64")
+        whole = pd.to_numeric(frame[base]).astype("Float64")
+        compared = (part.notna() & whole.notna() & (whole > 0)).fillna(False).astype(bool)
+        equal = compared & (part == whole).fillna(False).astype(bool)
+        if compared.sum() >= min_rows and equal.sum() >= share * compared.sum():
+            warn(str(source.problem(
+                f"{parts[0]} equals {base} in {int(equal.sum()):,} of {int(compared.sum()):,} rows, which no real "
+                f"{parts[0]} does", f"check that sources.{source.layer_name} maps {parts[0]} to the group's own count "
+                f"(in files that give both, the group's count is often `antal` and the total `antal_samlet`)",
+                column=parts[0], ids=frame.loc[equal, schema.id_column], count=int(equal.sum()))))
 
 
 def _parse_flags(values: pd.Series, default: bool) -> tuple[pd.Series, pd.Series]:
@@ -232,12 +301,35 @@ def clean_vocabularies(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return frame, problems
 
 
+def clean_text(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
+    """Text columns (names, a school's district, kinds) stripped, a blank cell null: a blank district cell in a
+    CSV is no district, never a district named ''. A required text column may not be blank."""
+    numeric = {*schema.counts, *schema.amounts, *schema.shares, *schema.flags, schema.id_column, *schema.ids,
+               "year", "date", "geometry", "school_ids"}
+    frame = frame.copy()
+    problems = []
+    for column in (c for c in frame.columns if c not in numeric):
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        blank = is_text & (values.astype("string").str.strip() == "").fillna(False).astype(bool)
+        frame[column] = values.where(~blank, None)
+        if column in schema.required:
+            problems += rows_where(source, blank | values.isna(), "values are empty", f"give every row its {column}",
+                                   column, frame[schema.id_column])
+    return frame, problems
+
+
 def clean_values(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
-    """Every value of a layer checked and converted, in order: dates (a year from them), ids, counts and amounts,
+    """Every value of a layer checked and converted, in order: dates and years (pipeline/ingest/years.py), ids, counts and amounts,
     shares, dwellings_other, flags and defaults, vocabularies, then sub-counts against their bases."""
-    frame, problems = clean_dates(frame, source, schema)
-    for step in (clean_ids, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
+    frame, problems = clean_years(frame, source, schema, joined=bool(source.settings.get("parts")))
+    for step in (clean_ids, clean_text, clean_numbers, clean_shares, fill_dwellings_other, clean_flags_and_defaults,
                  clean_vocabularies):
         frame, more = step(frame, source, schema)
         problems += more
-    return frame, problems + check_count_bases(frame, source, schema)
+    problems += check_count_bases(frame, source, schema)
+    if not problems:
+        warn_counts_equal_to_base(frame, source, schema)
+    return frame, problems

@@ -70,8 +70,21 @@ def _crs_problem(source: Source, declared, bounds, working_crs: str, extent, mar
         "or correct the file's CRS (a Shapefile's .prj) and export again", column="geometry")
 
 
+def flatten_to_2d(frame: gpd.GeoDataFrame, source: Source) -> gpd.GeoDataFrame:
+    """Geometries in 2D: z values (DAGI's -999, say) dropped, warned; the pipeline measures in the plane."""
+    geoms = frame.geometry.values
+    with_z = np.asarray(shapely.has_z(geoms))
+    if not with_z.any():
+        return frame
+    z = shapely.get_coordinates(geoms[with_z], include_z=True)[:, 2]
+    values = ", ".join(f"{v:g}" for v in np.unique(z[np.isfinite(z)])[:3])
+    warn(f"{source.path} layer '{source.file_layer or source.layer_name}': {int(with_z.sum()):,} geometries have z values "
+         f"({values}{', ...' if len(np.unique(z)) > 3 else ''}); they were dropped, the pipeline works in 2D")
+    return frame.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), crs=frame.crs, index=frame.index))
+
+
 def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchema, extent) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Empty, wrongly typed, invalid and out-of-extent geometries; repair what make_valid can."""
+    """Empty, wrongly typed, invalid and out-of-extent geometries; repair what make_valid can; z dropped."""
     ids = frame[schema.id_column]
     geoms = frame.geometry.values
     empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -84,9 +97,11 @@ def check_geometries(frame: gpd.GeoDataFrame, source: Source, schema: LayerSchem
         expected = " or ".join(schema.geometry)
         return frame, [source.problem(f"geometries are {', '.join(sorted(types[wrong].unique()))}, expected {expected}",
                                       "export the layer with the expected geometry type", column="geometry", ids=ids[wrong])]
-    frame, problems = _repair(frame, source, schema)
+    frame, problems = _repair(flatten_to_2d(frame, source), source, schema)
     if problems:
         return frame, problems
+    if source.layer_name == "grid_statistics":
+        problems += _overlapping_cells(frame, source)
     xmin, ymin, xmax, ymax = extent
     bounds = frame.geometry.bounds
     outside = (bounds.minx < xmin) | (bounds.miny < ymin) | (bounds.maxx > xmax) | (bounds.maxy > ymax)
@@ -160,6 +175,18 @@ def explode_multiparts(frame: gpd.GeoDataFrame, source: Source, schema: LayerSch
     return exploded.reset_index(drop=True)
 
 
+def _overlapping_cells(frame: gpd.GeoDataFrame, source: Source) -> list[Problem]:
+    """Grid cells of one year that overlap (1 km and 100 m cells mixed, a cell given twice): people counted twice."""
+    first, second = gridcells.overlapping_cells(frame.geometry.values, frame["year"].to_numpy() if "year" in frame else None)
+    if not len(first):
+        return []
+    ids = frame["cell_id"].astype("str").to_numpy()
+    pairs = [f"{a} and {b}" for a, b in zip(ids[first][:10], ids[second][:10], strict=True)]
+    return [source.problem(f"{len(first):,} pairs of grid cells overlap ({'; '.join(pairs)}): their people would be "
+                           "counted twice", "give each place once, in cells of one size (DST's 100 m or 1 km grid, not "
+                           "both)", column="cell_id", ids=np.unique(np.r_[ids[first], ids[second]]))]
+
+
 def _crs_checks(config: Config) -> dict:
     """How to_working_crs checks a layer's coordinates against its declared CRS (extent and margin)."""
     return {"extent": config["extent"], "margin_deg": float(config["ingest"]["crs_area_margin_deg"])}
@@ -177,6 +204,13 @@ def locate_grid_cells(frame: pd.DataFrame, source: Source, crs: str) -> tuple[gp
             "cell ids are not DST grid ids and the cells have no polygons", "write ids such as 100m_61756_7195 "
             "(100 m cell, corner N 6,175,600 E 719,500) or 1km_6175_719, or give the cells as polygons",
             column="cell_id", ids=cell_ids[unparseable])]
+    swapped = no_polygon & gridcells.swapped_cells(cell_ids)
+    if swapped.any():
+        example = str(cell_ids[swapped].iloc[0])
+        return frame, [source.problem(
+            f"cell ids name the east before the north (e.g. {example}, which would lie {gridcells.swapped_where(example)})",
+            f"write DST ids as <size>_<N/size>_<E/size>: {gridcells.unswapped(example)} for {example} (swap the two "
+            "numbers where the ids are made)", column="cell_id", ids=cell_ids[swapped])]
     made = gpd.GeoSeries(parsed, crs=gridcells.GRID_CRS, index=frame.index).to_crs(crs).values
     if not no_polygon.all():
         given_on_grid = gpd.GeoSeries(given, crs=crs).to_crs(gridcells.GRID_CRS).values

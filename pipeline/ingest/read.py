@@ -18,19 +18,21 @@ import pyproj
 import shapely
 
 from pipeline.core.config import Config
-from pipeline.core.errors import InputError, Problem
+from pipeline.core.errors import InputError, Problem, first_ids
+from pipeline.core.log import warn
 from pipeline.core.paths import source_path
 from pipeline.core.stages import RASTER_LAYERS, TABLE_LAYERS, VECTOR_LAYERS
-from pipeline.ingest.clean import _to_text_ids, clean_dates
+from pipeline.ingest.clean import _to_text_ids
 from pipeline.ingest.geometry import _crs_checks, to_working_crs
 from pipeline.ingest.schema import REQUIRED_LAYERS, LayerSchema, Source
+from pipeline.ingest.years import clean_years
 from pipeline.sources import read as _read
 from pipeline.sources import tables
 from pipeline.sources.osm import is_osm_source, read_osm_streets, ways_layer
 
 # What reading a source can raise besides InputError: GDAL (pyogrio), text decoding, Arrow, GEOS, PROJ, the OS.
 READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-               pyogrio.errors.GeometryError, pyogrio.errors.CRSError, ValueError, UnicodeDecodeError, OSError,
+               pyogrio.errors.GeometryError, pyogrio.errors.CRSError, pyogrio.errors.FeatureError, ValueError, UnicodeDecodeError, OSError,
                pa.ArrowException, shapely.errors.GEOSException, pyproj.exceptions.CRSError)
 
 
@@ -82,7 +84,7 @@ def read_parts(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.
     that part's columns unknown (null) for it. A part with geometry gives the layer its geometry.
     """
     base = {k: v for k, v in source.settings.items() if k not in ("parts", "path", "url")}
-    frames, problems = [], []
+    frames, problems, paths = [], [], []
     for part in source.settings["parts"]:
         settings = {**base, **part, "columns": {**(base.get("columns") or {}), **(part.get("columns") or {})}}
         part_source = Source(source.layer_name, source_path(config, settings), settings)
@@ -94,18 +96,69 @@ def read_parts(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.
             frame, found = _part_keys(frame, part_source, schema, config)
         problems += found
         frames.append(frame)
+        paths.append(part_source.path)
+        if not found:
+            source.files.update(dict.fromkeys((c for c in frame.columns if c not in (schema.id_column, "geometry")),
+                                              part_source.path))
     if problems:
         return None, problems
-    return join_parts(frames, source, schema)
+    problems = _unmatched_keys(frames, paths, source, schema)
+    if problems:
+        return None, problems
+    joined, problems = join_parts(frames, source, schema)
+    return joined, problems or _required_in_parts(joined, source, schema)
+
+
+def _unmatched_keys(frames: list[pd.DataFrame], paths: list[Path], source: Source, schema: LayerSchema) -> list[Problem]:
+    """Parts beside the one with the geometry (a capacity table beside the schools, say): a key the geometry
+    part lacks is a problem naming the table's file and rows; a feature the table lacks is warned (its values
+    unknown). Grid cells are exempt: a cell without a polygon is made from its id."""
+    shaped = [i for i, f in enumerate(frames) if isinstance(f, gpd.GeoDataFrame) and f.geometry.notna().any()]
+    if not schema.geometry or source.layer_name == "grid_statistics" or len(shaped) != 1:
+        return []
+    key = schema.id_column
+    features = set(frames[shaped[0]][key].dropna())
+    problems = []
+    for frame, path in ((f, p) for i, (f, p) in enumerate(zip(frames, paths, strict=True)) if i != shaped[0]):
+        keys = frame[key]
+        extra = keys.notna() & ~keys.isin(features)
+        if extra.any():
+            problems.append(Problem(
+                f"{int(extra.sum())} rows name a {key} that {paths[shaped[0]].name} does not have",
+                f"use the {key} values of {paths[shaped[0]].name}, or remove the rows", file=path,
+                layer=source.layer_name, column=key, ids=first_ids(keys[extra]), count=int(extra.sum())))
+        lacking = sorted(features - set(keys.dropna()))
+        if lacking:
+            values = ", ".join(c for c in frame.columns if c not in (key, "year", "date", "geometry"))
+            warn(f"{path} layer '{source.layer_name}': {len(lacking)} {key} values of {paths[shaped[0]].name} have no row "
+                 f"here, so their {values} stay unknown ({key} {', '.join(map(str, lacking[:10]))})")
+    return problems
+
+
+def _required_in_parts(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> list[Problem]:
+    """Every required column of the layer given by some part, and given for every row the parts join (a key
+    in one part only would add a school with no name, say)."""
+    key = schema.id_column
+    absent = [c for c in schema.required if c not in frame.columns]
+    if absent:
+        return [source.problem(f"no part gives the required column {', '.join(absent)}",
+                               f"map it in one part: sources.{source.layer_name}.parts[...].columns.{absent[0]}: "
+                               "<source column>", column=absent[0])]
+    problems = []
+    for column in (c for c in schema.required if c != key):
+        blank = frame[column].isna() | (frame[column].astype("string").str.strip() == "")
+        blank = blank.fillna(True).astype(bool)
+        problems += [source.problem(f"{int(blank.sum())} rows have no {column} (their {key} is in one part only, or "
+                                    f"the {column} is blank)", f"give every {key} its {column} in the part that maps it",
+                                    column=column, ids=frame.loc[blank, key])] if blank.any() else []
+    return problems
 
 
 def _part_keys(frame: pd.DataFrame, source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame, list[Problem]]:
     """A part ready to join: its key as text, its year (from a date) as a number, its geometry in the working CRS."""
     frame = frame.copy()
     frame[schema.id_column] = _to_text_ids(frame[schema.id_column])
-    frame, problems = clean_dates(frame, source, schema)
-    if "year" in frame.columns:
-        frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Float64")
+    frame, problems = clean_years(frame, source, schema)
     if isinstance(frame, gpd.GeoDataFrame) and not problems:
         frame, problems = to_working_crs(frame, source, config.crs, **_crs_checks(config))
     return frame, problems

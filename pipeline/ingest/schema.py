@@ -59,6 +59,9 @@ COUNT_BASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("basic_edu_only_30_59",), "residents_30_59"),
     (("convicted_18plus",), "residents_18plus"),
 )
+# A sub-count equal to its base in at least this share of the rows (of at least this many rows with a base
+# above 0) is warned: no real group is the whole population in nearly every cell or area.
+EQUAL_TO_BASE = (0.95, 5)
 NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
 # The count columns statistics may carry at any support (parcel, grid cell, housing area); all optional,
 # an absent or blank count is unknown (null), never 0.
@@ -141,6 +144,8 @@ class Source:
     layer_name: str
     path: Path
     settings: dict
+    # a source made of parts: the part's file that feeds each canonical column (messages name it)
+    files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def file_layer(self) -> str | None:
@@ -148,5 +153,6 @@ class Source:
 
     def problem(self, what: str, fix: str, column: str | None = None, ids=(), count: int | None = None) -> Problem:
         """A problem located in this source."""
-        return Problem(what, fix, file=self.path, layer=self.file_layer or self.layer_name, column=column,
+        return Problem(what, fix, file=self.files.get(column, self.path), layer=self.file_layer or self.layer_name,
+                       column=column,
                        ids=first_ids(ids), count=count if count is not None else (len(ids) if len(ids) else None))

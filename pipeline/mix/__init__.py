@@ -31,7 +31,14 @@ from pipeline.core.io import has_layer, read_layer
 from pipeline.core.log import keep_warnings, log, take_warnings, warn
 from pipeline.mix.assign import report_unassigned
 from pipeline.mix.districts import DISTRICT_FIGURES, district_mix, district_segregation
-from pipeline.mix.history import YearInputs, history_rows, history_years, year_units, years_listed_at
+from pipeline.mix.history import (
+    YearInputs,
+    current_layers,
+    history_rows,
+    history_years,
+    year_units,
+    years_listed_at,
+)
 from pipeline.mix.rules import (
     ON_THE_LIST,
     PATH_COLUMNS,
@@ -238,6 +245,13 @@ def compute_history(layers: dict, areas: gpd.GeoDataFrame, districts: gpd.GeoDat
         if year is not None:
             statuses[year] = mixed["status"].astype("object").to_numpy()
         rows.append(history_rows(mixed, year, rule_set, rules))
+        earlier_warnings += take_warnings()
+    current = current_layers(layers)
+    if current is not None:  # the layers end in different years: each feeds the current figures at its latest
+        inputs = year_units(current[0], areas, districts, mix_config, None)
+        mixed = areas_mix(area_sum_units(inputs.assigned, inputs.info), areas, mix_config, area_statistics=inputs.table,
+                          grid_fed=tuple(inputs.info["grid_fed"]), grid_unusable=inputs.info["unusable"],
+                          year=years[-1], years_listed=years_listed_at(statuses, years[-1], years, typed, area_ids))
         earlier_warnings += take_warnings()
     keep_warnings(earlier_warnings)
     return mixed, inputs, pd.concat(rows, ignore_index=True)

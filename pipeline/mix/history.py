@@ -1,6 +1,8 @@
 """Status over the years (CONTRACT 4): statistics of several years, each year under the rules in force then.
 
-The years of the history are the years the statistics layers give (a `year` column in parcels,
+The current figures (areas_mix, the districts, parcels_mix) take each layer at the latest year it has, so a
+layer that runs a year ahead (next year's ministry list beside this year's parcels) feeds only what it
+gives and empties nothing (`current_layers`, warned). The years of the history are the years the statistics layers give (a `year` column in parcels,
 grid_statistics or area_statistics; ingest takes it from a `date` where no year is mapped). For a year,
 a layer with a year column gives its rows of that year only, and a layer without one (a layer of no
 particular year, such as the parcels' geometry and dwellings) gives all its rows to every year: figures
@@ -23,12 +25,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline.core.columns import kind_of
 from pipeline.core.log import log, warn
 from pipeline.mix.assign import assign_parcels
 from pipeline.mix.status import UNDETERMINED
 from pipeline.sources.statistics import area_table, statistical_units
 
 STATISTICS_LAYERS = ("parcels", "grid_statistics", "area_statistics")
+VALUE_KINDS = ("count", "share", "ratio", "money")
 LISTED = ("parallelsamfund", "omdannelse")
 HISTORY_COLUMNS = (
     "area_id", "year", "rule_set", "residents", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
@@ -54,6 +58,46 @@ def history_years(layers: dict[str, pd.DataFrame | None]) -> list[int | None]:
         log.info("Mix computes %d years of statistics (%s) with the rules in force in each",
                  len(years), ", ".join(map(str, years)))
     return years or [None]
+
+
+def _values_given(frame: pd.DataFrame | None) -> set[str]:
+    """The value columns (counts, shares, ratios, amounts) a layer gives at least one value of."""
+    if frame is None:
+        return set()
+    return {c for c in frame.columns if _is_value(c) and frame[c].notna().any()}
+
+
+def _is_value(column: str) -> bool:
+    try:
+        return kind_of(column) in VALUE_KINDS
+    except KeyError:
+        return False
+
+
+def current_layers(layers: dict[str, pd.DataFrame | None]) -> tuple[dict[str, pd.DataFrame | None], dict[str, int]] | None:
+    """The layers that feed the current figures when the statistics end in different years: each figure from
+    the latest year any layer gives it, so next year's list beside this year's parcels empties no figure (the
+    dwellings from the parcels of their year, the criteria from the list). A layer ending earlier keeps only
+    the values no later layer gives. None when that adds nothing to the latest year's own layers; warned."""
+    ends = {name: max(_years_of(frame)) for name, frame in layers.items() if _years_of(frame)}
+    if len(set(ends.values())) <= 1:
+        return None
+    latest = max(ends.values())
+    at_end = {name: for_year(frame, ends[name]) if name in ends else frame for name, frame in layers.items()}
+    current, borrowed = {}, {}
+    for name, frame in at_end.items():
+        later = set().union(*(_values_given(f) for n, f in at_end.items() if n in ends and ends[n] > ends.get(name, latest)))
+        kept = _values_given(frame) - later if name in ends and ends[name] < latest else set()
+        if kept:
+            borrowed[name] = sorted(kept)
+        current[name] = frame.drop(columns=[c for c in later if c in frame.columns]) if frame is not None and later else frame
+    if not borrowed:
+        return None
+    warn(f"the statistics end in different years ({', '.join(f'{n} {y}' for n, y in ends.items())}): the current "
+         "figures take each value from the latest year that gives it ("
+         + "; ".join(f"{', '.join(c)} from {n} {ends[n]}" for n, c in borrowed.items())
+         + f"); the history's {latest} holds only what the layers of {latest} give")
+    return current, ends
 
 
 def for_year(frame: pd.DataFrame | None, year: int | None) -> pd.DataFrame | None:

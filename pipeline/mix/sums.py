@@ -94,7 +94,9 @@ def area_sums(parcels: pd.DataFrame, areas: pd.DataFrame, tenures: list[str], bl
     """The areas' identity columns and the sums of their parcels' counts (null for an area with no parcel)."""
     ids = pd.Index(areas["area_id"].astype("str"), name="area_id")
     keyed = parcels.assign(area_id=parcels["area_id"].astype("str"))
-    if "dwellings_other" not in keyed.columns:  # the contract's default for this optional tenure (docs/architecture.md)
+    # the contract's default for this optional tenure (docs/architecture.md), where tenures are given at all:
+    # with no tenure supplied, dwellings_other is unknown like the others, never 0
+    if "dwellings_other" not in keyed.columns and any(f"dwellings_{t}" in keyed.columns for t in tenures):
         keyed["dwellings_other"] = 0
     sums = group_sums(keyed, "area_id", ids, count_columns(tenures), blank_as_zero)
     sums = as_counts(sums, [c for c in count_columns(tenures) if c != INCOME_SUM]).reset_index(drop=True)

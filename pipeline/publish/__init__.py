@@ -28,6 +28,7 @@ from pipeline.publish.beside import beside
 from pipeline.publish.i18n import speaking
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import MAP_BUILDERS, build_index, page_language
+from pipeline.publish.privacy import min_residents, warning_for_page
 from pipeline.publish.profiles import build_profiles
 from pipeline.publish.release import DATA, MAPS, TABLE_FILES, release, rollback
 from pipeline.publish.summary.municipality import build_kort_fortalt
@@ -69,7 +70,8 @@ def build_release(config: Config, folder: Path) -> list[Path]:
         return pages + build_profiles(inputs, config, maps_dir) + [build_kort_fortalt(inputs, config, maps_dir, lang=lang)]
 
     with speaking(lang), beside(later_pages) as built_beside:
-        written.append(build_index(inputs, config, maps_dir, run_warnings(config), lang=lang))
+        shown = [warning_for_page(w, min_residents(config)) for w in run_warnings(config)]  # no small person counts
+        written.append(build_index(inputs, config, maps_dir, shown, lang=lang))
         for build in track(MAP_BUILDERS[:BESIDE_FROM], "Publish: pages", unit="pages"):
             written.append(build(inputs, config, maps_dir, lang=lang))
         written += built_beside()

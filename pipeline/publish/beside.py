@@ -10,8 +10,13 @@ it had been raised here (nothing published is replaced). With one core, or witho
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +37,22 @@ def _run_job(key: int) -> tuple:
     return result, take_warnings()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In the forked process, first: end when the run that forked it ends, however it ends (a SIGKILL runs no
+    cleanup in the parent). On Linux the kernel sends SIGKILL at the parent's death (prctl PR_SET_PDEATHSIG);
+    elsewhere a daemon thread watches the parent's pid. Either way no builder lives on with the inputs' memory."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    else:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
 def can_fork() -> bool:
     """Whether pages can be built beside this process: more than one core and fork available."""
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -47,7 +68,8 @@ def beside(job: Callable[[], T]) -> Iterator[Callable[[], T]]:
     key = id(job)
     _JOBS[key] = job
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
             future = pool.submit(_run_job, key)
 
             def result() -> T:

@@ -25,6 +25,7 @@ class Reason:
 
     message: str
     values: dict = field(default_factory=dict)
+    supplied: bool = True  # false: a source it needs was never configured, so a re-run cannot help
 
     def __str__(self) -> str:
         return self.message.format(**self.values)
@@ -75,13 +76,28 @@ def mismatched(inputs: Inputs) -> dict[str, Reason]:
     return found
 
 
+# The source layers each derived dataset needs besides the housing areas: where one is not configured the
+# dataset cannot exist, and the page says which source is missing instead of asking for a re-run.
+# (The scenarios stage writes its baseline without candidate sites, so its datasets need no source here.)
+NEEDS_SOURCES: dict[str, tuple[str, ...]] = {"school_districts_mix": ("school_districts",)}
+
+
+def absent_reason(config: Config, entry: datasets.Dataset) -> Reason:
+    """Why a dataset was not written: a source it needs is not configured, or its stage has not run."""
+    needs = (entry.name,) if entry.writer == "ingest" else NEEDS_SOURCES.get(entry.name, ())
+    unsupplied = [layer for layer in needs if not config["sources"].get(layer)]
+    if unsupplied:
+        return Reason("not supplied: no source is configured for {layers} (sources.{layer} in the config)",
+                      {"layers": ", ".join(unsupplied), "layer": unsupplied[0]}, supplied=False)
+    return Reason("not computed yet: the {stage} stage has not written {file}", {"stage": entry.writer, "file": entry.file})
+
+
 def load_inputs(config: Config) -> Inputs:
     """Read every dataset the catalogue says publish reads, where it exists and is current."""
     inputs = Inputs()
     for entry in datasets.reads_of("publish"):
         if not datasets.exists(config, entry.name):
-            inputs.missing[entry.name] = Reason("not computed yet: the {stage} stage has not written {file}",
-                                                {"stage": entry.writer, "file": entry.file})
+            inputs.missing[entry.name] = absent_reason(config, entry)
         elif entry.name == "segregation":
             inputs.segregation = datasets.read(config, entry.name)
         else:

@@ -118,3 +118,16 @@ def display_frame(frame: pd.DataFrame, columns: list[str], small: pd.Series, lab
             text = text.where(~small.to_numpy(), label)
         shown[column] = text
     return shown
+
+
+# A count of people in a warning's text: "3 residents", "1,204 pupils" (the run writes its warnings in English).
+PERSON_COUNT_IN_TEXT = re.compile(r"\b(\d{1,3}(?:,\d{3})+|\d+)(\s+)(residents?|pupils?|people|persons?|children|adults)\b")
+
+
+def warning_for_page(message: str, minimum: int) -> str:
+    """A run warning as a page may show it: each count of people under the minimum written "fewer than
+    <minimum>" (run.json and the log keep the warning whole, for whoever runs the pipeline)."""
+    def hide(match: re.Match) -> str:
+        count = int(match.group(1).replace(",", ""))
+        return match.group(0) if count >= minimum else f"fewer than {minimum:,}{match.group(2)}{match.group(3)}"
+    return PERSON_COUNT_IN_TEXT.sub(hide, message)

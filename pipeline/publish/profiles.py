@@ -13,13 +13,13 @@ The sections' contents are put together in profile_sections.py; docs/planners-gu
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.core.log import log
+from pipeline.core.paths import id_file_name
 from pipeline.publish.catalogue import STATUS_COLOURS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
@@ -54,22 +54,16 @@ from pipeline.publish.tables import area_table_from_inputs, small_areas
 PROFILE_FOLDER = "areas"
 INDEX_FILE = "index.html"
 TEMPLATES = Path(__file__).parent / "templates"
-UNSAFE_FILE_CHARACTERS = set('/\\%?#:*"<>|')
 
 
 def profile_file(area_id: object) -> str:
-    """The profile's file name in maps/areas/: the id as given, percent-encoded where a file name could not hold it."""
-    text = str(area_id)
-    unsafe = text.startswith(".") or any(c in UNSAFE_FILE_CHARACTERS or ord(c) < 32 for c in text)
-    if not unsafe:
-        return text + ".html"
-    encoded = quote(text, safe="")
-    return ("%2E" + encoded[1:] if encoded.startswith(".") else encoded) + ".html"
+    """The profile's file name in maps/areas/ (pipeline.core.paths.id_file_name: safe, bounded, never index)."""
+    return id_file_name(area_id)
 
 
 def profile_href(area_id: object) -> str:
-    """The link to an area's profile from a page in the same folder (the file name URL-encoded)."""
-    return quote(profile_file(area_id))
+    """The link to an area's profile from a page in the same folder: the file name itself (URL-safe)."""
+    return profile_file(area_id)
 
 
 def environment() -> jinja2.Environment:

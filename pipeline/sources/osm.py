@@ -139,6 +139,51 @@ def ways_layer(path: Path, settings: Mapping) -> str | None:
     return settings.get("layer") or (OSM_WAYS_LAYER if Path(path).suffix.lower() in OSM_FILE_SUFFIXES else None)
 
 
+def _varint(buffer: bytes, at: int) -> tuple[int, int]:
+    """A protocol-buffer varint at `at`: its value and the position after it."""
+    shift = value = 0
+    while at < len(buffer):
+        byte = buffer[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+    raise ValueError("varint runs past the end")
+
+
+def pbf_end(path: Path) -> tuple[int, int] | None:
+    """Where an .osm.pbf file ends inside a data block (a download cut short): (the byte the block should end
+    at, the file's size); None when its blocks end with the file. Reads only the blocks' headers (the
+    format: a 4-byte length, a BlobHeader whose field 3 is the block's size, then the block)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        at = 0
+        while at < size:
+            length = int.from_bytes(handle.read(4), "big") if at + 4 <= size else size
+            header = handle.read(length)
+            if at + 4 + length > size or len(header) < length:
+                return at + 4 + length, size
+            block, i = None, 0
+            try:
+                while i < len(header):
+                    key, i = _varint(header, i)
+                    value, i = _varint(header, i)
+                    if key & 7 == 2:
+                        i += value
+                    elif key >> 3 == 3:
+                        block = value
+            except ValueError:
+                return at + 4 + length, size
+            if block is None:
+                return None  # not a block header GDAL's driver would read either; GDAL says what it makes of it
+            at += 4 + length + block
+            if at > size:
+                return at, size
+            handle.seek(at)
+    return None
+
+
 def read_osm_streets(path: Path, settings: Mapping, config: Config) -> gpd.GeoDataFrame:
     """The streets of an OSM source: id as street_id, name, and walk and bike from the tag table.
 
@@ -155,6 +200,12 @@ def read_osm_streets(path: Path, settings: Mapping, config: Config) -> gpd.GeoDa
             "an OpenStreetMap source takes walk and bike from the OSM tag table, not from columns",
             f"remove sources.streets.columns.{'/'.join(mapped_flags)}, or set sources.streets.osm: false to read the columns",
             file=path, layer=layer, column=mapped_flags[0]))
+    cut = pbf_end(path) if path.name.lower().endswith(".pbf") and path.is_file() else None
+    if cut is not None:
+        raise InputError(Problem(
+            f"the .osm.pbf file is truncated: it ends at byte {cut[1]:,} inside a data block that runs to byte {cut[0]:,}",
+            "download the file again (the download was cut short) and compare its size with the one the source gives",
+            file=path, layer=layer))
     name_column = mapping.get("name", "name")
     tag_keys = {"highway", *table["walk_tags"], *table["bike_tags"], *(table.get("closed_by") or {})}
     id_columns = [mapping["street_id"]] if mapping.get("street_id") else list(table["id_columns"])

@@ -75,6 +75,10 @@ def locate(path: Path, layer: str | None, layer_name: str, root: Path, problem) 
     if archive is None:
         if not path.exists():
             return None, problem("the file does not exist", f"check sources.{layer_name}.path in the config")
+        if path.is_dir() and path.suffix.lower() != ".gdb":  # a File Geodatabase is a folder GDAL reads as one dataset
+            inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in LAYER_SUFFIXES)[:5]
+            return None, problem("the path is a folder, not a file" + (f" (it holds {', '.join(inside)})" if inside else ""),
+                                 f"name the file itself in sources.{layer_name}.path")
         return _with_layer(Dataset(str(path), layer, ""), layer_name, problem)
     if not archive.exists():
         return None, problem(f"the zip file {archive} does not exist", f"check sources.{layer_name}.path in the config")

@@ -46,6 +46,7 @@ class Source(Section):
     school_match: Literal["id", "name"] | None = optional("match schools by id or by name")
     school_id_separator: Text | None = optional("school_districts: the text splitting several school ids in one value")
     unknown_values: list[Text] | None = optional("text in a number column that means unknown (overrides ingest.unknown_values)")
+    dissolve: bool | None = optional("polygons: true joins the rows of one id into one feature (DAGI gives a parish in several parts)")
     osm: bool | None = optional("streets: true reads the file as OpenStreetMap ways (walk/bike from ingest.osm); false: not OSM")
 
     @field_validator("crs")

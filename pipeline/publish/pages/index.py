@@ -100,8 +100,10 @@ def _add_parcel_dots(m, parcels: gpd.GeoDataFrame | None, config: Config, lang: 
     dots = parcels.sort_values("parcel_id", kind="stable").iloc[::every].copy() if every > 1 else parcels.copy()
     dots["geometry"] = dots.geometry.representative_point()
     tenure_cols = [c for c in dots.columns if c.startswith("dwellings_")]
-    # the parcel's dwellings of every tenure, as the label of its dot (a sum over its own columns, no indicator)
-    dots["dwellings"] = dots[tenure_cols].sum(axis=1) if tenure_cols else np.nan
+    # the parcel's dwellings of every tenure, as the label of its dot (a sum over its own columns, no indicator);
+    # unknown where any tenure's count is unknown, as an area's dwellings (never 0 for unknown)
+    dots["dwellings"] = (dots[tenure_cols].apply(pd.to_numeric).astype("float64").sum(axis=1, min_count=len(tenure_cols))
+                         if tenure_cols else np.nan)
     dots["title"] = dots["parcel_id"].astype(str).map(lambda i: lang("Parcel {id}", id=i))
     label = lang("Parcels (dots)") if every == 1 else lang("Parcels (dots, 1 in {n})", n=lang.number(every))
     context_layer(m, dots, config, label, fields=["dwellings"], show=False,

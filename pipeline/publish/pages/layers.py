@@ -4,7 +4,6 @@ layers (schools, job sites, green areas, school districts), every text in the pa
 from __future__ import annotations
 
 import weakref
-from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
+from pipeline.core.paths import id_file_name
 from pipeline.publish.catalogue import (
     NO_DATA_COLOUR,
     STATUS_COLOURS,
@@ -141,7 +141,7 @@ def embed_data(m: folium.Map, shown: gpd.GeoDataFrame, config: Config, rows: lis
 
 def profile_links(table: gpd.GeoDataFrame, small: pd.Series) -> pd.Series:
     """Each area's profile page, relative to maps/ (areas/<area_id>.html); none for a suppressed area."""
-    links = table["area_id"].astype(str).map(lambda i: f"areas/{quote(i, safe='')}.html")
+    links = table["area_id"].map(lambda i: f"areas/{id_file_name(i)}")  # the profile writer's own file name
     return links.where(~small.to_numpy(), None)
 
 
