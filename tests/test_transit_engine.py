@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from pipeline.transit import Links, build_timetable, lower_median, median_travel_times, travel_times
+from pipeline.transit import Links, build_timetable, lower_median, median_travel_times, travel_times, whole_minutes
 
 MIN = 60.0
 
@@ -179,10 +179,12 @@ def _random_feed(rng: np.random.Generator):
     return _stop_times(lines)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_matches_time_expanded_dijkstra(seed):
+@pytest.mark.parametrize("seed, shift_s", [(1, 0), (2, 0), (3, 0), (4, 30)])
+def test_matches_time_expanded_dijkstra(seed, shift_s):
+    # shift_s 0: times on whole minutes, searched once per stop and minute; 30: every origin searched
     rng = np.random.default_rng(seed)
     st = _random_feed(rng)
+    st[["arrival_s", "departure_s"]] += shift_s
     n_stops, n_o, n_d = 12, 5, 6
     # walks in whole seconds, not minutes: a rider ready at 07:03:20 must catch what one ready at 07:04 catches
     walk_to_stop = np.where(rng.random((n_o, n_stops)) < 0.3, rng.integers(60, 720, (n_o, n_stops)), np.inf)
@@ -195,6 +197,7 @@ def test_matches_time_expanded_dijkstra(seed):
     direct = rng.integers(40, 120, (n_o, n_d)) * MIN
     departures = 420 * MIN + MIN * np.arange(30)
     tt = build_timetable(st, n_stops)
+    assert whole_minutes(tt, MIN) == (shift_s == 0)
     got = travel_times(tt, walk_to_stop, egress, direct.astype(float), departures, transfers=transfers,
                        max_rides=8, board_slack_s=MIN)
     want = _time_expanded(st, n_stops, walk_to_stop, egress, transfers, direct.astype(float), departures, MIN)
