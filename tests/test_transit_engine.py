@@ -8,7 +8,14 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from pipeline.transit import Links, build_timetable, lower_median, median_travel_times, travel_times, whole_minutes
+from pipeline.transit import (
+    Links,
+    build_timetable,
+    lower_median,
+    median_travel_times,
+    travel_times,
+    whole_minutes,
+)
 
 MIN = 60.0
 
@@ -19,7 +26,7 @@ def _stop_times(lines: list[tuple[list[int], list[float], list[float]]]) -> pd.D
     trip = 0
     for stops, firsts, offsets in lines:
         for first in firsts:
-            for stop, off in zip(stops, offsets):
+            for stop, off in zip(stops, offsets, strict=False):
                 rows.append((trip, stop, (first + off) * MIN, (first + off) * MIN))
             trip += 1
     return pd.DataFrame(rows, columns=["trip", "stop", "arrival_s", "departure_s"])
@@ -98,71 +105,76 @@ def test_overtaking_trips_are_split():
 # --- an independent check: a time-expanded graph searched with scipy's Dijkstra ---------------------------
 
 
-def _time_expanded(stop_times: pd.DataFrame, n_stops: int, walk_to_stop, egress, transfers, direct, departures,
-                   slack):
-    """Travel times origins x departures x destinations by Dijkstra over events (no limit on vehicles).
+class _EventGraph:
+    """A time-expanded graph of a feed, searched with scipy's Dijkstra (no limit on vehicles).
 
     Nodes: a departure event per (trip, stop) D, an arrival event A, a waiting chain per stop (one node per
-    departure time there, each linked to the next by the wait), a source per (origin, departure) and a sink per
-    destination. Edge weights are time differences, so a distance from a source is the time since it left.
+    departure time there, each linked to the next by the wait), then sources and sinks. Edge weights are time
+    differences, so a distance from a source is the time since it left.
     """
-    st = stop_times.reset_index(drop=True)
-    n_ev = len(st)
-    d_node, a_node = np.arange(n_ev), n_ev + np.arange(n_ev)
-    # waiting chain: one node per (stop, departure time) event, in time order
-    chain_order = np.lexsort((st["departure_s"].to_numpy(), st["stop"].to_numpy()))
-    w_node = np.empty(n_ev, dtype=int)
-    w_node[chain_order] = 2 * n_ev + np.arange(n_ev)
-    chain_stop = st["stop"].to_numpy()[chain_order]
-    chain_time = st["departure_s"].to_numpy()[chain_order]
-    n_src = walk_to_stop.shape[0] * len(departures)
-    src0 = 3 * n_ev
-    sink0 = src0 + n_src
-    n_nodes = sink0 + direct.shape[1]
-    u, v, w = [], [], []
 
-    def board_from(stop, ready, from_node, base):
-        # the first chain node of stop at time >= ready + slack, weight its time - base
-        idx = np.searchsorted(chain_time[chain_stop == stop], ready + slack - 1e-9)
-        at = np.flatnonzero(chain_stop == stop)
+    def __init__(self, stop_times: pd.DataFrame, slack: float):
+        self.st = st = stop_times.reset_index(drop=True)
+        self.n_ev, self.slack = len(st), slack
+        order = np.lexsort((st["departure_s"].to_numpy(), st["stop"].to_numpy()))
+        self.chain_stop = st["stop"].to_numpy()[order]
+        self.chain_time = st["departure_s"].to_numpy()[order]
+        self.w_node = np.empty(self.n_ev, dtype=int)
+        self.w_node[order] = 2 * self.n_ev + np.arange(self.n_ev)
+        self.u, self.v, self.w = [], [], []
+        self._vehicles()
+
+    def edge(self, a, b, weight):
+        self.u.append(a), self.v.append(b), self.w.append(weight)
+
+    def board_from(self, stop, ready, from_node, base):
+        """An edge to the first chain node of stop at time >= ready + slack, weighing its time - base."""
+        at = np.flatnonzero(self.chain_stop == stop)
+        idx = np.searchsorted(self.chain_time[at], ready + self.slack - 1e-9)
         if idx < len(at):
-            u.append(from_node), v.append(2 * n_ev + at[idx]), w.append(chain_time[at[idx]] - base)
+            self.edge(from_node, 2 * self.n_ev + at[idx], self.chain_time[at[idx]] - base)
 
-    for k in range(len(chain_order) - 1):  # waiting
-        if chain_stop[k] == chain_stop[k + 1]:
-            u.append(2 * n_ev + k), v.append(2 * n_ev + k + 1), w.append(chain_time[k + 1] - chain_time[k])
-    for e in range(n_ev):  # board: chain node -> departure event
-        u.append(w_node[e]), v.append(d_node[e]), w.append(0.0)
-    trip = st["trip"].to_numpy()
-    for e in range(n_ev - 1):  # ride to the next stop; stay on board
-        if trip[e] == trip[e + 1]:
-            u.append(d_node[e]), v.append(a_node[e + 1])
-            w.append(st["arrival_s"][e + 1] - st["departure_s"][e])
-            u.append(a_node[e + 1]), v.append(d_node[e + 1])
-            w.append(st["departure_s"][e + 1] - st["arrival_s"][e + 1])
-    for e in range(n_ev):  # alight: transfer at the stop or walk to another, or walk to a destination
-        s, t = st["stop"][e], st["arrival_s"][e]
-        board_from(s, t, a_node[e], t)
-        for a, b, sec in zip(transfers.src, transfers.dst, transfers.seconds):
-            if a == s:
-                board_from(b, t + sec, a_node[e], t)
-        for a, b, sec in zip(egress.src, egress.dst, egress.seconds):
-            if a == s:
-                u.append(a_node[e]), v.append(sink0 + b), w.append(sec)
-    sources = []
-    for o in range(walk_to_stop.shape[0]):
+    def _vehicles(self):
+        st, n = self.st, self.n_ev
+        for k in range(n - 1):  # waiting at a stop
+            if self.chain_stop[k] == self.chain_stop[k + 1]:
+                self.edge(2 * n + k, 2 * n + k + 1, self.chain_time[k + 1] - self.chain_time[k])
+        trip = st["trip"].to_numpy()
+        for e in range(n):
+            self.edge(self.w_node[e], e, 0.0)  # board: chain node -> departure event
+            if e + 1 < n and trip[e] == trip[e + 1]:  # ride to the next stop; stay on board
+                self.edge(e, n + e + 1, st["arrival_s"][e + 1] - st["departure_s"][e])
+                self.edge(n + e + 1, e + 1, st["departure_s"][e + 1] - st["arrival_s"][e + 1])
+
+    def alight(self, transfers: Links, egress: Links, sink0: int):
+        """From each arrival: change at the stop, walk to another stop, or walk to a destination."""
+        for e in range(self.n_ev):
+            s, t = self.st["stop"][e], self.st["arrival_s"][e]
+            self.board_from(s, t, self.n_ev + e, t)
+            for b, sec in zip(transfers.dst[transfers.src == s], transfers.seconds[transfers.src == s], strict=True):
+                self.board_from(b, t + sec, self.n_ev + e, t)
+            for b, sec in zip(egress.dst[egress.src == s], egress.seconds[egress.src == s], strict=True):
+                self.edge(self.n_ev + e, sink0 + b, sec)
+
+
+def _time_expanded(stop_times, walk_to_stop, egress, transfers, direct, departures, slack):
+    """Travel times origins x departures x destinations by Dijkstra over the events of the feed."""
+    graph = _EventGraph(stop_times, slack)
+    n_o, n_m, n_d = walk_to_stop.shape[0], len(departures), direct.shape[1]
+    src0 = 3 * graph.n_ev
+    sink0 = src0 + n_o * n_m
+    graph.alight(transfers, egress, sink0)
+    for o in range(n_o):
         for m, dep in enumerate(departures):
-            node = src0 + o * len(departures) + m
-            sources.append(node)
             for s in np.flatnonzero(np.isfinite(walk_to_stop[o])):
-                board_from(s, dep + walk_to_stop[o, s], node, dep)
+                graph.board_from(s, dep + walk_to_stop[o, s], src0 + o * n_m + m, dep)
             for d in np.flatnonzero(np.isfinite(direct[o])):
-                u.append(node), v.append(sink0 + d), w.append(direct[o, d])
+                graph.edge(src0 + o * n_m + m, sink0 + d, direct[o, d])
     # zero-weight edges vanish in a sparse matrix: shift every weight by a tiny epsilon per edge
-    g = sp.csr_matrix((np.asarray(w) + 1e-7, (u, v)), shape=(n_nodes, n_nodes))
-    dist = dijkstra(g, directed=True, indices=sources)[:, sink0:]
-    n_d = direct.shape[1]
-    return np.round(dist[:, :n_d], 3).reshape(walk_to_stop.shape[0], len(departures), n_d)
+    n_nodes = sink0 + n_d
+    g = sp.csr_matrix((np.asarray(graph.w) + 1e-7, (graph.u, graph.v)), shape=(n_nodes, n_nodes))
+    dist = dijkstra(g, directed=True, indices=np.arange(src0, sink0))[:, sink0:]
+    return np.round(dist, 3).reshape(n_o, n_m, n_d)
 
 
 def _random_feed(rng: np.random.Generator):
@@ -200,7 +212,7 @@ def test_matches_time_expanded_dijkstra(seed, shift_s):
     assert whole_minutes(tt, MIN) == (shift_s == 0)
     got = travel_times(tt, walk_to_stop, egress, direct.astype(float), departures, transfers=transfers,
                        max_rides=8, board_slack_s=MIN)
-    want = _time_expanded(st, n_stops, walk_to_stop, egress, transfers, direct.astype(float), departures, MIN)
+    want = _time_expanded(st, walk_to_stop, egress, transfers, direct.astype(float), departures, MIN)
     assert np.isfinite(got).all()
     assert (got < direct[:, None, :]).mean() > 0.2  # transit does win often: the comparison is not all walking
     np.testing.assert_allclose(got, want, atol=1e-3)

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.sparse.csgraph import dijkstra
 
 from pipeline.access.jobs import job_access_index
 from pipeline.access.travel import Travel
 from pipeline.core.progress import step
-from scipy.sparse.csgraph import dijkstra
-
 from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, point_xy, snap
 from pipeline.transit import Links, build_timetable, median_travel_times, parse_window
 

@@ -43,7 +43,7 @@ def _route_points(start: np.ndarray, points: np.ndarray) -> np.ndarray:
 def _with_stops(waypoints: np.ndarray) -> np.ndarray:
     """The waypoints with stops inserted so that consecutive stops are at most STOP_SPACING_M apart."""
     out = [waypoints[0]]
-    for a, b in zip(waypoints[:-1], waypoints[1:]):
+    for a, b in zip(waypoints[:-1], waypoints[1:], strict=True):
         n = max(1, math.ceil(float(np.hypot(*(b - a))) / STOP_SPACING_M))
         out += [a + (b - a) * k / n for k in range(1, n + 1)]
     return np.round(np.array(out), 1)
@@ -94,7 +94,7 @@ def gtfs_tables(layers: dict) -> dict[str, pd.DataFrame]:
             for first in range(FIRST_MIN + (k * 3 + direction * 5) % headway, LAST_MIN, headway):
                 trip = f"{route_id}-{direction}-{first:04d}"
                 trip_rows.append((route_id, "HVERDAG", trip, direction))
-                for seq, (stop, off) in enumerate(zip(seq_ids, offsets), start=1):
+                for seq, (stop, off) in enumerate(zip(seq_ids, offsets, strict=True), start=1):
                     t = first + int(off)
                     time_rows.append((trip, f"{t // 60:02d}:{t % 60:02d}:00", f"{t // 60:02d}:{t % 60:02d}:00", stop, seq))
     points = gpd.GeoSeries(gpd.points_from_xy(*np.array(stops_xy).T), crs=CRS).to_crs(GEO_CRS)

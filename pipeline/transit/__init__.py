@@ -23,7 +23,14 @@ from pipeline.transit.feed import (
     service_day,
     services_on,
 )
-from pipeline.transit.raptor import MAX_QUERY_CELLS, Links, Pattern, Timetable, build_timetable, earliest_arrivals
+from pipeline.transit.raptor import (
+    MAX_QUERY_CELLS,
+    Links,
+    Pattern,
+    Timetable,
+    build_timetable,
+    earliest_arrivals,
+)
 from pipeline.transit.window import lower_median, median_travel_times, travel_times, whole_minutes
 
 __all__ = [

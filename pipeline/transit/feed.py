@@ -213,7 +213,7 @@ def _expand_frequencies(feed: Feed, st: pd.DataFrame) -> pd.DataFrame:
                                       "give times as H:MM:SS with end after start and a positive headway",
                                       ids=freq["trip_id"][bad]))
     runs = []
-    for trip, s, e, h in zip(freq["trip_id"], start, end, headway):
+    for trip, s, e, h in zip(freq["trip_id"], start, end, headway, strict=True):
         runs += [(trip, t) for t in np.arange(s, e, h)]
     runs = pd.DataFrame(runs, columns=["trip_id", "run_start"])
     templated = st["trip_id"].isin(runs["trip_id"])

@@ -82,7 +82,7 @@ def build_timetable(stop_times: pd.DataFrame, n_stops: int) -> Timetable:
     arr = st["arrival_s"].to_numpy(dtype=float)
     dep = st["departure_s"].to_numpy(dtype=float)
     by_sequence: dict[bytes, list[int]] = {}
-    for k, (a, b) in enumerate(zip(starts, ends)):
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
         by_sequence.setdefault(stop[a:b].tobytes(), []).append(k)
     patterns = []
     for trips in by_sequence.values():

@@ -11,6 +11,7 @@ import numpy as np
 
 from pipeline.transit.raptor import MAX_QUERY_CELLS, Links, Timetable, earliest_arrivals
 
+
 def lower_median(values: np.ndarray, axis: int) -> np.ndarray:
     """The ceil(n/2)-th smallest along axis (R5's non-interpolated median: a value some departure gives)."""
     n = values.shape[axis]
