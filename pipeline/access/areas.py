@@ -95,8 +95,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def parcel_values(parcels: pd.DataFrame, column: str) -> np.ndarray:
-    """The parcels' values behind an area figure (a flag such as green_within_300 for a share), unknown as NaN."""
-    return parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    """The parcels' values behind an area figure (a flag such as green_within_300 for a share), unknown as NaN
+    (all NaN when the parcels lack the column, e.g. the figures by transit of parcels computed before them)."""
+    return _column(parcels, PARCEL_FLAG.get(column, column)).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def parcel_weights(parcels: pd.DataFrame, column: str) -> pd.Series:
