@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from conftest import CRS, X0, Y0, write_config, write_tiny_sources
 from shapely.geometry import Point
@@ -37,7 +38,11 @@ def _feed(folder: Path, *, untimed_trip: bool = False) -> Path:
 def _project(root: Path, **feed) -> Path:
     sources = write_tiny_sources(root)
     _feed(root / "raw" / "gtfs", **feed)
-    return write_config(root, {"sources": {**sources, "gtfs": {"path": "raw/gtfs"}}, "access": {"max_snap_m": 1500}})
+    # a development site with 40 new jobs at the far end of the street, beside job site 11
+    gpd.GeoDataFrame({"site_id": ["D1"], "kind": ["development"], "name": ["Havnen"], "new_jobs": [40]},
+                     geometry=[Point(X0 + 1900, Y0 + 500)], crs=CRS).to_file(root / "raw" / "sites.geojson")
+    sources = {**sources, "gtfs": {"path": "raw/gtfs"}, "candidate_sites": {"path": "raw/sites.geojson"}}
+    return write_config(root, {"sources": sources, "access": {"max_snap_m": 1500}})
 
 
 def test_a_feed_gives_the_figures_by_transit(tmp_path):
@@ -47,6 +52,10 @@ def test_a_feed_gives_the_figures_by_transit(tmp_path):
     assert areas["jobs_transit_45"].notna().all()
     # every job of the tiny municipality (125) lies within 45 minutes of area A (on foot at most 2.7 km, 34 minutes)
     assert areas.set_index("area_id").loc["A", "jobs_transit_45"] == 125
+    # the site's 40 jobs are as near as job site 11: within 45 minutes of both areas, so both gain 40
+    development = pd.read_parquet(tmp_path / "data" / "processed" / "scenarios_development.parquet")
+    assert development["jobs_transit_45_change"].tolist() == [40.0, 40.0]
+    assert (development["jobs_transit_45_after"] - development["jobs_transit_45_before"]).tolist() == [40.0, 40.0]
     stop_times = pd.read_parquet(tmp_path / "data" / "processed" / "transit_stop_times.parquet")
     # the trips that end before the window (07:00) are left out: T0..T4 arrive at B by 06:50; T5 arrives at 07:00
     assert sorted(stop_times["trip_id"].unique()) == sorted(f"T{k}" for k in range(5, 18))
@@ -57,3 +66,15 @@ def test_a_trip_without_times_stops_the_run_naming_file_and_trip(tmp_path, capsy
     assert main(["--quiet", "validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "raw/gtfs/trips.txt" in err and "trips without times" in err and "T99" in err
+
+
+def test_the_change_by_transit_lands_on_each_site_and_area():
+    from pipeline.scenarios.transit import add_transit_change
+
+    table = pd.DataFrame({"site_id": ["s1", "s1", "s2", "s2"], "area_id": ["a", "b", "a", "b"]})
+    access = pd.DataFrame({"area_id": ["a", "b"], "jobs_transit_45": [100.0, 50.0]})
+    change = np.array([[1.0, 2.0], [3.0, np.nan]])  # sites x areas
+    out = add_transit_change(table, access, change, ["s1", "s2"])
+    assert out["jobs_transit_45_change"].tolist()[:3] == [1.0, 2.0, 3.0] and np.isnan(out["jobs_transit_45_change"].iloc[3])
+    assert out["jobs_transit_45_after"].tolist()[:3] == [101.0, 52.0, 103.0]
+    assert add_transit_change(table, access, None, ["s1", "s2"])["jobs_transit_45_change"].isna().all()

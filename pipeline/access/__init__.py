@@ -46,7 +46,7 @@ from pipeline.access.green import (
     public_green,
 )
 from pipeline.access.jobs import job_access_gravity, job_access_index, jobs_within_minutes
-from pipeline.access.transit import TRANSIT_COLUMNS, parcel_transit, transit_columns
+from pipeline.access.transit import TRANSIT_COLUMNS, parcel_transit, transit_columns, transit_minutes
 from pipeline.access.travel import Travel, load_travel
 from pipeline.core import datasets
 from pipeline.core.config import Config
@@ -62,7 +62,7 @@ __all__ = [
     "canopy_share", "canopy_share_partitioned", "green_access_points", "green_dist_m", "green_m2_per_resident",
     "green_m2_within", "job_access_gravity", "job_access_index", "jobs_within_minutes", "load_travel", "parcel_access",
     "public_green", "run", "school_distances", "weighted_area_mean", "TRANSIT_COLUMNS", "parcel_transit",
-    "transit_columns",
+    "transit_columns", "transit_minutes",
 ]
 
 

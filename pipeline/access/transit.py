@@ -104,22 +104,28 @@ def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit
     return out
 
 
-@step("jobs by public transport")
-def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, stops: gpd.GeoDataFrame,
-                    stop_times: pd.DataFrame, residents: np.ndarray, access: dict, transit: dict) -> dict:
-    """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d)."""
+def transit_minutes(travel: Travel, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, stops: gpd.GeoDataFrame,
+                    stop_times: pd.DataFrame, access: dict, transit: dict) -> tuple[np.ndarray, Places]:
+    """Median minutes by walking and public transport from each origin's place to each destination (the
+    destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed)."""
     speed = float(access["walk_m_per_min"])
-    count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
-    here, there = Places.of(travel, origins), Places.of(travel, jobs.geometry)
+    here, there = Places.of(travel, origins), Places.of(travel, destinations)
     to_stop, from_stop, between, direct = stop_walks(travel, here, stops.geometry, there, access, transit)
     timetable = build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
     start, end = parse_window(transit["window"])
     median_s = median_travel_times(
         timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
         max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
-    # minutes from each origin place to each job site: the median between the nodes, then the site's snap walk
-    minutes = median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
-    origin_walk = here.snap_m / speed
+    return median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed, here
+
+
+@step("jobs by public transport")
+def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, stops: gpd.GeoDataFrame,
+                    stop_times: pd.DataFrame, residents: np.ndarray, access: dict, transit: dict) -> dict:
+    """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d)."""
+    count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
+    minutes, here = transit_minutes(travel, origins, jobs.geometry, stops, stop_times, access, transit)
+    origin_walk = here.snap_m / float(access["walk_m_per_min"])
     within = _sum_within(minutes, here.of_point, origin_walk, float(transit["max_minutes"]), count)
     beta = float(access["gravity_beta_per_min"])
     weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)

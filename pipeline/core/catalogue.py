@@ -239,10 +239,11 @@ DATASETS: tuple[Dataset, ...] = (
             "the areas table as text, person-based figures of small areas shown as suppressed",
             _areas_columns("suppressed", geometry=False)),
     # --- public transport (CONTRACT 6d): the GTFS feed's service day near the window, checked (pipeline/transit)
-    Dataset("transit_stops", PROCESSED, "transit_stops.parquet", "geoparquet", "ingest", ("access",), ("stop_id",),
+    Dataset("transit_stops", PROCESSED, "transit_stops.parquet", "geoparquet", "ingest", ("access", "scenarios"),
+            ("stop_id",),
             "the GTFS feed's stops (platforms and stops) in the working CRS; row order numbers them for transit_stop_times",
             _columns("stop_id", "name", "geometry")),
-    Dataset("transit_stop_times", PROCESSED, "transit_stop_times.parquet", "parquet", "ingest", ("access",),
+    Dataset("transit_stop_times", PROCESSED, "transit_stop_times.parquet", "parquet", "ingest", ("access", "scenarios"),
             ("trip_id", "arrival_s"), "the stop times of the trips running on transit.day near transit.window: trip, "
             "stop (row of transit_stops), arrival and departure in seconds after the service day's midnight",
             _columns("trip_id", "stop", "arrival_s", "departure_s")),

@@ -58,7 +58,7 @@ STAGES: tuple[Stage, ...] = (
           "tenure mix, indicative official status, segregation indices, school-district mix"),
     Stage("access", "pipeline.access", ("access", "transit"),
           "distances and reachable jobs and green space on the street network, canopy share"),
-    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest"),
+    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest", "transit"),
           "candidate school sites and development sites against the baseline"),
     Stage("publish", "pipeline.publish", ("publish", "privacy", "data_note", "data_date", "extent", "language"),
           "areas tables and the map pages"),

@@ -112,6 +112,9 @@ INDICATORS: dict[str, Indicator] = {
     "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_before": Indicator("Jobs within 45 min by bus and train, before", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_after": Indicator("Jobs within 45 min by bus and train, after", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_change": Indicator("Change in jobs within 45 min by bus and train", "count", person=True, unit="number of jobs", better="higher"),
 }
 
 # Official Danish vocabulary (Almenboligloven section 61a) with an English gloss, in order of severity.
