@@ -39,7 +39,7 @@ class _Arrivals:
         self.weights = np.random.default_rng(20261207).integers(1, 2**62, size=n_stops, dtype=np.int64)
         self.hashes = np.empty(0, dtype=np.int64)  # sorted
         self.ids = np.empty(0, dtype=np.intp)  # each hash's row in table
-        self.blocks: list[np.ndarray] = []
+        self.data = np.empty((n_d, 0), dtype=np.int16)  # destinations x capacity, doubled when full
         self.size = 0
 
     def rows_of(self, arrive: np.ndarray) -> np.ndarray:
@@ -62,18 +62,21 @@ class _Arrivals:
         return ids[inverse.ravel()]
 
     def _add(self, times: np.ndarray) -> None:
+        if self.size + len(times) > self.data.shape[1]:
+            grown = np.empty((self.n_d, max(2 * self.data.shape[1], self.size + len(times))), dtype=np.int16)
+            grown[:, :self.size] = self.data[:, :self.size]
+            self.data = grown
         step = max(1, MAX_QUERY_CELLS // max(1, len(self.egress.src), self.n_d))
         for start in range(0, len(times), step):
             at = self.egress.min_plus(times[start:start + step], self.n_d)
             since = np.minimum(np.round(at - self.start_s), UNREACHED_S)
-            self.blocks.append(np.where(np.isfinite(since), since, UNREACHED_S).astype(np.int16))
-        self.size += len(times)
+            block = np.where(np.isfinite(since), since, UNREACHED_S).astype(np.int16)
+            self.data[:, self.size:self.size + len(block)] = block.T
+            self.size += len(block)
 
     def table(self) -> np.ndarray:
         """destinations x rows, int16 seconds since the window's start."""
-        if len(self.blocks) > 1:
-            self.blocks = [np.concatenate(self.blocks)]
-        return self.blocks[0].T if self.blocks else np.empty((self.n_d, 0), dtype=np.int16)
+        return self.data[:, :self.size]
 
 
 def _median_by_transit(table: np.ndarray, which: np.ndarray, departures_s: np.ndarray, n_o: int) -> np.ndarray:
