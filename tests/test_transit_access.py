@@ -86,3 +86,15 @@ def test_without_streets_walks_are_straight_lines_times_the_detour():
     out = parcel_transit(Travel(None, None, 1.3), _parcels().iloc[:1], _jobs(), _timetable(), np.array([100.0]),
                          ACCESS, TRANSIT)
     assert out["job_access_transit_gravity"] == pytest.approx([10 * np.exp(-2.85) + 5 * np.exp(-0.65)], rel=1e-5)
+
+
+def test_blocks_of_origins_give_the_same_figures(monkeypatch):
+    import pipeline.access.transit as transit_module
+
+    whole = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    monkeypatch.setattr(transit_module, "MAX_BLOCK_CELLS", 2)  # one origin node per block
+    assert len(transit_module._place_blocks(transit_module.Places.of(_street(), _parcels().geometry),
+                                            transit_module.Places.of(_street(), _jobs().geometry))) == 2
+    blocks = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    for name, values in whole.items():
+        np.testing.assert_allclose(blocks[name], values, rtol=1e-12)

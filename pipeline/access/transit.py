@@ -104,19 +104,37 @@ def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit
     return out
 
 
+def _place_blocks(here: Places, there: Places) -> list[slice]:
+    """Consecutive blocks of origin places whose minutes to every destination (block x destinations, and the
+    direct walks to the destinations' places) fit in MAX_BLOCK_CELLS."""
+    step_rows = max(1, MAX_BLOCK_CELLS // max(1, len(there.of_point), len(there.keys)))
+    return [slice(start, min(len(here.keys), start + step_rows)) for start in range(0, len(here.keys), step_rows)]
+
+
+def transit_minute_blocks(travel: Travel, here: Places, there: Places, stops: gpd.GeoDataFrame,
+                          stop_times: pd.DataFrame, access: dict, transit: dict):
+    """Yield (block of origin places, median minutes from each to each destination, the destination's snap
+    walk included), blocks of bounded memory (the stop profiles are searched again for each block)."""
+    speed = float(access["walk_m_per_min"])
+    timetable = build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
+    start, end = parse_window(transit["window"])
+    for rows in _place_blocks(here, there):
+        part = Places(here.keys[rows], here.xy[rows], np.arange(rows.stop - rows.start), np.zeros(rows.stop - rows.start))
+        to_stop, from_stop, between, direct = stop_walks(travel, part, stops.geometry, there, access, transit)
+        median_s = median_travel_times(
+            timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
+            max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
+        yield rows, median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
+
+
 def transit_minutes(travel: Travel, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, stops: gpd.GeoDataFrame,
                     stop_times: pd.DataFrame, access: dict, transit: dict) -> tuple[np.ndarray, Places]:
     """Median minutes by walking and public transport from each origin's place to each destination (the
-    destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed)."""
-    speed = float(access["walk_m_per_min"])
+    destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed).
+    For few destinations (the development sites); transit_columns sums block by block."""
     here, there = Places.of(travel, origins), Places.of(travel, destinations)
-    to_stop, from_stop, between, direct = stop_walks(travel, here, stops.geometry, there, access, transit)
-    timetable = build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
-    start, end = parse_window(transit["window"])
-    median_s = median_travel_times(
-        timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
-        max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
-    return median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed, here
+    blocks = [m for _, m in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit)]
+    return (np.concatenate(blocks) if blocks else np.empty((0, len(there.of_point)))), here
 
 
 @step("jobs by public transport")
@@ -124,12 +142,18 @@ def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFra
                     stop_times: pd.DataFrame, residents: np.ndarray, access: dict, transit: dict) -> dict:
     """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d)."""
     count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
-    minutes, here = transit_minutes(travel, origins, jobs.geometry, stops, stop_times, access, transit)
+    here, there = Places.of(travel, origins), Places.of(travel, jobs.geometry)
     origin_walk = here.snap_m / float(access["walk_m_per_min"])
-    within = _sum_within(minutes, here.of_point, origin_walk, float(transit["max_minutes"]), count)
     beta = float(access["gravity_beta_per_min"])
-    weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
-    gravity = np.exp(-beta * origin_walk) * (weight @ count)[here.of_point]
+    within = np.empty(len(here.of_point))
+    place_gravity = np.empty(len(here.keys))
+    for rows, minutes in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit):
+        mine = np.flatnonzero((here.of_point >= rows.start) & (here.of_point < rows.stop))
+        within[mine] = _sum_within(minutes, here.of_point[mine] - rows.start, origin_walk[mine],
+                                   float(transit["max_minutes"]), count)
+        weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
+        place_gravity[rows] = weight @ count
+    gravity = np.exp(-beta * origin_walk) * place_gravity[here.of_point]
     return {"jobs_transit_45": within, "job_access_transit_gravity": gravity,
             "job_access_transit_index": job_access_index(pd.Series(gravity), residents)}
 

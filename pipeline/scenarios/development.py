@@ -100,6 +100,7 @@ def development_table(
         frame["jobs_bike_30_change"] = jobs_change[k]
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
+    table = add_transit_change(table, pd.DataFrame(), None, [])  # null until development_outputs measures it
     return gpd.GeoDataFrame(table, geometry="geometry", crs=areas_before.crs)
 
 
