@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "core": 1,
     "sources": 2,
     "network": 2,
+    "transit": 2,
     "demo": 3,
     "ingest": 3,
     "mix": 4,

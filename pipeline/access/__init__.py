@@ -9,12 +9,12 @@ An area's value is the mean over its parcels weighted by residents (children_6_1
 figures). The formulas, in a planner's words, are in docs/accessibility.md.
 
 One job per module: travel.py (the networks, or straight lines), jobs.py (jobs within a time and the gravity
-sum), green.py (green space and tree canopy), areas.py (the figures per parcel and per area, the school
+sum), transit.py (jobs by public transport, CONTRACT 6d), green.py (green space and tree canopy), areas.py (the figures per parcel and per area, the school
 distances); this module reads the layers and writes the outputs (`run`).
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, schools, school_districts, jobs, green_areas, streets, stations, district_schools,
-canopy, parcels_mix.
+canopy, parcels_mix, transit_stops, transit_stop_times.
 Writes: areas_access, municipality_access, parcels_access, network.
 """
 
@@ -46,6 +46,7 @@ from pipeline.access.green import (
     public_green,
 )
 from pipeline.access.jobs import job_access_gravity, job_access_index, jobs_within_minutes
+from pipeline.access.transit import TRANSIT_COLUMNS, parcel_transit, transit_columns, transit_minutes
 from pipeline.access.travel import Travel, load_travel
 from pipeline.core import datasets
 from pipeline.core.config import Config
@@ -60,7 +61,8 @@ __all__ = [
     "AREAS_FILE", "AREA_COLUMNS", "CANOPY_COLUMNS", "PARCELS_FILE", "PARCEL_FLAG", "SCHOOL_COLUMNS", "Travel", "area_access", "municipality_access",
     "canopy_share", "canopy_share_partitioned", "green_access_points", "green_dist_m", "green_m2_per_resident",
     "green_m2_within", "job_access_gravity", "job_access_index", "jobs_within_minutes", "load_travel", "parcel_access",
-    "public_green", "run", "school_distances", "weighted_area_mean",
+    "public_green", "run", "school_distances", "weighted_area_mean", "TRANSIT_COLUMNS", "parcel_transit",
+    "transit_columns", "transit_minutes",
 ]
 
 
@@ -86,6 +88,8 @@ def _read_layers(config: Config) -> dict:
         "green_areas": _optional(config, "green_areas"),
         "stations": _optional(config, "stations", columns=["station_id"]),
         "canopy_path": datasets.input_path(config, "canopy") if has_layer(config, "canopy") else None,
+        "timetable": ((datasets.read(config, "transit_stops"), datasets.read(config, "transit_stop_times"))
+                      if datasets.exists(config, "transit_stop_times") else None),
     }
 
 
@@ -100,10 +104,15 @@ def run(config: Config) -> list[Path]:
     far_bike = Coverage(travel.bike, walk_cover.max_snap_m).beyond(layers["parcels"].geometry.representative_point())
     layers = {**covered_layers(walk_cover, layers), "walk_cover": walk_cover}
     parcels = parcel_access(travel, layers["parcels"], layers, settings)
+    residents = pd.to_numeric(_column(layers["parcels"], "residents")).fillna(0).to_numpy(dtype=float)
+    for name, values in parcel_transit(travel, layers["parcels"], layers["jobs"], layers["timetable"], residents,
+                                       settings, config["transit"]).items():
+        parcels[name] = values
     parcels = blank_beyond_network(parcels, far_walk, far_bike)
     if far_bike.any():  # the index's mean is over the parcels with a value
-        parcels["job_access_index"] = job_access_index(parcels["job_access_gravity"],
-                                                       pd.to_numeric(_column(layers["parcels"], "residents")).fillna(0).to_numpy(dtype=float))
+        parcels["job_access_index"] = job_access_index(parcels["job_access_gravity"], residents)
+    if far_walk.any():
+        parcels["job_access_transit_index"] = job_access_index(parcels["job_access_transit_gravity"], residents)
     areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method)
     written = [
         datasets.write(config, "areas_access", areas),

@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.access.green import canopy_share_partitioned, green_columns, known_flag
 from pipeline.access.jobs import job_access_index, jobs_columns
+from pipeline.access.transit import TRANSIT_COLUMNS
 from pipeline.access.travel import Travel
 from pipeline.core.log import warn
 from pipeline.core.progress import step
@@ -21,6 +22,7 @@ CANOPY_COLUMNS = ("canopy_share", "meets_canopy_30")
 AREA_COLUMNS = (
     *SCHOOL_COLUMNS, "jobs_walk_15", "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
     "share_residents_green_300", "green_m2_per_resident_1km", *CANOPY_COLUMNS, "station_dist_m",
+    *TRANSIT_COLUMNS,
 )
 # Per parcel, the two shares are yes/no flags; the area share is their weighted mean.
 PARCEL_FLAG = {"share_pupils_free_transport": "free_transport", "share_residents_green_300": "green_within_300"}
@@ -93,8 +95,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def parcel_values(parcels: pd.DataFrame, column: str) -> np.ndarray:
-    """The parcels' values behind an area figure (a flag such as green_within_300 for a share), unknown as NaN."""
-    return parcels[PARCEL_FLAG.get(column, column)].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    """The parcels' values behind an area figure (a flag such as green_within_300 for a share), unknown as NaN
+    (all NaN when the parcels lack the column, e.g. the figures by transit of parcels computed before them)."""
+    return _column(parcels, PARCEL_FLAG.get(column, column)).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def parcel_weights(parcels: pd.DataFrame, column: str) -> pd.Series:

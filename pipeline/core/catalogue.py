@@ -207,7 +207,8 @@ DATASETS: tuple[Dataset, ...] = (
             _columns("parcel_id", "area_id", "district_id", "residents", "children_6_16", "school_dist_m",
                      "nearest_school_dist_m", "free_transport", "jobs_walk_15", "jobs_bike_30", "job_access_gravity",
                      "job_access_index", "green_dist_m", "green_within_300", "green_m2_1km", "residents_1km",
-                     "green_m2_per_resident_1km", "canopy_share", "station_dist_m", "distance_method", "geometry")),
+                     "green_m2_per_resident_1km", "canopy_share", "station_dist_m", "jobs_transit_45",
+                     "job_access_transit_gravity", "job_access_transit_index", "distance_method", "geometry")),
     # the routable street graph, cached: written by access only, reused by scenarios (pipeline/network/cache.py; when
     # streets.parquet changed since, scenarios builds the graph in memory, never from a stale graph, and never writes it)
     Dataset("network", PROCESSED, "network.npz", "npz", "access", ("scenarios",), ("node",),
@@ -237,6 +238,15 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("areas_csv", PROCESSED, "areas.csv", "csv", "publish", (), ("area_id",),
             "the areas table as text, person-based figures of small areas shown as suppressed",
             _areas_columns("suppressed", geometry=False)),
+    # --- public transport (CONTRACT 6d): the GTFS feed's service day near the window, checked (pipeline/transit)
+    Dataset("transit_stops", PROCESSED, "transit_stops.parquet", "geoparquet", "ingest", ("access", "scenarios"),
+            ("stop_id",),
+            "the GTFS feed's stops (platforms and stops) in the working CRS; row order numbers them for transit_stop_times",
+            _columns("stop_id", "name", "geometry")),
+    Dataset("transit_stop_times", PROCESSED, "transit_stop_times.parquet", "parquet", "ingest", ("access", "scenarios"),
+            ("trip_id", "arrival_s"), "the stop times of the trips running on transit.day near transit.window: trip, "
+            "stop (row of transit_stops), arrival and departure in seconds after the service day's midnight",
+            _columns("trip_id", "stop", "arrival_s", "departure_s")),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
     # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it

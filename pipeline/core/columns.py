@@ -53,6 +53,11 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("c2_threshold", "c4_threshold"), "ratio"),
     "year": "year",
     "geometry": "geometry",
+    # public transport (CONTRACT 6d): the GTFS feed's stops and times, and the figures by transit
+    **dict.fromkeys(("stop_id", "trip_id", "stop"), "id"),
+    **dict.fromkeys(("arrival_s", "departure_s"), "seconds"),
+    "jobs_transit_45": "count",
+    **dict.fromkeys(("job_access_transit_gravity", "job_access_transit_index"), "ratio"),
 }
 # Columns named by config or by a family: a prefix or suffix and the kind of every column with it.
 KIND_PREFIXES = {"lq_": "ratio", "support_": "text", "new_dwellings_": "count", "share_social_family_": "share"}

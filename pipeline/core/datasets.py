@@ -33,7 +33,7 @@ from pipeline.core.catalogue import (  # noqa: F401  (the catalogue's names, rea
 )
 from pipeline.core.errors import PipelineError
 from pipeline.core.paths import source_files
-from pipeline.core.stages import RASTER_LAYERS, STAGES, TABLE_LAYERS, VECTOR_LAYERS
+from pipeline.core.stages import FEED_LAYERS, RASTER_LAYERS, STAGES, TABLE_LAYERS, VECTOR_LAYERS
 
 if TYPE_CHECKING:
     from pipeline.core.config import Config
@@ -80,7 +80,8 @@ def run_order(catalogue: Mapping[str, Dataset] | None = None) -> tuple[str, ...]
 def inputs(config: Config, stage: str, catalogue: Mapping[str, Dataset] | None = None) -> list[Path]:
     """The files a stage reads: ingest the configured sources, every other stage its datasets."""
     if stage == "ingest":
-        files = [p for layer in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS) for p in source_files(config, layer)]
+        files = [p for layer in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS, *FEED_LAYERS)
+                 for p in source_files(config, layer)]
         return list(dict.fromkeys(files))
     return [d.path(config) for d in reads_of(stage, catalogue)]
 

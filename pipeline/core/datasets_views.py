@@ -62,7 +62,7 @@ def flow_diagram() -> str:
 
 
 # The package's layers from the bottom up (tests/test_layout.py checks that imports only run downwards).
-LAYER_ORDER = ("pipeline", "core", "sources", "network", "demo", "ingest", "mix", "access", "scenarios", "publish",
+LAYER_ORDER = ("pipeline", "core", "sources", "network", "transit", "demo", "ingest", "mix", "access", "scenarios", "publish",
                "cli", "__main__")
 
 

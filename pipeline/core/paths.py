@@ -66,6 +66,8 @@ def _files_of(config: Config, source: dict | None) -> list[Path]:
         return [archive]
     if path.suffix.lower() == ".shp":
         return [p for p in (path.with_suffix(s) for s in SHAPEFILE_SIDECARS) if p.exists()] or [path]
+    if path.is_dir():  # a GTFS feed given as a folder: its tables
+        return sorted(path.glob("*.txt")) or [path]
     return [path]
 
 

@@ -26,6 +26,9 @@ RASTER_LAYERS = ("canopy",)
 # which district (ingest writes district_schools.parquet whenever districts and schools exist).
 TABLE_LAYERS = ("grid_statistics", "area_statistics", "district_schools")
 
+# Sources that are no layer: a GTFS timetable (CONTRACT 6d), read by ingest into the transit_* datasets.
+FEED_LAYERS = ("gtfs",)
+
 MAP_PAGES = (
     "index.html",
     "social-balance.html",
@@ -49,13 +52,13 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", "pipeline.ingest", ("crs", "extent", "sources", "ingest", "root"),
+    Stage("ingest", "pipeline.ingest", ("crs", "extent", "sources", "ingest", "root", "transit"),
           "read each source, check it, reproject, write data/processed/<layer>.parquet"),
     Stage("mix", "pipeline.mix", ("mix", "ingest"),
           "tenure mix, indicative official status, segregation indices, school-district mix"),
-    Stage("access", "pipeline.access", ("access",),
+    Stage("access", "pipeline.access", ("access", "transit"),
           "distances and reachable jobs and green space on the street network, canopy share"),
-    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest"),
+    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest", "transit"),
           "candidate school sites and development sites against the baseline"),
     Stage("publish", "pipeline.publish", ("publish", "privacy", "data_note", "data_date", "extent", "language"),
           "areas tables and the map pages"),

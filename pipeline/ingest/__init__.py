@@ -18,12 +18,14 @@ The package holds one job a module:
 - `geometry`: the layer's CRS checked and reprojected, geometries checked and repaired, grid cells located;
 - `layers`: one layer read and prepared in order, the references between layers, the district-school link;
 - `canopy`: the canopy raster, cut to the housing areas in the working CRS;
+- `transit`: the GTFS feed, checked and cut to the service day (pipeline/transit);
 - this module: the stage, `run(config)` and `validate(config)`, the only places that read all sources and write.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: the configured sources (data/raw).
 Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, grid_statistics, area_statistics, district_schools, canopy, ingest.
+candidate_sites, grid_statistics, area_statistics, district_schools, canopy, ingest, transit_stops,
+transit_stop_times.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ from pipeline.ingest.schema import (
     LayerSchema,
     Source,
 )
+from pipeline.ingest.transit import read_transit, write_transit
 from pipeline.ingest.years import check_years_across, clean_dates, clean_years
 from pipeline.sources.read import CSV_SUFFIXES
 
@@ -142,6 +145,9 @@ def validate(config: Config) -> dict[str, int]:
     """Check every input as ingest would, write nothing; rows per layer."""
     layers, canopy = load_layers(config)
     counts = {name: len(frame) for name, frame in layers.items()}
+    transit = read_transit(config)
+    if transit is not None:
+        counts["gtfs"] = int(transit.stop_times["trip"].nunique())
     if canopy is not None:
         counts["canopy"] = int(np.isfinite(canopy[0]).sum())
     return counts
@@ -150,7 +156,8 @@ def validate(config: Config) -> dict[str, int]:
 def run(config: Config) -> list[Path]:
     """Ingest every configured source into data/processed/<layer>.parquet (and canopy.tif)."""
     layers, canopy = load_layers(config)
-    written = []
+    transit = read_transit(config)  # checked before anything is written
+    written = write_transit(config, transit)
     for name, frame in layers.items():
         written.append(datasets.write(config, name, frame.reset_index(drop=True)))
         log.info("Ingested %s: %s rows", name, f"{len(frame):,}")
@@ -165,5 +172,7 @@ def run(config: Config) -> list[Path]:
         canopy_path.unlink(missing_ok=True)
     summary = {"rows": {name: len(frame) for name, frame in layers.items()}, "canopy": canopy is not None,
                "crs": config.crs}
+    if transit is not None:
+        summary["transit"] = {"day": transit.date.isoformat(), "trips": int(transit.stop_times["trip"].nunique())}
     written.append(datasets.write(config, "ingest", summary))
     return written

@@ -85,6 +85,10 @@ INDICATORS: dict[str, Indicator] = {
     "canopy_share": _share("Tree canopy share", palette="YlGn", better="higher"),
     "meets_canopy_30": Indicator("Canopy at least 30 %", "flag"),
     "station_dist_m": Indicator("Distance to a station", "metres", person=True, better="lower"),
+    # public transport (CONTRACT 6d): median travel time over the morning window, walking, bus and train
+    "jobs_transit_45": Indicator("Jobs within 45 min by bus and train", "count", person=True, unit="number of jobs", better="higher"),
+    "job_access_transit_gravity": Indicator("Job access by bus and train (gravity)", "number", person=True, unit="jobs weighted by travel time", better="higher"),
+    "job_access_transit_index": Indicator("Job access index by bus and train (mean = 100)", "number", person=True, better="higher"),
     "distance_method": Indicator("Distance method", "text"),
     "scope": Indicator("Scope of the figures", "text"),
     # school districts and scenario schools
@@ -108,6 +112,9 @@ INDICATORS: dict[str, Indicator] = {
     "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_before": Indicator("Jobs within 45 min by bus and train, before", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_after": Indicator("Jobs within 45 min by bus and train, after", "count", person=True, unit="number of jobs", better="higher"),
+    "jobs_transit_45_change": Indicator("Change in jobs within 45 min by bus and train", "count", person=True, unit="number of jobs", better="higher"),
 }
 
 # Official Danish vocabulary (Almenboligloven section 61a) with an English gloss, in order of severity.
@@ -219,6 +226,12 @@ INDICATORS.update({
     "green_within_300": Indicator("Within 300 m of a public green area", "flag"),
     "green_m2_1km": Indicator("Public green area within 1 km (m²)", "number"),
     "residents_1km": Indicator("Residents within 1 km", "count", person=True),
+    # the GTFS timetable's stops and times (CONTRACT 6d), not published
+    "stop_id": Indicator("Stop id", "text"),
+    "trip_id": Indicator("Trip id", "text"),
+    "stop": Indicator("Stop (row of the stops)", "count"),
+    "arrival_s": Indicator("Arrival (seconds after the service day's midnight)", "number"),
+    "departure_s": Indicator("Departure (seconds after the service day's midnight)", "number"),
 })
 
 # Columns named by config rather than code: a prefix and how every column with it is classified.

@@ -24,6 +24,7 @@ from pipeline.publish.profile_sections import (
     ACCESS_LABELS,
     CRITERIA_ROWS,
     HISTORY,
+    TRANSIT_FIELDS,
     _value_text,
     fmt,
     known,
@@ -50,7 +51,7 @@ def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     lang = shared.lang
     rows = [{"label": lang(ACCESS_LABELS[c]), "value": shown(shared, c, row[c], hidden),
              "mean": fmt(lang, c, shared.means.get(c))}
-            for c in ACCESS_FIELDS if c in row.index]
+            for c in ACCESS_FIELDS if c in row.index and (c not in TRANSIT_FIELDS or shared.means.get(c) is not None)]
     if not rows:
         missing = shared.inputs.missing.get("areas_access")
         return {"rows": [], "note": None,

@@ -58,8 +58,12 @@ ACCESS_LABELS = {
     "green_m2_per_resident_1km": "Public green area within 1 km per resident (m²)",
     "canopy_share": "Tree canopy share",
     "station_dist_m": "Distance to a station",
+    # public transport (CONTRACT 6d): shown where a GTFS feed was given (the municipality's mean is known)
+    "jobs_transit_45": "Jobs within 45 minutes by bus and train",
+    "job_access_transit_index": "Job access index by bus and train (municipality mean = 100)",
 }
 ACCESS_FIELDS = tuple(ACCESS_LABELS)
+TRANSIT_FIELDS = ("jobs_transit_45", "job_access_transit_index")
 HISTORY = "areas_mix_history"  # written by mix when statistics for several years are given (CONTRACT 3)
 # The status words of the law (Almenboligloven § 61 a) with an English gloss; the Danish catalogue gives the terms alone.
 STATUS_TEXT = {

@@ -8,14 +8,15 @@ shown and summarised but not ranked. Each candidate opens a new school at the si
 
 Development sites (development.py). A site's new dwellings join the housing area containing it (else the
 nearest one within `scenarios.development_max_dist_m`); the area's mix, status and family housing gap are
-recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's new_jobs within cycling reach.
+recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's new_jobs within cycling reach
+(and jobs_transit_45 those within reach by public transport where a GTFS feed was given: transit.py).
 
 The summaries per scenario and per site (ranking.py) are written as datasets; the ranks, scenarios_ranking.json
 and the pages all come from them. Reading and writing happen here only. See docs/scenarios.md.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, schools, school_districts, streets, candidate_sites, district_schools, areas_mix,
-parcels_mix, areas_access, network.
+parcels_mix, areas_access, network, transit_stops, transit_stop_times.
 Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
 scenarios_development_summary, scenarios_ranking.
 """

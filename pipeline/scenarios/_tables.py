@@ -34,7 +34,9 @@ DEVELOPMENT_COLUMNS = [
     "share_social_family_before", "share_social_family_after", "share_social_family_change",
     "gap_add_dwellings_before", "gap_add_dwellings_after", "gap_convert_dwellings_before",
     "gap_convert_dwellings_after", "dwellings_before", "dwellings_after", "new_dwellings", "new_jobs", "residents",
-    "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change", "rank", "geometry",
+    "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change",
+    "jobs_transit_45_before", "jobs_transit_45_after", "jobs_transit_45_change",  # where a GTFS feed was given
+    "rank", "geometry",
 ]
 # One row per development site: the receiving area before and after, and the site's figures over all areas.
 DEVELOPMENT_SUMMARY_COLUMNS = [

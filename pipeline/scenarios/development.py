@@ -21,6 +21,7 @@ from pipeline.scenarios.ranking import (
     development_summary_in_rank_order,
     rank_development_sites,
 )
+from pipeline.scenarios.transit import add_transit_change, sites_to_parcels_transit_minutes
 
 # Area columns the development table reports before and after.
 AREA_AFTER_COLUMNS = ("status", "share_social_family", "gap_add_dwellings", "gap_convert_dwellings", "dwellings")
@@ -99,6 +100,7 @@ def development_table(
         frame["jobs_bike_30_change"] = jobs_change[k]
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
+    table = add_transit_change(table, pd.DataFrame(), None, [])  # null until development_outputs measures it
     return gpd.GeoDataFrame(table, geometry="geometry", crs=areas_before.crs)
 
 
@@ -147,13 +149,19 @@ def development_outputs(
     points = parcels.geometry.representative_point()
     dist_m, method = network_distances_m(config, "bike", sites.geometry.representative_point(), points)
     dist_m[:, beyond_network(config, "bike", parcels, "their residents are left out of the change in jobs_bike_30")] = np.nan
+    residents = (pd.to_numeric(parcels["residents"]).to_numpy(dtype=float, na_value=np.nan) if "residents" in parcels
+                 else np.full(len(parcels), np.nan))
+    area_ids = before["area_id"].astype(str).tolist()
     change = jobs_bike_30_change(
-        dist_m, sites["new_jobs"].to_numpy(),
-        pd.to_numeric(parcels["residents"]).to_numpy(dtype=float, na_value=np.nan) if "residents" in parcels
-        else np.full(len(parcels), np.nan),
-        parcels["area_id"].to_numpy(dtype=object), before["area_id"].astype(str).tolist(),
+        dist_m, sites["new_jobs"].to_numpy(), residents, parcels["area_id"].to_numpy(dtype=object), area_ids,
         float(access["jobs_bike_minutes"]) * float(access["bike_m_per_min"]) + CUTOFF_EPS_M)
     table = development_table(sites, site_area, before, afters, change, tenures)
+    # the same new jobs by public transport (CONTRACT 6d), where a GTFS feed was given
+    by_transit = sites_to_parcels_transit_minutes(config, parcels, sites)
+    transit_change = None if by_transit is None else jobs_bike_30_change(
+        by_transit, sites["new_jobs"].to_numpy(), residents, parcels["area_id"].to_numpy(dtype=object), area_ids,
+        float(config["transit"]["max_minutes"]) + 1e-9)
+    table = add_transit_change(table, areas_access, transit_change, sites["site_id"].astype(str).tolist())
     located = set(sites.loc[~lost, "site_id"].astype(str))
     ranks = rank_development_sites(table[table["site_id"].isin(located)], settings["development_objective"])
     table["rank"] = table["site_id"].map(ranks).astype("Int64")  # a site in no area: no rank (null)

@@ -159,6 +159,18 @@ class Access(Section):
     max_far_share: Share = key("more parcels than this share beyond max_snap_m stops the run (streets in a wrong CRS or extent)")
 
 
+class Transit(Section):
+    day: Text = key("service day: a date (YYYY-MM-DD) or a weekday name (the first such day the feed serves)")
+    window: Annotated[str, Field(pattern=r"^\s*\d{1,2}:[0-5]\d\s*-\s*\d{1,2}:[0-5]\d\s*$")] = key(
+        "departures every minute of this window (HH:MM-HH:MM); the median travel time over them", "time")
+    max_minutes: Positive = key("jobs_transit_45: jobs within this median travel time by walk, bus and train", "min")
+    max_walk_minutes: Positive = key("longest walk to the first stop and from the last", "min")
+    transfer_walk_minutes: NonNegative = key("longest walk between stops when changing", "min")
+    max_rides: Whole = key("most vehicles per journey (changes + 1)", "rides")
+    board_slack_minutes: NonNegative = key("a vehicle is boarded at least this long after reaching the stop", "min")
+    gravity_max_minutes: Positive = key("the gravity sum by transit counts jobs within this travel time", "min")
+
+
 class Scenarios(Section):
     honour_capacity: bool = key("allocate pupils up to each school's capacity (false: all to the nearest school)")
     default_new_school_capacity: Whole = key("capacity of a new school site that gives none", "pupils")
@@ -225,6 +237,7 @@ class PipelineConfig(Section):
     ingest: Ingest
     mix: Mix
     access: Access
+    transit: Transit
     scenarios: Scenarios
     publish: Publish
     privacy: Privacy

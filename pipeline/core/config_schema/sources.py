@@ -108,3 +108,4 @@ class Sources(Section):
     stations: Source | None = key("railway and metro stations, points")
     canopy: Source | None = key("tree canopy raster (fraction 0..1, or land-cover classes)")
     candidate_sites: Source | None = key("candidate school and development sites")
+    gtfs: Source | None = key("public transport timetable, GTFS (zip or folder): stops, routes, trips, stop_times, calendar")

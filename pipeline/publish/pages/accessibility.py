@@ -36,7 +36,10 @@ from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 ACCESS_LAYERS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15", "jobs_bike_30",
                  "job_access_index", "job_access_gravity", "green_dist_m", "share_residents_green_300",
-                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m")
+                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m",
+                 # public transport (CONTRACT 6d): shown where a GTFS feed was given
+                 "jobs_transit_45", "job_access_transit_index")
+TRANSIT_LAYERS = ("jobs_transit_45", "job_access_transit_index")  # no layer without a feed
 CANOPY_COLOURS = {"yes": "#31a354", "no": "#fdae6b"}
 
 
@@ -52,7 +55,8 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
         body.append(missing_notice("Accessibility", missing(inputs, "areas_access", "housing_areas"), lang))
     else:
         small = small_areas(table, config)
-        classed = {c: classify(table[c], small, config, c) for c in ACCESS_LAYERS if c in table.columns}
+        classed = {c: classify(table[c], small, config, c) for c in ACCESS_LAYERS
+                   if c in table.columns and (c not in TRANSIT_LAYERS or table[c].notna().any())}
         fills = {c: colours for c, (colours, _) in classed.items()}
         canopy = "meets_canopy_30" in table.columns
         if canopy:

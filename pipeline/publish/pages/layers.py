@@ -47,7 +47,8 @@ MIX_SECTIONS = (
     ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
                        "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
                        "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
-                       "station_dist_m", "distance_method"]),
+                       "station_dist_m", "jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index",
+                       "distance_method"]),
 )
 DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "capacity", "utilisation",
                    "share_pupils_udsat_or_worse"]

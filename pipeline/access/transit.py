@@ -1,0 +1,168 @@
+"""Jobs by public transport from each parcel: within a median travel time, and the gravity sum and its index.
+
+CONTRACT 6d. The walks (parcel to stop, stop to stop, stop to job site, and all the way on foot) are measured
+on the walking network at `access.walk_m_per_min`, as the walking figures are: network distance between the
+snapped nodes plus the straight snap distances (without streets: straight lines times the detour factor). The
+timetable is the one ingest cut to `transit.day` (pipeline/ingest/transit.py); pipeline/transit/window.py
+gives the median over every minute of `transit.window` from each origin node to each job site's node.
+
+The window is the departures from the origin's network node; the parcel's snap walk to it is added after the
+median (a few metres for most parcels), and so is the job site's snap walk from its node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+from pipeline.access.jobs import job_access_index
+from pipeline.access.travel import Travel
+from pipeline.core.progress import step
+from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, point_xy, snap
+from pipeline.transit import Links, build_timetable, median_travel_times, parse_window
+
+TRANSIT_COLUMNS = ("jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index")
+
+
+@dataclass(frozen=True)
+class Places:
+    """Points as the walks see them: the distinct places searched from (network nodes, or the points themselves
+    without streets), each point's place and its straight snap distance to it (m)."""
+
+    keys: np.ndarray  # node ids, or row numbers of the points without a network
+    xy: np.ndarray  # the places' coordinates
+    of_point: np.ndarray
+    snap_m: np.ndarray
+
+    @classmethod
+    def of(cls, travel: Travel, points: gpd.GeoSeries) -> Places:
+        if travel.walk is None:
+            xy = point_xy(points)
+            return cls(np.arange(len(xy)), xy, np.arange(len(xy)), np.zeros(len(xy)))
+        node, snap_m = snap(travel.walk, points)
+        keys, of_point = np.unique(node, return_inverse=True)
+        return cls(keys, travel.walk.node_xy[keys], of_point.ravel(), snap_m)
+
+
+def walk_m(travel: Travel, a: Places, b: Places, limit_m: float) -> np.ndarray:
+    """Walking distances between the places of a and b (a x b, m), inf beyond limit_m: network distance between
+    the nodes (Dijkstra bounded by the limit, from the smaller side), or the straight line times the detour factor."""
+    if travel.walk is None:
+        out = travel.detour_factor * np.hypot(a.xy[:, None, 0] - b.xy[None, :, 0], a.xy[:, None, 1] - b.xy[None, :, 1])
+        out[out > limit_m + CUTOFF_EPS_M] = np.inf
+        return out
+    flip = len(b.keys) < len(a.keys)
+    sources, targets = (b.keys, a.keys) if flip else (a.keys, b.keys)
+    out = np.empty((len(sources), len(targets)))
+    step_rows = max(1, MAX_BLOCK_CELLS // max(1, travel.walk.n_nodes))
+    for start in range(0, len(sources), step_rows):
+        block = slice(start, start + step_rows)
+        out[block] = dijkstra(travel.walk.graph, directed=True, indices=sources[block], limit=limit_m)[:, targets]
+    return out.T if flip else out
+
+
+def _links(metres: np.ndarray, limit_m: float, m_per_min: float) -> Links:
+    """The walks of at most limit_m as (from, to, seconds) links."""
+    src, dst = np.nonzero(metres <= limit_m + CUTOFF_EPS_M)
+    return Links.of(src, dst, metres[src, dst] / m_per_min * 60.0)
+
+
+def stop_walks(travel: Travel, origins: Places, stops: gpd.GeoSeries, jobs: Places, access: dict,
+               transit: dict) -> tuple[Links, Links, Links, np.ndarray]:
+    """Access (origin place -> stop), egress (stop -> job place) and transfer (stop -> stop) walks, and the
+    direct walk (origin place x job place, seconds, inf beyond transit.gravity_max_minutes)."""
+    speed = float(access["walk_m_per_min"])
+    walk_limit = float(transit["max_walk_minutes"]) * speed
+    transfer_limit = float(transit["transfer_walk_minutes"]) * speed
+    at_stop = Places.of(travel, stops)
+    stop_snap = at_stop.snap_m
+    to_stop = walk_m(travel, origins, at_stop, walk_limit)[:, at_stop.of_point] + stop_snap[None, :]
+    from_stop = walk_m(travel, at_stop, jobs, walk_limit)[at_stop.of_point] + stop_snap[:, None]
+    between = walk_m(travel, at_stop, at_stop, transfer_limit)[np.ix_(at_stop.of_point, at_stop.of_point)]
+    between = between + stop_snap[:, None] + stop_snap[None, :]
+    np.fill_diagonal(between, np.inf)
+    # Walking all the way counts up to transit.max_minutes (a longer walk adds under exp(-beta x 45) = 1 % of a
+    # job to the gravity sum, and nothing to jobs_transit_45).
+    direct = walk_m(travel, origins, jobs, float(transit["max_minutes"]) * speed) / speed * 60.0
+    return (_links(to_stop, walk_limit, speed), _links(from_stop, walk_limit, speed),
+            _links(between, transfer_limit, speed), direct)
+
+
+def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit: float, jobs: np.ndarray) -> np.ndarray:
+    """For each point: the jobs whose minutes (place row x job) plus the point's offset are at most limit,
+    in blocks of bounded memory."""
+    out = np.empty(len(rows))
+    step_rows = max(1, MAX_BLOCK_CELLS // max(1, minutes.shape[1]))
+    for start in range(0, len(rows), step_rows):
+        block = slice(start, start + step_rows)
+        within = (minutes[rows[block]] + offset[block, None] <= limit + 1e-9).astype(np.float32)
+        out[block] = within @ jobs.astype(np.float32)
+    return out
+
+
+def _place_blocks(here: Places, there: Places) -> list[slice]:
+    """Consecutive blocks of origin places whose minutes to every destination (block x destinations, and the
+    direct walks to the destinations' places) fit in MAX_BLOCK_CELLS."""
+    step_rows = max(1, MAX_BLOCK_CELLS // max(1, len(there.of_point), len(there.keys)))
+    return [slice(start, min(len(here.keys), start + step_rows)) for start in range(0, len(here.keys), step_rows)]
+
+
+def transit_minute_blocks(travel: Travel, here: Places, there: Places, stops: gpd.GeoDataFrame,
+                          stop_times: pd.DataFrame, access: dict, transit: dict):
+    """Yield (block of origin places, median minutes from each to each destination, the destination's snap
+    walk included), blocks of bounded memory (the stop profiles are searched again for each block)."""
+    speed = float(access["walk_m_per_min"])
+    timetable = build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
+    start, end = parse_window(transit["window"])
+    for rows in _place_blocks(here, there):
+        part = Places(here.keys[rows], here.xy[rows], np.arange(rows.stop - rows.start), np.zeros(rows.stop - rows.start))
+        to_stop, from_stop, between, direct = stop_walks(travel, part, stops.geometry, there, access, transit)
+        median_s = median_travel_times(
+            timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
+            max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
+        yield rows, median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
+
+
+def transit_minutes(travel: Travel, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, stops: gpd.GeoDataFrame,
+                    stop_times: pd.DataFrame, access: dict, transit: dict) -> tuple[np.ndarray, Places]:
+    """Median minutes by walking and public transport from each origin's place to each destination (the
+    destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed).
+    For few destinations (the development sites); transit_columns sums block by block."""
+    here, there = Places.of(travel, origins), Places.of(travel, destinations)
+    blocks = [m for _, m in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit)]
+    return (np.concatenate(blocks) if blocks else np.empty((0, len(there.of_point)))), here
+
+
+@step("jobs by public transport")
+def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, stops: gpd.GeoDataFrame,
+                    stop_times: pd.DataFrame, residents: np.ndarray, access: dict, transit: dict) -> dict:
+    """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d)."""
+    count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
+    here, there = Places.of(travel, origins), Places.of(travel, jobs.geometry)
+    origin_walk = here.snap_m / float(access["walk_m_per_min"])
+    beta = float(access["gravity_beta_per_min"])
+    within = np.empty(len(here.of_point))
+    place_gravity = np.empty(len(here.keys))
+    for rows, minutes in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit):
+        mine = np.flatnonzero((here.of_point >= rows.start) & (here.of_point < rows.stop))
+        within[mine] = _sum_within(minutes, here.of_point[mine] - rows.start, origin_walk[mine],
+                                   float(transit["max_minutes"]), count)
+        weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
+        place_gravity[rows] = weight @ count
+    gravity = np.exp(-beta * origin_walk) * place_gravity[here.of_point]
+    return {"jobs_transit_45": within, "job_access_transit_gravity": gravity,
+            "job_access_transit_index": job_access_index(pd.Series(gravity), residents)}
+
+
+def parcel_transit(travel: Travel, parcels: gpd.GeoDataFrame, jobs: gpd.GeoDataFrame | None, timetable: tuple | None,
+                   residents: np.ndarray, access: dict, transit: dict) -> dict:
+    """The transit figures per parcel (its representative point); null without a feed, jobs or stops."""
+    if timetable is None or jobs is None or len(jobs) == 0 or len(timetable[0]) == 0:
+        return dict.fromkeys(TRANSIT_COLUMNS, np.full(len(parcels), np.nan))
+    origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=parcels.crs)
+    stops, stop_times = timetable
+    return transit_columns(travel, origins, jobs, stops, stop_times, residents, access, transit)

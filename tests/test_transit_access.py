@@ -1,0 +1,100 @@
+"""Jobs by public transport per parcel (CONTRACT 6d) on a hand street, a hand line and hand-worked medians."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline.access import Travel, parcel_transit
+from pipeline.network import build_network
+from tests.hand_network import CRS, X0, Y0, at, line
+
+ACCESS = {"walk_m_per_min": 80.0, "gravity_beta_per_min": 0.1}
+TRANSIT = {"window": "07:00-08:00", "max_minutes": 45, "max_walk_minutes": 15, "transfer_walk_minutes": 5,
+           "max_rides": 4, "board_slack_minutes": 1, "gravity_max_minutes": 90}
+
+
+def _street() -> Travel:
+    # One straight walkable street from x = 0 to x = 4000 m with a vertex every 200 m.
+    streets = gpd.GeoDataFrame({"street_id": ["s"], "walk": [True], "bike": [True]},
+                               geometry=[line(*[(x, 0) for x in range(0, 4001, 200)])], crs=CRS)
+    walk = build_network(streets, tolerance_m=1.0, mode="walk")
+    return Travel(walk, walk, 1.3)
+
+
+def _timetable():
+    # Stop A at x = 400, stop B at x = 3600; a line A -> B every 10 minutes on the ten (06:00 .. 08:50), 10 minutes.
+    stops = gpd.GeoDataFrame({"stop_id": ["A", "B"], "name": ["A", "B"]}, geometry=at((400, 0), (3600, 0)))
+    rows = []
+    for k in range(18):
+        t = 6 * 3600 + 600 * k
+        rows += [(f"T{k}", 0, float(t), float(t)), (f"T{k}", 1, float(t + 600), float(t + 600))]
+    return stops, pd.DataFrame(rows, columns=["trip_id", "stop", "arrival_s", "departure_s"])
+
+
+def _parcels():
+    # P at x = 0 (5 minutes' walk to A), Q at x = 1000 (7.5 minutes to A; 37.5 minutes on foot to J).
+    return gpd.GeoDataFrame({"parcel_id": ["P", "Q"]},
+                            geometry=[shapely.Point(X0 + x, Y0) for x in (0, 1000)], crs=CRS)
+
+
+def _jobs():
+    # J at x = 4000 (5 minutes' walk from B), 10 jobs; K at stop A, 5 jobs.
+    return gpd.GeoDataFrame({"site_id": ["J", "K"], "jobs": [10.0, 5.0]}, geometry=at((4000, 0), (400, 0)))
+
+
+def test_hand_medians_give_jobs_and_gravity():
+    out = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    # P leaves at 07:00 + m (r = m mod 10), is at A at m + 5, boards from m + 6: the trip on the next ten
+    # minutes, 10 - r minutes after leaving for r <= 4, 20 - r for r >= 5; then 10 minutes' ride and 5 minutes'
+    # walk. r = 0..9: 25 24 23 22 21 30 29 28 27 26; each six times in the hour; the 30th smallest is 25.
+    # Q is at A at m + 7.5, boards from m + 8.5: 10 - r for r <= 1, 20 - r after; + 15 minutes:
+    # r = 0..9: 25 24 33 32 31 30 29 28 27 26; the 30th smallest is 28, shorter than the 37.5 minutes' walk.
+    # K lies at A: 5 and 7.5 minutes' walk. Both parcels reach all 15 jobs within 45 minutes.
+    assert out["jobs_transit_45"] == pytest.approx([15.0, 15.0])
+    gravity = np.array([10 * np.exp(-2.5) + 5 * np.exp(-0.5), 10 * np.exp(-2.8) + 5 * np.exp(-0.75)])
+    assert out["job_access_transit_gravity"] == pytest.approx(gravity, rel=1e-5)
+    mean = (100 * gravity[0] + 300 * gravity[1]) / 400
+    assert out["job_access_transit_index"] == pytest.approx(100 * gravity / mean, rel=1e-5)
+
+
+def test_a_shorter_limit_and_a_missed_connection():
+    # With 25 minutes, P's median (25) counts J, Q's (28) does not.
+    out = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS,
+                         {**TRANSIT, "max_minutes": 25})
+    assert out["jobs_transit_45"] == pytest.approx([15.0, 5.0])
+    # Walks to a stop of at most 6 minutes: Q (7.5 minutes from A) cannot take the line; J is then 37.5
+    # minutes away on foot, more than 25 minutes: Q reaches only K.
+    out = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS,
+                         {**TRANSIT, "max_minutes": 25, "max_walk_minutes": 6})
+    assert out["jobs_transit_45"] == pytest.approx([15.0, 5.0])
+    assert out["job_access_transit_gravity"][1] == pytest.approx(5 * np.exp(-0.75) + 0.0, rel=1e-5)
+
+
+def test_without_a_feed_the_figures_are_null():
+    out = parcel_transit(_street(), _parcels(), _jobs(), None, np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    assert all(np.isnan(v).all() for v in out.values())
+
+
+def test_without_streets_walks_are_straight_lines_times_the_detour():
+    # Without streets: P to A 400 m x 1.3 = 6.5 minutes, boarding from m + 7.5: 10 - r for r <= 2, 20 - r after;
+    # B to J 400 x 1.3 = 6.5 minutes: travel = wait + 16.5: r = 0..9: 26.5 25.5 24.5 33.5 ... 27.5; sorted
+    # 24.5 .. 33.5, the 30th smallest 28.5. K: 6.5 minutes' walk.
+    out = parcel_transit(Travel(None, None, 1.3), _parcels().iloc[:1], _jobs(), _timetable(), np.array([100.0]),
+                         ACCESS, TRANSIT)
+    assert out["job_access_transit_gravity"] == pytest.approx([10 * np.exp(-2.85) + 5 * np.exp(-0.65)], rel=1e-5)
+
+
+def test_blocks_of_origins_give_the_same_figures(monkeypatch):
+    import pipeline.access.transit as transit_module
+
+    whole = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    monkeypatch.setattr(transit_module, "MAX_BLOCK_CELLS", 2)  # one origin node per block
+    assert len(transit_module._place_blocks(transit_module.Places.of(_street(), _parcels().geometry),
+                                            transit_module.Places.of(_street(), _jobs().geometry))) == 2
+    blocks = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
+    for name, values in whole.items():
+        np.testing.assert_allclose(blocks[name], values, rtol=1e-12)
