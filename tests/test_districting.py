@@ -22,6 +22,7 @@ from pipeline.mix import areas_mix
 from pipeline.scenarios.districting_chain import contiguous_start, run_chain
 from pipeline.scenarios.districting_exact import binding_constraint, solve_exact
 from pipeline.scenarios.districting_plans import DistrictingProblem, lexicographic_order, plan_figures
+from pipeline.scenarios.districting_polish import polish
 from pipeline.scenarios.districting_units import shared_edges, street_blocks
 
 CRS = "EPSG:25832"
@@ -169,6 +170,41 @@ def test_same_seed_same_plans():
     b = run_chain(grid_problem(), steps=60, seed=11, start=np.array(CURRENT))
     assert [p.tolist() for p in a.plans] == [p.tolist() for p in b.plans]
 
+
+
+def test_polish_moves_the_best_block_and_stops_at_a_local_optimum():
+    # from A = {0,1,3} (D 0.37806): block 2 to A gives 0.23721, 6 gives 0.30393, 4 gives 0.37065; 2 moves, and
+    # then A is full (40 pupils + 10 > 44)
+    assert polish(grid_problem(), np.array([0, 0, 1, 0, 1, 1, 1, 1, 1])).tolist() == OPTIMUM
+    # today's plan: no single move keeps capacity and lowers D (4 out: 0.37806; 2 or 6 in: A over 44)
+    assert polish(grid_problem(), np.array(CURRENT)).tolist() == CURRENT
+    # a plan that breaks a constraint (A = 6 blocks, 60 pupils) is returned as it is
+    over = [0, 0, 0, 0, 0, 0, 1, 1, 1]
+    assert polish(grid_problem(max_walk_m=1000.0), np.array(over)).tolist() == over
+
+
+def test_polish_keeps_every_constraint_on_a_larger_grid():
+    # 6 x 6 blocks, 3 schools: each move checked by hand afterwards (BFS, capacity, walk) and D never rises
+    rng = np.random.default_rng(5)
+    n, w = 36, 6
+    xy = np.c_[np.arange(n) % w, np.arange(n) // w] * 100.0
+    edges = np.array([(i, i + 1) for i in range(n) if i % w < w - 1] + [(i, i + w) for i in range(n - w)])
+    roots = np.array([0, 20, 35])
+    dist = np.hypot(*(xy[:, None, :] - xy[roots][None, :, :]).transpose(2, 0, 1))
+    current = np.argmin(dist, axis=1)
+    pupils = rng.integers(1, 20, n).astype(float)
+    group = np.floor(pupils * (np.arange(n) % w < 3) * 0.8)
+    problem = DistrictingProblem(np.array([f"u{i}" for i in range(n)]), pupils, group, edges,
+                                 np.array(["A", "B", "C"]), np.bincount(current, weights=pupils) * 1.05, roots, dist,
+                                 current, capacity_tolerance=0.1, max_walk_m=400.0)
+    after = polish(problem, current)
+    assert plan_figures(problem, after)["d_index"] < plan_figures(problem, current)["d_index"]
+    bound = np.floor(problem.capacity * 1.1 + 1e-9)
+    for s in range(3):
+        units = set(np.flatnonzero(after == s).tolist())
+        assert roots[s] in units and connected(units, edges)
+        assert pupils[list(units)].sum() <= bound[s]
+    assert all(dist[u, after[u]] <= 400 or after[u] == current[u] for u in range(n))
 
 # --- units ------------------------------------------------------------------------------------------------
 

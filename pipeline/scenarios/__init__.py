@@ -79,6 +79,7 @@ from pipeline.scenarios.development import (
     jobs_bike_30_change,
     locate_sites,
 )
+from pipeline.scenarios.districting import Districting, districting, empty_districting
 from pipeline.scenarios.ranking import (
     DEVELOPMENT_OBJECTIVES,
     SCHOOL_OBJECTIVES,
@@ -91,7 +92,6 @@ from pipeline.scenarios.ranking import (
     school_ranking,
     school_summary,
 )
-from pipeline.scenarios.districting import Districting, districting, empty_districting
 from pipeline.scenarios.schools import (
     SchoolScenario,
     all_schools,

@@ -2,7 +2,8 @@
 (or grid cells), each school within capacity, every district contiguous, no pupil's walk beyond the limit unless
 it was already; ranked by the dissimilarity D of the group's pupils across schools, then mean distance, then
 pupils moved. Small problems are solved exactly (districting_exact), every problem by a seeded GerryChain ReCom
-chain (districting_chain); the proposals are the Pareto front of D, mean distance and pupils moved.
+chain (districting_chain) whose best plans are then polished block by block (districting_polish); the
+proposals are the Pareto front of D, mean distance and pupils moved.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import shapely
 from pipeline.core.config import Config
 from pipeline.core.log import log, warn
 from pipeline.mix import UDSAT_OR_WORSE
-from pipeline.scenarios.districting_chain import run_chain
-from pipeline.scenarios.districting_exact import binding_constraint, solve_exact
 from pipeline.scenarios._tables import (
     DISTRICTING_PLAN_COLUMNS as PLAN_COLUMNS,
 )
@@ -29,6 +28,9 @@ from pipeline.scenarios._tables import (
 from pipeline.scenarios._tables import (
     DISTRICTING_UNIT_COLUMNS as UNIT_COLUMNS,
 )
+from pipeline.scenarios.distances import network_distances_m
+from pipeline.scenarios.districting_chain import run_chain
+from pipeline.scenarios.districting_exact import binding_constraint, solve_exact
 from pipeline.scenarios.districting_plans import (
     DistrictingProblem,
     binding_constraints,
@@ -36,6 +38,7 @@ from pipeline.scenarios.districting_plans import (
     pareto_front,
     plan_figures,
 )
+from pipeline.scenarios.districting_polish import polish
 from pipeline.scenarios.districting_units import (
     grid_cells,
     shared_edges,
@@ -44,7 +47,6 @@ from pipeline.scenarios.districting_units import (
     unit_counts,
     unit_of_points,
 )
-from pipeline.scenarios.distances import network_distances_m
 
 CURRENT_ID = "current"
 
@@ -219,10 +221,16 @@ def propose(problem: DistrictingProblem, config: Config) -> tuple[pd.DataFrame, 
             exact_binding = binding_constraint(problem, time_limit_s=float(settings["exact_time_limit_s"]))
     run = run_chain(problem, steps=int(settings["chain_steps"]), seed=int(settings["seed"]), start=start)
     log.info("Districting's chain visited %d plans in %d steps (%.1f s)", len(run.plans), run.steps, run.seconds)
-    for assign, f in zip(run.plans, run.figures, strict=True):
-        if f["proposal"]:
-            candidates.append({**f, "engine": "chain", "proved_optimal": False})
-            assigns.append(assign)
+    chained = [(assign, f) for assign, f in zip(run.plans, run.figures, strict=True) if f["proposal"]]
+    for assign, f in chained:
+        candidates.append({**f, "engine": "chain", "proved_optimal": False})
+        assigns.append(assign)
+    # the chain's best few plans by D, each polished block by block to a local optimum
+    best = sorted(range(len(chained)), key=lambda i: (chained[i][1]["d_index"], chained[i][1]["mean_dist_m"]))
+    for i in best[: int(settings["polish_plans"])]:
+        polished = polish(problem, chained[i][0])
+        candidates.append({**plan_figures(problem, polished), "engine": "chain+polish", "proved_optimal": False})
+        assigns.append(polished)
     if candidates:
         frame = pd.DataFrame(candidates)
         frame["candidate"] = np.arange(len(frame))

@@ -13,11 +13,13 @@ from functools import partial
 import networkx as nx
 import numpy as np
 from gerrychain import MarkovChain, Partition
+from gerrychain.constraints import contiguous
+from gerrychain.proposals import build_recom_proposal_fn
+from gerrychain.proposals.tree_proposals import MetagraphError
+from gerrychain.tree import bipartition_tree
+from gerrychain.tree.bipartition_tree import ReselectException, _Cut
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import depth_first_order
-from gerrychain.proposals import build_recom_proposal_fn
-from gerrychain.tree import bipartition_tree
-from gerrychain.tree.bipartition_tree import _Cut
 
 from pipeline.scenarios.districting_plans import DistrictingProblem, contiguous_districts, plan_figures
 
@@ -150,77 +152,92 @@ def contiguous_start(problem: DistrictingProblem, assign: np.ndarray | None = No
     return start
 
 
+class _Search:
+    """The chain's moving parts over one problem: plans as school indices, their figures (each computed once),
+    the proposal (ReCom with the school cut finder) and the annealing acceptance."""
+
+    def __init__(self, problem: DistrictingProblem, *, steps: int, temperature: float, distance_weight: float,
+                 max_attempts: int):
+        self.problem, self.steps = problem, steps
+        self.temperature, self.distance_weight = temperature, distance_weight
+        self.finder = SchoolCutFinder(problem)
+        self.figures: dict[bytes, dict] = {}
+        self.step = 0
+        self.recom = build_recom_proposal_fn(
+            pop_col="pupils", pop_target=max(float(problem.pupils.sum()), 1.0), epsilon=1.0,
+            bipartition_tree_fn=partial(bipartition_tree, find_balanced_edge_cuts_fn=self.finder,
+                                        cut_choice_fn=_uniform_cut, max_attempts=max_attempts,
+                                        warn_attempts=10 * max_attempts, allow_pair_reselection=True),
+            pair_selection="cut_edges")
+
+    def breach(self, assign: np.ndarray) -> float:
+        return sum(violation(self.problem, np.flatnonzero(assign == s), s) for s in range(self.problem.n_schools))
+
+    def assign_of(self, partition) -> np.ndarray:
+        """The school index per unit: a district's school is the one whose own unit it holds."""
+        n, root = self.problem.n_units, self.problem.root
+        labels = np.fromiter((partition.assignment[u] for u in range(n)), dtype=np.int64, count=n)
+        school_of_label = {labels[root[s]]: s for s in range(self.problem.n_schools)}
+        return np.array([school_of_label[x] for x in labels])
+
+    def figures_of(self, partition) -> tuple[bytes, np.ndarray, dict]:
+        assign = self.assign_of(partition)
+        key = assign.tobytes()
+        if key not in self.figures:
+            self.figures[key] = plan_figures(self.problem, assign)
+        return key, assign, self.figures[key]
+
+    def score(self, f: dict) -> float:
+        """Breaches first (repairing a start that breaks capacity or the walk rule), then D and mean distance."""
+        d = f["d_index"] if not math.isnan(f["d_index"]) else 0.0
+        breach = f["pupils_over_capacity"] + f["walk_breaches"]
+        return (1e3 + breach if breach > 0 else 0.0) + d + self.distance_weight * f["mean_dist_m"] / 1000.0
+
+    def proposal(self, partition, *, rng):
+        self.finder.assign = self.assign_of(partition)
+        if not self.finder.strict and self.breach(self.finder.assign) == 0:
+            self.finder.strict = True
+        try:
+            return self.recom(partition, rng=rng)
+        except (MetagraphError, ReselectException):  # no neighbouring pair had a valid cut: stay
+            return partition.flip({})
+
+    def accept(self, partition, *, rng) -> bool:
+        self.step += 1
+        if partition.parent is None:
+            return True
+        new, old = self.score(self.figures_of(partition)[2]), self.score(self.figures_of(partition.parent)[2])
+        t = self.temperature * max(0.0, 1.0 - self.step / self.steps)
+        return new <= old or (t > 0 and rng.random() < math.exp(-(new - old) / t))
+
+    def one_school_each(self, partition) -> bool:
+        """Every district holds exactly one school's own unit (a GerryChain constraint)."""
+        labels = {partition.assignment[int(u)] for u in self.problem.root}
+        return len(labels) == self.problem.n_schools == len(partition.parts)
+
+
 def run_chain(problem: DistrictingProblem, *, steps: int, seed: int, start: np.ndarray | None = None,
               temperature: float = 0.02, distance_weight: float = 1e-3, max_attempts: int = 20) -> ChainRun:
     """Anneal over ReCom steps: accept a plan when its score (D + distance_weight x mean distance in km)
     falls, else with probability exp(-rise / T), T falling linearly from temperature to 0. Starts from
-    ``start`` (today's districts), made contiguous first where it is not (contiguous_start); if the start breaks capacity or the
-    walk rule, the first steps repair it (never raising the breach) before the search proper."""
+    ``start`` (today's districts), made contiguous first where it is not (contiguous_start); if the start
+    breaks capacity or the walk rule, the first steps repair it (never raising the breach) before the search
+    proper. GerryChain checks contiguity and one school per district on every proposed plan; capacity and the
+    walk rule are checked again, independently, in every plan's figures (plan_figures)."""
     t0 = time.perf_counter()
     if start is None or not contiguous_districts(problem, np.asarray(start)).all():
         start = contiguous_start(problem, start)
     start = np.asarray(start, int)
-    finder = SchoolCutFinder(problem)
-    k, n = problem.n_schools, problem.n_units
-    total_breach = sum(violation(problem, np.flatnonzero(start == s), s) for s in range(k))
-    finder.strict = total_breach == 0
-    repaired = not finder.strict
-
-    recom = build_recom_proposal_fn(
-        pop_col="pupils", pop_target=max(float(problem.pupils.sum()), 1.0), epsilon=1.0,
-        bipartition_tree_fn=partial(bipartition_tree, find_balanced_edge_cuts_fn=finder,
-                                    cut_choice_fn=_uniform_cut, max_attempts=max_attempts,
-                                    warn_attempts=10 * max_attempts, allow_pair_reselection=True),
-        pair_selection="cut_edges")
-
-    def assign_of(partition) -> np.ndarray:
-        labels = np.fromiter((partition.assignment[u] for u in range(n)), dtype=np.int64, count=n)
-        school_of_label = {labels[problem.root[s]]: s for s in range(k)}
-        return np.array([school_of_label[x] for x in labels])
-
-    def proposal(partition, *, rng):
-        finder.assign = assign_of(partition)
-        if not finder.strict and sum(violation(problem, np.flatnonzero(finder.assign == s), s)
-                                     for s in range(k)) == 0:
-            finder.strict = True
-        try:
-            return recom(partition, rng=rng)
-        except Exception as error:  # noqa: BLE001 - GerryChain raises bare errors when no pair splits
-            if type(error).__name__ in ("MetagraphError", "RuntimeError", "ReselectException"):
-                return partition.flip({})
-            raise
-
-    figures: dict[bytes, dict] = {}
-
-    def figures_of(partition) -> tuple[bytes, np.ndarray, dict]:
-        assign = assign_of(partition)
-        key = assign.tobytes()
-        if key not in figures:
-            figures[key] = plan_figures(problem, assign)
-        return key, assign, figures[key]
-
-    def score(f: dict) -> float:
-        """Breaches first (repairing a start that breaks capacity or the walk rule), then D and mean distance."""
-        d = f["d_index"] if not math.isnan(f["d_index"]) else 0.0
-        breach = f["pupils_over_capacity"] + f["walk_breaches"]
-        return (1e3 + breach if breach > 0 else 0.0) + d + distance_weight * f["mean_dist_m"] / 1000.0
-
-    counter = {"step": 0}
-
-    def accept(partition, *, rng) -> bool:
-        counter["step"] += 1
-        if partition.parent is None:
-            return True
-        new, old = score(figures_of(partition)[2]), score(figures_of(partition.parent)[2])
-        t = temperature * max(0.0, 1.0 - counter["step"] / steps)
-        return new <= old or (t > 0 and rng.random() < math.exp(-(new - old) / t))
-
-    partition = Partition(_graph(problem), assignment={u: int(start[u]) for u in range(n)})
-    chain = MarkovChain(proposal_fn=proposal, constraints=[], acceptance_fn=accept, initial_partition=partition,
-                        total_steps=steps, rng=seed)
+    search = _Search(problem, steps=steps, temperature=temperature, distance_weight=distance_weight,
+                     max_attempts=max_attempts)
+    search.finder.strict = search.breach(start) == 0
+    repaired = not search.finder.strict
+    partition = Partition(_graph(problem), assignment={u: int(start[u]) for u in range(problem.n_units)})
+    chain = MarkovChain(proposal_fn=search.proposal, constraints=[contiguous, search.one_school_each],
+                        acceptance_fn=search.accept, initial_partition=partition, total_steps=steps, rng=seed)
     plans, visited, seen = [], [], set()
     for state in chain:
-        key, assign, f = figures_of(state)
+        key, assign, f = search.figures_of(state)
         if key in seen:
             continue
         seen.add(key)

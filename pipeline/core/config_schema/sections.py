@@ -180,6 +180,7 @@ class Districting(Section):
     group_statuses: list[Name] = key("the group: pupils in housing areas of these statuses (empty: udsat or worse)")
     chain_steps: Whole = key("GerryChain ReCom steps of the districting chain", "steps")
     seed: Count = key("seed of the districting chain (the same seed gives the same plans)")
+    polish_plans: Count = key("the chain's best plans polished block by block to a local optimum", "plans")
     exact_max_units: Count = key("problems of at most this many units are also solved exactly (MILP)", "units")
     exact_time_limit_s: Positive = key("time limit of each exact solve", "s")
     max_plans: Whole = key("the Pareto front is thinned to at most this many proposals", "plans")
