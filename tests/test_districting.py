@@ -239,7 +239,7 @@ def _project(tmp_path: Path, districting: dict | None = None):
     return load_config(path)
 
 
-def _write_processed(config) -> None:
+def _write_processed(config, capacity=(40, 60)) -> None:
     """The hand grid as real layers: nine street blocks, a parcel of the omdannelse area A holding each block's
     group pupils and a parcel of the private area B holding the others; districts D1 (blocks 0, 1, 3, 4) and
     D2; schools S1 (capacity 40) in block 0 and S2 (60) in block 8."""
@@ -264,7 +264,7 @@ def _write_processed(config) -> None:
                               "years_listed": [4, 0]},
                              geometry=[box(X0, Y0, X0 + 300, Y0 + 300), box(X0, Y0, X0 + 300, Y0 + 300)], crs=CRS)
     schools = gpd.GeoDataFrame({"school_id": ["S1", "S2"], "name": ["Ølby Skole", "Bakke Skole"],
-                                "capacity": [40, 60]}, geometry=[Point(*centre[0]), Point(*centre[8])], crs=CRS)
+                                "capacity": list(capacity)}, geometry=[Point(*centre[0]), Point(*centre[8])], crs=CRS)
     d1 = box(X0, Y0, X0 + 200, Y0 + 200)  # blocks 0, 1, 3, 4
     districts = gpd.GeoDataFrame({"district_id": ["D1", "D2"], "school_id": ["S1", "S2"]},
                                  geometry=[d1, box(X0, Y0, X0 + 300, Y0 + 300).difference(d1)], crs=CRS)
@@ -342,3 +342,16 @@ def test_stage_writes_plans_summary_and_district_layers(tmp_path):
     _write_processed(config2)
     sc.run(config2)
     pd.testing.assert_frame_equal(plans, pd.read_parquet(config2.processed("districting_plans.parquet")))
+
+
+def test_stage_says_which_constraint_binds_when_no_plan_meets_them_all(tmp_path):
+    # 90 pupils and seats for 2 x 22: no plan fits; the exact method finds a plan once capacity is lifted
+    config = _project(tmp_path)
+    _write_processed(config, capacity=(20, 20))
+    sc.run(config)
+    summary = pd.read_parquet(config.processed("districting_summary.parquet"))
+    assert summary["plan_id"].tolist() == ["current", "no_proposal"]
+    assert summary["binding"].tolist() == ["capacity", "capacity"]
+    assert not summary["proposal"].any()
+    plans = pd.read_parquet(config.processed("districting_plans.parquet"))
+    assert set(plans["plan_id"]) == {"current"}

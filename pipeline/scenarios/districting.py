@@ -242,7 +242,9 @@ def propose(problem: DistrictingProblem, config: Config) -> tuple[pd.DataFrame, 
             plans[plan_id] = assigns[row.candidate]
             rows.append(_figures_row(problem, plan_id, assigns[row.candidate], row.engine, bool(row.proved_optimal)))
     else:
-        broken = exact_binding or ", ".join(sorted({binding_constraints(f) for f in run.figures} - {""})) or "unknown"
+        # the exact method's answer where it ran, else what the chain's closest plan still breaks
+        closest = min(run.figures, key=lambda f: (f["pupils_over_capacity"] + f["walk_breaches"], not f["contiguous"]))
+        broken = exact_binding or binding_constraints(closest) or "unknown"
         warn(f"no district plan meets every constraint (binding: {broken}); none is proposed")
         rows.append({"plan_id": "no_proposal", "binding": broken, "proposal": False})
     summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
