@@ -162,6 +162,7 @@ class _Search:
         self.temperature, self.distance_weight = temperature, distance_weight
         self.finder = SchoolCutFinder(problem)
         self.figures: dict[bytes, dict] = {}
+        self.recent: list[tuple] = []
         self.step = 0
         self.recom = build_recom_proposal_fn(
             pop_col="pupils", pop_target=max(float(problem.pupils.sum()), 1.0), epsilon=1.0,
@@ -174,11 +175,19 @@ class _Search:
         return sum(violation(self.problem, np.flatnonzero(assign == s), s) for s in range(self.problem.n_schools))
 
     def assign_of(self, partition) -> np.ndarray:
-        """The school index per unit: a district's school is the one whose own unit it holds."""
+        """The school index per unit: a district's school is the one whose own unit it holds (the last few
+        partitions' answers kept: a step asks for the same two partitions several times)."""
+        for known, assign in self.recent:
+            if known is partition:
+                return assign
         n, root = self.problem.n_units, self.problem.root
-        labels = np.fromiter((partition.assignment[u] for u in range(n)), dtype=np.int64, count=n)
-        school_of_label = {labels[root[s]]: s for s in range(self.problem.n_schools)}
-        return np.array([school_of_label[x] for x in labels])
+        mapping = partition.assignment.mapping
+        labels = np.fromiter((mapping[u] for u in range(n)), dtype=np.int64, count=n)
+        school = np.full(labels.max() + 1, -1)
+        school[labels[root]] = np.arange(self.problem.n_schools)
+        assign = school[labels]
+        self.recent = [(partition, assign), *self.recent[:3]]
+        return assign
 
     def figures_of(self, partition) -> tuple[bytes, np.ndarray, dict]:
         assign = self.assign_of(partition)
