@@ -355,3 +355,30 @@ def test_stage_says_which_constraint_binds_when_no_plan_meets_them_all(tmp_path)
     assert not summary["proposal"].any()
     plans = pd.read_parquet(config.processed("districting_plans.parquet"))
     assert set(plans["plan_id"]) == {"current"}
+
+
+def test_a_development_on_a_school_ground_gets_proposals_under_the_cut_capacity(tmp_path):
+    # DEV1 stands on S1's ground and takes 25 % of its capacity: 40 x 0.75 = 30, bound 33 pupils, so S1 keeps at
+    # most 3 blocks and S2 (bound 66) at most 6: S1 exactly 3 blocks holding block 0. Of those plans
+    # ({0,1,2} {0,1,3} {0,1,4} {0,3,4} {0,3,6}, each with S2 in one piece), {0,1,2} has the lowest D:
+    # g = 8, r = 22: 8/19 - 22/71 = 150/1349.
+    config = _project(tmp_path)
+    _write_processed(config)
+    tenures = {f"new_dwellings_{t}": [0] for t in config["ingest"]["tenures"]}
+    gpd.GeoDataFrame({"site_id": ["DEV1"], "kind": ["development"], "name": ["Skoleengen"], "capacity": [None],
+                      "closes_school_id": [None], **tenures, "new_jobs": [0], "on_school_id": ["S1"]},
+                     geometry=[box(X0 + 20, Y0 + 20, X0 + 40, Y0 + 40)], crs=CRS).to_parquet(
+        config.processed("candidate_sites.parquet"))
+    sc.run(config)
+    summary = pd.read_parquet(config.processed("districting_summary.parquet")).set_index("plan_id")
+    site = summary[summary["site_id"] == "DEV1"]
+    assert site.index[0] == "DEV1_current"
+    # today S1 holds 4 blocks (40 pupils) over its cut bound of 33
+    assert site.loc["DEV1_current", "pupils_over_capacity"] == 7 and site.loc["DEV1_current", "binding"] == "capacity"
+    best = site.drop(index="DEV1_current").sort_values("d_index").iloc[0]
+    assert best["d_index"] == pytest.approx(150 / 1349) and best["proved_optimal"]
+    assert summary.loc["current", "site_id"] is None or pd.isna(summary.loc["current", "site_id"])
+    layers = {name for name, _ in pyogrio.list_layers(config.processed("districting_plans.gpkg"))}
+    assert set(site.index) <= layers
+    cut = gpd.read_file(config.processed("districting_plans.gpkg"), layer=best.name).set_index("school_id")
+    assert cut.loc["S1", "capacity"] == 30 and cut.loc["S1", "pupils"] == 30

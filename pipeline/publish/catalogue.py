@@ -226,6 +226,7 @@ INDICATORS.update({
 # and group pupils are counts of people in one street block: person-based.
 INDICATORS.update({
     "plan_id": Indicator("District plan", "text"),
+    "on_school_id": Indicator("On the ground of school", "text"),
     "unit_id": Indicator("Street block or grid cell", "text"),
     "group_pupils": Indicator("Pupils of the group (udsat-or-worse areas)", "count", person=True),
     "moved": Indicator("Changes school in this plan", "flag"),

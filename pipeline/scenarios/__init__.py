@@ -184,7 +184,8 @@ def _districting(config: Config) -> Districting:
         schools = read_layer(config, "schools")
         links = link_weights(read_links(config, districts), schools)
         streets = read_layer(config, "streets") if has_layer(config, "streets") else None
-        return districting(config, parcels, areas_mix, schools, links, districts, streets)
+        sites = read_layer(config, "candidate_sites") if has_layer(config, "candidate_sites") else None
+        return districting(config, parcels, areas_mix, schools, links, districts, streets, sites)
     return empty_districting(config.crs)
 
 

@@ -49,7 +49,7 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
 DISTRICTING_UNIT_COLUMNS = ["unit_id", "pupils", "group_pupils", "school_id", "geometry"]
 DISTRICTING_PLAN_COLUMNS = ["plan_id", "unit_id", "school_id", "pupils", "group_pupils", "moved"]
 DISTRICTING_SUMMARY_COLUMNS = [
-    "plan_id", "d_index", "mean_dist_m", "p90_dist_m", "pupils_moved", "pupils_over_capacity", "contiguous",
+    "plan_id", "site_id", "d_index", "mean_dist_m", "p90_dist_m", "pupils_moved", "pupils_over_capacity", "contiguous",
     "walk_breaches", "proposal", "engine", "proved_optimal", "binding",
 ]
 

@@ -9,7 +9,7 @@ proposals are the Pareto front of D, mean distance and pupils moved.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -200,11 +200,13 @@ def _chosen(front: pd.DataFrame, max_plans: int) -> pd.DataFrame:
     return front.iloc[keep].reset_index(drop=True)
 
 
-def propose(problem: DistrictingProblem, config: Config) -> tuple[pd.DataFrame, dict]:
-    """The summary (current first, then the proposals in objective order) and each plan's assignment."""
+def propose(problem: DistrictingProblem, config: Config, *, site_id: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """The summary (current first, then the proposals in objective order) and each plan's assignment; under
+    a development site on a school's ground (site_id), the plan ids start with the site's id."""
     settings = config["districting"]
-    rows = [_figures_row(problem, CURRENT_ID, problem.current, "today", False)]
-    plans = {CURRENT_ID: problem.current}
+    prefix = f"{site_id}_" if site_id else ""
+    rows = [_figures_row(problem, prefix + CURRENT_ID, problem.current, "today", False)]
+    plans = {prefix + CURRENT_ID: problem.current}
     candidates, assigns = [], []
     start = problem.current  # made contiguous by the chain where it is not
     exact_binding = ""
@@ -238,7 +240,7 @@ def propose(problem: DistrictingProblem, config: Config) -> tuple[pd.DataFrame, 
             ["d_index", "mean_dist_m", "pupils_moved"]).reset_index(drop=True)
         chosen = _chosen(frame[pareto_front(frame)], int(settings["max_plans"]))
         for i, row in enumerate(chosen.itertuples(index=False), start=1):
-            plan_id = f"plan_{i:02d}"
+            plan_id = f"{prefix}plan_{i:02d}"
             plans[plan_id] = assigns[row.candidate]
             rows.append(_figures_row(problem, plan_id, assigns[row.candidate], row.engine, bool(row.proved_optimal)))
     else:
@@ -246,8 +248,8 @@ def propose(problem: DistrictingProblem, config: Config) -> tuple[pd.DataFrame, 
         closest = min(run.figures, key=lambda f: (f["pupils_over_capacity"] + f["walk_breaches"], not f["contiguous"]))
         broken = exact_binding or binding_constraints(closest) or "unknown"
         warn(f"no district plan meets every constraint (binding: {broken}); none is proposed")
-        rows.append({"plan_id": "no_proposal", "binding": broken, "proposal": False})
-    summary = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+        rows.append({"plan_id": prefix + "no_proposal", "binding": broken, "proposal": False})
+    summary = pd.DataFrame(rows).assign(site_id=site_id).reindex(columns=SUMMARY_COLUMNS)
     return summary, plans
 
 
@@ -272,9 +274,22 @@ def plan_tables(problem: DistrictingProblem, units: gpd.GeoDataFrame, plans: dic
     return pd.concat(frames, ignore_index=True)[PLAN_COLUMNS], districts
 
 
+def school_grounds(sites: pd.DataFrame | None, school_ids: np.ndarray) -> list[tuple[str, int]]:
+    """(site_id, school index) of each development site on a school's ground (candidate_sites.on_school_id)."""
+    if sites is None or "on_school_id" not in sites.columns:
+        return []
+    kind = sites["kind"].astype(str).str.strip().str.lower()
+    on = sites[(kind == "development") & sites["on_school_id"].notna()]
+    index = pd.Index(school_ids).get_indexer(on["on_school_id"].astype(str))
+    return [(str(site), int(school)) for site, school in zip(on["site_id"], index, strict=True) if school >= 0]
+
+
 def districting(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFrame, schools: gpd.GeoDataFrame,
-                links: pd.DataFrame, districts: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None) -> Districting:
-    """The proposals for new district boundaries, with today's districts as plan `current`."""
+                links: pd.DataFrame, districts: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None,
+                sites: pd.DataFrame | None = None) -> Districting:
+    """The proposals for new district boundaries, with today's districts as plan `current`; then, for each
+    development site on a school's ground, the same with that school's capacity cut by
+    `districting.school_ground_capacity_loss` (plan ids <site_id>_current, <site_id>_plan_01, ...)."""
     started = time.perf_counter()
     capacity = pd.to_numeric(schools["capacity"]) if "capacity" in schools else pd.Series(np.nan, index=schools.index)
     posed = build_problem(config, parcels, areas_mix, schools.reset_index(drop=True), links, districts, streets,
@@ -284,6 +299,18 @@ def districting(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFra
     problem, units = posed
     summary, plans = propose(problem, config)
     table, polygons = plan_tables(problem, units, plans)
+    loss = float(config["districting"]["school_ground_capacity_loss"])
+    for site_id, school in school_grounds(sites, problem.school_ids):
+        capacity = problem.capacity.copy()
+        capacity[school] *= 1.0 - loss
+        log.info("Districting: site %s on the ground of school %s cuts its capacity to %g", site_id,
+                 problem.school_ids[school], capacity[school])
+        reduced = replace(problem, capacity=capacity)
+        more, more_plans = propose(reduced, config, site_id=site_id)
+        more_table, more_polygons = plan_tables(reduced, units, more_plans)
+        summary = pd.concat([summary, more], ignore_index=True)
+        table = pd.concat([table, more_table], ignore_index=True)
+        polygons |= more_polygons
     log.info("Districting proposed %d plans over %d units and %d schools in %.1f s", len(plans) - 1,
              problem.n_units, problem.n_schools, time.perf_counter() - started)
     return Districting(units[UNIT_COLUMNS], table, summary, polygons)

@@ -184,6 +184,7 @@ class Districting(Section):
     exact_max_units: Count = key("problems of at most this many units are also solved exactly (MILP)", "units")
     exact_time_limit_s: Positive = key("time limit of each exact solve", "s")
     max_plans: Whole = key("the Pareto front is thinned to at most this many proposals", "plans")
+    school_ground_capacity_loss: Share = key("share of a school's capacity a development on its ground takes (on_school_id)")
 
 
 class Publish(Section):
