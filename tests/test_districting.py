@@ -382,3 +382,32 @@ def test_a_development_on_a_school_ground_gets_proposals_under_the_cut_capacity(
     assert set(site.index) <= layers
     cut = gpd.read_file(config.processed("districting_plans.gpkg"), layer=best.name).set_index("school_id")
     assert cut.loc["S1", "capacity"] == 30 and cut.loc["S1", "pupils"] == 30
+
+
+def test_grid_cells_as_units_give_the_same_optimum_as_the_blocks(tmp_path):
+    # 100 m cells from the extent's corner are the nine blocks again: the same pupils, the same best D
+    config = _project(tmp_path, {"units": "grid", "grid_size_m": 100})
+    _write_processed(config)
+    sc.run(config)
+    units = gpd.read_parquet(config.processed("districting_units.parquet"))
+    assert len(units) == 9 and units["unit_id"].str.startswith("G").all()
+    assert units.iloc[np.argsort(_grid_index(units))]["group_pupils"].tolist() == GROUP
+    summary = pd.read_parquet(config.processed("districting_summary.parquet")).set_index("plan_id")
+    best = summary.drop(index="current").sort_values("d_index").iloc[0]
+    assert best["proved_optimal"] and best["d_index"] == pytest.approx(_best_d_by_enumeration(units, {0: 44, 1: 66}))
+
+
+def test_two_schools_in_one_block_skip_the_proposals_with_a_warning(tmp_path):
+    from pipeline.core import log as pipeline_log
+
+    config = _project(tmp_path)
+    _write_processed(config)
+    schools = gpd.read_parquet(config.processed("schools.parquet"))
+    schools.loc[1, "geometry"] = Point(X0 + 60, Y0 + 60)  # S2 moves into S1's block
+    schools.to_parquet(config.processed("schools.parquet"))
+    pipeline_log.take_warnings()
+    sc.run(config)
+    warnings = " ".join(pipeline_log.take_warnings())
+    assert "S1/S2 stand in the same street block" in warnings
+    assert len(pd.read_parquet(config.processed("districting_summary.parquet"))) == 0
+    assert len(pd.read_parquet(config.processed("districting_plans.parquet"))) == 0
