@@ -206,6 +206,18 @@ def test_polish_keeps_every_constraint_on_a_larger_grid():
         assert pupils[list(units)].sum() <= bound[s]
     assert all(dist[u, after[u]] <= 400 or after[u] == current[u] for u in range(n))
 
+
+def test_the_polished_plans_spread_along_pupils_moved():
+    from pipeline.scenarios.districting import _to_polish
+
+    # (D, pupils moved): the lowest D overall is #1; among plans moving at most the median (100) #0; among the
+    # lower quartile (at most 50) #4
+    plans = [(0.5, 100), (0.4, 900), (0.45, 800), (0.6, 10), (0.55, 50)]
+    figures = [{"d_index": d, "mean_dist_m": 0.0, "pupils_moved": m} for d, m in plans]
+    assert _to_polish(figures, 3) == [1, 0, 4]
+    assert _to_polish(figures, 1) == [1]
+    assert _to_polish([], 3) == []
+
 # --- units ------------------------------------------------------------------------------------------------
 
 

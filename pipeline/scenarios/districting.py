@@ -200,6 +200,25 @@ def _chosen(front: pd.DataFrame, max_plans: int) -> pd.DataFrame:
     return front.iloc[keep].reset_index(drop=True)
 
 
+def _to_polish(figures: list[dict], count: int) -> list[int]:
+    """Which of the chain's plans to polish: the lowest D among all, then among those moving at most the
+    median number of pupils, the lower quartile, ... (halving), so the polished plans spread along the
+    trade-off between D and pupils moved rather than crowd at one end."""
+    if not figures or count <= 0:
+        return []
+    moved = np.array([f["pupils_moved"] for f in figures])
+    key = np.array([(f["d_index"], f["mean_dist_m"]) for f in figures], dtype=float)
+    chosen: list[int] = []
+    for q in 100.0 / 2.0 ** np.arange(3 * count):
+        within = np.flatnonzero(moved <= np.percentile(moved, q))
+        best = int(within[np.lexsort((key[within, 1], key[within, 0]))[0]])
+        if best not in chosen:
+            chosen.append(best)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def propose(problem: DistrictingProblem, config: Config, *, site_id: str | None = None) -> tuple[pd.DataFrame, dict]:
     """The summary (current first, then the proposals in objective order) and each plan's assignment; under
     a development site on a school's ground (site_id), the plan ids start with the site's id."""
@@ -227,9 +246,7 @@ def propose(problem: DistrictingProblem, config: Config, *, site_id: str | None 
     for assign, f in chained:
         candidates.append({**f, "engine": "chain", "proved_optimal": False})
         assigns.append(assign)
-    # the chain's best few plans by D, each polished block by block to a local optimum
-    best = sorted(range(len(chained)), key=lambda i: (chained[i][1]["d_index"], chained[i][1]["mean_dist_m"]))
-    for i in best[: int(settings["polish_plans"])]:
+    for i in _to_polish([f for _, f in chained], int(settings["polish_plans"])):
         polished = polish(problem, chained[i][0])
         candidates.append({**plan_figures(problem, polished), "engine": "chain+polish", "proved_optimal": False})
         assigns.append(polished)
