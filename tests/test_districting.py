@@ -4,6 +4,7 @@ is known by enumeration, constraints checked independently on every plan, and th
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 from pathlib import Path
 
@@ -423,3 +424,28 @@ def test_two_schools_in_one_block_skip_the_proposals_with_a_warning(tmp_path):
     assert "S1/S2 stand in the same street block" in warnings
     assert len(pd.read_parquet(config.processed("districting_summary.parquet"))) == 0
     assert len(pd.read_parquet(config.processed("districting_plans.parquet"))) == 0
+
+
+def test_the_school_sites_page_shows_today_and_the_proposals_as_written(tmp_path):
+    from pipeline.publish.i18n import language
+    from pipeline.publish.pages.school_sites import districting_front
+
+    config = _project(tmp_path)
+    summary = pd.DataFrame({
+        "plan_id": ["current", "plan_01", "plan_02", "DEV1_current", "DEV1_plan_01"],
+        "site_id": [None, None, None, "DEV1", "DEV1"],
+        "d_index": [0.5, 0.25, 0.4, 0.6, 0.3], "mean_dist_m": [800.0, 950.0, 900.0, 810.0, 990.0],
+        "pupils_moved": [0.0, 120.0, 40.0, 0.0, 150.0]})
+    html = str(districting_front(summary, config, language("en")))
+    rows = re.findall(r"<tr data-plan-id='([^']+)'><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", html)
+    # the plans under a development on school ground stay in the files
+    assert rows == [("current", "Today&#39;s districts", "0.500", "800 m", "0"),  # escaped
+                    ("plan_01", "Proposal 1", "0.250", "950 m", "120"),
+                    ("plan_02", "Proposal 2", "0.400", "900 m", "40")]
+    # bars as a share of the largest D, the best proposal (the first after today) in green
+    assert re.findall(r'class="sb-bar( sb-best)?" style="display:block;width:([0-9.]+)%"', html) == [
+        ("", "100.0"), (" sb-best", "50.0"), ("", "80.0")]
+    # the rule applied, from the config: +10 % capacity, 2,500 m walk
+    assert "capacity + 10%" in html and "beyond 2,500 m" in html
+    danish = str(districting_front(summary, config, language("da")))
+    assert "Dagens distrikter" in danish and "0,250" in danish

@@ -236,7 +236,7 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("districting_plans", PROCESSED, "districting_plans.parquet", "parquet", "scenarios", (),
             ("plan_id", "unit_id"), "each plan's school per unit (plan current: today's districts)",
             _stage_columns("DISTRICTING_PLAN_COLUMNS")),
-    Dataset("districting_summary", PROCESSED, "districting_summary.parquet", "parquet", "scenarios", (),
+    Dataset("districting_summary", PROCESSED, "districting_summary.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id",), "one row per plan: D, mean and p90 distance, pupils moved, over capacity, contiguity",
             _stage_columns("DISTRICTING_SUMMARY_COLUMNS")),
     Dataset("districting_plans_gpkg", PROCESSED, "districting_plans.gpkg", "gpkg", "scenarios", (), ("plan_id",),
