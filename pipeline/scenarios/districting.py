@@ -62,6 +62,7 @@ class Districting:
 
 
 def empty_districting(crs) -> Districting:
+    """The stage's districting outputs with their columns and no rows (no proposals could be drawn)."""
     return Districting(
         gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in UNIT_COLUMNS[:-1]}, geometry=gpd.GeoSeries([], crs=crs)),
         pd.DataFrame({c: pd.Series(dtype=object) for c in PLAN_COLUMNS}),
