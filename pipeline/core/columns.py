@@ -51,6 +51,12 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("path_criteria", "rule_set"), "text"),
     **dict.fromkeys(("c1_threshold", "c3_threshold", "non_western_threshold"), "share"),
     **dict.fromkeys(("c2_threshold", "c4_threshold"), "ratio"),
+    # districting (CONTRACT 6b): plans of school districts, their units and summary
+    **dict.fromkeys(("plan_id", "unit_id", "on_school_id"), "id"),
+    **dict.fromkeys(("engine", "binding"), "text"),
+    **dict.fromkeys(("group_pupils", "pupils_moved", "walk_breaches"), "count"),
+    "d_index": "ratio",
+    **dict.fromkeys(("contiguous", "proposal", "proved_optimal", "moved"), "flag"),
     "year": "year",
     "geometry": "geometry",
     # public transport (CONTRACT 6d): the GTFS feed's stops and times, and the figures by transit

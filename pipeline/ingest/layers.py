@@ -81,6 +81,7 @@ def check_references(layers: dict[str, pd.DataFrame], sources: dict[str, Source]
     references = (
         ("parcels", "area_id", "housing_areas", "area_id"),
         ("candidate_sites", "closes_school_id", "schools", "school_id"),
+        ("candidate_sites", "on_school_id", "schools", "school_id"),  # a development on a school's ground (6b)
     )
     problems = []
     for layer, column, target, target_column in references:

@@ -117,9 +117,9 @@ SCHEMAS: dict[str, LayerSchema] = {
     "stations": LayerSchema("station_id", GEOMETRY_FAMILIES[POINT], ("station_id", "name")),
     "candidate_sites": LayerSchema(
         "site_id", GEOMETRY_FAMILIES[POLYGON] + GEOMETRY_FAMILIES[POINT], ("site_id", "kind", "name"),
-        ("capacity", "closes_school_id", *NEW_DWELLINGS, "new_jobs"),
+        ("capacity", "closes_school_id", *NEW_DWELLINGS, "new_jobs", "on_school_id"),
         counts=("capacity", *NEW_DWELLINGS, "new_jobs"),
-        ids=("closes_school_id",),
+        ids=("closes_school_id", "on_school_id"),
         defaults={**dict.fromkeys(NEW_DWELLINGS, 0), "new_jobs": 0},
     ),
 }

@@ -234,6 +234,25 @@ INDICATORS.update({
     "departure_s": Indicator("Departure (seconds after the service day's midnight)", "number"),
 })
 
+# --- districting (CONTRACT 6b): plans of school districts over street blocks (pipeline/scenarios/districting*.py).
+# A plan's figures are municipality-wide (not of one small area), like the school-site summaries; a unit's pupils
+# and group pupils are counts of people in one street block: person-based.
+INDICATORS.update({
+    "plan_id": Indicator("District plan", "text"),
+    "on_school_id": Indicator("On the ground of school", "text"),
+    "unit_id": Indicator("Street block or grid cell", "text"),
+    "group_pupils": Indicator("Pupils of the group (udsat-or-worse areas)", "count", person=True),
+    "moved": Indicator("Changes school in this plan", "flag"),
+    "d_index": Indicator("Dissimilarity D across schools", "ratio", better="lower"),
+    "pupils_moved": Indicator("Pupils changing school", "count"),
+    "contiguous": Indicator("Every district in one piece", "flag"),
+    "walk_breaches": Indicator("Blocks beyond the walk limit", "count"),
+    "proposal": Indicator("Meets every constraint", "flag"),
+    "engine": Indicator("Found by", "text"),
+    "proved_optimal": Indicator("Proved optimal", "flag"),
+    "binding": Indicator("Constraints broken", "text"),
+})
+
 # Columns named by config rather than code: a prefix and how every column with it is classified.
 PATTERNS: dict[str, Callable[[str], Indicator]] = {
     # lq_<group> of mix.segregation_groups: a location quotient of a group of people (or dwellings: the

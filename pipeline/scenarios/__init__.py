@@ -18,11 +18,17 @@ Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, schools, school_districts, streets, candidate_sites, district_schools, areas_mix,
 parcels_mix, areas_access, network, transit_stops, transit_stop_times.
 Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
-scenarios_development_summary, scenarios_ranking.
+scenarios_development_summary, scenarios_ranking, districting_units, districting_plans, districting_summary,
+districting_plans_gpkg.
+
+School districts drawn for social mix (districting.py, CONTRACT 6b): proposals for new district boundaries over
+street blocks, written as the districting_* datasets.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,6 +80,7 @@ from pipeline.scenarios.development import (
     jobs_bike_30_change,
     locate_sites,
 )
+from pipeline.scenarios.districting import Districting, districting, empty_districting
 from pipeline.scenarios.ranking import (
     DEVELOPMENT_OBJECTIVES,
     SCHOOL_OBJECTIVES,
@@ -101,7 +108,7 @@ from pipeline.scenarios.schools import (
 __all__ = [
     "AREA_AFTER_COLUMNS", "BASELINE_ID", "BASELINE_NAME", "CATCHMENTS_FILE", "CATCHMENT_COLUMNS", "DEVELOPMENT_COLUMNS",
     "DEVELOPMENT_FILE", "DEVELOPMENT_OBJECTIVES", "DEVELOPMENT_SUMMARY_COLUMNS", "DEVELOPMENT_SUMMARY_FILE",
-    "DISTRICTS_ID", "DISTRICTS_NAME", "NEAR_SCHOOLS_FIRST", "NEAR_SCHOOLS_GROWTH", "RANKING_FILE", "SCHOOLS_FILE",
+    "DISTRICTS_ID", "DISTRICTS_NAME", "Districting", "districting", "empty_districting", "write_districting", "NEAR_SCHOOLS_FIRST", "NEAR_SCHOOLS_GROWTH", "RANKING_FILE", "SCHOOLS_FILE",
     "SCHOOL_COLUMNS", "SCHOOL_OBJECTIVES", "SCHOOL_SUMMARY_COLUMNS", "SCHOOL_SUMMARY_FILE", "InputError",
     "MoreSchoolsNeeded", "NearSchools", "SchoolScenario", "all_schools", "allocate_near", "allocate_pupils",
     "allocation_matrix", "catchments", "development_effect", "development_ranking", "development_summary",
@@ -146,6 +153,43 @@ def _write(config: Config, schools_table, catchment_table, school_summary_table,
     ]
 
 
+def write_districting(config: Config, result: Districting) -> list[Path]:
+    """Write the districting's units, plans and summary, and its district polygons as one GeoPackage layer
+    per plan (atomically: a half-written GeoPackage never replaces the last one)."""
+    written = [datasets.write(config, "districting_units", result.units),
+               datasets.write(config, "districting_plans", result.plans),
+               datasets.write(config, "districting_summary", result.summary)]
+    target = datasets.output_path(config, "districting_plans_gpkg")
+    layers = result.districts or {"current": gpd.GeoDataFrame(
+        {"school_id": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=config.crs))}
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".districting.") as folder:
+        tmp = Path(folder) / target.name  # GDAL wants the .gpkg extension
+        for plan_id, polygons in layers.items():
+            polygons.to_file(tmp, layer=plan_id, driver="GPKG", engine="pyogrio")
+        os.replace(tmp, target)
+    return [*written, target]
+
+
+def _districting(config: Config) -> Districting:
+    """The districting proposals (CONTRACT 6b), or empty tables (logged) when they cannot be drawn."""
+    if not config["districting"]["enabled"]:
+        log.info("Districting is switched off (districting.enabled); wrote empty tables")
+    elif not has_layer(config, "schools") or not has_layer(config, "school_districts"):
+        log.info("Districting needs the schools and school_districts layers; wrote empty tables")
+    elif not _has_pupils(parcels := read_layer(config, "parcels_mix")):
+        log.info("Districting found no pupils (children_6_16); wrote empty tables")
+    else:
+        parcels = parcels.sort_values("parcel_id", kind="stable").reset_index(drop=True)
+        districts = read_layer(config, "school_districts")
+        areas_mix = read_layer(config, "areas_mix")
+        schools = read_layer(config, "schools")
+        links = link_weights(read_links(config, districts), schools)
+        streets = read_layer(config, "streets") if has_layer(config, "streets") else None
+        sites = read_layer(config, "candidate_sites") if has_layer(config, "candidate_sites") else None
+        return districting(config, parcels, areas_mix, schools, links, districts, streets, sites)
+    return empty_districting(config.crs)
+
+
 def _has_pupils(parcels: pd.DataFrame) -> bool:
     """Whether any parcel has children_6_16 above 0."""
     return "children_6_16" in parcels.columns and bool(pd.to_numeric(parcels["children_6_16"]).fillna(0).gt(0).any())
@@ -169,7 +213,7 @@ def run(config: Config) -> list[Path]:
     if not has_layer(config, "candidate_sites"):
         log.info("Scenarios found no candidate_sites layer; wrote empty tables")
         return _write(config, schools_table, catchment_table, school_summary_table, development,
-                      development_summary_table, ranking)
+                      development_summary_table, ranking) + write_districting(config, _districting(config))
 
     sites = read_layer(config, "candidate_sites")
     kinds = sites["kind"].astype(str).str.strip().str.lower().to_numpy()
@@ -199,6 +243,7 @@ def run(config: Config) -> list[Path]:
             config, parcels, areas, areas_mix, read_layer(config, "areas_access"), development_sites)
     outputs = _write(config, schools_table, catchment_table, school_summary_table, development,
                      development_summary_table, ranking)
+    outputs += write_districting(config, _districting(config))
     log.info("Scenarios wrote %d school rows and %d development rows in %.1f s",
              len(schools_table), len(development), time.perf_counter() - started)
     return outputs

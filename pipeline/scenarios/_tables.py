@@ -47,6 +47,14 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
     "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
 ]
 
+# Districting (CONTRACT 6b): the columns of its outputs (pipeline/scenarios/districting*.py).
+DISTRICTING_UNIT_COLUMNS = ["unit_id", "pupils", "group_pupils", "school_id", "geometry"]
+DISTRICTING_PLAN_COLUMNS = ["plan_id", "unit_id", "school_id", "pupils", "group_pupils", "moved"]
+DISTRICTING_SUMMARY_COLUMNS = [
+    "plan_id", "site_id", "d_index", "mean_dist_m", "p90_dist_m", "pupils_moved", "pupils_over_capacity", "contiguous",
+    "walk_breaches", "proposal", "engine", "proved_optimal", "binding",
+]
+
 # The files, as the dataset catalogue names them (pipeline/core/catalogue.py).
 SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file
 CATCHMENTS_FILE = datasets.CATALOGUE["scenarios_school_catchments"].file

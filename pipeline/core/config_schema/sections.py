@@ -182,6 +182,23 @@ class Scenarios(Section):
         "how development sites are ranked")
 
 
+# --- districting (CONTRACT 6b) ---
+class Districting(Section):
+    enabled: bool = key("draw proposals for new school district boundaries")
+    units: Literal["auto", "blocks", "grid"] = key("district building blocks: street blocks, grid cells, or auto")
+    grid_size_m: Positive = key("side of a grid cell when the units are grid cells", "m")
+    capacity_tolerance: NonNegative = key("each school may take up to capacity x (1 + this)", "share")
+    max_walk_m: Positive = key("no pupil's walk to school beyond this in a proposal, unless already today", "m")
+    group_statuses: list[Name] = key("the group: pupils in housing areas of these statuses (empty: udsat or worse)")
+    chain_steps: Whole = key("GerryChain ReCom steps of the districting chain", "steps")
+    seed: Count = key("seed of the districting chain (the same seed gives the same plans)")
+    polish_plans: Count = key("the chain's best plans polished block by block to a local optimum", "plans")
+    exact_max_units: Count = key("problems of at most this many units are also solved exactly (MILP)", "units")
+    exact_time_limit_s: Positive = key("time limit of each exact solve", "s")
+    max_plans: Whole = key("the Pareto front is thinned to at most this many proposals", "plans")
+    school_ground_capacity_loss: Share = key("share of a school's capacity a development on its ground takes (on_school_id)")
+
+
 class Publish(Section):
     tiles: Name = key("base map tiles: OpenStreetMap, another folium tiles name, or none")
     simplify_tolerance_m: NonNegative = key("geometries simplified for display by", "m")
@@ -239,6 +256,7 @@ class PipelineConfig(Section):
     access: Access
     transit: Transit
     scenarios: Scenarios
+    districting: Districting
     publish: Publish
     privacy: Privacy
     refresh: Refresh

@@ -70,6 +70,9 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
             body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary"), lang))
         else:
             body.append(scenario_comparison(summary, lang))
+    proposals = inputs.get("districting_summary")
+    if proposals is not None and len(proposals):
+        body.append(districting_front(proposals, config, lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "school"]
@@ -171,3 +174,28 @@ def scenario_comparison(summary: pd.DataFrame, lang: Language) -> str:
     names = summary["scenario_name"].astype(str).map(lang)
     return render("school_comparison.html", lang, rows=rows) + bar_chart(
         names, summary["dissimilarity"], shown, summary["rank"], "Dissimilarity D by scenario", lang)
+
+
+def districting_front(summary: pd.DataFrame, config: Config, lang: Language) -> str:
+    """Today's districts and the proposals for new ones (districting_summary.parquet, CONTRACT 6b) as the stage
+    wrote them, in objective order: D, mean distance and pupils moved in a table, D as bars (the best in green);
+    the plans under a development on school ground are left to the files. Formatting only."""
+    plans = summary[summary["site_id"].isna()] if "site_id" in summary.columns else summary
+    plans = plans[plans["d_index"].notna()]
+    names = [lang("Today's districts") if p == "current" else lang("Proposal {n}", n=p.removeprefix("plan_").lstrip("0"))
+             for p in plans["plan_id"].astype(str)]
+    rows = [{"id": str(rec["plan_id"]), "name": name, "d": figure(rec["d_index"], lang, 3),
+             "dist": figure(rec["mean_dist_m"], lang, unit="m"), "moved": figure(rec["pupils_moved"], lang)}
+            for name, rec in zip(names, plans.to_dict("records"), strict=True)]
+    values = pd.to_numeric(plans["d_index"])
+    top = float(values.max()) if len(values) else 0.0
+    best = str(plans["plan_id"].iloc[1]) if len(plans) > 1 else ""
+    bars = [{"name": row["name"], "width": f"{(v / top * 100) if top else 0:.1f}", "best": row["id"] == best,
+             "text": row["d"]} for row, v in zip(rows, values, strict=True)]
+    settings = config["districting"]
+    note = lang("D: dissimilarity of the group's pupils across schools (lower is better). Each proposal keeps every "
+                "district in one piece, every school within its capacity + {tolerance}, and no pupil's walk beyond "
+                "{walk} unless it was already. The districts of each plan are in districting_plans.gpkg.",
+                tolerance=lang.percent(float(settings["capacity_tolerance"]), 0),
+                walk=figure(settings["max_walk_m"], lang, unit="m"))
+    return render("districting_front.html", lang, rows=rows, bars=bars, note=note)
