@@ -73,6 +73,14 @@ class Osm(Section):
     id_columns: list[Name] = key("columns tried in order for street_id (osm_id, osm_way_id, id, ...)")
 
 
+class OsmLandCover(Section):
+    resolution_m: Positive = key("cell size of the land cover rasterised from OSM", "m")
+    fill: Literal["natural", "semi_natural", "lawn", "trees", "sealed", "water", "other"] = key("class of cells under no mapped feature")
+    tags: dict[Name, dict[OsmWord, Literal["natural", "semi_natural", "lawn", "trees", "sealed", "water", "other"]]] = key(
+        "{key: {value: class}}, '*' any value; the first key a feature matches decides")
+    highway_width_m: dict[Name, Positive] = key("streets burnt as sealed, by highway value: width", "m")
+
+
 class Ingest(Section):
     tenures: list[Name] = Field(min_length=1, description="tenure classes: the dwellings_<tenure> columns",
                                 json_schema_extra={"unit": ""})
@@ -83,6 +91,9 @@ class Ingest(Section):
     share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
     crs_area_margin_deg: Annotated[float, _NUMBER, Field(ge=0, le=30)] = key("coordinates must lie in the declared CRS's area of use widened by", "degrees")
     osm: Osm = key("the OpenStreetMap tag table: walk and bike per way (docs/accessibility.md)")
+    # green structure (CONTRACT 6c)
+    land_cover_margin_m: NonNegative = key("the land-cover raster is kept over the housing areas widened by (at least green.buffer_m)", "m")
+    osm_land_cover: OsmLandCover = key("land cover from OpenStreetMap tags (docs/green.md)")
 
 
 class SegregationGroup(Section):
@@ -159,6 +170,13 @@ class Access(Section):
     max_far_share: Share = key("more parcels than this share beyond max_snap_m stops the run (streets in a wrong CRS or extent)")
 
 
+class Green(Section):
+    buffer_m: Positive = key("the land-cover figures' ring around each housing area", "m")
+    lawn_to_meadow_share: Share = key("nature_friendly: share of the chosen areas' lawn turned into meadow")
+    nature_friendly_area_types: list[Literal["social", "private", "mixed"]] = key("nature_friendly: the areas of these area_types")
+    nature_friendly_area_ids: list[Text] = key("nature_friendly: and these areas by area_id")
+
+
 class Scenarios(Section):
     honour_capacity: bool = key("allocate pupils up to each school's capacity (false: all to the nearest school)")
     default_new_school_capacity: Whole = key("capacity of a new school site that gives none", "pupils")
@@ -223,6 +241,7 @@ class PipelineConfig(Section):
     ingest: Ingest
     mix: Mix
     access: Access
+    green: Green
     scenarios: Scenarios
     publish: Publish
     privacy: Privacy
