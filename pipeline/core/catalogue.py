@@ -221,7 +221,7 @@ DATASETS: tuple[Dataset, ...] = (
     # the routable street graph, cached: written by access only, reused by scenarios (pipeline/network/cache.py; when
     # streets.parquet changed since, scenarios builds the graph in memory, never from a stale graph, and never writes it)
     # --- green structure (CONTRACT 6c): the nature_friendly scenario, beside the figures in areas_access
-    Dataset("green_nature_friendly", PROCESSED, "green_nature_friendly.parquet", "parquet", "access", (),
+    Dataset("green_nature_friendly", PROCESSED, "green_nature_friendly.parquet", "parquet", "access", ("publish",),
             ("area_id",), "one row per housing area: the land-cover figures before and after turning "
             "green.lawn_to_meadow_share of the chosen areas' lawn into meadow, and the change",
             lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.access").NATURE_FRIENDLY_COLUMNS)),

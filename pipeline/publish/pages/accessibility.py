@@ -36,7 +36,9 @@ from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 ACCESS_LAYERS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15", "jobs_bike_30",
                  "job_access_index", "job_access_gravity", "green_dist_m", "share_residents_green_300",
-                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m")
+                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m",
+                 # green structure (CONTRACT 6c, where land_cover and protected_nature are given)
+                 "share_natural_cover", "share_sealed", "effective_mesh_size_ha", "protected_nature_dist_m")
 CANOPY_COLOURS = {"yes": "#31a354", "no": "#fdae6b"}
 
 
