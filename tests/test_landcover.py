@@ -264,3 +264,17 @@ def test_land_cover_from_an_openstreetmap_file(tmp_path):
     assert counts == {SEALED: 4 + 5, LAWN: 32, SEMI: 40 - 18, TREES: 6, OTHER: 100 - 9 - 32 - 22 - 6}
     assert (block[6:8, 2:4] == SEALED).all() and (block[0, :5] == SEALED).all()
     assert (np.delete(data, np.s_[80:90], axis=0) == OTHER).all()
+
+
+def test_a_land_cover_raster_elsewhere_or_without_crs_is_bad_input(tmp_path, capsys):
+    sources = write_tiny_sources(tmp_path)
+    write_raster(tmp_path / "raw" / "far.tif", np.full((10, 10), 31), left=X0 + 50_000, top=Y0)
+    sources["land_cover"] = {"path": "raw/far.tif", "classes": CLASS_TABLE}
+    status = main(["--quiet", "run", "--stage", "ingest", "--config", str(write_config(tmp_path, {"sources": sources}))])
+    err = capsys.readouterr().err
+    assert status == 2 and "far.tif" in err and "does not overlap" in err
+    write_raster(tmp_path / "raw" / "nocrs.tif", np.full((10, 10), 31), crs=None)
+    sources["land_cover"] = {"path": "raw/nocrs.tif", "classes": CLASS_TABLE}
+    status = main(["--quiet", "run", "--stage", "ingest", "--config", str(write_config(tmp_path, {"sources": sources}))])
+    err = capsys.readouterr().err
+    assert status == 2 and "nocrs.tif" in err and "sources.land_cover.crs" in err
