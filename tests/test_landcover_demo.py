@@ -66,3 +66,12 @@ def test_forest_is_woodland_and_nature_areas_hold_the_protected_nature(demo, lan
     assert shapely.contains(shapely.buffer(nature, 1.0), protected.geometry.to_numpy()).all()
     ponds = _codes_under(land_cover, protected[protected.kind == "sø"].geometry)
     assert (ponds == CODES["water"]).mean() > 0.95
+
+
+def test_nature_areas_are_meadow_around_their_protected_core(demo, land_cover):
+    green = gpd.read_file(demo / "green_areas.geojson", engine="pyogrio").to_crs("EPSG:25832")
+    protected = gpd.read_file(demo / "protected_nature.geojson", engine="pyogrio")
+    nature = shapely.union_all(green[green.kind == "nature"].geometry.to_numpy())
+    edge = shapely.difference(nature, shapely.buffer(shapely.union_all(protected.geometry.to_numpy()), 10.0))
+    codes = _codes_under(land_cover, shapely.get_parts(edge))
+    assert (codes == CODES["meadow"]).mean() > 0.5 and np.isin(codes, [CODES["meadow"], CODES["trees"]]).mean() > 0.9

@@ -175,6 +175,7 @@ def _areas_columns(*extra: str, geometry: bool = True) -> Callable[[], tuple[Col
     return columns
 
 
+_RASTER_READERS = {"canopy": ("access",), "land_cover": ("access", "publish")}  # publish draws the land cover
 _RASTER_DOCS = {
     "canopy": "the canopy fraction 0..1 (float32, NaN nodata) in the working CRS",
     "land_cover": "the land-cover classes (uint8: 1 natural, 2 semi_natural, 3 lawn, 4 trees, 5 sealed, 6 water, "
@@ -185,7 +186,7 @@ _RASTER_DOCS = {
 DATASETS: tuple[Dataset, ...] = (
     *(_ingested(layer, _LAYER_READERS[layer], f"the {layer} layer: canonical columns, working CRS, valid geometries")
       for layer in (*VECTOR_LAYERS, *TABLE_LAYERS)),
-    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", ("access",), (), _RASTER_DOCS[layer])
+    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", _RASTER_READERS[layer], (), _RASTER_DOCS[layer])
       for layer in RASTER_LAYERS),
     Dataset("ingest", PROCESSED, "ingest.json", "json", "ingest", (), ("layer",),
             "rows per layer, whether a canopy raster was ingested, the working CRS"),

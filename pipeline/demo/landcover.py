@@ -6,8 +6,8 @@ maps) and protected_nature.geojson.
 On the canopy's 10 m grid, later layers over earlier ones: farmland (other), woodland where the canopy is
 dense; gardens and the estates' outdoor spaces (lawn) on every parcel; the green areas by kind (parks and
 sports grounds lawn, forests woodland, nature areas meadow with a core of natural habitat and a pond);
-trees over lawn and meadow where the canopy is dense; a building on every parcel (sealed, its share of the
-parcel by the dwellings on it); the streets (sealed, by width). No random draw: the same layers give the
+trees over lawn where the canopy reaches TREE_CANOPY, over meadow where it is dense; a building on every
+parcel (sealed, its share of the parcel by the dwellings on it); the streets (sealed, by width). No random draw: the same layers give the
 same raster, and the other demo files keep their bytes.
 """
 
@@ -33,7 +33,7 @@ STREET_WIDTH_M = {"motorway": 24.0, "motorway_link": 8.0, "primary": 14.0, "seco
 # Share of a parcel under its building: houses small on their plots, blocks of flats on large lawns.
 BUILT_SHARE_HOUSE, BUILT_SHARE_BLOCK = 0.22, 0.16
 DENSE_CANOPY = 0.5
-# Lawn and meadow under at least this canopy fraction are drawn as trees (garden trees, tree groups).
+# Lawn under at least this canopy fraction is drawn as trees (garden trees, tree groups); meadow under DENSE_CANOPY.
 TREE_CANOPY = 0.25
 # Nature areas: the natural core lies this far inside the edge (m); the pond's radius (m).
 CORE_INSET_M, POND_RADIUS_M = 30.0, 18.0
@@ -79,8 +79,9 @@ def demo_land_cover(parcels: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, green:
     by_kind = {"park": CODES["lawn"], "sports": CODES["lawn"], "other": CODES["lawn"], "forest": CODES["trees"],
                "nature": CODES["meadow"]}
     codes = burn(zip(green.geometry, green["kind"].map(by_kind).fillna(CODES["lawn"])), codes)
-    treed = np.nan_to_num(canopy, nan=0.0) >= TREE_CANOPY
-    codes = np.where(treed & np.isin(codes, [CODES["lawn"], CODES["meadow"]]), CODES["trees"], codes).astype(np.uint16)
+    fraction = np.nan_to_num(canopy, nan=0.0)
+    treed = ((fraction >= TREE_CANOPY) & (codes == CODES["lawn"])) | ((fraction >= DENSE_CANOPY) & (codes == CODES["meadow"]))
+    codes = np.where(treed, CODES["trees"], codes).astype(np.uint16)
     kind = protected["kind"].to_numpy()
     codes = burn(zip(protected.geometry, np.where(kind == "sø", CODES["water"], CODES["natural"])), codes)
     codes = burn(((b, CODES["building"]) for b in buildings(parcels)), codes)

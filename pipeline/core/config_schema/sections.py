@@ -204,6 +204,8 @@ class Publish(Section):
     profile_min_overlap_share: Share = key("profiles list school districts and catchments covering at least this share of an area", "share")
     table_rows_per_page: Annotated[int, _NUMBER, Field(ge=1, le=1000)] = key(
         "rows a map layer's table in the panel shows at a time (a filter and paging for longer ones)", "rows")
+    land_cover_max_px: Annotated[int, _NUMBER, Field(ge=16, le=8000)] = key(
+        "the land-cover overlay's longer side at most (keeps the page within its size budget)", "pixels")
 
 
 class Privacy(Section):

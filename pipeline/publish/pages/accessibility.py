@@ -23,6 +23,7 @@ from pipeline.publish.pages.kit import (
     render,
     suppression_note,
 )
+from pipeline.publish.pages.land_cover_map import add_land_cover
 from pipeline.publish.pages.layers import (
     add_filled_layer,
     add_green,
@@ -71,6 +72,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
         body.append(absent_layers_notice(inputs, lang))
         body.append(render("access_means.html", lang, suppression=suppression_note(config, lang)))
     add_green(m, inputs, config, lang, show=False)
+    add_land_cover(m, inputs.rasters.get("land_cover"), int(config["publish"]["land_cover_max_px"]), lang)
     add_jobs(m, inputs, config, lang, show=False)
     add_schools(m, inputs, config, lang, show=False)
     finish(m)
