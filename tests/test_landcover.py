@@ -278,3 +278,23 @@ def test_a_land_cover_raster_elsewhere_or_without_crs_is_bad_input(tmp_path, cap
     status = main(["--quiet", "run", "--stage", "ingest", "--config", str(write_config(tmp_path, {"sources": sources}))])
     err = capsys.readouterr().err
     assert status == 2 and "nocrs.tif" in err and "sources.land_cover.crs" in err
+
+
+def test_land_cover_overlay_colours_each_class_and_leaves_nodata_transparent(tmp_path):
+    from test_publish_classes import MIN_DEUTAN_DELTA_E, deutan_min_distance
+
+    from pipeline.publish.pages.land_cover_map import LAND_COVER_COLOURS, land_cover_image
+
+    # 4 x 8 cells of 100 m: columns 0-3 trees, 4-7 sealed; the top row nodata
+    codes = np.full((4, 8), TREES)
+    codes[:, 4:] = SEALED
+    codes[0, :] = NODATA
+    path = write_raster(tmp_path / "lc.tif", codes, cell=100.0)
+    pixels, ((south, west), (north, east)) = land_cover_image(path, max_px=8)
+    assert pixels.shape[1] <= 8 and pixels.shape[2] == 4 and south < north and west < east
+    colours = {tuple(p) for p in pixels.reshape(-1, 4).tolist()}
+    rgb = {name: tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for name, c in LAND_COVER_COLOURS.items()}
+    assert colours == {(0, 0, 0, 0), (*rgb["trees"], 255), (*rgb["sealed"], 255)}
+    assert (pixels[0, :, 3] == 0).all() and pixels[-1, 0, :3].tolist() == list(rgb["trees"])
+    assert pixels[-1, -1, :3].tolist() == list(rgb["sealed"])
+    assert deutan_min_distance(list(LAND_COVER_COLOURS.values())) >= MIN_DEUTAN_DELTA_E
