@@ -154,7 +154,8 @@ def test_the_municipality_average_weights_every_parcel_as_the_areas_do():
     areas = gpd.GeoDataFrame({"area_id": ["a", "b"], "canopy_share": [0.5, 0.1]},
                              geometry=[box(0, 0, 10, 10), box(0, 0, 10, 30)], crs=CRS)
     for column in ("nearest_school_dist_m", "free_transport", "jobs_walk_15", "jobs_bike_30",
-                   "job_access_gravity", "job_access_index", "green_within_300", "green_m2_per_resident_1km"):
+                   "job_access_gravity", "job_access_index", "green_within_300", "green_m2_per_resident_1km",
+                   "protected_nature_dist_m"):
         parcels[column] = np.nan
     got = municipality_access(parcels, areas).iloc[0]
     assert got["scope"] == "municipality"

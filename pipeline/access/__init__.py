@@ -9,13 +9,14 @@ An area's value is the mean over its parcels weighted by residents (children_6_1
 figures). The formulas, in a planner's words, are in docs/accessibility.md.
 
 One job per module: travel.py (the networks, or straight lines), jobs.py (jobs within a time and the gravity
-sum), transit.py (jobs by public transport, CONTRACT 6d), green.py (green space and tree canopy), areas.py (the figures per parcel and per area, the school
-distances); this module reads the layers and writes the outputs (`run`).
+sum), transit.py (jobs by public transport, CONTRACT 6d), green.py (green space and tree canopy), landcover.py
+(land cover per area, the nature_friendly scenario, protected nature: CONTRACT 6c), areas.py (the figures per
+parcel and per area, the school distances); this module reads the layers and writes the outputs (`run`).
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
-Reads: housing_areas, schools, school_districts, jobs, green_areas, streets, stations, district_schools,
-canopy, parcels_mix, transit_stops, transit_stop_times.
-Writes: areas_access, municipality_access, parcels_access, network.
+Reads: housing_areas, schools, school_districts, jobs, green_areas, streets, stations, protected_nature,
+district_schools, canopy, land_cover, parcels_mix, transit_stops, transit_stop_times.
+Writes: areas_access, municipality_access, parcels_access, green_nature_friendly, network.
 """
 
 import time
@@ -46,6 +47,14 @@ from pipeline.access.green import (
     public_green,
 )
 from pipeline.access.jobs import job_access_gravity, job_access_index, jobs_within_minutes
+from pipeline.access.landcover import (
+    LANDCOVER_COLUMNS,
+    NATURE_FRIENDLY_COLUMNS,
+    area_landcover,
+    landcover_figures,
+    lawn_to_meadow,
+    nature_friendly,
+)
 from pipeline.access.transit import TRANSIT_COLUMNS, parcel_transit, transit_columns, transit_minutes
 from pipeline.access.travel import Travel, load_travel
 from pipeline.core import datasets
@@ -58,11 +67,13 @@ from pipeline.network.coverage import Coverage, blank_beyond_network, check_parc
 AREAS_FILE = datasets.CATALOGUE["areas_access"].file
 PARCELS_FILE = datasets.CATALOGUE["parcels_access"].file
 __all__ = [
-    "AREAS_FILE", "AREA_COLUMNS", "CANOPY_COLUMNS", "PARCELS_FILE", "PARCEL_FLAG", "SCHOOL_COLUMNS", "Travel", "area_access", "municipality_access",
+    "AREAS_FILE", "AREA_COLUMNS", "CANOPY_COLUMNS", "LANDCOVER_COLUMNS", "NATURE_FRIENDLY_COLUMNS", "PARCELS_FILE", "PARCEL_FLAG", "SCHOOL_COLUMNS", "Travel", "area_access", "municipality_access",
     "canopy_share", "canopy_share_partitioned", "green_access_points", "green_dist_m", "green_m2_per_resident",
     "green_m2_within", "job_access_gravity", "job_access_index", "jobs_within_minutes", "load_travel", "parcel_access",
     "public_green", "run", "school_distances", "weighted_area_mean", "TRANSIT_COLUMNS", "parcel_transit",
     "transit_columns", "transit_minutes",
+    "green_m2_within", "area_landcover", "landcover_figures", "lawn_to_meadow", "nature_friendly", "job_access_gravity", "job_access_index", "jobs_within_minutes", "load_travel", "parcel_access",
+    "public_green", "run", "school_distances", "weighted_area_mean",
 ]
 
 
@@ -90,6 +101,8 @@ def _read_layers(config: Config) -> dict:
         "canopy_path": datasets.input_path(config, "canopy") if has_layer(config, "canopy") else None,
         "timetable": ((datasets.read(config, "transit_stops"), datasets.read(config, "transit_stop_times"))
                       if datasets.exists(config, "transit_stop_times") else None),
+        "protected_nature": _optional(config, "protected_nature"),
+        "land_cover_path": datasets.input_path(config, "land_cover") if datasets.exists(config, "land_cover") else None,
     }
 
 
@@ -113,12 +126,18 @@ def run(config: Config) -> list[Path]:
         parcels["job_access_index"] = job_access_index(parcels["job_access_gravity"], residents)
     if far_walk.any():
         parcels["job_access_transit_index"] = job_access_index(parcels["job_access_transit_gravity"], residents)
-    areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method)
+    landcover = area_landcover(layers["land_cover_path"], layers["areas"], config["green"], config.crs)
+    areas = area_access(parcels, layers["areas"], layers["canopy_path"], settings, travel.method, landcover)
     written = [
         datasets.write(config, "areas_access", areas),
         datasets.write(config, "parcels_access", parcels),
-        datasets.write(config, "municipality_access", municipality_access(parcels, areas)),
+        datasets.write(config, "municipality_access", municipality_access(parcels, areas, landcover)),
     ]
+    if layers["land_cover_path"] is not None:
+        written.append(datasets.write(config, "green_nature_friendly", nature_friendly(
+            layers["land_cover_path"], layers["areas"], landcover, config["green"], config.crs)))
+    else:
+        datasets.output_path(config, "green_nature_friendly").unlink(missing_ok=True)
     if travel.walk is not None:
         written.append(datasets.output_path(config, "network"))
     log.info("Computed access for %d parcels and %d housing areas (%s) in %.1f s",

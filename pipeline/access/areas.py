@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.access.green import canopy_share_partitioned, green_columns, known_flag
 from pipeline.access.jobs import job_access_index, jobs_columns
+from pipeline.access.landcover import LANDCOVER_COLUMNS, municipality_landcover, protected_nature_dist_m
 from pipeline.access.transit import TRANSIT_COLUMNS
 from pipeline.access.travel import Travel
 from pipeline.core.log import warn
@@ -23,6 +24,8 @@ AREA_COLUMNS = (
     *SCHOOL_COLUMNS, "jobs_walk_15", "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
     "share_residents_green_300", "green_m2_per_resident_1km", *CANOPY_COLUMNS, "station_dist_m",
     *TRANSIT_COLUMNS,
+    # green structure (CONTRACT 6c): zonal figures of the land cover (not parcel means), and a walking distance
+    *LANDCOVER_COLUMNS, "protected_nature_dist_m",
 )
 # Per parcel, the two shares are yes/no flags; the area share is their weighted mean.
 PARCEL_FLAG = {"share_pupils_free_transport": "free_transport", "share_residents_green_300": "green_within_300"}
@@ -85,6 +88,9 @@ def parcel_access(travel: Travel, parcels: gpd.GeoDataFrame, layers: dict, setti
         nothing if stations is None
         else nearest_distance_m(travel.walk, origins, stations.geometry, detour_factor=travel.detour_factor)
     )
+    out["protected_nature_dist_m"] = protected_nature_dist_m(
+        travel, origins, layers.get("protected_nature"), spacing_m=settings["green_access_spacing_m"],
+        cover=layers.get("walk_cover"))
     out["distance_method"] = travel.method
     return gpd.GeoDataFrame(out, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
 
@@ -115,8 +121,10 @@ def weighted_area_mean(values: pd.Series, weights: pd.Series, area_id: pd.Series
     return (sums["num"] / sums["den"]).where(sums["den"] > 0)
 
 
-def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path: Path | None, settings: dict, method: str) -> gpd.GeoDataFrame:
-    """The per-area figures: parcel values averaged with residents (children_6_16 for schools) as weights."""
+def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path: Path | None, settings: dict, method: str,
+                landcover: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """The per-area figures: parcel values averaged with residents (children_6_16 for schools) as weights;
+    the land-cover figures as computed per area (landcover, indexed like areas; null without it)."""
     out = areas[[c for c in ("area_id", "name") if c in areas]].copy()
     area_id = parcels["area_id"]
     has_children = "children_6_16" in parcels.columns
@@ -124,6 +132,9 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
         warn("parcels have no children_6_16 column; the school figures per housing area are empty")
     for column in AREA_COLUMNS:
         if column in CANOPY_COLUMNS:
+            continue
+        if column in LANDCOVER_COLUMNS:
+            out[column] = landcover[column].to_numpy(dtype=float) if landcover is not None else np.nan
             continue
         if column in SCHOOL_COLUMNS and not has_children:
             out[column] = np.nan
@@ -141,17 +152,24 @@ def area_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, canopy_path:
 MUNICIPALITY = "municipality"
 
 
-def municipality_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+def municipality_access(parcels: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
+                        landcover: pd.DataFrame | None = None) -> pd.DataFrame:
     """The municipality's average of each area figure: every parcel's value weighted as the areas' are.
 
     Residents (children_6_16 for the school figures) weight every parcel of the municipality, inside a
     housing area or not; the canopy share is the housing areas' shares weighted by their surface (the share
-    of all housing areas' ground under canopy). One row, scope "municipality"; a figure no parcel has is null.
+    of all housing areas' ground under canopy), the land-cover figures the areas' zones weighted by their valid
+    ground (pipeline/access/landcover.py, `municipality_landcover`). One row, scope "municipality"; a figure no
+    parcel has is null.
     """
     everywhere = pd.Series(MUNICIPALITY, index=parcels.index)
     out = {"scope": [MUNICIPALITY]}
+    pooled = municipality_landcover(landcover) if landcover is not None else {}
     for column in AREA_COLUMNS:
         if column in CANOPY_COLUMNS:
+            continue
+        if column in LANDCOVER_COLUMNS:
+            out[column] = [pooled.get(column, np.nan)]
             continue
         means = weighted_area_mean(parcel_values(parcels, column), parcel_weights(parcels, column), everywhere)
         out[column] = [means.get(MUNICIPALITY, np.nan)]

@@ -126,7 +126,8 @@ def _ingested(layer: str, readers: tuple[str, ...], doc: str) -> Dataset:
 
 _ID_OF = {"housing_areas": "area_id", "parcels": "parcel_id", "schools": "school_id", "school_districts": "district_id",
           "jobs": "site_id", "green_areas": "green_id", "streets": "street_id", "stations": "station_id",
-          "candidate_sites": "site_id", "grid_statistics": "cell_id", "area_statistics": "area_id"}
+          "candidate_sites": "site_id", "grid_statistics": "cell_id", "area_statistics": "area_id",
+          "protected_nature": "nature_id"}
 # Who reads each ingested layer (CONTRACT 2 names the layers); publish shows every vector layer on the index page.
 _LAYER_READERS = {
     "housing_areas": ("mix", "access", "scenarios", "publish"),
@@ -141,6 +142,7 @@ _LAYER_READERS = {
     "grid_statistics": ("mix",),
     "area_statistics": ("mix",),
     "district_schools": ("mix", "access", "scenarios"),
+    "protected_nature": ("access",),
 }
 assert set(_LAYER_READERS) == {*VECTOR_LAYERS, *TABLE_LAYERS}, "every ingested layer needs its readers"
 
@@ -173,11 +175,19 @@ def _areas_columns(*extra: str, geometry: bool = True) -> Callable[[], tuple[Col
     return columns
 
 
+_RASTER_READERS = {"canopy": ("access",), "land_cover": ("access", "publish")}  # publish draws the land cover
+_RASTER_DOCS = {
+    "canopy": "the canopy fraction 0..1 (float32, NaN nodata) in the working CRS",
+    "land_cover": "the land-cover classes (uint8: 1 natural, 2 semi_natural, 3 lawn, 4 trees, 5 sealed, 6 water, "
+                  "7 other; 0 nodata) over the housing areas, in the source's grid (working CRS when geographic or OSM)",
+}
+
+
 DATASETS: tuple[Dataset, ...] = (
     *(_ingested(layer, _LAYER_READERS[layer], f"the {layer} layer: canonical columns, working CRS, valid geometries")
       for layer in (*VECTOR_LAYERS, *TABLE_LAYERS)),
-    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", ("access",), (),
-              f"the {layer} fraction 0..1 (float32, NaN nodata) in the working CRS") for layer in RASTER_LAYERS),
+    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", _RASTER_READERS[layer], (), _RASTER_DOCS[layer])
+      for layer in RASTER_LAYERS),
     Dataset("ingest", PROCESSED, "ingest.json", "json", "ingest", (), ("layer",),
             "rows per layer, whether a canopy raster was ingested, the working CRS"),
     Dataset("areas_mix", PROCESSED, "areas_mix.parquet", "geoparquet", "mix", ("scenarios", "publish"), ("area_id",),
@@ -207,10 +217,16 @@ DATASETS: tuple[Dataset, ...] = (
             _columns("parcel_id", "area_id", "district_id", "residents", "children_6_16", "school_dist_m",
                      "nearest_school_dist_m", "free_transport", "jobs_walk_15", "jobs_bike_30", "job_access_gravity",
                      "job_access_index", "green_dist_m", "green_within_300", "green_m2_1km", "residents_1km",
-                     "green_m2_per_resident_1km", "canopy_share", "station_dist_m", "jobs_transit_45",
-                     "job_access_transit_gravity", "job_access_transit_index", "distance_method", "geometry")),
+                     "green_m2_per_resident_1km", "canopy_share", "station_dist_m", "protected_nature_dist_m",
+                     "jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index", "distance_method",
+                     "geometry")),
     # the routable street graph, cached: written by access only, reused by scenarios (pipeline/network/cache.py; when
     # streets.parquet changed since, scenarios builds the graph in memory, never from a stale graph, and never writes it)
+    # --- green structure (CONTRACT 6c): the nature_friendly scenario, beside the figures in areas_access
+    Dataset("green_nature_friendly", PROCESSED, "green_nature_friendly.parquet", "parquet", "access", ("publish",),
+            ("area_id",), "one row per housing area: the land-cover figures before and after turning "
+            "green.lawn_to_meadow_share of the chosen areas' lawn into meadow, and the change",
+            lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.access").NATURE_FRIENDLY_COLUMNS)),
     Dataset("network", PROCESSED, "network.npz", "npz", "access", ("scenarios",), ("node",),
             "the routable street graph: node coordinates, edges with length and walk/bike, the streets' key"),
     Dataset("scenarios_school_sites", PROCESSED, "scenarios_school_sites.parquet", "geoparquet", "scenarios",

@@ -64,6 +64,12 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("arrival_s", "departure_s"), "seconds"),
     "jobs_transit_45": "count",
     **dict.fromkeys(("job_access_transit_gravity", "job_access_transit_index"), "ratio"),
+    # green structure (CONTRACT 6c): land-cover figures over an area and its ring, the nature_friendly scenario
+    **dict.fromkeys(("share_natural_cover", "share_sealed", "share_natural_cover_ring", "share_sealed_ring"), "share"),
+    **dict.fromkeys(("effective_mesh_size_ha", "effective_mesh_size_ha_ring", "lawn_to_meadow_m2"), "area"),
+    "protected_nature_dist_m": "distance",
+    "nature_friendly": "flag",
+    "nature_id": "id",
 }
 # Columns named by config or by a family: a prefix or suffix and the kind of every column with it.
 KIND_PREFIXES = {"lq_": "ratio", "support_": "text", "new_dwellings_": "count", "share_social_family_": "share"}

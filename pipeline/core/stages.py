@@ -19,8 +19,9 @@ VECTOR_LAYERS = (
     "streets",
     "stations",
     "candidate_sites",
+    "protected_nature",
 )
-RASTER_LAYERS = ("canopy",)
+RASTER_LAYERS = ("canopy", "land_cover")
 # Optional layers that may come as tables without geometry (CONTRACT 2): statistics per DST grid cell (the
 # cells made from their ids when no polygons are given), statistics per housing area, and which schools serve
 # which district (ingest writes district_schools.parquet whenever districts and schools exist).
@@ -56,7 +57,7 @@ STAGES: tuple[Stage, ...] = (
           "read each source, check it, reproject, write data/processed/<layer>.parquet"),
     Stage("mix", "pipeline.mix", ("mix", "ingest"),
           "tenure mix, indicative official status, segregation indices, school-district mix"),
-    Stage("access", "pipeline.access", ("access", "transit"),
+    Stage("access", "pipeline.access", ("access", "transit", "green"),
           "distances and reachable jobs and green space on the street network, canopy share"),
     Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest", "transit"),
           "candidate school sites and development sites against the baseline"),

@@ -27,6 +27,7 @@ from pipeline.core.log import log
 from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _name_pool, _unique
 from pipeline.demo.gtfs import write_gtfs
 from pipeline.demo.history import area_history
+from pipeline.demo.landcover import write_land_cover
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field
 from pipeline.demo.parcels import _parcels
 from pipeline.demo.places import (
@@ -113,6 +114,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
     out.mkdir(parents=True, exist_ok=True)
     paths = _write_all(out, layers, canopy, _readme(plan, seed, scale, counts, f"{towns[0]} Kommune"))
     paths.append(write_gtfs(out, layers))  # public transport (CONTRACT 6d)
+    paths += write_land_cover(out, layers, canopy)  # drawn from the layers and canopy: no random draw
     log.info("Generated the demo municipality (seed %d, scale %g): %s", seed, scale,
              ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     return paths

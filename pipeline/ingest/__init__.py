@@ -19,17 +19,19 @@ The package holds one job a module:
 - `layers`: one layer read and prepared in order, the references between layers, the district-school link;
 - `canopy`: the canopy raster, cut to the housing areas in the working CRS;
 - `transit`: the GTFS feed, checked and cut to the service day (pipeline/transit);
+- `land_cover`: the land-cover raster (or OpenStreetMap's land cover) over the housing areas, as the contract's classes;
 - this module: the stage, `run(config)` and `validate(config)`, the only places that read all sources and write.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: the configured sources (data/raw).
 Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, grid_statistics, area_statistics, district_schools, canopy, ingest, transit_stops,
-transit_stop_times.
+candidate_sites, protected_nature, grid_statistics, area_statistics, district_schools, canopy, land_cover,
+ingest, transit_stops, transit_stop_times.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,7 @@ from pipeline.ingest.clean import (
     fill_dwellings_other,
 )
 from pipeline.ingest.geometry import check_geometries, explode_multiparts, locate_grid_cells, to_working_crs
+from pipeline.ingest.land_cover import load_land_cover
 from pipeline.ingest.layers import (
     check_references,
     link_districts_and_schools,
@@ -110,7 +113,7 @@ __all__ = [
 ]
 
 
-def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
+def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None, Callable | None]:
     """Read and check every configured layer; raise one InputError listing every problem found."""
     sources, problems = configured_sources(config)
     layers: dict[str, pd.DataFrame] = {}
@@ -136,14 +139,18 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
     if "canopy" in sources and not problems:
         canopy = _load_canopy(sources["canopy"], config, layers)
         problems += canopy[2] if canopy else []
+    land_cover = None
+    if "land_cover" in sources and not problems:
+        land_cover, found = load_land_cover(sources["land_cover"], config, layers)
+        problems += found
     if problems:
         raise InputError(problems)
-    return layers, canopy
+    return layers, canopy, land_cover
 
 
 def validate(config: Config) -> dict[str, int]:
     """Check every input as ingest would, write nothing; rows per layer."""
-    layers, canopy = load_layers(config)
+    layers, canopy, _ = load_layers(config)
     counts = {name: len(frame) for name, frame in layers.items()}
     transit = read_transit(config)
     if transit is not None:
@@ -155,7 +162,7 @@ def validate(config: Config) -> dict[str, int]:
 
 def run(config: Config) -> list[Path]:
     """Ingest every configured source into data/processed/<layer>.parquet (and canopy.tif)."""
-    layers, canopy = load_layers(config)
+    layers, canopy, land_cover = load_layers(config)
     transit = read_transit(config)  # checked before anything is written
     written = write_transit(config, transit)
     for name, frame in layers.items():
@@ -170,8 +177,13 @@ def run(config: Config) -> list[Path]:
         log.info("Ingested canopy: %s x %s cells", canopy[0].shape[1], canopy[0].shape[0])
     else:
         canopy_path.unlink(missing_ok=True)
+    land_cover_path = datasets.output_path(config, "land_cover")
+    if land_cover is not None:
+        written.append(land_cover(land_cover_path))
+    else:
+        land_cover_path.unlink(missing_ok=True)
     summary = {"rows": {name: len(frame) for name, frame in layers.items()}, "canopy": canopy is not None,
-               "crs": config.crs}
+               "land_cover": land_cover is not None, "crs": config.crs}
     if transit is not None:
         summary["transit"] = {"day": transit.date.isoformat(), "trips": int(transit.stop_times["trip"].nunique())}
     written.append(datasets.write(config, "ingest", summary))

@@ -115,6 +115,8 @@ SCHEMAS: dict[str, LayerSchema] = {
         "street_id", GEOMETRY_FAMILIES[LINE], ("street_id",), ("walk", "bike", "name"), flags={"walk": True, "bike": True}
     ),
     "stations": LayerSchema("station_id", GEOMETRY_FAMILIES[POINT], ("station_id", "name")),
+    # protected nature (Danish section 3 types: mose, eng, overdrev, sø, hede, strandeng; any other word is kept)
+    "protected_nature": LayerSchema("nature_id", GEOMETRY_FAMILIES[POLYGON], ("nature_id",), ("kind",)),
     "candidate_sites": LayerSchema(
         "site_id", GEOMETRY_FAMILIES[POLYGON] + GEOMETRY_FAMILIES[POINT], ("site_id", "kind", "name"),
         ("capacity", "closes_school_id", *NEW_DWELLINGS, "new_jobs", "on_school_id"),

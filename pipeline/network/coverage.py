@@ -26,8 +26,8 @@ from pipeline.network import Network, point_xy
 
 # Per-parcel columns of pipeline.access measured on the walking network, and on the cycling network.
 WALK_COLUMNS = ("school_dist_m", "nearest_school_dist_m", "free_transport", "jobs_walk_15", "green_dist_m",
-                "green_within_300", "station_dist_m", "jobs_transit_45", "job_access_transit_gravity",
-                "job_access_transit_index")
+                "green_within_300", "station_dist_m", "protected_nature_dist_m", "jobs_transit_45",
+                "job_access_transit_gravity", "job_access_transit_index")
 BIKE_COLUMNS = ("jobs_bike_30", "job_access_gravity", "job_access_index")
 
 

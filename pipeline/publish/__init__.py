@@ -8,9 +8,9 @@ text from the catalogues in locale/, figures through Babel). The pages are built
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, areas_mix, areas_mix_history, segregation, school_districts_mix, areas_access,
-municipality_access, scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary,
-scenarios_development, scenarios_development_summary, districting_summary.
+candidate_sites, land_cover, areas_mix, areas_mix_history, segregation, school_districts_mix, areas_access,
+municipality_access, green_nature_friendly, scenarios_school_sites, scenarios_school_catchments,
+scenarios_school_summary, scenarios_development, scenarios_development_summary, districting_summary.
 Writes: areas, areas_gpkg, areas_csv, page_index, page_social_balance, page_accessibility, page_school_sites,
 page_urban_development, page_area_profiles, page_kort_fortalt.
 """

@@ -89,6 +89,26 @@ INDICATORS: dict[str, Indicator] = {
     "jobs_transit_45": Indicator("Jobs within 45 min by bus and train", "count", person=True, unit="number of jobs", better="higher"),
     "job_access_transit_gravity": Indicator("Job access by bus and train (gravity)", "number", person=True, unit="jobs weighted by travel time", better="higher"),
     "job_access_transit_index": Indicator("Job access index by bus and train (mean = 100)", "number", person=True, better="higher"),
+    # green structure (CONTRACT 6c): land, not people, except the distance weighted by residents
+    "share_natural_cover": _share("Natural cover (nature, meadow, trees)", palette="YlGn", better="higher"),
+    "share_sealed": _share("Sealed ground", palette="YlOrRd", better="lower"),
+    "effective_mesh_size_ha": Indicator("Connected habitat (effective mesh size)", "number", unit="ha", better="higher"),
+    "share_natural_cover_ring": _share("Natural cover in the surroundings", palette="YlGn", better="higher"),
+    "share_sealed_ring": _share("Sealed ground in the surroundings", palette="YlOrRd", better="lower"),
+    "effective_mesh_size_ha_ring": Indicator("Connected habitat in the surroundings (effective mesh size)", "number", unit="ha", better="higher"),
+    "protected_nature_dist_m": Indicator("Distance to protected nature", "metres", person=True, better="lower"),
+    "nature_friendly": Indicator("In the nature-friendly scenario", "flag"),
+    "lawn_to_meadow_m2": Indicator("Lawn turned into meadow", "number", unit="m²"),
+}
+# the nature_friendly scenario (green_nature_friendly.parquet): each land-cover figure before, after and its change
+INDICATORS |= {
+    f"{column}_{when}": Indicator(f"{INDICATORS[column].label}, {label}", "points" if when == "change" and INDICATORS[column].kind == "share"
+                                  else INDICATORS[column].kind, unit=INDICATORS[column].unit, better=INDICATORS[column].better)
+    for column in ("share_natural_cover", "share_sealed", "effective_mesh_size_ha", "share_natural_cover_ring",
+                   "share_sealed_ring", "effective_mesh_size_ha_ring")
+    for when, label in (("before", "before"), ("after", "after the nature-friendly scenario"), ("change", "change"))
+}
+INDICATORS |= {
     "distance_method": Indicator("Distance method", "text"),
     "scope": Indicator("Scope of the figures", "text"),
     # school districts and scenario schools
@@ -216,7 +236,7 @@ INDICATORS.update({
     # identifiers and provenance
     **{c: Indicator(c.replace("_", " ").capitalize(), "text") for c in (
         "area_id", "district_id", "school_id", "site_id", "scenario_id", "parcel_id", "green_id", "station_id",
-        "street_id", "closes_school_id", "data_note", "run_id")},
+        "nature_id", "street_id", "closes_school_id", "data_note", "run_id")},
     "suppressed": Indicator("Person-based figures suppressed (fewer residents than privacy.min_residents)", "flag"),
     # columns of datasets not published today (pipeline/core/catalogue.py), classified so every column is, once
     "cell_id": Indicator("Grid cell", "text"),

@@ -7,6 +7,7 @@ it is treated as missing and the page says it is out of date, instead of showing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -37,6 +38,7 @@ class Inputs:
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     segregation: dict | None = None
+    rasters: dict[str, Path] = field(default_factory=dict)  # a raster dataset's file, drawn by its page (land_cover)
     missing: dict[str, Reason] = field(default_factory=dict)
     # what every page derives alike from the frames (the areas table), built once for the release
     derived: dict[tuple, object] = field(default_factory=dict)
@@ -100,6 +102,8 @@ def load_inputs(config: Config) -> Inputs:
             inputs.missing[entry.name] = absent_reason(config, entry)
         elif entry.name == "segregation":
             inputs.segregation = datasets.read(config, entry.name)
+        elif entry.format == "geotiff":
+            inputs.rasters[entry.name] = datasets.input_path(config, entry.name)
         else:
             inputs.frames[entry.name] = datasets.read(config, entry.name)
     for name, reason in mismatched(inputs).items():

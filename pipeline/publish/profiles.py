@@ -26,6 +26,7 @@ from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
 from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
+from pipeline.publish.profile_green import GREEN_FIELDS, green_section
 from pipeline.publish.profile_places import (
     access_section,
     development_section,
@@ -92,7 +93,7 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
     history = inputs.get(HISTORY)
     shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
     shared.thresholds = current_thresholds(config, history)
-    shared.means = municipality_means(inputs.get("municipality_access"), ACCESS_FIELDS)
+    shared.means = municipality_means(inputs.get("municipality_access"), (*ACCESS_FIELDS, *GREEN_FIELDS))
     reasons = status_reasons(table, lang)
     if reasons is not None:
         shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
@@ -137,6 +138,7 @@ def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         "gap": gap_section(row, shared),
         "tenure": tenure_section(row, shared),
         "access": access_section(row, hidden, shared),
+        "green": green_section(row, hidden, shared),
         "districts": district_section(area_id, shared),
         "development": development_section(area_id, hidden, shared),
         "school_scenarios": school_scenario_section(area_id, shared),

@@ -20,9 +20,6 @@ parcels_mix, areas_access, network, transit_stops, transit_stop_times.
 Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
 scenarios_development_summary, scenarios_ranking, districting_units, districting_plans, districting_summary,
 districting_plans_gpkg.
-
-School districts drawn for social mix (districting.py, CONTRACT 6b): proposals for new district boundaries over
-street blocks, written as the districting_* datasets.
 """
 
 from __future__ import annotations

@@ -73,6 +73,14 @@ class Osm(Section):
     id_columns: list[Name] = key("columns tried in order for street_id (osm_id, osm_way_id, id, ...)")
 
 
+class OsmLandCover(Section):
+    resolution_m: Positive = key("cell size of the land cover rasterised from OSM", "m")
+    fill: Literal["natural", "semi_natural", "lawn", "trees", "sealed", "water", "other"] = key("class of cells under no mapped feature")
+    tags: dict[Name, dict[OsmWord, Literal["natural", "semi_natural", "lawn", "trees", "sealed", "water", "other"]]] = key(
+        "{key: {value: class}}, '*' any value; the first key a feature matches decides")
+    highway_width_m: dict[Name, Positive] = key("streets burnt as sealed, by highway value: width", "m")
+
+
 class Ingest(Section):
     tenures: list[Name] = Field(min_length=1, description="tenure classes: the dwellings_<tenure> columns",
                                 json_schema_extra={"unit": ""})
@@ -83,6 +91,9 @@ class Ingest(Section):
     share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
     crs_area_margin_deg: Annotated[float, _NUMBER, Field(ge=0, le=30)] = key("coordinates must lie in the declared CRS's area of use widened by", "degrees")
     osm: Osm = key("the OpenStreetMap tag table: walk and bike per way (docs/accessibility.md)")
+    # green structure (CONTRACT 6c)
+    land_cover_margin_m: NonNegative = key("the land-cover raster is kept over the housing areas widened by (at least green.buffer_m)", "m")
+    osm_land_cover: OsmLandCover = key("land cover from OpenStreetMap tags (docs/green.md)")
 
 
 class SegregationGroup(Section):
@@ -169,6 +180,11 @@ class Transit(Section):
     max_rides: Whole = key("most vehicles per journey (changes + 1)", "rides")
     board_slack_minutes: NonNegative = key("a vehicle is boarded at least this long after reaching the stop", "min")
     gravity_max_minutes: Positive = key("the gravity sum by transit counts jobs within this travel time", "min")
+class Green(Section):
+    buffer_m: Positive = key("the land-cover figures' ring around each housing area", "m")
+    lawn_to_meadow_share: Share = key("nature_friendly: share of the chosen areas' lawn turned into meadow")
+    nature_friendly_area_types: list[Literal["social", "private", "mixed"]] = key("nature_friendly: the areas of these area_types")
+    nature_friendly_area_ids: list[Text] = key("nature_friendly: and these areas by area_id")
 
 
 class Scenarios(Section):
@@ -217,6 +233,8 @@ class Publish(Section):
         "rows a map layer's table in the panel shows at a time (a filter and paging for longer ones)", "rows")
     summary_min_difference: Share = key("a summary calls a figure a strength or challenge when it differs from the municipality's by this share of it", "share")
     summary_min_jobs_change: Share = key("a summary names a project elsewhere that adds this share to the jobs within reach by bike", "share")
+    land_cover_max_px: Annotated[int, _NUMBER, Field(ge=16, le=8000)] = key(
+        "the land-cover overlay's longer side at most (keeps the page within its size budget)", "pixels")
 
 
 class Privacy(Section):
@@ -255,6 +273,7 @@ class PipelineConfig(Section):
     mix: Mix
     access: Access
     transit: Transit
+    green: Green
     scenarios: Scenarios
     districting: Districting
     publish: Publish

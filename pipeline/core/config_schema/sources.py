@@ -48,6 +48,9 @@ class Source(Section):
     unknown_values: list[Text] | None = optional("text in a number column that means unknown (overrides ingest.unknown_values)")
     dissolve: bool | None = optional("polygons: true joins the rows of one id into one feature (DAGI gives a parish in several parts)")
     osm: bool | None = optional("streets: true reads the file as OpenStreetMap ways (walk/bike from ingest.osm); false: not OSM")
+    # land_cover (CONTRACT 6c): the raster's codes per class
+    classes: dict[Literal["natural", "semi_natural", "lawn", "trees", "sealed", "water", "other"], list[int]] | None = optional(
+        "land_cover: the raster's codes per class {natural: [codes], semi_natural, lawn, trees, sealed, water, other}")
 
     @field_validator("crs")
     @classmethod
@@ -109,3 +112,6 @@ class Sources(Section):
     canopy: Source | None = key("tree canopy raster (fraction 0..1, or land-cover classes)")
     candidate_sites: Source | None = key("candidate school and development sites")
     gtfs: Source | None = key("public transport timetable, GTFS (zip or folder): stops, routes, trips, stop_times, calendar")
+    # green structure (CONTRACT 6c)
+    land_cover: Source | None = key("classified land-cover raster (codes mapped by classes), or an OSM file rasterised")
+    protected_nature: Source | None = key("protected nature (section 3: mose, eng, overdrev, sø, hede, strandeng), polygons")

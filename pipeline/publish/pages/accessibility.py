@@ -23,6 +23,7 @@ from pipeline.publish.pages.kit import (
     render,
     suppression_note,
 )
+from pipeline.publish.pages.land_cover_map import add_land_cover
 from pipeline.publish.pages.layers import (
     add_filled_layer,
     add_green,
@@ -38,7 +39,9 @@ ACCESS_LAYERS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_tr
                  "job_access_index", "job_access_gravity", "green_dist_m", "share_residents_green_300",
                  "green_m2_per_resident_1km", "canopy_share", "station_dist_m",
                  # public transport (CONTRACT 6d): shown where a GTFS feed was given
-                 "jobs_transit_45", "job_access_transit_index")
+                 "jobs_transit_45", "job_access_transit_index",
+                 # green structure (CONTRACT 6c, where land_cover and protected_nature are given)
+                 "share_natural_cover", "share_sealed", "effective_mesh_size_ha", "protected_nature_dist_m")
 TRANSIT_LAYERS = ("jobs_transit_45", "job_access_transit_index")  # no layer without a feed
 CANOPY_COLOURS = {"yes": "#31a354", "no": "#fdae6b"}
 
@@ -73,6 +76,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
         body.append(absent_layers_notice(inputs, lang))
         body.append(render("access_means.html", lang, suppression=suppression_note(config, lang)))
     add_green(m, inputs, config, lang, show=False)
+    add_land_cover(m, inputs.rasters.get("land_cover"), int(config["publish"]["land_cover_max_px"]), lang)
     add_jobs(m, inputs, config, lang, show=False)
     add_schools(m, inputs, config, lang, show=False)
     finish(m)

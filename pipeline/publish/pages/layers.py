@@ -49,6 +49,9 @@ MIX_SECTIONS = (
                        "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
                        "station_dist_m", "jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index",
                        "distance_method"]),
+    ("Nature and green spaces", ["share_natural_cover", "share_sealed", "effective_mesh_size_ha",
+                                 "share_natural_cover_ring", "share_sealed_ring", "effective_mesh_size_ha_ring",
+                                 "protected_nature_dist_m"]),
 )
 DISTRICT_FIELDS = ["name", "district_id", "school_id", "residents", "pupils", "capacity", "utilisation",
                    "share_pupils_udsat_or_worse"]

@@ -1,0 +1,64 @@
+"""The profile's "Nature and green spaces" section: the area's land cover and its ring beside the municipality,
+the walk to protected nature, and what the nature_friendly scenario would change (CONTRACT 6c).
+
+Like the other sections (pipeline/publish/profile_places.py), it takes the area's row and the release's shared
+lookups and returns what the template draws, or a `missing` text; the distance, weighted by residents, is
+the suppressed label for a small area.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.publish.catalogue import indicator
+from pipeline.publish.profile_sections import fmt, known, missing_text, shown
+
+if TYPE_CHECKING:
+    from pipeline.publish.profile_shared import Shared
+
+GREEN_FIELDS = ("share_natural_cover", "share_sealed", "effective_mesh_size_ha", "share_natural_cover_ring",
+                "share_sealed_ring", "effective_mesh_size_ha_ring", "protected_nature_dist_m")
+SCENARIO = "green_nature_friendly"
+
+
+def _figure(lang, column: str, value: object) -> str:
+    """A land-cover figure: shares in per cent, the mesh size in hectares with two decimals."""
+    if column.startswith("effective_mesh_size_ha") and known(value):
+        return f"{lang.number(value, 2)} ha"
+    return fmt(lang, column, value)
+
+
+def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
+    """The land-cover figures of the area and its ring beside the municipality's, and the scenario's change."""
+    lang = shared.lang
+    present = [c for c in GREEN_FIELDS if c in row.index and known(row[c])]
+    if not present:
+        return {"rows": [], "scenario": [], "missing": lang(
+            "no land-cover figures: the land_cover and protected_nature sources are not given (docs/green.md)")}
+    rows = [{"label": lang(indicator(c).label),
+             "value": shown(shared, c, row[c], hidden) if indicator(c).person else _figure(lang, c, row[c]),
+             "mean": _figure(lang, c, shared.means.get(c))} for c in GREEN_FIELDS if c in row.index]
+    return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "missing": None}
+
+
+def _scenario_rows(area_id: str, shared: Shared) -> list[dict]:
+    """Before and after the chosen areas' lawn turns meadow, for an area the scenario changes (else none)."""
+    lang = shared.lang
+    frame = shared.inputs.get(SCENARIO)
+    if frame is None:
+        if SCENARIO in shared.inputs.missing:
+            return [{"label": missing_text(lang, shared.inputs, SCENARIO), "before": "", "after": ""}]
+        return []
+    found = frame[frame["area_id"].astype(str) == area_id]
+    if found.empty or not bool(found["nature_friendly"].iloc[0]):
+        return []
+    one = found.iloc[0]
+    rows = [{"label": lang(indicator("lawn_to_meadow_m2").label), "before": "",
+             "after": f"{lang.number(one['lawn_to_meadow_m2'])} m²"}]
+    for column in GREEN_FIELDS[:-1]:
+        rows.append({"label": lang(indicator(column).label),
+                     "before": _figure(lang, column, one[f"{column}_before"]),
+                     "after": _figure(lang, column, one[f"{column}_after"])})
+    return rows
