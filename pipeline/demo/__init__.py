@@ -25,9 +25,10 @@ import yaml
 from pipeline.core.config import DEFAULTS_FILE
 from pipeline.core.log import log
 from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _name_pool, _unique
-from pipeline.demo.history import area_history
+from pipeline.demo.history import DATA_YEAR, area_history
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field
 from pipeline.demo.parcels import _parcels
+from pipeline.demo.plan import plan_projects
 from pipeline.demo.places import (
     _area_outlines,
     _boundary,
@@ -105,6 +106,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
         "schools": schools, "green_areas": green, "jobs": jobs,
         "stations": _stations(grid, cells, scale, towns, warp),
         "area_statistics": area_history(parcels, group, plan, mix),
+        "plan_projects": plan_projects(plan, parcels, group, mix, DATA_YEAR),
     }
     canopy = _canopy(rng, grid, quads, green, warp)
     counts = {name: len(frame) for name, frame in layers.items()}

@@ -107,3 +107,4 @@ class Sources(Section):
     stations: Source | None = key("railway and metro stations, points")
     canopy: Source | None = key("tree canopy raster (fraction 0..1, or land-cover classes)")
     candidate_sites: Source | None = key("candidate school and development sites")
+    plan_projects: Source | None = key("the plan's projects: area_id, year, signed dwelling changes per tenure, jobs, cost")
