@@ -155,7 +155,8 @@ def _default_keys(data: dict, prefix: str = "") -> set[str]:
     keys = set()
     for name, value in data.items():
         path = f"{prefix}{name}"
-        if isinstance(value, dict) and path not in ("sources", "mix.segregation_groups", "mix.rule_sets", "ingest.osm.highway", "ingest.osm.closed_by"):
+        if isinstance(value, dict) and path not in ("sources", "mix.segregation_groups", "mix.rule_sets", "ingest.osm.highway", "ingest.osm.closed_by",
+                                                          "plan.residents_per_dwelling"):
             keys |= _default_keys(value, f"{path}.")
         else:
             keys.add(path)

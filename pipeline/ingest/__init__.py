@@ -17,12 +17,13 @@ The package holds one job a module:
 - `geometry`: the layer's CRS checked and reprojected, geometries checked and repaired, grid cells located;
 - `layers`: one layer read and prepared in order, the references between layers, the district-school link;
 - `canopy`: the canopy raster, cut to the housing areas in the working CRS;
+- `plan`: the plan's projects: signed dwelling changes, balanced conversions, an area each (CONTRACT 6a);
 - this module: the stage, `run(config)` and `validate(config)`, the only places that read all sources and write.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: the configured sources (data/raw).
 Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, grid_statistics, area_statistics, district_schools, canopy, ingest.
+candidate_sites, grid_statistics, area_statistics, district_schools, plan_projects, canopy, ingest.
 """
 
 from __future__ import annotations
