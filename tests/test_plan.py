@@ -310,3 +310,13 @@ def test_bad_plan_rows_stop_the_run_naming_the_project(tmp_path, capsys, row, te
     for text in texts:
         assert text in err, (text, err)
     assert "What to do:" in err and "Traceback" not in err and "OK-1" not in err
+
+
+def test_rehousing_areas_that_are_no_housing_area_stop_the_run(tmp_path, capsys):
+    config = plan_project(tmp_path, [{"project_id": "OK-1", "name": "Fine", "year": 2025, "area_id": "A",
+                                      "dwellings_change_owner": 5}])
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["plan"]["rehousing"] = {"areas": ["B", "NOPE"]}
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    status, err = run_cli(config, capsys)
+    assert status == 2 and "plan.rehousing.areas" in err and "NOPE" in err and "Traceback" not in err

@@ -61,6 +61,18 @@ def settings_of(config: Config, baseline: pd.DataFrame, parcels: pd.DataFrame | 
     )
 
 
+def _check_named_areas(config: Config, baseline: pd.DataFrame) -> None:
+    """plan.rehousing.areas and plan.new_residents_areas must name housing areas (exit 2 otherwise)."""
+    known = set(baseline["area_id"].astype("str"))
+    plan = config["plan"]
+    for key, named in (("plan.rehousing.areas", (plan.get("rehousing") or {}).get("areas")),
+                       ("plan.new_residents_areas", plan.get("new_residents_areas"))):
+        unknown = [str(a) for a in named or [] if str(a) not in known]
+        if unknown:
+            raise InputError(Problem(f"config {key} names areas that are no housing area: {', '.join(unknown[:10])}",
+                                     f"name area_id values of housing_areas in {key}, or leave it empty"))
+
+
 def _problem(config: Config, err: PlanProblem) -> InputError:
     """A plan row the projection could not apply, as the analyst reads it (exit status 2)."""
     settings = config["sources"].get("plan_projects") or {}
@@ -77,6 +89,7 @@ def plan_outputs(config: Config, projects: pd.DataFrame | None, areas_mix: pd.Da
         log.info("Scenarios found no plan_projects; wrote empty plan tables")
         return empty_tables(kinds, counts)
     baseline = pd.DataFrame(areas_mix.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    _check_named_areas(config, baseline)
     year = data_year(history, config)
     settings = settings_of(config, baseline, parcels, year)
     if settings.horizon < year:
@@ -93,6 +106,11 @@ def plan_outputs(config: Config, projects: pd.DataFrame | None, areas_mix: pd.Da
         warn(f"{int(late.sum())} plan projects take effect after plan.horizon {settings.horizon} and are not in the "
              f"projection (project_id {', '.join(checked.table['project_id'][late].head(10))})")
     _warn_rehousing(trajectory, run.unplaced[:, 0].sum())
+    unknown = [k for k, v in settings.residents_per_dwelling.items() if np.isnan(v)]
+    if unknown or np.isnan(settings.reference).any():
+        warn("the plan's projection lacks residents per dwelling built or the reference composition (no parcels with "
+             "residents, or no reference area with the counts), so residents or person counts of areas with new "
+             "dwellings are unknown; set plan.residents_per_dwelling or plan.new_residents_areas")
     log.info("Scenarios projected %d plan projects over %d areas, %d-%d (%s)", len(checked.table), len(baseline),
              year, settings.horizon, "projection")
     return trajectory, rehousing, effect

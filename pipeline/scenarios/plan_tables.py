@@ -172,7 +172,7 @@ def _trajectory(baseline: pd.DataFrame, projects: Projects, settings: Settings, 
     table = projects.table
     parts = []
     for y, year in enumerate(run.years):
-        now, alone = run.variant(y, 0), run.variant(y, 1)
+        now, alone = run.variant(y, 0), run.variant(y, 1, ["status", "criteria_met"])
         part = now.copy()
         part.insert(0, "area_id", baseline["area_id"].astype("str").to_numpy())
         part.insert(1, "name", baseline["name"].astype("str").to_numpy() if "name" in baseline.columns else None)
@@ -220,12 +220,13 @@ def _effect(baseline: pd.DataFrame, projects: Projects, run: Run) -> pd.DataFram
     """Per project (and for the plan), the horizon year with and without it, for every area it changes."""
     n_area, table = len(baseline), projects.table
     last = len(run.years) - 1
-    whole = run.variant(last, 0)
+    compared = ["share_social_family", "gap_add_dwellings", "status", "criteria_met", "residents"]
+    whole = run.variant(last, 0, compared)
     rows = []
     sums = np.zeros(n_area)
     for p in range(len(table) + 1):
         scope = PROJECT_SCOPE if p < len(table) else PLAN_SCOPE
-        without = run.variant(last, 2 + p)
+        without = run.variant(last, 2 + p, compared)
         frame = _compare(whole, without, baseline)
         if scope == PROJECT_SCOPE:
             row = table.iloc[p]

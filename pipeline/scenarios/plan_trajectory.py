@@ -28,12 +28,10 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from pipeline import mix
+from pipeline.scenarios.plan_measure import SOCIAL_FAMILY, measure_years
 
-SOCIAL_FAMILY = "social_family"
 # statuses in the order of how hard the list is; a receiving area moved up this order by rehousing is warned
 STATUS_ORDER = ("none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse")
-LISTED = ("parallelsamfund", "omdannelse")  # the years on the list that lead to omdannelse (pipeline.mix.history)
 
 
 class PlanProblem(ValueError):
@@ -74,10 +72,10 @@ class Run:
     years: list[int]
     frames: list[tuple[pd.DataFrame, np.ndarray]]  # per year: measured rows, and each (variant, area)'s row
 
-    def variant(self, y: int, v: int) -> pd.DataFrame:
-        """Variant v's areas in year index y, in the baseline's order."""
+    def variant(self, y: int, v: int, columns: list[str] | None = None) -> pd.DataFrame:
+        """Variant v's areas in year index y, in the baseline's order (only the given columns, when given)."""
         measured, source = self.frames[y]
-        return measured.iloc[source[v]].reset_index(drop=True)
+        return (measured if columns is None else measured[columns]).iloc[source[v]].reset_index(drop=True)
     residents_removed: np.ndarray  # (years, variants, areas)
     rehoused_out: np.ndarray
     rehoused_in: np.ndarray
@@ -125,71 +123,6 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
                             if c in frame.columns else np.full(len(frame), np.nan) for c in columns])
 
 
-def _listed_years(baseline: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """years_listed of the baseline as (low, high), null as 0 as the status reads it."""
-    low = np.nan_to_num(_rows(baseline, ["years_listed"])[:, 0])
-    high = _rows(baseline, ["years_listed_upper"])[:, 0]
-    return low, np.where(np.isnan(high), low, high)
-
-
-def measure(state: dict, rows: np.ndarray, area_type: np.ndarray | None, settings: Settings, mix_config: dict,
-            year: int) -> pd.DataFrame:
-    """The given rows (variant-major: variant x areas + area) measured as the mix stage measures areas, under
-    the rule set in force in year.
-
-    state holds dw (variants, areas, kinds), res (variants, areas), cnt (variants, areas, counts), the years
-    listed (low, high) and bound: the areas whose family housing gap is reported (omdannelse at the baseline
-    or in any year so far); the frame's column bound adds this year's omdannelse areas.
-    """
-    n_kind = len(settings.kinds)
-    rule_set, rules = mix.rules_for_year(mix_config, year)
-    tenures = [k for k in settings.kinds if k != mix.OTHER_TENURE]
-    dw = state["dw"].reshape(-1, n_kind)[rows]
-    cnt = state["cnt"].reshape(-1, len(settings.counts))[rows]
-    low, high = state["low"].reshape(-1)[rows], state["high"].reshape(-1)[rows]
-    columns = {f"dwellings_{kind}": dw[:, j] for j, kind in enumerate(settings.kinds)}
-    columns["residents"] = state["res"].reshape(-1)[rows]
-    columns.update({count: cnt[:, j] for j, count in enumerate(settings.counts)})
-    if area_type is not None:
-        columns["area_type"] = np.tile(area_type, len(state["res"]))[rows]
-    columns["years_listed"] = pd.array(np.where(low == high, low, np.nan), dtype="Float64").round().astype("Int64")
-    columns["years_listed_upper"] = high
-    frame = pd.DataFrame(columns)
-    frame["dwellings"] = mix.all_dwellings(frame, tenures)
-    frame = pd.concat([frame, mix.tenure_shares(frame, tenures), mix.criteria_indicators(frame, rules)], axis=1)
-    status = mix.status_columns(frame, rules)
-    gaps = mix.family_housing_gap(frame[f"dwellings_{SOCIAL_FAMILY}"], frame["dwellings"], rules["family_housing_cap"])
-    bound = state["bound"].reshape(-1)[rows] | status["status"].eq("omdannelse").to_numpy()
-    extra = pd.DataFrame({"rule_set": rule_set, "bound": bound}, index=frame.index)
-    return pd.concat([frame, status[["c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "status_reason"]],
-                      gaps.where(pd.Series(bound, index=frame.index), axis=0), extra], axis=1)
-
-
-def _measure_all(state: dict, area_type: np.ndarray | None, settings: Settings, mix_config: dict,
-                 year: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every variant's areas measured: the measured rows and, per (variant, area), its row among them; an area
-    whose figures equal the whole plan's (variant 0) is measured once."""
-    n_var, n_area = state["res"].shape
-    features = np.concatenate([state["dw"], state["res"][:, :, None], state["cnt"], state["low"][:, :, None],
-                               state["high"][:, :, None], state["bound"][:, :, None]], axis=2)
-    same = ((features == features[:1]) | (np.isnan(features) & np.isnan(features[:1]))).all(axis=2)
-    same[0] = False
-    rows = np.flatnonzero(~same.reshape(-1))
-    measured = measure(state, rows, area_type, settings, mix_config, year)
-    position = np.full(n_var * n_area, -1)
-    position[rows] = np.arange(len(rows))
-    position = position.reshape(n_var, n_area)
-    return measured, np.where(same, position[:1], position)
-
-
-def _next_listed(state: dict, status: np.ndarray) -> None:
-    """Advance the years listed by one year from this year's statuses (pipeline.mix.history's rule)."""
-    on = np.isin(status, LISTED)
-    unknown = status == mix.UNDETERMINED
-    state["low"] = np.where(on, state["low"] + 1, 0.0)
-    state["high"] = np.where(on | unknown, state["high"] + 1, 0.0)
-
-
 def simulate(baseline: pd.DataFrame, projects: Projects, settings: Settings, mix_config: dict,
              active: np.ndarray, arrivals: np.ndarray) -> Run:
     """Run the variants from the data year to the horizon.
@@ -198,25 +131,22 @@ def simulate(baseline: pd.DataFrame, projects: Projects, settings: Settings, mix
     rehoused residents arrive anywhere. Variant 0 must carry out every project: a demolition of more
     dwellings than its area then has raises PlanProblem; other variants remove what there is.
     """
-    n_var, n_area, n_kind = len(active), len(baseline), len(settings.kinds)
+    n_var, n_area = len(active), len(baseline)
     dw0 = _rows(baseline, [f"dwellings_{k}" for k in settings.kinds])
     res0 = _rows(baseline, ["residents"])[:, 0]
     total0 = dw0.sum(axis=1)
     per_dwelling = np.where(total0 > 0, res0 / np.where(total0 > 0, total0, 1), np.nan)
     area_ids = baseline["area_id"].astype("str").to_numpy()
     receivers = np.ones(n_area, dtype=bool) if not settings.receiving_areas else np.isin(area_ids, settings.receiving_areas)
-    low, high = _listed_years(baseline)
     state = {"dw": np.repeat(dw0[None], n_var, axis=0), "res": np.repeat(res0[None], n_var, axis=0),
-             "cnt": np.repeat(_rows(baseline, settings.counts)[None], n_var, axis=0),
-             "low": np.repeat(low[None], n_var, axis=0), "high": np.repeat(high[None], n_var, axis=0)}
+             "cnt": np.repeat(_rows(baseline, settings.counts)[None], n_var, axis=0)}
     sf = settings.kinds.index(SOCIAL_FAMILY)
     built_per = np.array([settings.residents_per_dwelling.get(k, np.nan) for k in settings.kinds])
     years = list(range(settings.data_year, settings.horizon + 1))
-    state["bound"] = np.repeat(baseline["status"].astype("object").eq("omdannelse").to_numpy()[None], n_var, axis=0)
-    area_type = baseline["area_type"].astype("object").to_numpy() if "area_type" in baseline.columns else None
     removed_all, out_all, in_all = (np.zeros((len(years), n_var, n_area)) for _ in range(3))
     run = Run(years, [], removed_all, out_all, in_all, [], np.zeros((len(years), n_var)))
     project_years = projects.table["year"].to_numpy()
+    states = []
     for y, year in enumerate(years):
         dw_start, res_start, cnt_start = state["dw"].copy(), state["res"].copy(), state["cnt"].copy()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -224,10 +154,9 @@ def simulate(baseline: pd.DataFrame, projects: Projects, settings: Settings, mix
         for p in np.flatnonzero(project_years == year):
             _apply(p, y, year, projects, state, run, active[:, p], arrivals, composition, dw_start, per_dwelling,
                    built_per, receivers, settings, sf)
-        measured, source = _measure_all(state, area_type, settings, mix_config, year)
-        state["bound"] = measured["bound"].to_numpy(dtype=bool)[source]
-        run.frames.append((measured, source))
-        _next_listed(state, measured["status"].astype("object").to_numpy()[source])
+        states.append({k: state[k].copy() for k in ("dw", "res", "cnt")})
+    measured, sources = measure_years(states, years, settings.kinds, settings.counts, baseline, mix_config)
+    run.frames = [(measured, source) for source in sources]
     return run
 
 
