@@ -320,3 +320,29 @@ def test_rehousing_areas_that_are_no_housing_area_stop_the_run(tmp_path, capsys)
     config.write_text(yaml.safe_dump(data), encoding="utf-8")
     status, err = run_cli(config, capsys)
     assert status == 2 and "plan.rehousing.areas" in err and "NOPE" in err and "Traceback" not in err
+
+
+def test_the_demo_plans_reach_the_cap_in_one_estate_and_miss_it_in_another():
+    """The omdannelse estate (S 1,000 of D 1,060): 200 demolished, 120 sold, 159 (15 %) owner homes built, 100
+    converted; then ceil(580 x 5/2 - 1,019) + 5 = 436 private rental homes, so 580 of 1,455 = 39.9 % <= 40 %.
+    The parallelsamfund estate (800 of 900): 80 converted, 90 built, 64 demolished: 656 of 926 = 70.8 %."""
+    from pipeline.demo.plan import plan_projects
+
+    plan = pd.DataFrame({"archetype": ["estate_omdannelse", "estate_parallelsamfund", "estate_udsat", "owner"],
+                         "area_id": ["A001", "A002", "A003", "A004"], "name": ["Øst", "Vest", "Syd", "Villa"]})
+    parcels = pd.DataFrame({f"dwellings_{t}": [0] * 4 for t in KINDS[:-1]})
+    parcels["dwellings_social_family"] = [1000, 800, 600, 0]
+    parcels["dwellings_private_rental"] = [60, 100, 100, 300]
+    projects_table = plan_projects(plan, parcels, np.arange(4), mix_config(), 2024)
+    change = projects_table.set_index("project_id")
+    assert change.loc["P1-05", "dwellings_change_private_rental"] == 436
+    for area_id, (s, d), share in (("A001", (1000, 1060), 580 / 1455), ("A002", (800, 900), 656 / 926)):
+        rows = projects_table[projects_table["area_id"].eq(area_id)]
+        s_end = s + rows["dwellings_change_social_family"].sum()
+        d_end = d + rows[[f"dwellings_change_{k}" for k in KINDS[:-1]]].to_numpy().sum()
+        assert s_end / d_end == pytest.approx(share)
+    assert 580 / 1455 <= 0.40 < 656 / 926
+    assert projects_table["year"].between(2025, 2032).all() and projects_table["jobs_change"].gt(0).any()
+    balanced = projects_table[[f"dwellings_change_{k}" for k in KINDS[:-1]]]
+    mixed = (balanced.lt(0).any(axis=1) & balanced.gt(0).any(axis=1))
+    assert balanced[mixed].sum(axis=1).eq(0).all() and mixed.sum() == 4
