@@ -346,3 +346,31 @@ def test_the_demo_plans_reach_the_cap_in_one_estate_and_miss_it_in_another():
     balanced = projects_table[[f"dwellings_change_{k}" for k in KINDS[:-1]]]
     mixed = (balanced.lt(0).any(axis=1) & balanced.gt(0).any(axis=1))
     assert balanced[mixed].sum(axis=1).eq(0).all() and mixed.sum() == 4
+
+
+def test_project_sites_find_their_area_and_a_site_outside_every_area_stops_the_run(tmp_path, capsys):
+    """Projects given as points in a GeoPackage: one without area_id inside B (x0 + 1,500) joins B; with a site
+    3 km east of both areas the run stops naming that project."""
+    import geopandas as gpd
+    from conftest import CRS, X0, Y0
+    from shapely.geometry import Point
+
+    config = plan_project(tmp_path, [{"project_id": "x", "name": "x", "year": 2025, "area_id": "A"}])
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    sites = gpd.GeoDataFrame({"project_id": ["S1", "S2"], "name": ["Boliger", "Boliger"], "year": [2025, 2026],
+                              "area_id": [None, "A"], "dwellings_change_owner": [30, 10]},
+                             geometry=[Point(X0 + 1500, Y0 + 500), Point(X0 + 500, Y0 + 500)], crs=CRS)
+    sites.to_file(tmp_path / "raw" / "plan.gpkg", layer="plan_projects", engine="pyogrio")
+    data["sources"]["plan_projects"] = {"path": "raw/plan.gpkg", "layer": "plan_projects"}
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    status, err = run_cli(config, capsys)
+    assert status == 0, err
+    projects = pd.read_parquet(tmp_path / "data" / "processed" / "plan_projects.parquet")
+    assert projects.set_index("project_id")["area_id"].to_dict() == {"S1": "B", "S2": "A"}
+    trajectory = pd.read_parquet(tmp_path / "data" / "processed" / "plan_trajectory.parquet")
+    assert trajectory[trajectory["area_id"].eq("B")]["dwellings"].tolist() == [50, 80, 80]
+
+    sites.loc[0, "geometry"] = Point(X0 + 5000, Y0 + 500)
+    sites.to_file(tmp_path / "raw" / "plan.gpkg", layer="plan_projects", engine="pyogrio")
+    status, err = run_cli(config, capsys)
+    assert status == 2 and "S1" in err and "lie in no housing area" in err and "S2" not in err, err

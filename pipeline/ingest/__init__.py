@@ -60,6 +60,7 @@ from pipeline.ingest.layers import (
     prepare_link_table,
     read_and_prepare,
 )
+from pipeline.ingest.plan import locate_plan_projects
 from pipeline.ingest.read import (
     READ_ERRORS,
     _open_problem,
@@ -126,6 +127,8 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None]:
         if not found:
             layers[name] = frame
     problems += check_references(layers, sources)
+    if not problems:
+        problems += locate_plan_projects(layers, sources.get("plan_projects"))
     if not problems:
         problems += link_districts_and_schools(layers, sources, config)
     canopy = None

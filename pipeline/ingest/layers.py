@@ -55,7 +55,7 @@ def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[
                                       "export the layer with its features" + (", or check the filter" if where else ""))]
     frame, problems = clean_values(frame, source, schema)
     if source.layer_name == "plan_projects" and not problems:
-        frame, problems = prepare_plan_projects(frame, source)
+        frame, problems = prepare_plan_projects(frame, source, config)
     # canonical columns in contract order (school_ids: a district's list of schools, kept for the link only)
     frame = frame[[c for c in (*schema.required, *schema.optional, "school_ids", "geometry") if c in frame.columns]]
     if problems or not schema.geometry:
