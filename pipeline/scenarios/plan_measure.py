@@ -18,6 +18,7 @@ from pipeline import mix
 
 SOCIAL_FAMILY = "social_family"
 LISTED = ("parallelsamfund", "omdannelse")  # the years on the list that lead to omdannelse (pipeline.mix.history)
+CHUNK_ROWS = 20_000  # rows of one status_columns call: its enumeration takes about 140 MB of flags
 STATUS_COLUMNS = ["c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "status_reason"]
 
 
@@ -124,7 +125,9 @@ def _statuses(frame: pd.DataFrame, rule_sets: dict, year_of: np.ndarray) -> pd.D
     for name in dict.fromkeys(name for name, _ in rule_sets.values()):
         chosen = np.isin(year_of, [y for y, (n, _) in rule_sets.items() if n == name])
         rules = next(r for n, r in rule_sets.values() if n == name)
-        parts.append(mix.status_columns(frame[chosen], rules)[STATUS_COLUMNS])
+        rows = np.flatnonzero(chosen)
+        for start in range(0, len(rows), CHUNK_ROWS):  # the enumeration holds rows x 972 x 7 flags at once
+            parts.append(mix.status_columns(frame.iloc[rows[start:start + CHUNK_ROWS]], rules)[STATUS_COLUMNS])
     return pd.concat(parts).reindex(frame.index)
 
 
