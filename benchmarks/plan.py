@@ -6,10 +6,13 @@ project's data/processed, so run the pipeline first) and times, in this process:
   data's year to plan.horizon (pipeline.scenarios.plan_trajectory.simulate);
 - the tables: plan_trajectory, plan_rehousing and plan_projects_effect together (pipeline.scenarios.plan_tables,
   which also runs the plan without each project and without any: projects + 3 variants).
-Each is run --repeat times; the medians are reported with the machine and the date.
+Each is run --repeat times; the medians are reported with the machine and the date. --replicate N copies the
+areas and the plan N times (ids suffixed), a harsher stand-in for a larger municipality than the demo at scale N
+(whose plan stays the three estates' 13 projects): N times the areas and N times the projects, so N times the
+variants too.
 
 Usage: python -m pipeline demo-data --out data/raw && python -m pipeline --quiet run
-       python benchmarks/plan.py [--config config/pipeline.yaml] [--repeat 5]
+       python benchmarks/plan.py [--config config/pipeline.yaml] [--repeat 5] [--replicate 10]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config/pipeline.yaml")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--replicate", type=int, default=1)
     args = parser.parse_args()
 
     from pipeline.core import datasets
@@ -43,6 +47,12 @@ def main() -> None:
         history = datasets.read(config, "areas_mix_history")
         parcels = datasets.read(config, "parcels_mix")
         projects = datasets.read(config, "plan_projects")
+    if args.replicate > 1:
+        areas = pd.concat([areas.assign(area_id=areas["area_id"].astype(str) + f"-{k}") for k in range(args.replicate)],
+                          ignore_index=True)
+        projects = pd.concat([projects.assign(area_id=projects["area_id"].astype(str) + f"-{k}",
+                                              project_id=projects["project_id"].astype(str) + f"-{k}")
+                              for k in range(args.replicate)], ignore_index=True)
     year = data_year(history, config)
     settings = settings_of(config, areas, parcels, year)
     mix_config = config["mix"] | {"tenures": list(config["ingest"]["tenures"])}
