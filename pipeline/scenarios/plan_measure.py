@@ -18,6 +18,10 @@ from pipeline import mix
 
 SOCIAL_FAMILY = "social_family"
 LISTED = ("parallelsamfund", "omdannelse")  # the years on the list that lead to omdannelse (pipeline.mix.history)
+# what pipeline.mix.status_columns reads of a row (its docstring): equal inputs, equal status
+STATUS_INPUTS = ("share_outside_work_edu", "crime_ratio", "share_basic_edu", "income_ratio", "share_non_western",
+                 "residents", "share_social_family", "share_social_other", "area_type", "years_listed",
+                 "years_listed_upper")
 CHUNK_ROWS = 20_000  # rows of one status_columns call: its enumeration takes about 140 MB of flags
 STATUS_COLUMNS = ["c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "status_reason"]
 
@@ -120,14 +124,20 @@ def _taken(values: np.ndarray, sources: list[np.ndarray], n: int) -> np.ndarray:
 
 
 def _statuses(frame: pd.DataFrame, rule_sets: dict, year_of: np.ndarray) -> pd.DataFrame:
-    """The status columns of every row under the rule set in force in its year (one call per rule set)."""
+    """The status columns of every row under the rule set in force in its year (one call per rule set); rows with
+    the same inputs of the status (STATUS_INPUTS) are decided once."""
     parts = []
+    keys = [c for c in STATUS_INPUTS if c in frame.columns]
     for name in dict.fromkeys(name for name, _ in rule_sets.values()):
         chosen = np.isin(year_of, [y for y, (n, _) in rule_sets.items() if n == name])
         rules = next(r for n, r in rule_sets.values() if n == name)
-        rows = np.flatnonzero(chosen)
-        for start in range(0, len(rows), CHUNK_ROWS):  # the enumeration holds rows x 972 x 7 flags at once
-            parts.append(mix.status_columns(frame.iloc[rows[start:start + CHUNK_ROWS]], rules)[STATUS_COLUMNS])
+        group = frame[chosen].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        first = np.flatnonzero(chosen)[np.unique(group, return_index=True)[1]]
+        decided = []
+        for start in range(0, len(first), CHUNK_ROWS):  # the enumeration holds rows x 972 x 7 flags at once
+            decided.append(mix.status_columns(frame.iloc[first[start:start + CHUNK_ROWS]], rules)[STATUS_COLUMNS])
+        decided = pd.concat(decided).iloc[group]
+        parts.append(decided.set_axis(frame.index[chosen]))
     return pd.concat(parts).reindex(frame.index)
 
 
