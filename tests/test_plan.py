@@ -11,7 +11,12 @@ from conftest import write_config, write_tiny_sources
 
 from pipeline.cli import main
 from pipeline.core.config import DEFAULTS_FILE
-from pipeline.scenarios.plan_tables import check_projects, plan_tables, reference_composition, residents_per_dwelling
+from pipeline.scenarios.plan_tables import (
+    check_projects,
+    plan_tables,
+    reference_composition,
+    residents_per_dwelling,
+)
 from pipeline.scenarios.plan_trajectory import PlanProblem, Settings, largest_remainder
 
 KINDS = ["social_family", "social_other", "owner", "private_rental", "cooperative", "other"]

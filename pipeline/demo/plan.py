@@ -55,40 +55,40 @@ def plan_projects(plan: pd.DataFrame, parcels: pd.DataFrame, group: np.ndarray, 
         area_id, name = str(plan.area_id.iloc[position]), str(plan.name.iloc[position])
         s, d = int(sums["dwellings_social_family"].iloc[position]), int(sums["dwellings"].iloc[position])
         label = f"{title} {name}"
-        pid = lambda k: f"P{number}-{k:02d}"  # noqa: E731
+        prefix = f"P{number}"
         y = data_year
         if number == 1:  # reaches the cap: demolition, sales, conversion, then enough new homes by 2029
             demolish, sell, convert, build = round(0.20 * s), round(0.12 * s), round(0.10 * s), round(0.15 * d)
             rest = _to_cap(s - demolish - sell - convert, d - demolish + build, cap) + 5
             rows += [
-                _row(pid(1), f"Nedrivning af {demolish} familieboliger", label, y + 1, area_id,
+                _row(f"{prefix}-01", f"Nedrivning af {demolish} familieboliger", label, y + 1, area_id,
                      demolish * COST["demolish"], social_family=-demolish),
-                _row(pid(2), f"Salg af {sell} familieboliger som ejerboliger", label, y + 2, area_id,
+                _row(f"{prefix}-02", f"Salg af {sell} familieboliger som ejerboliger", label, y + 2, area_id,
                      sell * COST["convert"], social_family=-sell, owner=sell),
-                _row(pid(3), f"{build} nye ejerboliger", label, y + 3, area_id, build * COST["build"], owner=build),
-                _row(pid(4), f"{convert} familieboliger bliver ungdoms- og ældreboliger", label, y + 4, area_id,
+                _row(f"{prefix}-03", f"{build} nye ejerboliger", label, y + 3, area_id, build * COST["build"], owner=build),
+                _row(f"{prefix}-04", f"{convert} familieboliger bliver ungdoms- og ældreboliger", label, y + 4, area_id,
                      convert * COST["convert"], social_family=-convert, social_other=convert),
-                _row(pid(5), f"{rest} nye private lejeboliger", label, y + 5, area_id, rest * COST["build"],
+                _row(f"{prefix}-05", f"{rest} nye private lejeboliger", label, y + 5, area_id, rest * COST["build"],
                      private_rental=rest),
-                _row(pid(6), "Butikker og service i stueetagerne", label, y + 8, area_id, 40_000_000, jobs=120),
+                _row(f"{prefix}-06", "Butikker og service i stueetagerne", label, y + 8, area_id, 40_000_000, jobs=120),
             ]
         elif number == 2:  # misses the cap: a smaller plan
             convert, build, demolish = round(0.10 * s), round(0.10 * d), round(0.08 * s)
             rows += [
-                _row(pid(1), f"{convert} familieboliger bliver ældreboliger", label, y + 2, area_id,
+                _row(f"{prefix}-01", f"{convert} familieboliger bliver ældreboliger", label, y + 2, area_id,
                      convert * COST["convert"], social_family=-convert, social_other=convert),
-                _row(pid(2), f"{build} nye ejerboliger", label, y + 4, area_id, build * COST["build"], owner=build),
-                _row(pid(3), f"Nedrivning af {demolish} familieboliger", label, y + 6, area_id,
+                _row(f"{prefix}-02", f"{build} nye ejerboliger", label, y + 4, area_id, build * COST["build"], owner=build),
+                _row(f"{prefix}-03", f"Nedrivning af {demolish} familieboliger", label, y + 6, area_id,
                      demolish * COST["demolish"], social_family=-demolish),
             ]
         else:  # a business park beside the estate, and new homes
             build, sell = round(0.12 * d), round(0.08 * s)
             rows += [
-                _row(pid(1), "Erhvervspark ved stationen", label, y + 1, area_id, 250_000_000, jobs=600),
-                _row(pid(2), f"{build} nye andelsboliger", label, y + 3, area_id, build * COST["build"],
+                _row(f"{prefix}-01", "Erhvervspark ved stationen", label, y + 1, area_id, 250_000_000, jobs=600),
+                _row(f"{prefix}-02", f"{build} nye andelsboliger", label, y + 3, area_id, build * COST["build"],
                      cooperative=build),
-                _row(pid(3), f"Salg af {sell} familieboliger", label, y + 5, area_id, sell * COST["convert"],
+                _row(f"{prefix}-03", f"Salg af {sell} familieboliger", label, y + 5, area_id, sell * COST["convert"],
                      social_family=-sell, owner=sell),
-                _row(pid(4), "Erhvervsparkens anden etape", label, y + 7, area_id, 180_000_000, jobs=400),
+                _row(f"{prefix}-04", "Erhvervsparkens anden etape", label, y + 7, area_id, 180_000_000, jobs=400),
             ]
     return pd.DataFrame(rows)

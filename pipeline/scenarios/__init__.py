@@ -69,7 +69,6 @@ from pipeline.scenarios.allocation import (
     allocation_matrix,
     districts_as_drawn_pairs,
 )
-from pipeline.scenarios.plan import plan_outputs
 from pipeline.scenarios.development import (
     AREA_AFTER_COLUMNS,
     development_effect,
@@ -78,6 +77,7 @@ from pipeline.scenarios.development import (
     jobs_bike_30_change,
     locate_sites,
 )
+from pipeline.scenarios.plan import plan_outputs
 from pipeline.scenarios.ranking import (
     DEVELOPMENT_OBJECTIVES,
     SCHOOL_OBJECTIVES,

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline import mix
+from pipeline.core.columns import PERSON_SUBCOUNTS
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError, Problem, first_ids
 from pipeline.core.log import log, warn
 from pipeline.core.paths import source_path
-from pipeline.core.columns import PERSON_SUBCOUNTS
 from pipeline.scenarios.plan_tables import (
     check_projects,
     empty_tables,

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline.scenarios.plan_trajectory import (
-    SOCIAL_FAMILY,
     STATUS_ORDER,
     PlanProblem,
     Projects,
@@ -168,7 +167,6 @@ def plan_tables(baseline: pd.DataFrame, projects: Projects, settings: Settings,
 
 def _trajectory(baseline: pd.DataFrame, projects: Projects, settings: Settings, run: Run) -> pd.DataFrame:
     """The whole plan, area x year, with what rehousing alone changes in each area."""
-    n_area = len(baseline)
     table = projects.table
     parts = []
     for y, year in enumerate(run.years):

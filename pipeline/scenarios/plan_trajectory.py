@@ -146,26 +146,44 @@ def simulate(baseline: pd.DataFrame, projects: Projects, settings: Settings, mix
     removed_all, out_all, in_all = (np.zeros((len(years), n_var, n_area)) for _ in range(3))
     run = Run(years, [], removed_all, out_all, in_all, [], np.zeros((len(years), n_var)))
     project_years = projects.table["year"].to_numpy()
+    context = _Context(projects, settings, state, run, arrivals, per_dwelling, built_per, receivers, sf)
     states = []
     for y, year in enumerate(years):
         dw_start, res_start, cnt_start = state["dw"].copy(), state["res"].copy(), state["cnt"].copy()
         with np.errstate(invalid="ignore", divide="ignore"):
             composition = cnt_start / res_start[:, :, None]  # per resident, at the start of the year
         for p in np.flatnonzero(project_years == year):
-            _apply(p, y, year, projects, state, run, active[:, p], arrivals, composition, dw_start, per_dwelling,
-                   built_per, receivers, settings, sf)
+            _apply(context, p, y, active[:, p], composition, dw_start)
         states.append({k: state[k].copy() for k in ("dw", "res", "cnt")})
     measured, sources = measure_years(states, years, settings.kinds, settings.counts, baseline, mix_config)
     run.frames = [(measured, source) for source in sources]
     return run
 
 
-def _apply(p: int, y: int, year: int, projects: Projects, state: dict, run: Run, on: np.ndarray,
-           arrivals: np.ndarray, composition: np.ndarray, dw_start: np.ndarray, per_dwelling: np.ndarray,
-           built_per: np.ndarray, receivers: np.ndarray, settings: Settings, sf: int) -> None:
-    """One project in every variant that carries it out (on): dwellings, residents leaving, built and rehoused."""
+@dataclass
+class _Context:
+    """What every project of a run applies to and with: the plan, the state of the variants, the assumptions."""
+
+    projects: Projects
+    settings: Settings
+    state: dict
+    run: Run
+    arrivals: np.ndarray  # (variants,) whether rehoused residents arrive
+    per_dwelling: np.ndarray  # (areas,) baseline residents per dwelling
+    built_per: np.ndarray  # (kinds,) residents per dwelling built
+    receivers: np.ndarray  # (areas,) may receive rehoused residents
+    sf: int  # the index of social family among the kinds
+
+
+def _apply(context: _Context, p: int, y: int, on: np.ndarray, composition: np.ndarray, dw_start: np.ndarray) -> None:
+    """Project p in year index y in every variant that carries it out (on): dwellings, residents leaving, built
+    and rehoused, with the areas' composition and dwellings at the start of the year."""
+    projects, settings, run, sf = context.projects, context.settings, context.run, context.sf
+    per_dwelling, built_per, receivers, arrivals = (context.per_dwelling, context.built_per, context.receivers,
+                                                    context.arrivals)
+    year = run.years[y]
     a, change = projects.area_index[p], projects.change[p]
-    dw, res, cnt = state["dw"], state["res"], state["cnt"]
+    dw, res, cnt = context.state["dw"], context.state["res"], context.state["cnt"]
     have = dw[:, a, :]
     removed = np.where(on[:, None], np.clip(-change, 0, None)[None, :], 0.0)
     short = (removed > np.nan_to_num(have, nan=np.inf)) & on[:, None]
