@@ -28,7 +28,6 @@ from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _
 from pipeline.demo.history import DATA_YEAR, area_history
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field
 from pipeline.demo.parcels import _parcels
-from pipeline.demo.plan import plan_projects
 from pipeline.demo.places import (
     _area_outlines,
     _boundary,
@@ -42,6 +41,7 @@ from pipeline.demo.places import (
     _schools,
     _stations,
 )
+from pipeline.demo.plan import plan_projects
 from pipeline.demo.streets import _segments, _streets
 from pipeline.demo.write import _readme, _write_all
 
