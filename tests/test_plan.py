@@ -379,3 +379,18 @@ def test_project_sites_find_their_area_and_a_site_outside_every_area_stops_the_r
     sites.to_file(tmp_path / "raw" / "plan.gpkg", layer="plan_projects", engine="pyogrio")
     status, err = run_cli(config, capsys)
     assert status == 2 and "S1" in err and "lie in no housing area" in err and "S2" not in err, err
+
+
+def test_unknown_residents_of_an_origin_stay_unknown_where_they_go_and_nowhere_else():
+    """T's residents unknown: its 2025 building moves no one (R1, R2 keep 800 and 900), its 2026 conversion moves an
+    unknown number, so the receivers' residents are unknown from 2026 (never 0); N, which receives nothing, keeps
+    its figures; T's dwellings and gaps are still exact."""
+    base = tastrup_baseline()
+    base.loc[0, "residents"] = None
+    trajectory, *_ = run_plan(base, tastrup_projects())
+    r1 = rows(trajectory, "R1")
+    assert r1.loc[2025, "residents"] == 800 and r1.loc[[2026, 2027, 2028], "residents"].isna().all()
+    assert r1.loc[2026, "status"] == "undetermined"
+    n = rows(trajectory, "N")
+    assert n["residents"].tolist() == [1200] * 5 and n["outside_work_edu_18_64"].tolist() == [70] * 5
+    assert rows(trajectory, "T")["gap_add_dwellings"].tolist() == [1376, 1176, 801, 501, 501]

@@ -111,6 +111,12 @@ def largest_remainder(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where(known[:, None], out, np.where(w > 0, np.nan, 0.0))
 
 
+def _times(count: np.ndarray, per: np.ndarray) -> np.ndarray:
+    """count x per, 0 where count is 0 even if per is unknown (no one moved: nothing unknown moved)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.asarray(count) == 0, 0.0, np.asarray(count) * per)
+
+
 def share_of(total: np.ndarray, share: float) -> np.ndarray:
     """round_half_up(total x share), exact for a share written as a decimal (0.25 = 1/4)."""
     f = Fraction(str(share))
@@ -197,17 +203,17 @@ def _apply(context: _Context, p: int, y: int, on: np.ndarray, composition: np.nd
             [pid], column=f"dwellings_change_{kinds[0]}")
     removed = np.minimum(removed, np.nan_to_num(have, nan=np.inf))
     built = np.where(on[:, None], np.clip(change, 0, None)[None, :], 0.0)
-    leaving_sf = round_half_up(removed[:, sf] * per_dwelling[a])
-    leaving_other = round_half_up((removed.sum(axis=1) - removed[:, sf]) * per_dwelling[a])
-    leaving_sf = np.minimum(leaving_sf, res[:, a])
-    leaving_other = np.minimum(leaving_other, res[:, a] - leaving_sf)
+    leaving_sf = round_half_up(_times(removed[:, sf], per_dwelling[a]))
+    leaving_other = round_half_up(_times(removed.sum(axis=1) - removed[:, sf], per_dwelling[a]))
+    leaving_sf = np.fmin(leaving_sf, res[:, a])  # fmin: an unknown count of residents caps nothing
+    leaving_other = np.fmin(leaving_other, res[:, a] - leaving_sf)
     leaving = leaving_sf + leaving_other
     origin = composition[:, a, :]
     res[:, a] -= leaving
-    cnt[:, a, :] -= leaving[:, None] * origin
-    newcomers = round_half_up(built * built_per[None, :]).sum(axis=1)
+    cnt[:, a, :] -= _times(leaving[:, None], origin)
+    newcomers = round_half_up(_times(built, built_per[None, :])).sum(axis=1)
     res[:, a] += newcomers
-    cnt[:, a, :] += newcomers[:, None] * settings.reference[None, :]
+    cnt[:, a, :] += _times(newcomers[:, None], settings.reference[None, :])
     dw[:, a, :] += built - removed
     run.residents_removed[y, :, a] += leaving
     run.rehoused_out[y, :, a] += leaving_sf
@@ -220,7 +226,7 @@ def _apply(context: _Context, p: int, y: int, on: np.ndarray, composition: np.nd
     placed[:, a] += stay
     placed = np.where((on & arrivals)[:, None], placed, 0.0)
     res += placed
-    cnt += placed[:, :, None] * origin[:, None, :]
+    cnt += _times(placed[:, :, None], origin[:, None, :])
     run.rehoused_in[y] += placed
     if on[0] and arrivals[0]:
         for r in np.flatnonzero(np.nan_to_num(placed[0], nan=1.0) != 0):
