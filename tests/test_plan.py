@@ -296,6 +296,11 @@ def test_a_plan_through_every_stage(tmp_path, capsys):
     assert own["share_social_family_change"] == pytest.approx(100 / 110 - 150 / 160)
     run = (tmp_path / "data" / "processed" / "run.json").read_text(encoding="utf-8")
     assert "116 residents of removed social family dwellings have no receiving area" in run
+    # the page "Planen over tid": the area's share year by year (150/160, 100/110), the project ranked, linked
+    page = (tmp_path / "maps" / "plan.html").read_text(encoding="utf-8")
+    assert "Planen over tid" in page and "Alle tal på denne side er fremskrivninger" in page
+    assert "93,8\u00a0%" in page and "90,9\u00a0%" in page and "Nedrivning" in page and "Planen genhuser ingen." in page
+    assert 'href="plan.html"' in (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("row", "texts"), [

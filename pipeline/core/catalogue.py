@@ -148,7 +148,7 @@ _LAYER_READERS = {
     "grid_statistics": ("mix",),
     "area_statistics": ("mix",),
     "district_schools": ("mix", "access", "scenarios"),
-    "plan_projects": ("scenarios",),
+    "plan_projects": ("scenarios", "publish"),
 }
 assert set(_LAYER_READERS) == {*VECTOR_LAYERS, *TABLE_LAYERS}, "every ingested layer needs its readers"
 
@@ -238,14 +238,14 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", (), ("question",),
             "the best candidate for each question, with the figures behind it"),
     # --- the plan over time (CONTRACT 6a, pipeline/scenarios/plan.py): projections, empty without plan_projects ---
-    Dataset("plan_trajectory", PROCESSED, "plan_trajectory.parquet", "parquet", "scenarios", (), ("area_id", "year"),
+    Dataset("plan_trajectory", PROCESSED, "plan_trajectory.parquet", "parquet", "scenarios", ("publish",), ("area_id", "year"),
             "projection: per housing area and year to plan.horizon, dwellings, residents, criteria, status and gaps "
             "under the plan", _plan_columns("plan_trajectory")),
-    Dataset("plan_rehousing", PROCESSED, "plan_rehousing.parquet", "parquet", "scenarios", (),
+    Dataset("plan_rehousing", PROCESSED, "plan_rehousing.parquet", "parquet", "scenarios", ("publish",),
             ("year", "area_id", "origin_area_id"), "projection: residents of removed social family dwellings rehoused, "
             "per receiving area, origin and year, and what rehousing alone does to the receiving area's status",
             _plan_columns("plan_rehousing")),
-    Dataset("plan_projects_effect", PROCESSED, "plan_projects_effect.parquet", "parquet", "scenarios", (),
+    Dataset("plan_projects_effect", PROCESSED, "plan_projects_effect.parquet", "parquet", "scenarios", ("publish",),
             ("scope", "project_id", "area_id"), "projection: per project (and the whole plan) the horizon year with "
             "and without it, per area it changes, ranked by effect", _plan_columns("plan_projects_effect")),
     Dataset("areas", PROCESSED, "areas.parquet", "geoparquet", "publish", (), ("area_id",),

@@ -32,6 +32,7 @@ MAP_PAGES = (
     "accessibility.html",
     "school-sites.html",
     "urban-development.html",
+    "plan.html",
 )
 
 
