@@ -1,4 +1,4 @@
-"""The five map pages, one module each, over a small panel kit (kit.py) and the layers they share (layers.py).
+"""The six map pages, one module each, over a small panel kit (kit.py) and the layers they share (layers.py).
 
 | module | page |
 |---|---|
