@@ -301,6 +301,9 @@ def test_a_plan_through_every_stage(tmp_path, capsys):
     assert "Planen over tid" in page and "Alle tal på denne side er fremskrivninger" in page
     assert "93,8\u00a0%" in page and "90,9\u00a0%" in page and "Nedrivning" in page and "Planen genhuser ingen." in page
     assert 'href="plan.html"' in (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
+    # the profile of the area the plan touches has the section, the other none
+    assert 'id="pf-plan"' in (tmp_path / "maps" / "areas" / "A.html").read_text(encoding="utf-8")
+    assert 'id="pf-plan"' not in (tmp_path / "maps" / "areas" / "B.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("row", "texts"), [
