@@ -156,7 +156,8 @@ def _default_keys(data: dict, prefix: str = "") -> set[str]:
     for name, value in data.items():
         path = f"{prefix}{name}"
         if isinstance(value, dict) and path not in ("sources", "mix.segregation_groups", "mix.rule_sets", "ingest.osm.highway", "ingest.osm.closed_by",
-                                                             "ingest.osm_land_cover.tags", "ingest.osm_land_cover.highway_width_m"):
+                                                             "ingest.osm_land_cover.tags", "ingest.osm_land_cover.highway_width_m",
+                                                             "plan.residents_per_dwelling"):
             keys |= _default_keys(value, f"{path}.")
         else:
             keys.add(path)

@@ -80,6 +80,12 @@ def _stage_columns(name: str) -> Callable[[], tuple[Column, ...]]:
     return lambda: tuple(Column(n, kind_of(n)) for n in getattr(_module("pipeline.scenarios._tables"), name))
 
 
+def _plan_columns(name: str) -> Callable[[], tuple[Column, ...]]:
+    """The columns of a plan table, from the stage's own lists with the contract's tenures (imported only when asked)."""
+    return lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.scenarios.plan_tables").table_columns(
+        name, [*TENURES, "other"], [*PERSON_SUBCOUNTS, "gross_income_sum_15_64"]))
+
+
 def _layer_columns(layer: str) -> Callable[[], tuple[Column, ...]]:
     """The canonical columns of an ingested layer, from ingest's schema (imported only when asked)."""
     def columns() -> tuple[Column, ...]:
@@ -127,7 +133,7 @@ def _ingested(layer: str, readers: tuple[str, ...], doc: str) -> Dataset:
 _ID_OF = {"housing_areas": "area_id", "parcels": "parcel_id", "schools": "school_id", "school_districts": "district_id",
           "jobs": "site_id", "green_areas": "green_id", "streets": "street_id", "stations": "station_id",
           "candidate_sites": "site_id", "grid_statistics": "cell_id", "area_statistics": "area_id",
-          "protected_nature": "nature_id"}
+          "protected_nature": "nature_id", "plan_projects": "project_id"}
 # Who reads each ingested layer (CONTRACT 2 names the layers); publish shows every vector layer on the index page.
 _LAYER_READERS = {
     "housing_areas": ("mix", "access", "scenarios", "publish"),
@@ -143,6 +149,7 @@ _LAYER_READERS = {
     "area_statistics": ("mix",),
     "district_schools": ("mix", "access", "scenarios"),
     "protected_nature": ("access",),
+    "plan_projects": ("scenarios", "publish"),
 }
 assert set(_LAYER_READERS) == {*VECTOR_LAYERS, *TABLE_LAYERS}, "every ingested layer needs its readers"
 
@@ -192,7 +199,7 @@ DATASETS: tuple[Dataset, ...] = (
             "rows per layer, whether a canopy raster was ingested, the working CRS"),
     Dataset("areas_mix", PROCESSED, "areas_mix.parquet", "geoparquet", "mix", ("scenarios", "publish"), ("area_id",),
             "one row per housing area: every CONTRACT 4 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_mix_columns())),
-    Dataset("areas_mix_history", PROCESSED, "areas_mix_history.parquet", "parquet", "mix", ("publish",),
+    Dataset("areas_mix_history", PROCESSED, "areas_mix_history.parquet", "parquet", "mix", ("scenarios", "publish"),
             ("area_id", "year"), "one row per housing area and year of the statistics: criteria, thresholds and status "
             "under that year's rule set, years_listed derived (the latest year's rows equal areas_mix)",
             lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.mix.history").HISTORY_COLUMNS)),
@@ -259,6 +266,17 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("districting_plans_gpkg", PROCESSED, "districting_plans.gpkg", "gpkg", "scenarios", (), ("plan_id",),
             "one layer of district polygons per plan, for QGIS",
             _columns("school_id", "pupils", "group_pupils", "capacity", "geometry")),
+    # --- the plan over time (CONTRACT 6a, pipeline/scenarios/plan.py): projections, empty without plan_projects ---
+    Dataset("plan_trajectory", PROCESSED, "plan_trajectory.parquet", "parquet", "scenarios", ("publish",), ("area_id", "year"),
+            "projection: per housing area and year to plan.horizon, dwellings, residents, criteria, status and gaps "
+            "under the plan", _plan_columns("plan_trajectory")),
+    Dataset("plan_rehousing", PROCESSED, "plan_rehousing.parquet", "parquet", "scenarios", ("publish",),
+            ("year", "area_id", "origin_area_id"), "projection: residents of removed social family dwellings rehoused, "
+            "per receiving area, origin and year, and what rehousing alone does to the receiving area's status",
+            _plan_columns("plan_rehousing")),
+    Dataset("plan_projects_effect", PROCESSED, "plan_projects_effect.parquet", "parquet", "scenarios", ("publish",),
+            ("scope", "project_id", "area_id"), "projection: per project (and the whole plan) the horizon year with "
+            "and without it, per area it changes, ranked by effect", _plan_columns("plan_projects_effect")),
     Dataset("areas", PROCESSED, "areas.parquet", "geoparquet", "publish", (), ("area_id",),
             "one row per housing area with every indicator, all values (for analysts)", _areas_columns()),
     Dataset("areas_gpkg", PROCESSED, "areas.gpkg", "gpkg", "publish", (), ("area_id",),

@@ -70,6 +70,20 @@ KINDS: dict[str, str] = {
     "protected_nature_dist_m": "distance",
     "nature_friendly": "flag",
     "nature_id": "id",
+    # --- the plan over time (CONTRACT 6a): plan_projects and the scenarios stage's plan_* tables ---
+    **dict.fromkeys(("project_id", "origin_area_id"), "id"),
+    **dict.fromkeys(("plan", "projects", "project_name", "origin_name", "status_with", "status_without",
+                     "status_without_rehousing", "projection_note"), "text"),
+    **dict.fromkeys((*(f"dwellings_change_{t}" for t in (*TENURES, "other")), "jobs_change", "residents_removed",
+                     "rehoused_out", "rehoused_in", "criteria_met_with", "criteria_met_without",
+                     "criteria_met_without_rehousing", "dwellings_changed", "gap_add_dwellings_with",
+                     "gap_add_dwellings_without", "gap_add_dwellings_change", "residents_change"), "count"),
+    **dict.fromkeys(("share_social_family_with", "share_social_family_without", "share_social_family_change",
+                     "sum_of_project_changes"), "share"),
+    **dict.fromkeys(("share_change_per_dwelling", "share_change_per_million_dkk", "gap_change_per_million_dkk"),
+                    "ratio"),
+    "cost_dkk": "money",
+    **dict.fromkeys(("onto_list_by_rehousing", "own_area"), "flag"),
 }
 # Columns named by config or by a family: a prefix or suffix and the kind of every column with it.
 KIND_PREFIXES = {"lq_": "ratio", "support_": "text", "new_dwellings_": "count", "share_social_family_": "share"}

@@ -25,7 +25,7 @@ RASTER_LAYERS = ("canopy", "land_cover")
 # Optional layers that may come as tables without geometry (CONTRACT 2): statistics per DST grid cell (the
 # cells made from their ids when no polygons are given), statistics per housing area, and which schools serve
 # which district (ingest writes district_schools.parquet whenever districts and schools exist).
-TABLE_LAYERS = ("grid_statistics", "area_statistics", "district_schools")
+TABLE_LAYERS = ("grid_statistics", "area_statistics", "district_schools", "plan_projects")
 
 # Sources that are no layer: a GTFS timetable (CONTRACT 6d), read by ingest into the transit_* datasets.
 FEED_LAYERS = ("gtfs",)
@@ -36,6 +36,7 @@ MAP_PAGES = (
     "accessibility.html",
     "school-sites.html",
     "urban-development.html",
+    "plan.html",
 )
 
 
@@ -59,8 +60,8 @@ STAGES: tuple[Stage, ...] = (
           "tenure mix, indicative official status, segregation indices, school-district mix"),
     Stage("access", "pipeline.access", ("access", "transit", "green"),
           "distances and reachable jobs and green space on the street network, canopy share"),
-    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest", "transit"),
-          "candidate school sites and development sites against the baseline"),
+    Stage("scenarios", "pipeline.scenarios", ("scenarios", "access", "mix", "ingest", "transit", "plan", "data_date"),
+          "candidate school sites and development sites against the baseline; the plan over time"),
     Stage("publish", "pipeline.publish", ("publish", "privacy", "data_note", "data_date", "extent", "language"),
           "areas tables and the map pages"),
 )

@@ -26,7 +26,7 @@ from pipeline.core.config import DEFAULTS_FILE
 from pipeline.core.log import log
 from pipeline.demo.design import CRS, MIN_SCALE, NOTE, PREFIXES, TOWN_ENDINGS, _name_pool, _unique
 from pipeline.demo.gtfs import write_gtfs
-from pipeline.demo.history import area_history
+from pipeline.demo.history import DATA_YEAR, area_history
 from pipeline.demo.landcover import write_land_cover
 from pipeline.demo.layout import _area_plan, _bent, _cells, _grid, _quads, _warp_field
 from pipeline.demo.parcels import _parcels
@@ -43,6 +43,7 @@ from pipeline.demo.places import (
     _schools,
     _stations,
 )
+from pipeline.demo.plan import plan_projects
 from pipeline.demo.streets import _segments, _streets
 from pipeline.demo.write import _readme, _write_all
 
@@ -107,6 +108,7 @@ def generate(out_dir: str | Path, *, seed: int = 42, scale: float = 1.0) -> list
         "schools": schools, "green_areas": green, "jobs": jobs,
         "stations": _stations(grid, cells, scale, towns, warp),
         "area_statistics": area_history(parcels, group, plan, mix),
+        "plan_projects": plan_projects(plan, parcels, group, mix, DATA_YEAR),
     }
     canopy = _canopy(rng, grid, quads, green, warp)
     counts = {name: len(frame) for name, frame in layers.items()}

@@ -34,6 +34,8 @@ def _readme(plan: pd.DataFrame, seed: int, scale: float, counts: dict[str, int],
         "  stations.csv         stations with a WKT column `wkt`",
         "  area_statistics.csv  counts per housing area and year for the years before the parcels' year",
         "                       (the parcels' `year`): the history of the status, with trends",
+        "  plan_projects.csv    the plan over time: three transformation plans' phased projects (area_id, year,",
+        "                       signed dwelling changes per tenure, jobs, cost)",
         "  canopy.tif           tree canopy fraction 0..1, 10 m, float32",
         "  gtfs.zip             public transport timetable (GTFS): an S-train line and bus lines, weekdays",
         "  land_cover.tif       land-cover classes, 10 m, uint16 codes: 110 buildings, 120 roads, 210 lawn,",
@@ -76,6 +78,7 @@ def _write_all(out: Path, layers: dict, canopy: tuple[np.ndarray, rasterio.Affin
     layers["jobs"].to_csv(out / "jobs.csv", index=False, lineterminator="\n")
     layers["stations"].to_csv(out / "stations.csv", index=False, lineterminator="\n")
     layers["area_statistics"].to_csv(out / "area_statistics.csv", index=False, lineterminator="\n")
+    layers["plan_projects"].to_csv(out / "plan_projects.csv", index=False, lineterminator="\n")
     tif = out / "canopy.tif"
     data, transform = canopy
     profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1, "dtype": "float32",
@@ -86,6 +89,6 @@ def _write_all(out: Path, layers: dict, canopy: tuple[np.ndarray, rasterio.Affin
         dst.update_tags(note=NOTE, units="tree canopy fraction 0..1")
     (out / "README.txt").write_text(readme, encoding="utf-8")
     return [gpkg, *(shp.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj")), geojson, out / "jobs.csv",
-            out / "stations.csv", out / "area_statistics.csv", tif, out / "README.txt"]
+            out / "stations.csv", out / "area_statistics.csv", out / "plan_projects.csv", tif, out / "README.txt"]
 
 

@@ -20,13 +20,14 @@ The package holds one job a module:
 - `canopy`: the canopy raster, cut to the housing areas in the working CRS;
 - `transit`: the GTFS feed, checked and cut to the service day (pipeline/transit);
 - `land_cover`: the land-cover raster (or OpenStreetMap's land cover) over the housing areas, as the contract's classes;
+- `plan`: the plan's projects: signed dwelling changes, balanced conversions, an area each (CONTRACT 6a);
 - this module: the stage, `run(config)` and `validate(config)`, the only places that read all sources and write.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: the configured sources (data/raw).
 Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, protected_nature, grid_statistics, area_statistics, district_schools, canopy, land_cover,
-ingest, transit_stops, transit_stop_times.
+candidate_sites, protected_nature, grid_statistics, area_statistics, district_schools, plan_projects, canopy,
+land_cover, ingest, transit_stops, transit_stop_times.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from pipeline.ingest.layers import (
     prepare_link_table,
     read_and_prepare,
 )
+from pipeline.ingest.plan import locate_plan_projects
 from pipeline.ingest.read import (
     READ_ERRORS,
     _open_problem,
@@ -133,6 +135,8 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None, 
             layers[name] = frame
     problems += check_references(layers, sources)
     problems += check_years_across(layers, sources)
+    if not problems:
+        problems += locate_plan_projects(layers, sources.get("plan_projects"))
     if not problems:
         problems += link_districts_and_schools(layers, sources, config)
     canopy = None

@@ -22,6 +22,7 @@ from pipeline.ingest.geometry import (
     locate_grid_cells,
     to_working_crs,
 )
+from pipeline.ingest.plan import prepare_plan_projects
 from pipeline.ingest.read import READ_ERRORS, read_source
 from pipeline.ingest.schema import MATCH_KEYS, SCHEMAS, Source
 from pipeline.sources.district_schools import closest_names, district_schools
@@ -53,6 +54,8 @@ def prepare_layer(frame: pd.DataFrame, source: Source, config: Config) -> tuple[
         return frame, [source.problem("the layer is empty" + (f" (after the filter where: {where!r})" if where else ""),
                                       "export the layer with its features" + (", or check the filter" if where else ""))]
     frame, problems = clean_values(frame, source, schema)
+    if source.layer_name == "plan_projects" and not problems:
+        frame, problems = prepare_plan_projects(frame, source, config)
     # canonical columns in contract order (school_ids: a district's list of schools, kept for the link only)
     frame = frame[[c for c in (*schema.required, *schema.optional, "school_ids", "geometry") if c in frame.columns]]
     if problems or not schema.geometry:
@@ -82,6 +85,7 @@ def check_references(layers: dict[str, pd.DataFrame], sources: dict[str, Source]
         ("parcels", "area_id", "housing_areas", "area_id"),
         ("candidate_sites", "closes_school_id", "schools", "school_id"),
         ("candidate_sites", "on_school_id", "schools", "school_id"),  # a development on a school's ground (6b)
+        ("plan_projects", "area_id", "housing_areas", "area_id"),
     )
     problems = []
     for layer, column, target, target_column in references:

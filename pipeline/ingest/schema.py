@@ -63,6 +63,9 @@ COUNT_BASES: tuple[tuple[tuple[str, ...], str], ...] = (
 # above 0) is warned: no real group is the whole population in nearly every cell or area.
 EQUAL_TO_BASE = (0.95, 5)
 NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
+# plan_projects (CONTRACT 6a): signed whole numbers of dwellings per tenure (+ built, - removed), and jobs.
+PLAN_CHANGES = tuple(f"dwellings_change_{t}" for t in (*TENURES, "other"))
+PLAN_SIGNED = (*PLAN_CHANGES, "jobs_change")
 # The count columns statistics may carry at any support (parcel, grid cell, housing area); all optional,
 # an absent or blank count is unknown (null), never 0.
 COUNT_COLUMNS = (*TENURE_COLUMNS, "dwellings_other", "residents", *PERSON_COUNTS)
@@ -123,6 +126,11 @@ SCHEMAS: dict[str, LayerSchema] = {
         counts=("capacity", *NEW_DWELLINGS, "new_jobs"),
         ids=("closes_school_id", "on_school_id"),
         defaults={**dict.fromkeys(NEW_DWELLINGS, 0), "new_jobs": 0},
+    ),
+    # the plan over time (CONTRACT 6a): a table with area_id; the signed changes are read by pipeline/ingest/plan.py
+    "plan_projects": LayerSchema(
+        "project_id", (), ("project_id", "name", "year"), ("plan", "area_id", *PLAN_SIGNED, "cost_dkk"),
+        counts=("year",), amounts=("cost_dkk",), ids=("area_id",),
     ),
 }
 REQUIRED_LAYERS = ("housing_areas",)

@@ -1,6 +1,6 @@
 """Page building on both cores: part of the pages built in a forked copy of the publish process, beside it.
 
-Publishing builds five map pages and a profile page per housing area from the same loaded inputs; the builds
+Publishing builds six map pages and a profile page per housing area from the same loaded inputs; the builds
 are independent and write their own files into the release folder. On a machine with more than one core and
 fork (Linux, macOS), `beside(job)` forks the process once the inputs are loaded (the copy shares them, nothing
 is pickled on the way in), runs `job()` there while this process builds the other pages, and hands back its

@@ -36,6 +36,7 @@ from pipeline.publish.profile_places import (
     overlaps,
     school_scenario_section,
 )
+from pipeline.publish.profile_plan import plan_section
 from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
     HISTORY,
@@ -144,6 +145,7 @@ def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         "school_scenarios": school_scenario_section(area_id, shared),
         "history": history_section(area_id, shared),
         "summary": summary_section(row, hidden, shared),
+        "plan": plan_section(area_id, hidden, shared),
     }
 
 

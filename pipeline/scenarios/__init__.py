@@ -11,15 +11,19 @@ nearest one within `scenarios.development_max_dist_m`); the area's mix, status a
 recomputed with pipeline.mix, and every area's jobs_bike_30 gains the site's new_jobs within cycling reach
 (and jobs_transit_45 those within reach by public transport where a GTFS feed was given: transit.py).
 
+The plan over time (plan.py, CONTRACT 6a): the plan_projects layer applied year by year from the data's year
+to `plan.horizon`, projected dwellings, residents, status and family housing gap per area and year, the
+residents of removed social family dwellings rehoused, and each project's effect at the horizon.
+
 The summaries per scenario and per site (ranking.py) are written as datasets; the ranks, scenarios_ranking.json
 and the pages all come from them. Reading and writing happen here only. See docs/scenarios.md.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
-Reads: housing_areas, schools, school_districts, streets, candidate_sites, district_schools, areas_mix,
-parcels_mix, areas_access, network, transit_stops, transit_stop_times.
+Reads: housing_areas, schools, school_districts, streets, candidate_sites, district_schools, plan_projects,
+areas_mix, areas_mix_history, parcels_mix, areas_access, network, transit_stops, transit_stop_times.
 Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
 scenarios_development_summary, scenarios_ranking, districting_units, districting_plans, districting_summary,
-districting_plans_gpkg.
+districting_plans_gpkg, plan_trajectory, plan_rehousing, plan_projects_effect.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ from pipeline.scenarios.development import (
     locate_sites,
 )
 from pipeline.scenarios.districting import Districting, districting, empty_districting
+from pipeline.scenarios.plan import plan_outputs
 from pipeline.scenarios.ranking import (
     DEVELOPMENT_OBJECTIVES,
     SCHOOL_OBJECTIVES,
@@ -198,7 +203,23 @@ def _not_ranked_schools(records: list[dict]) -> list[dict]:
              "reason": r["reason"]} for r in records]
 
 
+def _plan(config: Config) -> list[Path]:
+    """The plan over time (CONTRACT 6a, pipeline/scenarios/plan.py): its three tables, empty without a plan."""
+    projects = read_layer(config, "plan_projects") if has_layer(config, "plan_projects") else None
+    history = read_layer(config, "areas_mix_history") if projects is not None else None
+    parcels = read_layer(config, "parcels_mix") if projects is not None else None
+    tables = plan_outputs(config, projects, read_layer(config, "areas_mix"), parcels, history)
+    return [datasets.write(config, name, table) for name, table in
+            zip(("plan_trajectory", "plan_rehousing", "plan_projects_effect"), tables, strict=True)]
+
+
 def run(config: Config) -> list[Path]:
+    """Measure every candidate school site and development site against the baseline, project the plan over
+    time; write the tables."""
+    return _sites(config) + _plan(config)
+
+
+def _sites(config: Config) -> list[Path]:
     """Measure every candidate school site and development site against the baseline; write the tables."""
     started = time.perf_counter()
     crs = config.crs

@@ -215,6 +215,25 @@ class Districting(Section):
     school_ground_capacity_loss: Share = key("share of a school's capacity a development on its ground takes (on_school_id)")
 
 
+# --- the plan over time (CONTRACT 6a, pipeline/scenarios/plan.py) ---------------------------------------------
+class Rehousing(Section):
+    same_area_share: Share = key("share of the rehoused residents of removed social family dwellings who stay in "
+                                 "their own area", "share")
+    areas: list[Name] = key("areas (area_id) that receive the others; empty: every other area with social family "
+                            "dwellings, in proportion to them")
+
+
+class Plan(Section):
+    horizon: Year = key("the plan is projected year by year from the data's year to this year", "year")
+    residents_per_dwelling: dict[Name, Positive] = key(
+        "residents per dwelling built, per tenure; a tenure not named: from the parcels of that tenure only, else "
+        "the municipality's mean", "residents")
+    new_residents_statuses: list[Literal["none", "forebyggelse", "udsat", "parallelsamfund", "omdannelse"]] = key(
+        "dwellings built bring residents with the composition of the areas of these baseline statuses")
+    new_residents_areas: list[Name] = key("or of these areas (area_id), when any are named")
+    rehousing: Rehousing
+
+
 class Publish(Section):
     tiles: Name = key("base map tiles: OpenStreetMap, another folium tiles name, or none")
     simplify_tolerance_m: NonNegative = key("geometries simplified for display by", "m")
@@ -276,6 +295,7 @@ class PipelineConfig(Section):
     green: Green
     scenarios: Scenarios
     districting: Districting
+    plan: Plan
     publish: Publish
     privacy: Privacy
     refresh: Refresh

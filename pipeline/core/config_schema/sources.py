@@ -115,3 +115,4 @@ class Sources(Section):
     # green structure (CONTRACT 6c)
     land_cover: Source | None = key("classified land-cover raster (codes mapped by classes), or an OSM file rasterised")
     protected_nature: Source | None = key("protected nature (section 3: mose, eng, overdrev, sø, hede, strandeng), polygons")
+    plan_projects: Source | None = key("the plan's projects: area_id, year, signed dwelling changes per tenure, jobs, cost")

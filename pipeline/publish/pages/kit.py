@@ -58,6 +58,8 @@ PAGES = (
     Page("school-sites.html", "School site scenarios", "catchments of each candidate school site against today's districts"),
     Page("urban-development.html", "Urban development scenarios",
          "what each development site changes in tenure mix, status and job access"),
+    Page("plan.html", "The plan over time",
+         "the transformation plans projected year by year: status, social family share, rehousing, projects by effect"),
 )
 
 

@@ -1,0 +1,136 @@
+"""The plan-over-time page: projected status per area and year, the plan areas' family-housing share against the
+cap, the rehousing flows and the projects ranked by effect, read from the scenarios stage's plan tables (projections)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.core.config import Config
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS
+from pipeline.publish.i18n import NO_DATA, Language
+from pipeline.publish.inputs import Inputs, with_area_geometry
+from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.kit import (
+    PAGES,
+    figure,
+    in_page_language,
+    indicative_label,
+    missing,
+    missing_notice,
+    panel_head,
+    render,
+)
+from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
+from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
+
+FIELDS = ["name", "year", "status", "share_social_family", "gap_add_dwellings", "dwellings", "residents",
+          "rehoused_in", "status_without_rehousing", "onto_list_by_rehousing"]
+CHART_W, CHART_H = 260, 100  # the share chart's drawing area (px)
+
+
+@in_page_language
+def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language) -> Path:
+    """A layer per year of the projected status; per plan area its share against the cap; flows; projects."""
+    page = next(p for p in PAGES if p.file == "plan.html")
+    trajectory, areas = inputs.get("plan_trajectory"), inputs.get("housing_areas")
+    m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    empty = trajectory is not None and not len(trajectory)
+    body = [panel_head(page, config, lang), indicative_label(lang, None), render("plan_note.html", lang, empty=empty)]
+    if trajectory is None or areas is None:
+        body.append(missing_notice("The plan over time", missing(inputs, "plan_trajectory", "housing_areas"), lang))
+    elif not empty:
+        trajectory = trajectory.assign(area_id=trajectory["area_id"].astype(str))
+        small = is_small(trajectory["residents"], min_residents(config))
+        shaped = with_area_geometry(trajectory.assign(small=small.to_numpy()), areas)
+        years = sorted(int(y) for y in shaped["year"].unique())
+        group = None
+        for year in years:
+            part = shaped[shaped["year"].eq(year)]
+            hidden = part["small"].astype(bool)
+            colours = categorical_colours(part["status"], hidden, STATUS_COLOURS)
+            layer = context_layer(m, part.drop(columns="small").assign(fill=colours.to_numpy()), config,
+                                  lang("Projected status {year}", year=year), fields=FIELDS, small=hidden,
+                                  show=year == years[-1],
+                                  options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
+                                           "tipLabel": lang("Share social family dwellings"),
+                                           "tipValue": "f_share_social_family"})
+            group = layer if year == years[-1] else group
+        if group is not None:
+            Legend(m, group, lang("Projected status (indicative)"), status_entries(lang)).add_to(m)
+        body.append(_charts(trajectory, inputs.get("plan_projects"), config, lang))
+        body.append(_flows(inputs.get("plan_rehousing"), trajectory, small, config, lang))
+        body.append(_ranking(inputs.get("plan_projects_effect"), lang))
+    finish(m)
+    add_panel(m, "".join(body))
+    return save_page(m, maps_dir / page.file, config, lang(page.title))
+
+
+def _status_word(status, hidden: bool, label: str, lang: Language) -> str:
+    """A status as the law names it (the suppressed label for a small area)."""
+    return label if hidden else lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
+
+
+def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Config, lang: Language) -> str:
+    """Per area with projects: its social family share year by year against the cap, as a line and a table."""
+    cap = float(config["mix"]["family_housing_cap"])
+    planned = [] if projects is None else list(dict.fromkeys(projects["area_id"].astype(str)))
+    charts = []
+    for area_id in planned:
+        rows = trajectory[trajectory["area_id"].eq(area_id)].sort_values("year")
+        if not len(rows):
+            continue
+        years = rows["year"].astype(int).to_numpy()
+        shares = pd.to_numeric(rows["share_social_family"]).to_numpy(dtype=float, na_value=np.nan)
+        span = max(int(years[-1] - years[0]), 1)
+        xs = (years - years[0]) / span * CHART_W
+        points = " ".join(f"{x:.1f},{CHART_H * (1 - s):.1f}" for x, s in zip(xs, shares, strict=True) if s == s)
+        charts.append({
+            "name": str(rows["name"].iloc[0]), "points": points, "cap_y": f"{CHART_H * (1 - cap):.1f}",
+            "first": str(years[0]), "last": str(years[-1]),
+            "label": lang("{name}: social family share {first} {a}, {last} {b}; the cap is {cap}", name=rows["name"].iloc[0],
+                          first=years[0], a=figure(shares[0], lang, 1, percent=True), last=years[-1],
+                          b=figure(shares[-1], lang, 1, percent=True), cap=figure(cap, lang, 0, percent=True)),
+            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": figure(g, lang)}
+                     for y, s, g in zip(years, shares, rows["gap_add_dwellings"], strict=True)],
+        })
+    return render("plan_charts.html", lang, charts=charts, width=CHART_W, height=CHART_H)
+
+
+def _flows(rehousing: pd.DataFrame | None, trajectory: pd.DataFrame, small: pd.Series, config: Config,
+           lang: Language) -> str:
+    """Rehoused residents per year, origin and receiving area; a mark where rehousing alone moves it onto a list."""
+    label = page_suppressed_label(config, lang)
+    pairs = zip(trajectory["area_id"], trajectory["year"].astype(int), strict=True)
+    hidden = dict(zip(pairs, small.to_numpy(), strict=True))
+    flows = []
+    if rehousing is not None and len(rehousing):  # one row per year and receiving area, its origins named
+        keys = ["year", "area_id", "name", "status", "onto_list_by_rehousing"]
+        rehousing = rehousing.assign(residents=pd.to_numeric(rehousing["residents"]).astype("Float64"))
+        rehousing = rehousing.groupby(keys, sort=False, dropna=False).agg(
+            residents=("residents", lambda v: v.sum(min_count=len(v))),
+            origin_name=("origin_name", lambda v: ", ".join(dict.fromkeys(map(str, v))))).reset_index()
+        rehousing = rehousing.sort_values(["year", "residents"], ascending=[True, False], kind="stable")
+    for rec in ([] if rehousing is None else rehousing.to_dict("records")):
+        hide = hidden.get((str(rec["area_id"]), int(rec["year"])), True)
+        flows.append({"year": str(int(rec["year"])), "origin": str(rec["origin_name"]), "area": str(rec["name"]),
+                      "residents": label if hide else figure(rec["residents"], lang),
+                      "status": _status_word(rec["status"], hide, label, lang),
+                      "onto": (not hide) and bool(rec["onto_list_by_rehousing"])})
+    return render("plan_flows.html", lang, flows=flows)
+
+
+def _ranking(effect: pd.DataFrame | None, lang: Language) -> str:
+    """The projects in rank order with their effect on their own area at the horizon (dwellings, not people)."""
+    projects = []
+    if effect is not None and len(effect):
+        mine = effect[effect["rank"].notna()].sort_values("rank")
+        for rec in mine.to_dict("records"):
+            projects.append({
+                "rank": figure(rec["rank"], lang), "name": str(rec["project_name"]), "area": str(rec["name"]),
+                "share": figure(rec["share_social_family_change"], lang, 1, signed=True, percent=True),
+                "gap": figure(rec["gap_add_dwellings_change"], lang, signed=True),
+                "per_million": figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True)})
+    return render("plan_projects.html", lang, projects=projects)
