@@ -1,7 +1,7 @@
 """The statistics' years and extract dates: read, normalised and checked before any row is matched by year.
 
 A `date` (ISO 8601) gives the year where no year is mapped; a year written "2021" or "2021.0" is the year
-2021 before any duplicate check or join. Blank years among given ones, years in the future and years far
+2021 before any duplicate check or join. In the statistics layers, blank years among given ones, years in the future and years far
 from the rest of the layer stop the run naming the rows (a blank year would belong to no year, a typed
 2203 would become the current year and empty every figure). Several extract dates in one year (Frederiksberg
 publishes two or three a year): the latest of each year is used, warned with the dates named.
@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.core.errors import Problem
 from pipeline.core.log import warn
-from pipeline.ingest.schema import SCHEMAS, LayerSchema, Source
+from pipeline.ingest.schema import SCHEMAS, STATISTICS_LAYERS, LayerSchema, Source
 
 # A year more than this many years from the layer's median year is a slip (2203 for 2023), not statistics.
 YEAR_SPREAD = 30
@@ -58,7 +58,8 @@ def clean_years(frame: pd.DataFrame, source: Source, schema: LayerSchema, *, joi
                           "belong to no year and drop out of every figure)",
                           "give every row its year (or date), or map no year when the figures belong to every year",
                           "year", ids)
-    problems += _far_years(years, source, ids)
+    if source.layer_name in STATISTICS_LAYERS:  # a plan's year lies ahead by design (plan_projects: when it takes effect)
+        problems += _far_years(years, source, ids)
     frame["year"] = years
     if problems or joined or "date" not in frame.columns:
         return frame, problems
@@ -108,7 +109,8 @@ def check_years_across(layers: dict[str, pd.DataFrame], sources: dict[str, Sourc
     """A statistics layer whose years lie far from the other layers' (a whole file typed 1924 for 2024): it would
     feed a year of its own, or become the current year, and empty the figures the others give."""
     medians = {name: float(np.median(pd.to_numeric(frame["year"]).dropna().to_numpy(dtype="float64")))
-               for name, frame in layers.items() if "year" in frame.columns and pd.to_numeric(frame["year"]).notna().any()}
+               for name, frame in layers.items()
+               if name in STATISTICS_LAYERS and "year" in frame.columns and pd.to_numeric(frame["year"]).notna().any()}
     if len(medians) < 2:
         return []
     far = [name for name, median in medians.items()

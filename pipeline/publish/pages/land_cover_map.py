@@ -37,7 +37,7 @@ def land_cover_image(path: Path, max_px: int) -> tuple[np.ndarray, list[list[flo
         transform, width, height = calculate_default_transform(src.crs, WEB_MERCATOR, src.width, src.height, *src.bounds)
         shrink = max(1.0, max(width, height) / max_px)
         out_w, out_h = math.ceil(width / shrink), math.ceil(height / shrink)
-        transform = transform * rasterio.Affine.scale(width / out_w, height / out_h)
+        transform = transform @ rasterio.Affine.scale(width / out_w, height / out_h)
         classes = np.zeros((out_h, out_w), dtype=np.uint8)
         reproject(rasterio.band(src, 1), classes, src_nodata=NODATA, dst_nodata=NODATA, dst_transform=transform,
                   dst_crs=WEB_MERCATOR, resampling=Resampling.mode)
