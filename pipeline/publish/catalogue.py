@@ -66,7 +66,7 @@ INDICATORS: dict[str, Indicator] = {
     "path_criteria": Indicator("Smallest combination of criteria off the list", "text", person=True),
     "path_persons": Indicator("Persons in the smallest combination off the list", "count", person=True),
     # areas_mix_history: the rule set of a year and its thresholds (the law's, not people's)
-    "rule_set": Indicator("Rule set (section 61 a as in force that year)", "text"),
+    "rule_set": Indicator("Rules applied that year", "text"),
     "c1_threshold": _share("c1 threshold"),
     "c2_threshold": Indicator("c2 threshold (x national rate)", "ratio"),
     "c3_threshold": _share("c3 threshold"),
@@ -158,7 +158,7 @@ TEXT_COLUMNS = frozenset({
 for _column in TEXT_COLUMNS:
     INDICATORS.setdefault(_column, Indicator(_column.replace("_", " ").capitalize(), "text"))
 for _column, _label in {
-    "jobs": "Jobs", "new_jobs": "New jobs", "area_m2": "Area (m²)", "years_listed": "Years listed",
+    "jobs": "Jobs", "new_jobs": "New jobs", "area_m2": "Area (m²)", "years_listed": "Earlier years in a row as parallelsamfund (towards omdannelse)",
     **{f"new_dwellings_{t}": f"New {t.replace('_', ' ')} dwellings" for t in TENURES},
 }.items():
     INDICATORS.setdefault(_column, Indicator(_label, "count"))
@@ -219,6 +219,23 @@ INDICATORS.update({
     "green_within_300": Indicator("Within 300 m of a public green area", "flag"),
     "green_m2_1km": Indicator("Public green area within 1 km (m²)", "number"),
     "residents_1km": Indicator("Residents within 1 km", "count", person=True),
+})
+
+# The rule that decided a status, and the rest of a year's rule set (areas_mix_history; issue 21)
+INDICATORS.update({
+    "status_basis": Indicator("Rule that decided the status", "text", person=True),
+    **{f"prevention_c{i}_threshold": (_share if i in (1, 3) else lambda label: Indicator(label, "ratio"))(
+        f"c{i} threshold of section 61 b") for i in range(1, 5)},
+    "prevention_non_western_threshold": _share("Non-Western threshold of section 61 b"),
+    "rule_from_year": Indicator("First year of the rule set", "text"),
+    "rule_to_year": Indicator("Last year of the rule set", "text"),
+    "rule_terms": Indicator("The law's words for its lists", "text"),
+    "rule_min_residents": Indicator("Residents the law requires", "count"),
+    "rule_min_social_share": _share("Social housing share the law requires"),
+    "rule_min_criteria": Indicator("Criteria of section 61 a needed", "count"),
+    "rule_prevention_min_criteria": Indicator("Criteria of section 61 b needed", "count"),
+    "rule_omdannelse_years": Indicator("Years in a row as parallelsamfund before omdannelse", "count"),
+    "rule_prevention_areas": Indicator("The rule set has forebyggelsesområder (section 61 b)", "flag"),
 })
 
 # Columns named by config rather than code: a prefix and how every column with it is classified.

@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 
 from pipeline.core import datasets
-from pipeline.publish import catalogue
+from pipeline.publish import catalogue, profile_sections, status_text
 from pipeline.publish.i18n import missing_messages
 
 PUBLISH_DIR = Path(__file__).parent
@@ -45,7 +45,9 @@ def tabled() -> set[str]:
 
     ids = {i.label for i in catalogue.INDICATORS.values()} | set(catalogue.STATUS_LABELS.values())
     ids |= {p.title for p in kit.PAGES} | {p.description for p in kit.PAGES}
-    ids |= {title for title, _ in layers.MIX_SECTIONS} | set(layers.REASON_NAMES.values())
+    ids |= {title for title, _ in layers.MIX_SECTIONS} | set(status_text.UNKNOWN_NAMES.values())
+    ids |= set(status_text.STATUS_WORDS.values()) | set(status_text.GHETTO_WORDS.values())
+    ids |= set(status_text.BASIS_WORDS.values()) | set(status_text.COMPARISONS.values()) | set(profile_sections.RULE_OF_THRESHOLD.values())
     ids |= set(kit.LAYER_FEEDS.values()) | {name.replace("_", " ") for name in kit.LAYER_FEEDS}
     ids |= {kit.INDICATIVE, "none (built outside the runner)", "unknown", "suppressed"}
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())

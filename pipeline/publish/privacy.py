@@ -9,6 +9,7 @@ import pandas as pd
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, person_based
 from pipeline.publish.i18n import Language, current
+from pipeline.publish.status_text import basis_text
 
 NO_DATA = "no data"
 
@@ -104,6 +105,8 @@ def _text_format(column: str, lang: Language):
         return lambda word: lang(str(word))
     if column == "distance_method":
         return lambda method: method_text(str(method), lang)
+    if column == "status_basis":
+        return lambda basis: basis_text(lang, basis)
     return str
 
 

@@ -14,6 +14,7 @@ from pipeline.core.log import log
 from pipeline.publish.catalogue import person_based
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents, suppress_table, suppressed_label
+from pipeline.publish.status_text import attach_rules, latest_rules
 
 SUPPRESSED_FLAG = "suppressed"
 
@@ -43,8 +44,10 @@ def area_table_from_inputs(inputs: Inputs, config: Config) -> gpd.GeoDataFrame:
     once per inputs and shared by the tables, every page and the profiles (so never modified in place)."""
     key = ("areas_table", str(config.crs))
     if key not in inputs.derived:
-        inputs.derived[key] = areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"),
-                                          inputs.get("areas_access"), config.crs)
+        table = areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"), inputs.get("areas_access"), config.crs)
+        # the rule set mix applied to the latest year, which every page explains the status with (status_text.py)
+        attach_rules(table, latest_rules(inputs.get("areas_mix_history"), dict(config["mix"])))
+        inputs.derived[key] = table
     return inputs.derived[key]
 
 

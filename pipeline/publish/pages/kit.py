@@ -53,7 +53,7 @@ class Page:
 PAGES = (
     Page("index.html", "Social balance: overview", "every input layer on one map"),
     Page("social-balance.html", "Social balance of housing areas",
-         "tenure mix, the indicative official status (§61a) and its criteria, school districts' pupil mix"),
+         "tenure mix, the indicative official status (§ 61 a and § 61 b) and its criteria, school districts' pupil mix"),
     Page("accessibility.html", "Accessibility", "distances to schools, green areas and stations; jobs within reach; tree canopy"),
     Page("school-sites.html", "School site scenarios", "catchments of each candidate school site against today's districts"),
     Page("urban-development.html", "Urban development scenarios",
