@@ -23,7 +23,7 @@ from pipeline.core.log import log
 from pipeline.publish.catalogue import STATUS_COLOURS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
+from pipeline.publish.pages.kit import data_date, page_language, run_date, run_id, shown_date
 from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
 from pipeline.publish.profile_places import (
@@ -105,7 +105,9 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
 
 def meta(config: Config, lang: Language) -> dict[str, str]:
     """The data date, run id and data note every page shows."""
+    started = run_date(config)
     return {"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
+            "run_date": shown_date(started, lang) if started else "",
             "data_note": str(config.get("data_note") or "")}
 
 

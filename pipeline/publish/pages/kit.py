@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -91,22 +90,37 @@ def run_id(config: Config) -> str:
 
 
 def data_date(config: Config) -> str:
-    """The configured data date, else the date of the newest input file (ISO), else "unknown"."""
+    """The data's date (CONTRACT 7): the configured data_date, else the statistics' latest year as mix wrote it in
+    areas_mix_history (e.g. "2024"), else "unknown"; never the run's date nor a file's modification time."""
     if config.get("data_date"):
         return str(config["data_date"])
-    from pipeline.core.datasets import inputs as stage_inputs
+    year = statistics_year(config)
+    return str(year) if year is not None else "unknown"
 
-    files = [p for p in stage_inputs(config, "ingest") if p.exists()]
-    if not files:
-        files = [p for p in config.processed_dir.glob("*.parquet") if p.exists()]
-    if not files:
-        return "unknown"
-    newest = max(p.stat().st_mtime for p in files)
-    return datetime.fromtimestamp(newest, UTC).date().isoformat()
+
+def statistics_year(config: Config) -> int | None:
+    """The latest year of the statistics mix computed (areas_mix_history's years), or None when they give none."""
+    import pyarrow.parquet as pq
+
+    from pipeline.core.datasets import dataset
+
+    path = dataset("areas_mix_history").path(config)
+    if not path.exists() or "year" not in pq.read_schema(path).names:
+        return None
+    years = pq.read_table(path, columns=["year"]).column("year").drop_null()
+    return int(max(years.to_pylist())) if len(years) else None
+
+
+def run_date(config: Config) -> str:
+    """The day the run started (ISO), shown apart from the data's date; "" outside the runner."""
+    return str((config.get("run") or {}).get("started") or "")[:10]
 
 
 def shown_date(text: str, lang: Language) -> str:
-    """A date written out in the language when it is one (2025-01-31: 31. januar 2025); other text as given."""
+    """A date written out in the language when it is one (2025-01-31: 31. januar 2025), a year as the statistics'
+    year (2024), other text as given."""
+    if len(text) == 4 and text.isdigit():
+        return lang("{year} (the statistics' latest year)", year=text)
     try:
         return lang.date(dt.date.fromisoformat(text[:10])) if len(text) >= 10 else lang(text)
     except ValueError:
@@ -115,8 +129,10 @@ def shown_date(text: str, lang: Language) -> str:
 
 def panel_head(page: Page, config: Config, lang: Language, *, back: bool = True) -> Markup:
     """Title, back link, data date, run id and data note."""
+    started = run_date(config)
     return render("panel_head.html", lang, title=page.title, back=back, date=shown_date(data_date(config), lang),
-                  run=lang(run_id(config)), note=config.get("data_note") or "")
+                  run=lang(run_id(config)), run_date=shown_date(started, lang) if started else "",
+                  note=config.get("data_note") or "")
 
 
 def indicative_label(lang: Language, element_id: str | None = "sb-indicative") -> Markup:
