@@ -227,7 +227,7 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("scenarios_development_summary", PROCESSED, "scenarios_development_summary.parquet", "parquet",
             "scenarios", ("publish",), ("site_id",), "one row per development site: what the page and the ranking show",
             _stage_columns("DEVELOPMENT_SUMMARY_COLUMNS")),
-    Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", (), ("question",),
+    Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", ("publish",), ("question",),
             "the best candidate for each question, with the figures behind it"),
     Dataset("areas", PROCESSED, "areas.parquet", "geoparquet", "publish", (), ("area_id",),
             "one row per housing area with every indicator, all values (for analysts)", _areas_columns()),

@@ -48,7 +48,7 @@ def tabled() -> set[str]:
     ids |= {title for title, _ in layers.MIX_SECTIONS} | set(status_text.UNKNOWN_NAMES.values())
     ids |= set(status_text.STATUS_WORDS.values()) | set(status_text.GHETTO_WORDS.values())
     ids |= set(status_text.BASIS_WORDS.values()) | set(status_text.COMPARISONS.values()) | set(profile_sections.RULE_OF_THRESHOLD.values())
-    ids |= set(kit.LAYER_FEEDS.values()) | {name.replace("_", " ") for name in kit.LAYER_FEEDS}
+    ids |= set(kit.LAYER_FEEDS.values()) | set(kit.OBJECTIVE_TEXTS.values()) | {name.replace("_", " ") for name in kit.LAYER_FEEDS}
     ids |= {kit.INDICATIVE, "none (built outside the runner)", "unknown", "suppressed"}
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)

@@ -163,6 +163,28 @@ LAYER_FEEDS = {
 }
 
 
+# What each ranking objective of the scenarios stage (scenarios_ranking.json `objective`) ranks by, in words.
+OBJECTIVE_TEXTS = {
+    "min_dissimilarity_no_overcapacity": "no school over capacity first (then the fewest pupils over capacity), "
+                                         "then the lowest dissimilarity D",
+    "min_dissimilarity": "the lowest dissimilarity D across schools, capacity ignored",
+    "min_mean_dist": "the shortest mean distance to school",
+    "max_fall_share_social_family_omdannelse": "the largest fall in the social family housing share of the "
+                                               "omdannelsesområder",
+    "max_jobs_bike_30_gain": "the largest mean gain in jobs within 30 minutes by bike per resident",
+}
+
+
+def ranking_objective(inputs: Inputs, question: str, lang: Language) -> Markup:
+    """The sentence saying what the ranking of one question (school_sites, development) ranks by, read from
+    the scenarios stage's scenarios_ranking.json (nothing when it is not there)."""
+    objective = ((inputs.ranking or {}).get(question) or {}).get("objective")
+    if not objective:
+        return Markup("")
+    words = lang(OBJECTIVE_TEXTS[objective]) if objective in OBJECTIVE_TEXTS else objective
+    return render("ranking_objective.html", lang, words=words, question=question)
+
+
 def absent_layers_notice(inputs: Inputs, lang: Language) -> Markup:
     """Which optional input layers were not supplied and which figures are therefore empty ("no data", not 0)."""
     absent = [(name.replace("_", " "), LAYER_FEEDS[name]) for name in LAYER_FEEDS if name in inputs.missing]

@@ -25,6 +25,7 @@ from pipeline.publish.pages.kit import (
     missing,
     missing_notice,
     panel_head,
+    ranking_objective,
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
@@ -63,6 +64,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
             hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
             small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
             body.append(development_comparison(summary, small_hosts & summary["area_id"].notna(), config, lang))
+            body.append(ranking_objective(inputs, "development", lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "development"]
