@@ -237,6 +237,9 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("areas_csv", PROCESSED, "areas.csv", "csv", "publish", (), ("area_id",),
             "the areas table as text, person-based figures of small areas shown as suppressed",
             _areas_columns("suppressed", geometry=False)),
+    Dataset("areas_dictionary", PROCESSED, "areas_dictionary.csv", "csv", "publish", (), ("column",),
+            "the data dictionary of areas.csv: per column its label, short label, unit, format, explanation and "
+            "whether it is person-based, in the page language (pipeline/publish/glossary.py)"),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
     # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it

@@ -11,7 +11,7 @@ Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, str
 candidate_sites, areas_mix, areas_mix_history, segregation, school_districts_mix, areas_access,
 municipality_access, scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary,
 scenarios_development, scenarios_development_summary, scenarios_ranking.
-Writes: areas, areas_gpkg, areas_csv, page_index, page_social_balance, page_accessibility, page_school_sites,
+Writes: areas, areas_gpkg, areas_csv, areas_dictionary, page_index, page_social_balance, page_accessibility, page_school_sites,
 page_urban_development, page_area_profiles.
 """
 

@@ -24,7 +24,6 @@ from pipeline.publish.profile_sections import (
     ACCESS_LABELS,
     CRITERIA_ROWS,
     HISTORY,
-    _value_text,
     fmt,
     known,
     missing_columns,
@@ -32,7 +31,6 @@ from pipeline.publish.profile_sections import (
     shown,
     status_text,
 )
-
 from pipeline.publish.status_text import RULE_COLUMNS, rule_set_text
 
 if TYPE_CHECKING:
@@ -198,7 +196,7 @@ def history_section(area_id: str, shared: Shared) -> dict:
             continue
         thresholds = [float(t) if known(t) else None for t in (y.get(f"{code}_threshold") for y in years)]
         charts.append({"label": lang(label), "chart": history_chart(
-            year_list, values, thresholds, value_text=lambda v, c=code: _value_text(lang, c, v), year_text=str)})
+            year_list, values, thresholds, value_text=lambda v, c=column: fmt(lang, c, v), year_text=str)})
     rows = [{"year": str(int(y["year"])), "rule_set": rule_set_text(lang, {**shared.rules, **_year_rules(y)})
              if "rule_terms" in y else lang("no data"),
              "status": status_text(lang, y.get("status"), bool(h), shared.label, y.get("rule_terms")),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
+from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.profile_charts import tenure_bar, threshold_bar
@@ -24,20 +25,16 @@ from pipeline.publish.status_text import (
     status_word,
     test_text,
     threshold_text,
-    value_text,
 )
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
 
-# The four criteria of § 61 a stk. 1 and the non-Western share of stk. 2: column, comparison, label.
-CRITERIA_ROWS = (
-    ("c1", "share_outside_work_edu", "gt", "Residents 18-64 outside work or education"),
-    ("c2", "crime_ratio", "ge", "Convicted residents 18+, times the national rate"),
-    ("c3", "share_basic_edu", "gt", "Residents 30-59 with basic schooling only"),
-    ("c4", "income_ratio", "lt", "Mean gross income of taxpayers 15-64, share of the region's mean"),
-    ("non_western", "share_non_western", "gt", "Immigrants and descendants from non-Western countries"),
-)
+# The four criteria of § 61 a stk. 1 and the non-Western share of stk. 2: code, column, comparison, label (the
+# glossary's, pipeline/publish/glossary.py: one label per figure on every page).
+CRITERIA_ROWS = tuple((code, column, comparison, indicator(column).label) for code, column, comparison in (
+    ("c1", "share_outside_work_edu", "gt"), ("c2", "crime_ratio", "ge"), ("c3", "share_basic_edu", "gt"),
+    ("c4", "income_ratio", "lt"), ("non_western", "share_non_western", "gt")))
 # Which rule a threshold belongs to: section 61 a's criteria, its parallelsamfund share, section 61 b's.
 RULE_OF_THRESHOLD = {"official": "§ 61 a: {test}", "non_western": "parallelsamfund (§ 61 a): {test}",
                      "prevention": "§ 61 b (forebyggelsesområde): {test}"}
@@ -57,20 +54,12 @@ TENURE_LABELS = {
     "social_family": "social family housing", "social_other": "social youth and elderly housing",
     "owner": "owner-occupied", "private_rental": "private rental", "cooperative": "cooperative", "other": "other",
 }
-ACCESS_LABELS = {
-    "school_dist_m": "Distance to the district school",
-    "nearest_school_dist_m": "Distance to the nearest school",
-    "share_pupils_free_transport": "Pupils beyond the free school transport distance",
-    "jobs_walk_15": "Jobs within 15 minutes' walk",
-    "jobs_bike_30": "Jobs within 30 minutes by bike",
-    "job_access_index": "Job access index (municipality mean = 100)",
-    "green_dist_m": "Distance to a public green area",
-    "share_residents_green_300": "Residents within 300 m of a green area",
-    "green_m2_per_resident_1km": "Public green area within 1 km per resident (m²)",
-    "canopy_share": "Tree canopy share",
-    "station_dist_m": "Distance to a station",
-}
-ACCESS_FIELDS = tuple(ACCESS_LABELS)
+ACCESS_FIELDS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
+                 "jobs_bike_30", "job_access_index", "green_dist_m", "share_residents_green_300",
+                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m")
+# Each access figure's label: the glossary's, as on the maps.
+ACCESS_LABELS = {column: indicator(column).label for column in ACCESS_FIELDS}
+
 HISTORY = "areas_mix_history"  # written by mix when statistics for several years are given (CONTRACT 3)
 # The status words of the law with an English gloss (pipeline/publish/status_text.py, one list).
 STATUS_TEXT = STATUS_WORDS
@@ -82,23 +71,8 @@ def known(value: object) -> bool:
 
 
 def fmt(lang: Language, column: str, value: object) -> str:
-    """A figure as a planner reads it, by the catalogue's kind of the column, in the page's language."""
-    if not known(value):
-        return lang("no data")
-    kind = indicator(column).kind
-    if kind == "share":
-        return lang.percent(value, 1)
-    if kind == "metres":
-        return f"{lang.number(value)} m"
-    if kind == "count":
-        return lang.number(value)
-    if kind == "ratio":
-        return lang.number(value, 2)
-    if kind == "flag":
-        return lang("yes") if bool(value) else lang("no")
-    if kind == "text":
-        return str(value)
-    return lang.number(value, 1)
+    """A figure as every page writes it: the glossary's format of the column, in the page's language."""
+    return glossary_text(lang, column, value)
 
 
 def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
@@ -148,11 +122,6 @@ def status_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     return {"why": explanation(lang, row, shared.rules), "hidden": False, **common}
 
 
-def _value_text(lang: Language, code: str, value: float) -> str:
-    """A criterion's value: c2 as a multiple, the others as percentages."""
-    return value_text(lang, code, value)
-
-
 def _prevention_test(row: pd.Series, hidden: bool, shared: Shared, code: str, comparison: str) -> str | None:
     """The criterion's section 61 b threshold and whether it holds, where the rule set has prevention areas."""
     lang, rules = shared.lang, shared.rules
@@ -179,14 +148,14 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         met = row.get(f"{code}_met") if code != "non_western" else None
         rule = lang(RULE_OF_THRESHOLD["non_western" if code == "non_western" else "official"],
                     test=test_text(lang, code, comparison, threshold))
-        shown_value = shared.label if hidden else _value_text(lang, code, float(value)) if known(value) else lang("no data")
+        shown_value = shared.label if hidden else fmt(lang, column, value)
         item = {"code": code, "label": lang(label), "threshold": rule, "value": shown_value,
                 "met": "" if code == "non_western" else shared.label if hidden else
                 lang("met") if known(met) and bool(met) else lang("not met") if known(met) else lang("unknown"),
                 "chart": None, "prevention": _prevention_test(row, hidden, shared, code, comparison)}
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
-                                          label=_value_text(lang, code, float(value)), threshold_label=rule,
+                                          label=fmt(lang, column, value), threshold_label=rule,
                                           axis_label=lambda v, c=code: threshold_text(lang, c, v))
         rows.append(item)
     return {"rows": rows, "hidden": hidden, "missing": None}
@@ -228,14 +197,14 @@ def gap_section(row: pd.Series, shared: Shared) -> dict:
     """The family housing gap of an omdannelse area: three alternatives (dwellings are not person-based)."""
     lang = shared.lang
     cap = shared.config["mix"].get("family_housing_cap")
-    lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030, one of:",
+    lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030: three alternatives, any "
+                "one of which is enough:",
                 cap=lang.percent(cap, 0) if cap is not None else lang("no data"))
     present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
     if not present:
         return {"missing": missing_columns(shared, "areas_mix", "gap_add_dwellings"), "items": [], "lead": lead}
     if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
-        return {"missing": None, "items": [], "lead": lang("The family housing gap applies to omdannelsesområder only; "
-                                                            "this area has none.")}
+        return {"missing": None, "items": [], "lead": lang("Not relevant: the cap applies to omdannelsesområder only.")}
     items = [lang(text, n=fmt(lang, column, row[column])) for column, text in present]
     return {"missing": None, "items": items, "lead": lead}
 

@@ -12,6 +12,8 @@ from pipeline.core.config import Config
 from pipeline.core.io import write_geoparquet, write_text
 from pipeline.core.log import log
 from pipeline.publish.catalogue import person_based
+from pipeline.publish.glossary import dictionary
+from pipeline.publish.i18n import language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents, suppress_table, suppressed_label
 from pipeline.publish.status_text import attach_rules, latest_rules
@@ -83,6 +85,9 @@ def write_tables(table: gpd.GeoDataFrame, data_dir: Path, config: Config) -> lis
     text = suppress_table(pd.DataFrame(table.drop(columns="geometry")), small, suppressed_label(config))
     text[SUPPRESSED_FLAG] = small.to_numpy()
     csv = write_text(text.to_csv(index=False), data_dir / datasets.dataset("areas_csv").file)
-    log.info("Wrote the areas tables: %d areas, person-based figures of %d suppressed in csv and gpkg",
-             len(table), int(small.sum()))
-    return [parquet, gpkg, csv]
+    lang = language(str(config.get("language") or "da"))
+    glossary = write_text(dictionary(list(text.columns), lang).to_csv(index=False),
+                          data_dir / datasets.dataset("areas_dictionary").file)
+    log.info("Wrote the areas tables: %d areas, person-based figures of %d suppressed in csv and gpkg; their "
+             "data dictionary", len(table), int(small.sum()))
+    return [parquet, gpkg, csv, glossary]
