@@ -23,7 +23,6 @@ from pipeline.publish.inputs import load_inputs
 from pipeline.publish.profile_charts import history_chart
 from pipeline.publish.profile_sections import (
     ACCESS_LABELS,
-    COMPARISONS,
     CRITERIA_ROWS,
     GAP_ITEMS,
     PATH_ITEMS,
@@ -31,6 +30,7 @@ from pipeline.publish.profile_sections import (
     TENURE_LABELS,
 )
 from pipeline.publish.profiles import TEMPLATES, build_profiles, profile_file, profile_href
+from pipeline.publish.status_text import COMPARISONS
 
 NBSP = "\u00a0"
 
@@ -111,14 +111,14 @@ def published(request, tmp_path_factory):
 # Hand values of area A1, formatted by hand: c1 0.45, c2 3.2, c4 0.5, the path, the gap (1293), and beside its
 # access figures the municipality's averages the fixture's municipality_access gives (1100 m, 10500 jobs, 20 %).
 EXPECTED = {
-    "da": ["45,0 %", "grænse: over 40 %", "3,20 gange", "grænse: mindst 3 gange", "50,0 %", "grænse: under 55 %",
+    "da": ["45,0 %", "§ 61 a: over 40 %", "3,20 gange", "§ 61 a: mindst 3 gange", "50,0 %", "§ 61 a: under 55 %",
            "125 flere beboere 18-64 år", "3 færre dømte", "24.800 kr. mere", "c2, c3, i alt 78 personer",
            "1.293 nye boliger", "850 m", "1.100 m", "10.500", "20,0 %", "Status: omdannelsesområde", "31. januar 2025",
-           "Vest", "Byudvikling Syd", "4 kriterier opfyldt (c1, c2, c3, c4)"],
-    "en": ["45.0%", "threshold: more than 40%", "3.20 times", "threshold: at least 3 times", "50.0%", "threshold: less than 55%",
+           "Vest", "Byudvikling Syd", "4 af de 4 kriterier er opfyldt (c1, c2, c3, c4); mindst 2 af de 4 skal være opfyldt"],
+    "en": ["45.0%", "§ 61 a: more than 40%", "3.20 times", "§ 61 a: at least 3 times", "50.0%", "§ 61 a: less than 55%",
            "125 more residents 18-64", "3 fewer convicted", "24,800 DKK more", "c2, c3, 78 persons in all",
            "1,293 new dwellings", "850 m", "1,100 m", "10,500", "20.0%", "Status: omdannelsesområde (transformation area)",
-           "January 31, 2025", "Vest", "Byudvikling Syd", "4 criteria met (c1, c2, c3, c4)"],
+           "January 31, 2025", "Vest", "Byudvikling Syd", "4 of the 4 criteria are met (c1, c2, c3, c4); at least 2 are needed"],
 }
 
 
