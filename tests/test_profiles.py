@@ -59,7 +59,11 @@ def history() -> pd.DataFrame:
                      "crime_ratio": 1.0, "share_basic_edu": 0.2, "income_ratio": 0.9, "share_non_western": 0.4321,
                      "c1_threshold": 0.40, "c2_threshold": 3.0, "c3_threshold": 0.60, "c4_threshold": c4_threshold,
                      "non_western_threshold": 0.5, "criteria_met": 0, "status": "none", "years_listed": 0})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # the rule set of each year as mix writes it (areas_mix_history's rule_* columns): 2021 under the 2018-2020 law
+    old = frame["rule_set"] == "2018-2020"
+    return frame.assign(rule_from_year=old.map({True: 2018, False: 2021}), rule_to_year=[2020 if o else None for o in old],
+                        rule_terms=old.map({True: "ghetto", False: "parallelsamfund"}), rule_prevention_areas=~old)
 
 
 def publish_with_profiles(root: Path, code: str, *, with_history: bool = True, with_path: bool = True):
@@ -129,8 +133,11 @@ def test_hand_values_of_an_area_appear_formatted_in_the_language(published):
         assert expected.replace(" %", f"{NBSP}%") in text or expected in text, expected
     page = (config.maps_dir / "areas" / "A1.html").read_text(encoding="utf-8")
     assert f'<html lang="{code}">' in page
-    # the history: A1's three years, 2022 unknown (a gap in the line, not a zero), 2021's rules named
-    assert re.search(r">2021<.*>2018-2020<", page, re.S)
+    # the history: A1's three years, 2022 unknown (a gap in the line, not a zero), 2021's rules named in their
+    # own law's words (never the rule set's config name), its status too (a ghettoområde under those rules)
+    rules = {"da": "reglerne for 2018-2020 (ghettoområder og hårde ghettoområder",
+             "en": "the rules of 2018-2020 (ghettoområder and hårde ghettoområder"}[code]
+    assert re.search(r">2021<.*" + re.escape(rules) + r".*>ghettoområde", page, re.S)
     # five charts (c1-c4, non-Western) with a point per known year: c1 has none in 2022
     assert page.count("<title>2021: ") == 5 and page.count("<title>2022: ") == 4 and page.count("<title>2023: ") == 5
 
