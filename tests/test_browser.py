@@ -135,7 +135,7 @@ def test_injected_name_is_text_and_small_area_is_suppressed(browser, published, 
     assert visit.page.locator(".leaflet-popup-content img").count() == 0
     rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text, flags=re.M))
     # 50 residents < privacy.min_residents 100: residents and the resident-weighted figures are words
-    person_rows = {k: v for k, v in rows.items() if k in ("Residents", "Residents of non-Western origin",
+    person_rows = {k: v for k, v in rows.items() if k in ("Residents", "Immigrants and descendants from non-Western countries",
                                                            "Jobs within 30 min by bike", "Distance to a public green area")}
     assert person_rows and set(person_rows.values()) == {"suppressed"}
     assert rows["Dwellings"] == "20"  # not person-based: shown

@@ -25,6 +25,7 @@ from pipeline.publish.pages.kit import (
     missing,
     missing_notice,
     panel_head,
+    ranking_objective,
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, add_schools, context_layer
@@ -70,6 +71,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
             body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary"), lang))
         else:
             body.append(scenario_comparison(summary, lang))
+            body.append(ranking_objective(inputs, "school_sites", lang))
     proposals = inputs.get("districting_summary")
     if proposals is not None and len(proposals):
         body.append(districting_front(proposals, config, lang))
