@@ -29,6 +29,9 @@ CRITERIA_ROWS = (
     ("c4", "income_ratio", "lt", "Mean gross income of taxpayers 15-64, share of the region's mean"),
     ("non_western", "share_non_western", "gt", "Immigrants and descendants from non-Western countries"),
 )
+# Each criterion's bar ends here on every profile (one fixed scale per criterion, so the bars of two areas
+# compare): shares at 100 %, the crime ratio at 5 times the national rate, the income ratio at 1.5 times the region's.
+CRITERION_AXIS_MAX = {"c1": 1.0, "c2": 5.0, "c3": 1.0, "c4": 1.5, "non_western": 1.0}
 COMPARISONS = {"gt": "threshold: more than {t}", "ge": "threshold: at least {t}", "lt": "threshold: less than {t}"}
 # The path off the list (written by mix): column, criterion, what the number means.
 PATH_ITEMS = (
@@ -190,7 +193,8 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
                                           label=_value_text(lang, code, float(value)), threshold_label=threshold_text,
-                                          axis_label=lambda v, c=code: _threshold_text(lang, c, v))
+                                          axis_label=lambda v, c=code: _threshold_text(lang, c, v),
+                                          axis_max=CRITERION_AXIS_MAX.get(code))
         rows.append(item)
     return {"rows": rows, "hidden": hidden, "missing": None}
 

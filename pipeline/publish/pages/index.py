@@ -15,6 +15,7 @@ from pipeline.publish.catalogue import TENURES
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_layer, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -56,6 +57,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     table = area_table_from_inputs(inputs, config)
     frames = [inputs.get(n) for n in ("housing_areas", "parcels", "school_districts", "jobs", "green_areas")]
     m = new_map(config, bounds_of(*frames) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     if len(table) and table.geometry.notna().any():
         data = embed_areas(m, table, small_areas(table, config), config, lang, {})
         add_layer(m, data, lang("Housing areas"), {"style": {**AREA_STYLE, "fillColor": "#9ecae1", "fillOpacity": 0.45},

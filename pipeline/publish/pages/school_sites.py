@@ -17,6 +17,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -52,6 +53,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
     districts = inputs.get("school_districts_mix")
     m = new_map(config, bounds_of(catchments if isinstance(catchments, gpd.GeoDataFrame) else None, districts)
                 or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang)]
     if sites is None:
         body.append(missing_notice("School site scenarios", missing(inputs, "scenarios_school_sites"), lang))

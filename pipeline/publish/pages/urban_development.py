@@ -16,6 +16,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -43,6 +44,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
     dev = inputs.get("scenarios_development")
     areas = inputs.get("housing_areas")
     m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang), indicative_label(lang, None)]
     if dev is None or areas is None:
         body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas"),

@@ -33,6 +33,15 @@ function sbTip(data, o, p) {
   if (o.tipValue) { text += " \u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
   div.textContent = text; return div;
 }
+// A point layer's symbol (an icon of o.icon in o.iconClass's colours): the map's markers, the offline base's
+// stations and the legends' symbols are all drawn by this one function.
+function sbIconHtml(o) {
+  var i = document.createElement("i"); i.className = "fa-solid " + o.icon; i.setAttribute("aria-hidden", "true");
+  return i.outerHTML;
+}
+function sbIcon(o) {
+  return L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: sbIconHtml(o), iconSize: [22, 22], iconAnchor: [11, 11]});
+}
 function sbLayer(data, o) {
   return L.geoJSON(data.geojson, {
     style: function (f) {
@@ -42,12 +51,9 @@ function sbLayer(data, o) {
     },
     pointToLayer: function (f, latlng) {
       if (o.icon) {
-        var i = document.createElement("i"); i.className = "fa-solid " + o.icon; i.setAttribute("aria-hidden", "true");
         // the name makes the marker's button accessible; keyboard: Tab reaches it, Enter opens its popup
         var name = sbText(f.properties[data.title]);
-        return L.marker(latlng, {title: name, alt: name, keyboard: true,
-          icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
-          iconSize: [22, 22], iconAnchor: [11, 11]})});
+        return L.marker(latlng, {title: name, alt: name, keyboard: true, icon: sbIcon(o)});
       }
       var s = Object.assign({}, o.style);
       if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
@@ -260,4 +266,67 @@ function sbLayerTables(words) {
     details.addEventListener("toggle", function () { if (details.open) { build(); sbScrollBoxes(); } });
   });
   panel.appendChild(section);
+}
+
+// The offline base map (pages/base_map.py): streets, green areas, stations and area names from the municipality's
+// own layers, in a pane under every data layer, the names shown from s.labelZoom in. It is a base layer of the
+// layer control; when the page's tiles fail to load (no internet) it takes their place.
+function sbBase(map, group, data, s) {
+  if (!map.getPane("sbBase")) {
+    map.createPane("sbBase").style.zIndex = 250;
+    var labels = map.createPane("sbBaseLabels"); labels.style.zIndex = 450; labels.style.pointerEvents = "none";
+  }
+  var renderer = L.canvas({pane: "sbBase"});
+  var layer = L.geoJSON(data.geojson, {
+    pane: "sbBase", renderer: renderer, interactive: false,
+    style: function (f) { return f.properties.kind === "green" ? s.green : s.street; },
+    pointToLayer: function (f, latlng) {
+      if (f.properties.kind === "station") {
+        return L.marker(latlng, {pane: "sbBase", interactive: false, keyboard: false, icon: sbIcon(s.station)});
+      }
+      var span = document.createElement("span"); span.textContent = sbText(f.properties.name);
+      return L.marker(latlng, {pane: "sbBaseLabels", interactive: false, keyboard: false,
+        icon: L.divIcon({className: "sb-base-label", html: span, iconSize: null})});
+    }
+  });
+  var zoomed = function () {
+    map.getContainer().classList.toggle("sb-base-names", map.getZoom() >= s.labelZoom);
+  };
+  map.on("zoomend", zoomed); zoomed();
+  var paper = function () { map.getContainer().classList.toggle("sb-base-on", map.hasLayer(group)); };
+  group.on("add remove", paper); map.whenReady(paper);
+  map.eachLayer(function (tiles) {
+    if (!(tiles instanceof L.TileLayer)) { return; }
+    tiles.on("tileerror", function () {  // no internet: the base drawn from the data instead of the tiles
+      if (!map.hasLayer(tiles)) { return; }
+      map.removeLayer(tiles); map.addLayer(group); map.sbTilesFailed = true;
+    });
+  });
+  return layer.addTo(group);
+}
+// Printing (pages/base_map.py PrintFit): the map sized to the sheet (print.css) and framed on the whole
+// municipality, fractional zoom allowed; its view on the screen put back after printing.
+function sbPrintFit(map, bounds) {
+  var saved = null, box = map.getContainer();
+  var before = function () {
+    if (saved) { return; }
+    saved = {center: map.getCenter(), zoom: map.getZoom(), snap: map.options.zoomSnap};
+    if (!window.matchMedia("print").matches) {  // beforeprint comes before the print layout: the sheet's size
+      box.style.setProperty("width", "187mm", "important"); box.style.setProperty("height", "186mm", "important");
+    }
+    map.invalidateSize({pan: false});
+    map.options.zoomSnap = 0.1;
+    map.fitBounds(bounds, {animate: false, padding: [6, 6]});
+  };
+  var after = function () {
+    if (!saved) { return; }
+    box.style.removeProperty("width"); box.style.removeProperty("height");
+    map.invalidateSize({pan: false});
+    map.options.zoomSnap = saved.snap;
+    map.setView(saved.center, saved.zoom, {animate: false});
+    saved = null;
+  };
+  window.addEventListener("beforeprint", before);
+  window.addEventListener("afterprint", after);
+  window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) { before(); } else { after(); } });
 }

@@ -1,0 +1,128 @@
+"""The offline base map every map page carries: the municipality's own streets, green areas, stations and area
+names, drawn under the data when the tiles cannot load (no internet) and selectable always; and the print fit
+(the map framed on the whole municipality when the page is printed).
+
+The base is drawn from the processed layers the pages already read, simplified so a page stays within
+publish.page_size_budget_bytes: streets as one light grey multi-line (joined end to end, simplified with a
+tolerance doubled from publish.simplify_tolerance_m until at most MAX_BASE_VERTICES vertices remain), green areas
+as light green polygons likewise, stations with the stations layer's own symbol, and each housing area's name at
+its representative point, shown from BASE_LABEL_ZOOM in (page.js sbBase). It is a base layer of the layer control
+(a radio beside the tiles), in a pane under every data layer.
+"""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from jinja2 import Template
+
+from pipeline.core.config import Config
+from pipeline.publish.geojson import drawn_features
+from pipeline.publish.i18n import Language
+from pipeline.publish.inputs import Inputs
+from pipeline.publish.maps import GeoData, PageElement, bounds_of, safe_json
+
+# At most this many vertices of streets, and of green areas, on a page (about 20 bytes each): the base of a
+# municipality at 50 times the demo's size stays well within the page budget.
+MAX_BASE_VERTICES = 30_000
+# The area names show from this zoom in (a district's streets readable), not over the whole municipality.
+BASE_LABEL_ZOOM = 14
+# The base's look (page.js sbBase): streets light grey, green areas light green, stations as on their layer.
+BASE_STYLE = {"street": {"color": "#b8b8b8", "weight": 1.2, "opacity": 1},
+              "green": {"color": "#a9d3a0", "weight": 0.5, "fillColor": "#d4ecd0", "fillOpacity": 1},
+              "station": {"icon": "fa-train", "iconClass": "sb-station"}, "labelZoom": BASE_LABEL_ZOOM}
+# The frames the whole municipality is framed by when a page is printed.
+EXTENT_LAYERS = ("housing_areas", "parcels", "school_districts", "streets", "green_areas")
+
+
+def simplified(geometry: np.ndarray, tolerance_m: float, max_vertices: int = MAX_BASE_VERTICES) -> np.ndarray:
+    """The geometries simplified from tolerance_m, the tolerance doubled until at most max_vertices remain."""
+    tolerance = max(float(tolerance_m), 0.1)
+    drawn = shapely.simplify(geometry, tolerance, preserve_topology=False)
+    while shapely.get_num_coordinates(drawn).sum() > max_vertices:
+        tolerance *= 2
+        drawn = shapely.simplify(geometry, tolerance, preserve_topology=False)
+    return drawn
+
+
+def base_frame(inputs: Inputs, config: Config) -> gpd.GeoDataFrame | None:
+    """The base's features in the working CRS: `kind` street, green, station or label, and `name`."""
+    tolerance = float(config["publish"].get("simplify_tolerance_m") or 1.0)
+    parts = []
+    streets = inputs.get("streets")
+    if streets is not None and len(streets):
+        lines = shapely.get_parts(streets.geometry.dropna().to_numpy())
+        merged = shapely.line_merge(shapely.multilinestrings(lines))
+        parts.append(gpd.GeoDataFrame({"kind": ["street"], "name": [""]},
+                                      geometry=simplified(np.array([merged]), tolerance), crs=streets.crs))
+    green = inputs.get("green_areas")
+    if green is not None and len(green):
+        shapes = simplified(green.geometry.dropna().to_numpy(), tolerance)
+        parts.append(gpd.GeoDataFrame({"kind": "green", "name": ""}, index=range(len(shapes)), geometry=shapes,
+                                      crs=green.crs))
+    stations = inputs.get("stations")
+    if stations is not None and len(stations):
+        names = stations["name"].astype(object).where(stations["name"].notna(), "") if "name" in stations else ""
+        parts.append(gpd.GeoDataFrame({"kind": "station", "name": names}, geometry=stations.geometry.centroid,
+                                      crs=stations.crs))
+    areas = inputs.get("housing_areas")
+    if areas is not None and len(areas) and "name" in areas.columns:
+        areas = areas[areas.geometry.notna() & areas["name"].notna()]
+        parts.append(gpd.GeoDataFrame({"kind": "label", "name": areas["name"].astype(str)},
+                                      geometry=areas.geometry.representative_point(), crs=areas.crs))
+    parts = [p[~p.geometry.is_empty & p.geometry.notna()] for p in parts]
+    parts = [p.to_crs(parts[0].crs) for p in parts if len(p)]
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+class BaseLayer(PageElement):
+    """The offline base drawn in its own pane under the data (page.js sbBase), in its FeatureGroup."""
+
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "sbBase({{ this.map.get_name() }}, {{ this._parent.get_name() }}, {{ this.data.get_name() }}, "
+                         "{{ this.style }});{% endmacro %}")
+
+    def __init__(self, m: folium.Map, data: GeoData):
+        super().__init__()
+        self._name = "sb_base"
+        self.map, self.data = m, data
+        self.style = safe_json(BASE_STYLE)
+
+
+class PrintFit(PageElement):
+    """When the page is printed the map is resized to the sheet and framed on the whole municipality (page.js
+    sbPrintFit), and put back as it was after printing."""
+
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "sbPrintFit({{ this._parent.get_name() }}, {{ this.bounds }});{% endmacro %}")
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "sb_print_fit"
+        self.bounds = safe_json(bounds)
+
+
+def add_base(m: folium.Map, inputs: Inputs, config: Config, lang: Language) -> None:
+    """The offline base map as a base layer (shown when the page has no tiles, else when they fail to load) and
+    the print fit on the municipality's extent. Call right after new_map."""
+    frame = inputs.derived.get(("base_map",))
+    if frame is None:
+        frame = base_frame(inputs, config)
+        inputs.derived[("base_map",)] = frame
+    if frame is not None:
+        geojson, _ = drawn_features(frame, config, ["kind", "name"])
+        data = GeoData(geojson, [], title="name")
+        m.add_child(data)
+        tiles = str(config["publish"].get("tiles") or "none").lower() != "none"
+        group = folium.FeatureGroup(name=lang("Base map drawn from the municipality's layers (offline)"),
+                                    overlay=False, show=not tiles)
+        group.add_child(BaseLayer(m, data))
+        m.add_child(group)
+    bounds = bounds_of(*(inputs.get(n) for n in EXTENT_LAYERS))
+    if bounds:
+        m.add_child(PrintFit(bounds))
