@@ -314,19 +314,24 @@ function sbPrintFit(map, bounds) {
     if (!window.matchMedia("print").matches) {  // beforeprint comes before the print layout: the sheet's size
       box.style.setProperty("width", "187mm", "important"); box.style.setProperty("height", "186mm", "important");
     }
+    if (map._animatingZoom) { map._onZoomTransitionEnd(); }  // a zoom under way would end on its own target
+    map.stop();
     map.invalidateSize({pan: false});
     map.options.zoomSnap = 0.1;
     map.fitBounds(bounds, {animate: false, padding: [6, 6]});
   };
   var after = function () {
-    if (!saved) { return; }
+    if (!saved || window.matchMedia("print").matches) { return; }  // still laid out for paper
     box.style.removeProperty("width"); box.style.removeProperty("height");
     map.invalidateSize({pan: false});
     map.options.zoomSnap = saved.snap;
     map.setView(saved.center, saved.zoom, {animate: false});
     saved = null;
   };
+  // after printing, once the page has stayed laid out for the screen a moment (Chromium's print to PDF lets the
+  // print media lapse for an instant, and afterprint may come while the page is still laid out for paper)
+  var later = function () { setTimeout(after, 300); };
   window.addEventListener("beforeprint", before);
-  window.addEventListener("afterprint", after);
-  window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) { before(); } else { after(); } });
+  window.addEventListener("afterprint", later);
+  window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) { before(); } else { later(); } });
 }
