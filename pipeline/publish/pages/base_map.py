@@ -34,6 +34,8 @@ BASE_LABEL_ZOOM = 14
 BASE_STYLE = {"street": {"color": "#b8b8b8", "weight": 1.2, "opacity": 1},
               "green": {"color": "#a9d3a0", "weight": 0.5, "fillColor": "#d4ecd0", "fillOpacity": 1},
               "station": {"icon": "fa-train", "iconClass": "sb-station"}, "labelZoom": BASE_LABEL_ZOOM}
+# A popup shows at most this many figures (page.js sbPopupRows); the rest are in the profile and the layer tables.
+MAX_POPUP_FIGURES = 12
 # The frames the whole municipality is framed by when a page is printed.
 EXTENT_LAYERS = ("housing_areas", "parcels", "school_districts", "streets", "green_areas")
 
@@ -107,9 +109,23 @@ class PrintFit(PageElement):
         self.bounds = safe_json(bounds)
 
 
+class PopupWords(PageElement):
+    """How many figures a popup shows and what it says of the others, and the hint over a table that scrolls
+    sideways, in the page language (page.js SB_POPUP)."""
+
+    _template = Template("{% macro script(this, kwargs) %}SB_POPUP = {{ this.words }};{% endmacro %}")
+
+    def __init__(self, lang: Language):
+        super().__init__()
+        self._name = "sb_popup_words"
+        self.words = safe_json({"max": MAX_POPUP_FIGURES, "more": lang("{n} more figures in the profile and the panel's tables"),
+                                "scroll": lang("Scroll sideways for more columns \u2192")})
+
+
 def add_base(m: folium.Map, inputs: Inputs, config: Config, lang: Language) -> None:
-    """The offline base map as a base layer (shown when the page has no tiles, else when they fail to load) and
-    the print fit on the municipality's extent. Call right after new_map."""
+    """The offline base map as a base layer (shown when the page has no tiles, else when they fail to load), the
+    print fit on the municipality's extent and the popups' words. Call right after new_map."""
+    m.add_child(PopupWords(lang))
     frame = inputs.derived.get(("base_map",))
     if frame is None:
         frame = base_frame(inputs, config)

@@ -15,17 +15,45 @@ function sbDataOn(shapes, d) {
   return d;
 }
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
-function sbPopup(data, p) {
+function sbPopup(data, p, o) {
   var box = document.createElement("div"); box.className = "sb-popup";
   var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
   var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
   var table = document.createElement("table"); body.appendChild(table);
-  data.popup.forEach(function (row) {
+  var shown = sbPopupRows(data, o);
+  if (shown.more) {
+    var more = document.createElement("p"); more.className = "sb-popup-more";
+    more.textContent = SB_POPUP.more.replace("{n}", shown.more.toLocaleString(document.documentElement.lang));
+    body.appendChild(more);
+  }
+  shown.rows.forEach(function (row) {
     var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
     if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
     var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
   });
   return box;
+}
+// A popup shows at most SB_POPUP.max figures (pages/base_map.py PopupWords): the name, then the status, the
+// figure the layer colours the map by and the rest of its section; the others are in the area's profile and the
+// layer's table (which keeps every figure of data.popup), and the popup says how many it leaves out.
+var SB_POPUP = {max: 12, more: "{n} more figures", scroll: "Scroll sideways for more columns"};
+function sbPopupRows(data, o) {
+  var figures = data.popup.filter(function (r) { return r.length > 1; });
+  if (figures.length <= SB_POPUP.max) { return {rows: data.popup, more: 0}; }
+  var sectionOf = {}, members = {}, section = "";
+  data.popup.forEach(function (r) {
+    if (r.length < 2) { section = r[0]; return; }
+    sectionOf[r[1]] = section; (members[section] = members[section] || []).push(r);
+  });
+  var chosen = [], seen = {};
+  var take = function (r) { if (r && !seen[r[1]] && chosen.length < SB_POPUP.max) { seen[r[1]] = true; chosen.push(r); } };
+  var find = function (field) { return figures.filter(function (r) { return r[1] === field; })[0]; };
+  var theme = o && o.tipValue && find(o.tipValue) ? o.tipValue : null;
+  take(find("f_status"));
+  take(find(theme));
+  var home = theme ? sectionOf[theme] : (sectionOf.f_status !== undefined ? sectionOf.f_status : figures[0] && sectionOf[figures[0][1]]);
+  (members[home] || []).forEach(take);
+  return {rows: chosen, more: figures.length - chosen.length};
 }
 function sbTip(data, o, p) {
   var div = document.createElement("div");
@@ -62,7 +90,7 @@ function sbLayer(data, o) {
     },
     onEachFeature: function (f, layer) {
       layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
-      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
+      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties, o); }, {maxWidth: 380}); }
     }
   });
 }
@@ -76,14 +104,30 @@ function sbScrollBoxes() {
       table.parentNode.insertBefore(box, table); box.appendChild(table);
     }
     var heading = box.previousElementSibling;
+    var hint = box.previousElementSibling && box.previousElementSibling.classList.contains("sb-scroll-hint")
+      ? box.previousElementSibling : null;
+    if (hint) { heading = hint.previousElementSibling; }
     if (box.scrollWidth > box.clientWidth + 1) {
       box.tabIndex = 0; box.setAttribute("role", "region");
       box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent
         : (table.caption ? table.caption.textContent : table.rows[0].textContent));
+      // a table that scrolls shows that it does: a hint above it and a shadow at the edge where more columns wait
+      if (!hint) {
+        hint = document.createElement("p"); hint.className = "sb-scroll-hint"; hint.textContent = SB_POPUP.scroll;
+        box.parentNode.insertBefore(hint, box);
+      }
+      if (!box.sbScrollCue) { box.sbScrollCue = true; box.addEventListener("scroll", function () { sbScrollEdges(box); }); }
+      sbScrollEdges(box);
     } else {
       box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      box.classList.remove("sb-more-right", "sb-more-left");
+      if (hint) { hint.remove(); }
     }
   });
+}
+function sbScrollEdges(box) {
+  box.classList.toggle("sb-more-left", box.scrollLeft > 1);
+  box.classList.toggle("sb-more-right", box.scrollLeft + box.clientWidth < box.scrollWidth - 1);
 }
 document.addEventListener("DOMContentLoaded", sbScrollBoxes);
 window.addEventListener("resize", sbScrollBoxes);
@@ -334,4 +378,22 @@ function sbPrintFit(map, bounds) {
   window.addEventListener("beforeprint", before);
   window.addEventListener("afterprint", later);
   window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) { before(); } else { later(); } });
+}
+// Thematic layers exclude each other: every layer with a legend (maps.py Legend) is a theme, listed in the layer
+// control as a radio button of one group, so one status, criterion or figure colours the map at a time and one
+// legend explains it (Leaflet's control adds and removes layers by their inputs' checked state, radios included).
+var sbThemes = {};
+function sbTheme(layer) {
+  sbThemes[L.stamp(layer)] = true;
+  var proto = L.Control.Layers.prototype;
+  if (proto.sbThemed) { return; }
+  var addItem = proto._addItem;
+  proto._addItem = function (obj) {
+    var label = addItem.call(this, obj), input = label.querySelector("input");
+    if (obj.overlay && sbThemes[L.stamp(obj.layer)] && input) {
+      input.type = "radio"; input.name = "sb-theme-" + L.stamp(this); label.className = "sb-theme";
+    }
+    return label;
+  };
+  proto.sbThemed = true;
 }
