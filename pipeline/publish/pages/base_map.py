@@ -24,6 +24,7 @@ from pipeline.publish.geojson import drawn_features
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import GeoData, PageElement, bounds_of, safe_json
+from pipeline.publish.pages.symbols import STATIONS
 
 # At most this many vertices of streets, and of green areas, on a page (about 20 bytes each): the base of a
 # municipality at 50 times the demo's size stays well within the page budget.
@@ -33,7 +34,7 @@ BASE_LABEL_ZOOM = 14
 # The base's look (page.js sbBase): streets light grey, green areas light green, stations as on their layer.
 BASE_STYLE = {"street": {"color": "#b8b8b8", "weight": 1.2, "opacity": 1},
               "green": {"color": "#a9d3a0", "weight": 0.5, "fillColor": "#d4ecd0", "fillOpacity": 1},
-              "station": {"icon": "fa-train", "iconClass": "sb-station"}, "labelZoom": BASE_LABEL_ZOOM}
+              "station": STATIONS, "labelZoom": BASE_LABEL_ZOOM}
 # A popup shows at most this many figures (page.js sbPopupRows); the rest are in the profile and the layer tables.
 MAX_POPUP_FIGURES = 12
 # The frames the whole municipality is framed by when a page is printed.

@@ -397,3 +397,29 @@ function sbTheme(layer) {
   };
   proto.sbThemed = true;
 }
+// The map key's symbols (index_key.html), drawn from the options the layers are drawn with (pages/symbols.py):
+// an icon by sbIconHtml in the marker's own classes, a polygon, line or circle by Leaflet's path defaults and the
+// layer's style.
+function sbSymbol(o) {
+  var box = document.createElement("span");
+  if (o.icon) { box.className = "sb-key-icon sb-icon " + (o.iconClass || ""); box.innerHTML = sbIconHtml(o); return box; }
+  var s = Object.assign({color: "#3388ff", weight: 3, opacity: 1, fill: true, fillOpacity: 0.2}, o.style || {});
+  var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", "18"); svg.setAttribute("height", "14"); svg.setAttribute("viewBox", "0 0 18 14");
+  var shape = document.createElementNS(ns, o.circle ? "circle" : "rect");
+  if (o.circle) { shape.setAttribute("cx", "9"); shape.setAttribute("cy", "7"); shape.setAttribute("r", "5"); }
+  else { shape.setAttribute("x", "1.5"); shape.setAttribute("y", "1.5"); shape.setAttribute("width", "15"); shape.setAttribute("height", "11"); }
+  shape.setAttribute("stroke", s.weight > 0 ? s.color : "none");
+  shape.setAttribute("stroke-width", String(Math.min(s.weight, 3)));
+  shape.setAttribute("stroke-opacity", String(s.opacity));
+  if (s.dashArray) { shape.setAttribute("stroke-dasharray", s.dashArray); }
+  shape.setAttribute("fill", s.fill ? (s.fillColor || s.color) : "none");
+  shape.setAttribute("fill-opacity", String(s.fillOpacity));
+  svg.appendChild(shape); box.className = "sb-key-shape"; box.appendChild(svg);
+  return box;
+}
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".sb-key[data-sb-symbol]").forEach(function (key) {
+    key.appendChild(sbSymbol(JSON.parse(key.getAttribute("data-sb-symbol"))));
+  });
+});
