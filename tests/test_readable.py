@@ -11,6 +11,7 @@ On the fixture project (tests/browser_util.py, hand values): the criterion bars'
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -204,4 +205,180 @@ def test_criterion_bars_share_one_scale_per_criterion(tmp_path, browser):
     assert found["A1"]["bar"] == "116.0" and found["A3"]["bar"] == "301.6"
     assert found["A1"]["axis"] == found["A3"]["axis"] == "150\u00a0%"  # Danish: a no-break space before %
     assert found["A1"]["threshold"] == found["A3"]["threshold"] == "133.6"
+    page.close()
+
+
+# ------------------------------------------------------------------ maps that read on their own
+FIND = "Object.values(window).find(v => v instanceof L.Map)"
+
+
+def _offline_page(browser, path: Path, viewport=None):
+    """A page opened with every request off the machine refused (as with no internet)."""
+    page = browser.new_page(viewport=viewport or {"width": 1400, "height": 900})
+    page.route("http*://**", lambda route: route.abort())
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
+BASE_STATE = f"""() => {{ const map = {FIND}; let tiles = 0, base = null;
+  map.eachLayer(l => {{ if (l instanceof L.TileLayer) tiles++; if (l.options && l.options.pane === 'sbBase' && l.feature) base = true; }});
+  const radio = [...document.querySelectorAll('.leaflet-control-layers-base input')].find(i => i.checked);
+  return {{tiles, base, checked: radio && radio.parentNode.textContent.trim(),
+          stations: document.querySelectorAll('.leaflet-sbBase-pane .sb-icon.sb-station .fa-train').length}}; }}"""
+
+
+def test_the_offline_base_takes_the_place_of_tiles_that_cannot_load(tmp_path, browser):
+    """The fixture published with OpenStreetMap tiles, opened with no internet: the tiles fail, the base drawn
+    from the fixture's own streets, green area and station (Aarhus H) takes their place, its radio checked; the
+    area names (Gellerup ...) show from zoom 14 in and not at zoom 12."""
+    config = make_project(tmp_path / "project", {"publish": {"tiles": "OpenStreetMap"}})
+    run(config)
+    page = _offline_page(browser, config.maps_dir / "social-balance.html")
+    page.wait_for_function(f"() => {{ let t = 0; {FIND}.eachLayer(l => {{ if (l instanceof L.TileLayer) t++; }}); return t === 0; }}",
+                           timeout=5000)
+    state = page.evaluate(BASE_STATE)
+    assert state == {"tiles": 0, "base": True, "checked": "Base map drawn from the municipality's layers (offline)",
+                     "stations": 1}
+    page.evaluate(f"() => {{ {FIND}.setZoom(15, {{animate: false}}); }}")
+    names = page.locator(".sb-base-label")
+    assert sorted(t for t in names.all_inner_texts() if t) == ["Gellerup", "Søndervang", "Villakvarteret"] or \
+        "Gellerup" in names.all_inner_texts()
+    assert names.first.is_visible()
+    page.evaluate(f"() => {{ {FIND}.setZoom(12, {{animate: false}}); }}")
+    assert not names.first.is_visible()
+    # the tiles stay selectable: choosing them again puts them back
+    page.locator(".leaflet-control-layers-base input").first.check()
+    assert page.evaluate(BASE_STATE)["tiles"] == 1
+    page.close()
+
+
+@pytest.mark.parametrize("page_name", MAP_PAGES)
+def test_every_map_page_without_tiles_starts_on_the_offline_base(browser, demo, page_name):
+    page = _offline_page(browser, demo["da"] / page_name)
+    state = page.evaluate(BASE_STATE)
+    assert state == {"tiles": 0, "base": True, "checked": "Grundkort tegnet ud fra kommunens egne lag (offline)",
+                     "stations": 2}  # the demo's two stations
+    page.close()
+
+
+def test_the_base_of_a_municipality_fifty_times_the_demo_stays_small(demo):
+    """The demo's streets and green areas copied onto a 10 x 5 grid of municipalities (50 times the demo): the base
+    keeps at most MAX_BASE_VERTICES vertices of each, and its GeoJSON stays under a fifth of the page budget."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from pipeline.core.config import load_config
+    from pipeline.publish.geojson import drawn_features
+    from pipeline.publish.inputs import Inputs
+    from pipeline.publish.pages.base_map import MAX_BASE_VERTICES, base_frame
+
+    processed = demo["root"] / "data" / "processed"
+    frames = {}
+    for name in ("streets", "green_areas", "stations", "housing_areas"):
+        frame = gpd.read_parquet(processed / f"{name}.parquet")
+        copies = [frame.assign(geometry=frame.geometry.translate(11_000 * (i % 10), 9_000 * (i // 10))) for i in range(50)]
+        frames[name] = gpd.GeoDataFrame(pd.concat(copies, ignore_index=True), crs=frame.crs)
+    assert shapely.get_num_coordinates(frames["streets"].geometry.to_numpy()).sum() > 5 * MAX_BASE_VERTICES
+    base = base_frame(Inputs(frames=frames), load_config(demo["root"] / "config" / "pipeline.yaml"))
+    for kind in ("street", "green"):
+        assert 0 < shapely.get_num_coordinates(base[base["kind"] == kind].geometry.to_numpy()).sum() <= MAX_BASE_VERTICES
+    assert (base["kind"] == "station").sum() == 100 and (base["kind"] == "label").sum() == 2000
+    config = load_config(demo["root"] / "config" / "pipeline.yaml")
+    geojson, _ = drawn_features(base, config, ["kind", "name"])
+    size = len(json.dumps(geojson, separators=(",", ":")).encode())
+    assert size < int(config["publish"]["page_size_budget_bytes"]) / 5, size
+
+
+THEMES = """() => { const map = """ + FIND + """;
+  const radios = [...document.querySelectorAll('.leaflet-control-layers-overlays input[type=radio]')];
+  return {names: [...new Set(radios.map(r => r.name))], count: radios.length,
+          checked: radios.filter(r => r.checked).map(r => r.parentNode.textContent.trim()),
+          legends: [...document.querySelectorAll('.sb-legend-title')].map(l => l.textContent),
+          boxes: [...document.querySelectorAll('.leaflet-control-layers-overlays input[type=checkbox]')]
+                 .map(r => r.parentNode.textContent.trim())}; }"""
+
+
+def test_thematic_layers_exclude_each_other_and_one_legend_explains_the_map(browser, demo):
+    page = _offline_page(browser, demo["da"] / "social-balance.html")
+    start = page.evaluate(THEMES)
+    # status, four earlier years, seven mix figures, the districts' pupil mix: one group of radio buttons
+    assert start["count"] == 13 and len(start["names"]) == 1
+    assert start["checked"] == ["Status (vejledende)"] and start["legends"] == ["Status (vejledende, § 61 a)"]
+    assert start["boxes"] == ["Skoler"]  # a layer without a legend stays a checkbox, on top of any theme
+    radios = page.locator(".leaflet-control-layers-overlays input[type=radio]")
+    for i in range(start["count"]):
+        radios.nth(i).check()
+        now = page.evaluate(THEMES)
+        assert len(now["checked"]) == 1 and len(now["legends"]) == 1, now
+    assert page.evaluate(THEMES)["legends"] == ["Skoledistrikter: Elever bosat i udsatte boligområder eller værre (andel)"] \
+        or len(page.evaluate(THEMES)["legends"]) == 1
+    page.close()
+
+
+def test_a_popup_opens_with_name_and_status_and_shows_at_most_twelve_figures(browser, demo):
+    """Hyldkæret (A004, a prevention area) on the status layer: its name, then its status, then the rest of the
+    status section; the popup says how many figures it leaves out and links the profile; the panel's table of the
+    areas keeps every figure."""
+    page = _offline_page(browser, demo["da"] / "social-balance.html")
+    page.evaluate(f"""() => {{ let hit = null; {FIND}.eachLayer(l => {{ if (!hit && l.feature && l.getPopup && l.getPopup()
+        && l.feature.properties.name === 'Hyldkæret') hit = l; }}); hit.openPopup(); }}""")
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.locator("h4").inner_text() == "Hyldkæret"
+    rows = popup.locator("tr")
+    assert rows.first.locator("th").inner_text() == "Status"
+    assert rows.first.locator("td").inner_text() == "forebyggelsesområde"
+    assert 6 <= rows.count() <= 12
+    total = page.evaluate("() => sbTables.filter(t => t.every)[0].data.popup.filter(r => r.length > 1).length")
+    assert total > 30
+    assert popup.locator(".sb-popup-more").inner_text() == f"{total - rows.count()} tal mere i profilen og i panelets tabeller"
+    assert popup.locator("a").get_attribute("href") == "areas/A004.html"
+    page.close()
+
+
+def test_the_scenarios_dot_plot_shows_close_values_apart(tmp_path, browser):
+    """The fixture's D: C1 0.31 (rank 1), the baseline and today's districts 0.40: dots at 4 % and 96 % of the
+    track (the axis from the smallest to the largest value); on the demo 0,700 and 0,722 are 92 % apart."""
+    config = make_project(tmp_path / "project")
+    run(config)
+    page = _offline_page(browser, config.maps_dir / "school-sites.html")
+    dots = page.evaluate("() => [...document.querySelectorAll('#sb-bars .sb-bar-row')].map(r => [r.querySelector('.sb-bar-value')"
+                         ".textContent, r.querySelector('.sb-dot').style.left, r.querySelector('.sb-dot').classList.contains('sb-best')])")
+    assert dots == [["0.310", "4%", True], ["0.400", "96%", False], ["0.400", "96%", False]]
+    assert page.locator(".sb-axis").inner_text() == ("The axis runs from 0.310 to 0.400, not from 0: the dots' distances "
+                                                     "show the differences.")
+    page.close()
+
+
+def test_a_table_that_scrolls_shows_that_it_does(browser, demo):
+    page = _offline_page(browser, demo["da"] / "school-sites.html")
+    box = page.locator(".sb-panel .sb-scroll[tabindex='0']").first
+    assert "sb-more-right" in box.get_attribute("class") and "sb-more-left" not in box.get_attribute("class")
+    hint = page.locator(".sb-scroll-hint").first
+    assert hint.is_visible() and hint.inner_text() == "Rul til siden for flere kolonner →"
+    assert page.evaluate("(b) => b.previousElementSibling.className", box.element_handle()) == "sb-scroll-hint"
+    box.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("(b) => b.scrollLeft + b.clientWidth >= b.scrollWidth - 1", arg=box.element_handle(), timeout=3000)
+    page.wait_for_function("(b) => b.classList.contains('sb-more-left') && !b.classList.contains('sb-more-right')",
+                           arg=box.element_handle(), timeout=3000)
+    page.close()
+
+
+def test_the_map_key_draws_the_maps_own_symbols(browser, demo):
+    page = _offline_page(browser, demo["da"] / "index.html")
+    found = page.evaluate("""() => {
+      const look = el => el && {icon: el.className, colour: getComputedStyle(el).color};
+      const key = text => [...document.querySelectorAll('.sb-key-row')].find(r => r.textContent.trim() === text);
+      return {
+        keyStation: look(key('Station').querySelector('i')),
+        mapStation: look(document.querySelector('.leaflet-marker-pane .sb-station i')),
+        keySite: look(key('Mulig placering').querySelector('i')),
+        mapSite: look(document.querySelector('.leaflet-marker-pane .sb-site i')),
+        keyDistrict: key('Skoledistrikter (stiplet)').querySelector('rect').getAttribute('stroke-dasharray'),
+        keyDistrictColour: key('Skoledistrikter (stiplet)').querySelector('rect').getAttribute('stroke')};}""")
+    assert found["keyStation"] == found["mapStation"] == {"icon": "fa-solid fa-train", "colour": "rgb(106, 4, 15)"}
+    assert found["keySite"] == found["mapSite"] == {"icon": "fa-solid fa-location-dot", "colour": "rgb(193, 18, 31)"}
+    assert (found["keyDistrict"], found["keyDistrictColour"]) == ("6 4", "#6a3d9a")
     page.close()
