@@ -12,6 +12,8 @@ its representative point, shown from BASE_LABEL_ZOOM in (page.js sbBase). It is 
 
 from __future__ import annotations
 
+import json
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -20,7 +22,7 @@ import shapely
 from jinja2 import Template
 
 from pipeline.core.config import Config
-from pipeline.publish.geojson import drawn_features
+from pipeline.publish.geojson import MAP_CRS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import GeoData, PageElement, bounds_of, safe_json
@@ -28,7 +30,9 @@ from pipeline.publish.pages.symbols import STATIONS
 
 # At most this many vertices of streets, and of green areas, on a page (about 20 bytes each): the base of a
 # municipality at 50 times the demo's size stays well within the page budget.
-MAX_BASE_VERTICES = 30_000
+MAX_BASE_VERTICES = 20_000
+# The base's simplification stops at this tolerance (m); beyond it the shortest lines are left out instead.
+MAX_TOLERANCE_M = 200.0
 # The area names show from this zoom in (a district's streets readable), not over the whole municipality.
 BASE_LABEL_ZOOM = 14
 # The base's look (page.js sbBase): streets light grey, green areas light green, stations as on their layer.
@@ -42,13 +46,32 @@ EXTENT_LAYERS = ("housing_areas", "parcels", "school_districts", "streets", "gre
 
 
 def simplified(geometry: np.ndarray, tolerance_m: float, max_vertices: int = MAX_BASE_VERTICES) -> np.ndarray:
-    """The geometries simplified from tolerance_m, the tolerance doubled until at most max_vertices remain."""
+    """The geometries simplified from tolerance_m, the tolerance doubled until at most max_vertices remain; when
+    simplifying no longer helps (every line down to its two ends), the shortest parts are left out."""
     tolerance = max(float(tolerance_m), 0.1)
     drawn = shapely.simplify(geometry, tolerance, preserve_topology=False)
-    while shapely.get_num_coordinates(drawn).sum() > max_vertices:
+    count = shapely.get_num_coordinates(drawn).sum()
+    while count > max_vertices and tolerance < MAX_TOLERANCE_M:
         tolerance *= 2
         drawn = shapely.simplify(geometry, tolerance, preserve_topology=False)
-    return drawn
+        count, before = shapely.get_num_coordinates(drawn).sum(), count
+        if count >= before:
+            break
+    if count <= max_vertices:
+        return drawn
+    parts, owner = shapely.get_parts(drawn, return_index=True)
+    order = np.argsort(-shapely.length(parts), kind="stable")  # the longest first
+    kept = order[np.cumsum(shapely.get_num_coordinates(parts)[order]) <= max_vertices]
+    kept.sort()
+    rebuilt = shapely.multilinestrings(parts[kept], indices=owner[kept]) if len(kept) else None
+    if rebuilt is None or shapely.get_type_id(parts[0]) not in (1, 2):  # polygons: keep the largest whole
+        areas = shapely.area(drawn)
+        keep = np.argsort(-areas, kind="stable")
+        keep = keep[np.cumsum(shapely.get_num_coordinates(drawn)[keep]) <= max_vertices]
+        return drawn[np.sort(keep)]
+    out = np.array([None] * len(drawn), dtype=object)
+    out[: len(rebuilt)] = rebuilt  # one multi-line per input geometry, by its index
+    return out
 
 
 def base_frame(inputs: Inputs, config: Config) -> gpd.GeoDataFrame | None:
@@ -81,6 +104,19 @@ def base_frame(inputs: Inputs, config: Config) -> gpd.GeoDataFrame | None:
     if not parts:
         return None
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+def base_geojson(frame: gpd.GeoDataFrame, config: Config) -> dict:
+    """The base's features as GeoJSON in EPSG:4326, coordinates rounded to publish.coordinate_decimals. Already
+    simplified by base_frame: not simplified again with the topology kept (geojson.display_geometry), which takes
+    minutes on one multi-line of a large municipality's streets."""
+    grid = 10.0 ** -int(config["publish"]["coordinate_decimals"])
+    shapes = shapely.set_precision(frame.geometry.to_crs(MAP_CRS).array, grid)
+    texts = shapely.to_geojson(shapes)
+    features = [{"type": "Feature", "properties": {"kind": kind, "name": name}, "geometry": json.loads(text)}
+                for kind, name, text in zip(frame["kind"], frame["name"], texts, strict=True)
+                if text is not None and '"coordinates":[]' not in text]
+    return {"type": "FeatureCollection", "features": features}
 
 
 class BaseLayer(PageElement):
@@ -132,8 +168,7 @@ def add_base(m: folium.Map, inputs: Inputs, config: Config, lang: Language) -> N
         frame = base_frame(inputs, config)
         inputs.derived[("base_map",)] = frame
     if frame is not None:
-        geojson, _ = drawn_features(frame, config, ["kind", "name"])
-        data = GeoData(geojson, [], title="name")
+        data = GeoData(base_geojson(frame, config), [], title="name")
         m.add_child(data)
         tiles = str(config["publish"].get("tiles") or "none").lower() != "none"
         group = folium.FeatureGroup(name=lang("Base map drawn from the municipality's layers (offline)"),

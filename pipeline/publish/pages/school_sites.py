@@ -29,6 +29,7 @@ from pipeline.publish.pages.kit import (
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, add_schools, context_layer
+from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
 from pipeline.publish.privacy import is_small, min_residents
 
 SCHOOL_FIELDS = ["school_name", "pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse", "mean_dist_m",
@@ -77,7 +78,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
         candidates = candidates[candidates["kind"].astype(str) == "school"]
     context_layer(m, candidates, config, lang("Candidate school sites"),
                   fields=["name", "site_id", "capacity", "closes_school_id"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     add_schools(m, inputs, config, lang)
     finish(m)
     add_panel(m, "".join(body))

@@ -11,7 +11,9 @@ PARCELS = {"style": {"radius": 2, "color": "#333333", "weight": 0, "fillColor": 
            "circle": True}
 SCHOOLS = {"icon": "fa-school"}
 STATIONS = {"icon": "fa-train", "iconClass": "sb-station"}
-CANDIDATE_SITES = {"icon": "fa-location-dot", "iconClass": "sb-site"}
+# a site is a point (the icon) or an area (the style, in the icon's red)
+CANDIDATE_SITES = {"icon": "fa-location-dot", "iconClass": "sb-site",
+                   "style": {"color": "#c1121f", "weight": 2, "fillColor": "#c1121f", "fillOpacity": 0.25}}
 
 
 def drawn(symbol: dict) -> dict:

@@ -29,6 +29,7 @@ from pipeline.publish.pages.kit import (
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
+from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
 from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
 from pipeline.publish.tables import area_table_from_inputs
 
@@ -70,7 +71,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
         candidates = candidates[candidates["kind"].astype(str) == "development"]
     context_layer(m, candidates, config, lang("Development sites"),
                   fields=["name", "site_id", *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))

@@ -402,7 +402,12 @@ function sbTheme(layer) {
 // layer's style.
 function sbSymbol(o) {
   var box = document.createElement("span");
-  if (o.icon) { box.className = "sb-key-icon sb-icon " + (o.iconClass || ""); box.innerHTML = sbIconHtml(o); return box; }
+  if (o.icon) {
+    box.className = "sb-key-icon sb-icon " + (o.iconClass || ""); box.innerHTML = sbIconHtml(o);
+    if (!o.style) { return box; }
+    var both = document.createElement("span"); both.className = "sb-key-both"; both.appendChild(box);  // points and areas
+    both.appendChild(sbSymbol({style: o.style})); return both;
+  }
   var s = Object.assign({color: "#3388ff", weight: 3, opacity: 1, fill: true, fillOpacity: 0.2}, o.style || {});
   var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
   svg.setAttribute("width", "18"); svg.setAttribute("height", "14"); svg.setAttribute("viewBox", "0 0 18 14");
