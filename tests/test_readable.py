@@ -222,7 +222,7 @@ def _offline_page(browser, path: Path, viewport=None):
 
 
 BASE_STATE = f"""() => {{ const map = {FIND}; let tiles = 0, base = null;
-  map.eachLayer(l => {{ if (l instanceof L.TileLayer) tiles++; if (l.options && l.options.pane === 'sbBase' && l.feature) base = true; }});
+  map.eachLayer(l => {{ if (l instanceof L.TileLayer) tiles++; if (l.options && l.options.pane === 'sbBase' && (l instanceof L.Path || l instanceof L.Marker)) base = true; }});
   const radio = [...document.querySelectorAll('.leaflet-control-layers-base input')].find(i => i.checked);
   return {{tiles, base, checked: radio && radio.parentNode.textContent.trim(),
           stations: document.querySelectorAll('.leaflet-sbBase-pane .sb-icon.sb-station .fa-train').length}}; }}"""

@@ -53,6 +53,7 @@ function sbPopupRows(data, o) {
   take(find(theme));
   var home = theme ? sectionOf[theme] : (sectionOf.f_status !== undefined ? sectionOf.f_status : figures[0] && sectionOf[figures[0][1]]);
   (members[home] || []).forEach(take);
+  figures.forEach(take);  // room left: the popup's first figures (who lives there, how many dwellings)
   return {rows: chosen, more: figures.length - chosen.length};
 }
 function sbTip(data, o, p) {
@@ -336,13 +337,14 @@ function sbBase(map, group, data, s) {
   var zoomed = function () {
     map.getContainer().classList.toggle("sb-base-names", map.getZoom() >= s.labelZoom);
   };
+  layer.eachLayer(function (l) { delete l.feature; });  // the base is no feature of the data (no popup, no table)
   map.on("zoomend", zoomed); zoomed();
   var paper = function () { map.getContainer().classList.toggle("sb-base-on", map.hasLayer(group)); };
   group.on("add remove", paper); map.whenReady(paper);
   map.eachLayer(function (tiles) {
     if (!(tiles instanceof L.TileLayer)) { return; }
     tiles.on("tileerror", function () {  // no internet: the base drawn from the data instead of the tiles
-      if (!map.hasLayer(tiles)) { return; }
+      if (map.sbTilesFailed || !map.hasLayer(tiles)) { return; }  // once: then the reader chooses
       map.removeLayer(tiles); map.addLayer(group); map.sbTilesFailed = true;
     });
   });
