@@ -326,12 +326,17 @@ function sbBase(map, group, data, s) {
     pane: "sbBase", renderer: renderer, interactive: false,
     style: function (f) { return f.properties.kind === "green" ? s.green : s.street; },
     pointToLayer: function (f, latlng) {
+      var mark;
       if (f.properties.kind === "station") {
-        return L.marker(latlng, {pane: "sbBase", interactive: false, keyboard: false, icon: sbIcon(s.station)});
+        mark = L.marker(latlng, {pane: "sbBase", interactive: false, keyboard: false, icon: sbIcon(s.station)});
+      } else {
+        var span = document.createElement("span"); span.textContent = sbText(f.properties.name);
+        mark = L.marker(latlng, {pane: "sbBaseLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({className: "sb-base-label", html: span, iconSize: null})});
       }
-      var span = document.createElement("span"); span.textContent = sbText(f.properties.name);
-      return L.marker(latlng, {pane: "sbBaseLabels", interactive: false, keyboard: false,
-        icon: L.divIcon({className: "sb-base-label", html: span, iconSize: null})});
+      // drawn like a marker, but no marker of the data: not a stop of the keyboard nor a popup's owner
+      mark.on("add", function () { var el = mark.getElement(); el.classList.remove("leaflet-marker-icon"); el.classList.add("sb-base-mark"); });
+      return mark;
     }
   });
   var zoomed = function () {
