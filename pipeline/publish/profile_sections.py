@@ -38,6 +38,9 @@ CRITERIA_ROWS = tuple((code, column, comparison, indicator(column).label) for co
 # Which rule a threshold belongs to: section 61 a's criteria, its parallelsamfund share, section 61 b's.
 RULE_OF_THRESHOLD = {"official": "§ 61 a: {test}", "non_western": "parallelsamfund (§ 61 a): {test}",
                      "prevention": "§ 61 b (forebyggelsesområde): {test}"}
+# Each criterion's bar ends here on every profile (one fixed scale per criterion, so the bars of two areas
+# compare): shares at 100 %, the crime ratio at 5 times the national rate, the income ratio at 1.5 times the region's.
+CRITERION_AXIS_MAX = {"c1": 1.0, "c2": 5.0, "c3": 1.0, "c4": 1.5, "non_western": 1.0}
 # The path off the list (written by mix): column, criterion, what the number means.
 PATH_ITEMS = (
     ("path_c1_persons", "c1", "{n} more residents 18-64 in work or education would end criterion c1"),
@@ -159,7 +162,8 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
                                           label=fmt(lang, column, value), threshold_label=rule,
-                                          axis_label=lambda v, c=code: threshold_text(lang, c, v))
+                                          axis_label=lambda v, c=code: threshold_text(lang, c, v),
+                                          axis_max=CRITERION_AXIS_MAX.get(code))
         rows.append(item)
     return {"rows": rows, "hidden": hidden, "missing": None}
 

@@ -50,6 +50,7 @@ from pipeline.publish.profile_sections import (
     tenure_section,
 )
 from pipeline.publish.profile_shared import Shared
+from pipeline.publish.profile_tables import stacked_tables
 from pipeline.publish.status_text import latest_rules, rules_of
 from pipeline.publish.summary.profile import summary_lookups, summary_section
 from pipeline.publish.tables import area_table_from_inputs, small_areas
@@ -179,14 +180,14 @@ def build_profiles(inputs: Inputs, config: Config, maps_dir: Path) -> list[Path]
     written = []
     profile = env.get_template("profile.html")
     for (_, row), hidden in zip(table.iterrows(), small, strict=True):  # one page per area
-        page = profile.render(**common, area=area_context(row, bool(hidden), shared))
+        page = stacked_tables(profile.render(**common, area=area_context(row, bool(hidden), shared)))
         path = folder / profile_file(row["area_id"])
         path.write_text(page, encoding="utf-8")
         written.append(path)
     rows = index_rows(table, small, shared)
     missing = [missing_text(lang, inputs, "housing_areas")] if "housing_areas" in inputs.missing else []
-    index = env.get_template("profile_index.html").render(
-        **common, rows=rows, options=status_options(rows, lang, shared.label), missing=missing)
+    index = stacked_tables(env.get_template("profile_index.html").render(
+        **common, rows=rows, options=status_options(rows, lang, shared.label), missing=missing))
     written.append(folder / INDEX_FILE)
     (folder / INDEX_FILE).write_text(index, encoding="utf-8")
     log.info("Wrote %d housing-area profiles and their list (%s)", len(rows), folder)

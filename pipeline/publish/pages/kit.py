@@ -213,13 +213,22 @@ def figure(value, lang: Language, digits: int = 0, *, signed: bool = False, perc
 
 def bar_chart(names: pd.Series, values: pd.Series, shown: list[str], rank: pd.Series | None, title: str,
               lang: Language) -> Markup:
-    """A horizontal bar chart in plain HTML and CSS (no chart library); the rank-1 bar in green. `shown` holds
-    each value as the page writes it."""
+    """A dot plot in plain HTML and CSS (no chart library): each value a dot on one axis running from the smallest
+    value to the largest (not from 0, where close values such as D 0,700 and 0,722 would look the same), its value
+    written beside it; the rank-1 dot in green. `shown` holds each value as the page writes it."""
     numbers = pd.to_numeric(values, errors="coerce")
-    top = float(numbers.abs().max()) if numbers.notna().any() else 0.0
+    known = numbers.dropna()
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)
+    texts = dict(zip(numbers, shown, strict=False))
     bars = []
     for name, value, text, r in zip(names, numbers, shown, rank if rank is not None else [None] * len(names), strict=True):
-        width = 0.0 if not top or pd.isna(value) else abs(float(value)) / top * 100
+        at = None if pd.isna(value) else DOT_MARGIN + (100 - 2 * DOT_MARGIN) * (
+            (float(value) - low) / (high - low) if high > low else 0.5)
         best = r is not None and not pd.isna(r) and int(r) == 1
-        bars.append({"name": str(name), "width": f"{width:.1f}", "best": best, "text": text})
-    return render("bar_chart.html", lang, title=title, bars=bars)
+        bars.append({"name": str(name), "at": None if at is None else f"{at:.1f}", "best": best, "text": text})
+    axis = {"low": texts.get(low, ""), "high": texts.get(high, "")} if high > low else None
+    return render("bar_chart.html", lang, title=title, bars=bars, axis=axis)
+
+
+# The dot plot's dots keep this share (%) of the track free at each end, so a dot at the axis's end shows whole.
+DOT_MARGIN = 4.0

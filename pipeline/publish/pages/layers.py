@@ -30,6 +30,7 @@ from pipeline.publish.maps import (
     add_layer,
     rows_on_shapes,
 )
+from pipeline.publish.pages.symbols import GREEN_AREAS, JOB_SITES, SCHOOLS, drawn
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
 from pipeline.publish.status_text import reason_line, rules_from_config, rules_of
 
@@ -217,7 +218,7 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
 def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
     """Schools as school icons."""
     context_layer(m, inputs.get("schools"), config, lang("Schools"), fields=["name", "school_id", "capacity"],
-                  options={"icon": "fa-school"}, show=show)
+                  options=drawn(SCHOOLS), show=show)
 
 
 def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
@@ -238,7 +239,7 @@ def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) ->
     jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map(lambda n: lang("{n} jobs", n=lang.number(n)))
     context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"],
                   options={"title": "title", "radiusField": "radius",
-                           "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261", "fillOpacity": 0.7}},
+                           **drawn(JOB_SITES)},
                   show=show)
 
 
@@ -252,8 +253,7 @@ def add_green(m, inputs, config: Config, lang: Language, *, show: bool = True) -
     kinds = (" (" + green["kind"].astype(str).map(lang) + ")") if "kind" in green.columns else ""
     green["title"] = green["green_id"].astype(str).map(lambda i: lang("Green area {id}", id=i)) + kinds
     context_layer(m, green, config, lang("Green areas"), fields=["green_id", "kind", "public", "area_m2"],
-                  options={"title": "title", "style": {"color": "#2d6a4f", "weight": 1, "fillColor": "#74c69d",
-                                                       "fillOpacity": 0.5}},
+                  options={"title": "title", **drawn(GREEN_AREAS)},
                   show=show)
 
 

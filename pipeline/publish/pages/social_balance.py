@@ -23,6 +23,7 @@ from pipeline.publish.maps import (
     new_map,
     save_page,
 )
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -70,6 +71,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     table = area_table_from_inputs(inputs, config)
     mix = inputs.get("areas_mix")
     m = new_map(config, bounds_of(table) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang), indicative_label(lang)]
     if mix is None or not table.geometry.notna().any():
         body.append(missing_notice("Social balance of housing areas", missing(inputs, "areas_mix", "housing_areas"), lang))

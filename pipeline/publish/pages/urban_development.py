@@ -16,6 +16,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -29,6 +30,7 @@ from pipeline.publish.pages.kit import (
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
+from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
 from pipeline.publish.privacy import NOT_RELEVANT, is_small, min_residents, page_suppressed_label
 from pipeline.publish.tables import area_table_from_inputs
 
@@ -44,6 +46,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
     dev = inputs.get("scenarios_development")
     areas = inputs.get("housing_areas")
     m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang), indicative_label(lang, None)]
     if dev is None or areas is None:
         body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas"),
@@ -70,7 +73,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
         candidates = candidates[candidates["kind"].astype(str) == "development"]
     context_layer(m, candidates, config, lang("Development sites"),
                   fields=["name", "site_id", *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
