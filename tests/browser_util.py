@@ -189,6 +189,19 @@ def write_processed(processed: Path) -> None:
     }).to_parquet(processed / "scenarios_development_summary.parquet")
 
 
+# The fixture project has no plan_projects: the plan page draws no layer and says why (tests/test_browser.py);
+# the pages that show the fixture's data as layers are the others. The plan page with a plan: tests/test_plan.py
+# and the demo's pages (tests/test_accessibility.py).
+PLAN_PAGE = "plan.html"
+
+
+def data_map_pages() -> tuple[str, ...]:
+    """The map pages that draw the fixture's layers (every map page but the plan's)."""
+    from pipeline.core.stages import MAP_PAGES
+
+    return tuple(p for p in MAP_PAGES if p != PLAN_PAGE)
+
+
 def make_project(root: Path, overrides: dict | None = None) -> Config:
     """A project folder with the processed fixture and a config whose tiles are off (no network)."""
     root.mkdir(parents=True, exist_ok=True)

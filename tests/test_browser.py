@@ -10,9 +10,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_util import EVIL, chromium, make_project
+from browser_util import EVIL, PLAN_PAGE, chromium, data_map_pages, make_project
 
-from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
 
 pytestmark = pytest.mark.browser
@@ -72,7 +71,7 @@ def _layer_count(visit: Visit) -> int:
     return visit.js("let n = 0; map.eachLayer(() => n++); return n;")
 
 
-@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("page_name", data_map_pages())
 def test_page_works_offline(browser, published, page_name):
     """Loads from the file with no errors and no request leaving the machine; layers toggle; tooltip; legend."""
     visit = Visit(browser, published / page_name)
@@ -115,6 +114,17 @@ def test_page_works_offline(browser, published, page_name):
     assert visit.console_errors == [] and visit.page_errors == []
     assert visit.dialogs == []
     page.close()
+
+
+def test_the_plan_page_without_a_plan_loads_offline_and_says_what_is_missing(browser, published):
+    """The fixture gives no plan_projects: the page loads offline without errors and names the layer to add."""
+    visit = Visit(browser, published / PLAN_PAGE)
+    assert visit.map is not None
+    assert visit.page.locator("text=No plan is given").first.is_visible()
+    assert "sources.plan_projects" in visit.page.locator(".sb-missing").first.inner_text()
+    assert visit.page.locator("#sb-back").get_attribute("href") == "index.html"
+    assert visit.blocked == [] and visit.console_errors == [] and visit.page_errors == []
+    visit.page.close()
 
 
 def _open_popup_of(visit: Visit, name: str) -> str:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-from browser_util import EVIL, make_project
+from browser_util import EVIL, data_map_pages, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
-from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
 from pipeline.publish.i18n import language
 
@@ -65,7 +64,7 @@ def _percent(share: float, lang) -> str:
     return text.replace(".", ",") + "\u00a0%" if lang.code == "da" else text + "%"
 
 
-@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("page_name", data_map_pages())
 def test_every_layer_in_the_layer_control_has_a_table(browser, published, page_name):  # noqa: F811
     maps, lang = published
     visit = Visit(browser, maps / page_name)
@@ -188,7 +187,7 @@ OPEN_HEADING = """() => { const p = [...document.querySelectorAll('.leaflet-popu
   return {heading: h ? h.textContent : null, focused: h !== null && document.activeElement === h}; }"""
 
 
-@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("page_name", data_map_pages())
 def test_show_on_map_is_reached_by_tab_and_opens_the_rows_popup(browser, published, page_name):  # noqa: F811
     maps, _ = published
     visit = Visit(browser, maps / page_name)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_util import make_project
+from browser_util import data_map_pages, make_project
 from test_browser import Visit, browser  # noqa: F401  (the browser fixture)
 
-from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
 
 pytestmark = pytest.mark.browser
@@ -29,7 +28,7 @@ def published(tmp_path_factory):
     return config.maps_dir
 
 
-@pytest.mark.parametrize("page_name", MAP_PAGES)
+@pytest.mark.parametrize("page_name", data_map_pages())
 def test_print_hides_controls_and_keeps_note_label_legend_and_date(browser, published, page_name):  # noqa: F811
     visit = Visit(browser, published / page_name)
     page = visit.page
