@@ -13,7 +13,7 @@ from pipeline.core.errors import Locked
 from pipeline.core.log import warn
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether a process with this pid runs on this machine."""
     try:
         os.kill(pid, 0)
@@ -51,7 +51,7 @@ def run_lock(path: Path, started: str) -> Iterator[None]:
         holder = _holder(path)
         pid = holder.get("pid")
         same_host = holder.get("host", record["host"]) == record["host"]
-        if isinstance(pid, int) and (_alive(pid) or not same_host):
+        if isinstance(pid, int) and (process_alive(pid) or not same_host):
             raise Locked(
                 f"another run holds the lock {path}: pid {pid} on {holder.get('host', '?')}, started "
                 f"{holder.get('started', '?')}. Wait for it to finish, or remove the file if that process is gone."

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.core.config import Config
+from pipeline.core.lock import process_alive
 from pipeline.core.log import log
 
 HISTORY_FILE = "runs.jsonl"
@@ -83,17 +84,6 @@ def mark_running(config: Config, run_id: str, started: str) -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this pid exists (another user's counts as alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def record_killed_runs(config: Config) -> list[str]:
     """Write the runs.jsonl line of every run killed before it could: its mark left behind and its process
     gone (a run still under way is left alone); the ids of the runs recorded."""
@@ -104,7 +94,7 @@ def record_killed_runs(config: Config) -> list[str]:
             pid = int(run["pid"])
         except (ValueError, KeyError, TypeError, OSError):
             run, pid = {}, None
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         run_id = str(run.get("run_id", mark.stem))
         append_history(config, {
