@@ -180,8 +180,9 @@ def test_changed_threshold_reruns_mix_and_what_follows_not_ingest(project):
         status = {s["name"]: s["status"] for s in run["stages"]}
         assert status == {"ingest": "skipped", "mix": "ran", "access": "skipped", "scenarios": "ran", "publish": "ran"}
         assert set(gpd.read_parquet(project / "data" / "processed" / "areas_mix.parquet").status) == {"none"}
-        # a threshold that changes no result re-runs mix (its config changed) but publishes nothing new
-        config.write_text(original + "\nmix:\n  min_residents: 100001\n")
+        # a setting that changes no result (nor any text: the pages state min_residents, not the comparison's
+        # decimals) re-runs mix (its config changed) but publishes nothing new
+        config.write_text(original + "\nmix:\n  min_residents: 100000\n  compare_decimals: 11\n")
         assert pipeline_cli(project, "run").returncode == 0
         run = json.loads((project / "data" / "processed" / "run.json").read_text())
         assert {s["name"]: s["status"] for s in run["stages"]}["publish"] == "skipped"

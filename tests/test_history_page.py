@@ -27,6 +27,10 @@ from pipeline.publish.pages.social_balance import earlier_years
 pytestmark = pytest.mark.browser
 NAMES = {"A1": "Gellerup", "A2": "Søndervang", "A3": "Villakvarteret", "A4": EVIL}
 SUPPRESSED = "#969696"
+# the rule sets in words, as the pages write them in Danish (never their config names ghetto_2018, parallelsamfund_2021)
+RULES_2018 = "Almenboligloven § 61 a, reglerne for 2018-2020 (ghettoområder og hårde ghettoområder; ingen forebyggelsesområder)"
+RULES_2021 = ("Almenboligloven § 61 a og § 61 b, reglerne fra 2021 (udsatte boligområder, parallelsamfund, "
+              "omdannelsesområder og forebyggelsesområder)")
 
 
 def hand_history(years: tuple[int, ...] = (2022, 2023, 2024)) -> pd.DataFrame:
@@ -44,6 +48,9 @@ def hand_history(years: tuple[int, ...] = (2022, 2023, 2024)) -> pd.DataFrame:
     for column in HISTORY_COLUMNS:
         if column not in frame.columns:
             frame[column] = pd.Series(dtype="boolean") if column.endswith("_met") else 0.5
+    for column, old, new in (("rule_from_year", 2018, 2021), ("rule_to_year", 2020, None),
+                             ("rule_terms", "ghetto", "parallelsamfund"), ("rule_prevention_areas", False, True)):
+        frame[column] = [old if rs == "ghetto_2018" else new for rs in frame["rule_set"]]
     frame["year"] = frame["year"].astype("Int64")
     frame["residents"] = frame["residents"].astype("Int64")
     frame["years_listed"] = pd.array([0] * len(frame), dtype="Int64")
@@ -98,7 +105,7 @@ def test_a_status_layer_per_earlier_year_coloured_by_that_years_status(browser, 
     assert {n: f["fill"] for n, f in y2023.items()} == {
         "Gellerup": "#e31a1c", "Søndervang": "#fed976", "Villakvarteret": "#d9d9d9", EVIL: SUPPRESSED}
     # the figures are the history's, in Danish
-    assert y2022["Gellerup"] == {"fill": "#fd8d3c", "status": "udsat boligområde", "met": "2", "rule": "ghetto_2018",
+    assert y2022["Gellerup"] == {"fill": "#fd8d3c", "status": "udsat boligområde", "met": "2", "rule": RULES_2018,
                                  "link": "areas/A1.html"}
     assert y2023["Søndervang"]["status"] == "forebyggelsesområde"
     assert visit.page_errors == [] and visit.console_errors == []
@@ -111,8 +118,8 @@ def test_a_suppressed_area_carries_no_status_in_any_year(browser, page):  # noqa
     visit = Visit(browser, page)
     for year in ("Status 2022", "Status 2023"):
         evil = visit.js(FEATURES, year)[EVIL]
-        assert evil == {"fill": SUPPRESSED, "status": "skjult", "met": "skjult", "rule": "parallelsamfund_2021"
-                        if year.endswith("2023") else "ghetto_2018", "link": None}
+        assert evil == {"fill": SUPPRESSED, "status": "skjult", "met": "skjult", "rule": RULES_2021
+                        if year.endswith("2023") else RULES_2018, "link": None}
     assert visit.js(FEATURES, "Status 2022")["Søndervang"]["status"] == "skjult"
     assert "udsat" not in visit.js(FEATURES, "Status 2023")[EVIL]["status"]
     visit.page.close()
@@ -131,9 +138,9 @@ def test_popup_tooltip_and_legend_of_a_year_in_danish(browser, page):  # noqa: F
     assert text[0] == "Gellerup \u2014 Status 2022: udsat boligområde"
     rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text[1], flags=re.M))
     assert rows == {"År": "2022", "Status (vejledende)": "udsat boligområde", "Opfyldte kriterier (af 4)": "2",
-                    "Regelsæt (§ 61 a som gældende det år)": "ghetto_2018"}
+                    "Regler anvendt det år": RULES_2018}
     legend = visit.page.locator(".sb-legend").inner_text()
-    assert "Status 2022 (vejledende, § 61 a)" in legend and "omdannelsesområde" in legend and "skjult" in legend
+    assert "Status 2022 (vejledende, § 61 a og § 61 b)" in legend and "omdannelsesområde" in legend and "skjult" in legend
     visit.page.close()
 
 

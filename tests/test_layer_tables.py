@@ -163,7 +163,7 @@ def test_an_area_layer_sharing_the_areas_data_gives_its_one_figure_and_every_fig
     mix = gpd.read_parquet(maps.parent / "data" / "processed" / "areas_mix.parquet")
     visit = Visit(browser, maps / "social-balance.html")
     share = _table(visit, lang("Share social family dwellings"))
-    origin = _table(visit, lang("Residents of non-Western origin"))
+    origin = _table(visit, lang("Immigrants and descendants from non-Western countries"))
     every = _table(visit, lang("Housing areas: every figure"))
     sections = visit.page.evaluate("""() => [...document.querySelectorAll('.sb-layer-table')].find(d => d.open)
         .querySelectorAll('thead th[scope=colgroup]').length""")

@@ -182,7 +182,7 @@ def test_latest_history_rows_equal_areas_mix(history_run):
     areas = areas.set_index("area_id").loc[latest.index]
     assert list(history.columns) == list(HISTORY_COLUMNS) and "geometry" not in history.columns
     shared = [c for c in HISTORY_COLUMNS if c in areas.columns and c != "area_id"]
-    assert len(shared) == 13
+    assert len(shared) == 16  # the 13 figures, and prevention_criteria_met, prevention_criteria, status_basis
     pd.testing.assert_frame_equal(latest[shared].astype("object"), areas[shared].astype("object"), check_names=False)
     _, rules = rules_for_year({**DEFAULTS["mix"]}, 2021)
     assert latest["c1_threshold"].eq(rules["c1_outside_work_edu_gt"]).all()
@@ -194,12 +194,13 @@ def test_a_rule_set_may_change_exactly_the_rule_keys_of_mix():
     from pipeline.mix.rules import RULE_KEYS
 
     assert set(RuleSet.model_fields) - {"from_year", "to_year"} == set(RULE_KEYS)
-    assert set(RULE_KEYS) - {"forebyggelse_areas"} <= set(Mix.model_fields)
+    assert set(RULE_KEYS) - {"forebyggelse_areas", "terms"} <= set(Mix.model_fields)  # a rule set's own keys
     # the 2018 rules are today's but for the prevention areas, which they did not have
     name, rules = rules_for_year(DEFAULTS["mix"], 2019)
     assert name == "ghetto_2018" and rules["omdannelse_years"] == 5 and rules["forebyggelse_areas"] is False
-    assert {k: rules[k] for k in RULE_KEYS if k != "forebyggelse_areas"} == \
-        {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k != "forebyggelse_areas"}
+    assert rules["terms"] == "ghetto" and "terms" not in rules_for_year(DEFAULTS["mix"], 2021)[1]
+    assert {k: rules[k] for k in RULE_KEYS if k not in ("forebyggelse_areas", "terms")} == \
+        {k: DEFAULTS["mix"][k] for k in RULE_KEYS if k not in ("forebyggelse_areas", "terms")}
     assert rules_for_year(DEFAULTS["mix"], 2024)[0] == rules_for_year(DEFAULTS["mix"], None)[0] == "parallelsamfund_2021"
 
 

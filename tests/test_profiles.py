@@ -24,7 +24,6 @@ from pipeline.publish.inputs import load_inputs
 from pipeline.publish.profile_charts import history_chart
 from pipeline.publish.profile_sections import (
     ACCESS_LABELS,
-    COMPARISONS,
     CRITERIA_ROWS,
     GAP_ITEMS,
     PATH_ITEMS,
@@ -32,6 +31,7 @@ from pipeline.publish.profile_sections import (
     TENURE_LABELS,
 )
 from pipeline.publish.profiles import TEMPLATES, build_profiles, profile_file, profile_href
+from pipeline.publish.status_text import COMPARISONS
 
 NBSP = "\u00a0"
 
@@ -60,7 +60,11 @@ def history() -> pd.DataFrame:
                      "crime_ratio": 1.0, "share_basic_edu": 0.2, "income_ratio": 0.9, "share_non_western": 0.4321,
                      "c1_threshold": 0.40, "c2_threshold": 3.0, "c3_threshold": 0.60, "c4_threshold": c4_threshold,
                      "non_western_threshold": 0.5, "criteria_met": 0, "status": "none", "years_listed": 0})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # the rule set of each year as mix writes it (areas_mix_history's rule_* columns): 2021 under the 2018-2020 law
+    old = frame["rule_set"] == "2018-2020"
+    return frame.assign(rule_from_year=old.map({True: 2018, False: 2021}), rule_to_year=[2020 if o else None for o in old],
+                        rule_terms=old.map({True: "ghetto", False: "parallelsamfund"}), rule_prevention_areas=~old)
 
 
 def publish_with_profiles(root: Path, code: str, *, with_history: bool = True, with_path: bool = True):
@@ -112,14 +116,14 @@ def published(request, tmp_path_factory):
 # Hand values of area A1, formatted by hand: c1 0.45, c2 3.2, c4 0.5, the path, the gap (1293), and beside its
 # access figures the municipality's averages the fixture's municipality_access gives (1100 m, 10500 jobs, 20 %).
 EXPECTED = {
-    "da": ["45,0 %", "grænse: over 40 %", "3,20 gange", "grænse: mindst 3 gange", "50,0 %", "grænse: under 55 %",
+    "da": ["45,0 %", "§ 61 a: over 40 %", "3,20 gange", "§ 61 a: mindst 3 gange", "50,0 %", "§ 61 a: under 55 %",
            "125 flere beboere 18-64 år", "3 færre dømte", "24.800 kr. mere", "c2, c3, i alt 78 personer",
            "1.293 nye boliger", "850 m", "1.100 m", "10.500", "20,0 %", "Status: omdannelsesområde", "31. januar 2025",
-           "Vest", "Byudvikling Syd", "4 kriterier opfyldt (c1, c2, c3, c4)"],
-    "en": ["45.0%", "threshold: more than 40%", "3.20 times", "threshold: at least 3 times", "50.0%", "threshold: less than 55%",
+           "Vest", "Byudvikling Syd", "4 af de 4 kriterier er opfyldt (c1, c2, c3, c4); mindst 2 af de 4 skal være opfyldt"],
+    "en": ["45.0%", "§ 61 a: more than 40%", "3.20 times", "§ 61 a: at least 3 times", "50.0%", "§ 61 a: less than 55%",
            "125 more residents 18-64", "3 fewer convicted", "24,800 DKK more", "c2, c3, 78 persons in all",
            "1,293 new dwellings", "850 m", "1,100 m", "10,500", "20.0%", "Status: omdannelsesområde (transformation area)",
-           "January 31, 2025", "Vest", "Byudvikling Syd", "4 criteria met (c1, c2, c3, c4)"],
+           "January 31, 2025", "Vest", "Byudvikling Syd", "4 of the 4 criteria are met (c1, c2, c3, c4); at least 2 are needed"],
 }
 
 
@@ -130,8 +134,11 @@ def test_hand_values_of_an_area_appear_formatted_in_the_language(published):
         assert expected.replace(" %", f"{NBSP}%") in text or expected in text, expected
     page = (config.maps_dir / "areas" / "A1.html").read_text(encoding="utf-8")
     assert f'<html lang="{code}">' in page
-    # the history: A1's three years, 2022 unknown (a gap in the line, not a zero), 2021's rules named
-    assert re.search(r">2021<.*>2018-2020<", page, re.S)
+    # the history: A1's three years, 2022 unknown (a gap in the line, not a zero), 2021's rules named in their
+    # own law's words (never the rule set's config name), its status too (a ghettoområde under those rules)
+    rules = {"da": "reglerne for 2018-2020 (ghettoområder og hårde ghettoområder",
+             "en": "the rules of 2018-2020 (ghettoområder and hårde ghettoområder"}[code]
+    assert re.search(r">2021<.*" + re.escape(rules) + r".*>ghettoområde", page, re.S)
     # five charts (c1-c4, non-Western) with a point per known year: c1 has none in 2022
     assert page.count("<title>2021: ") == 5 and page.count("<title>2022: ") == 4 and page.count("<title>2023: ") == 5
 

@@ -192,7 +192,11 @@ def test_legend_titles_name_unit_and_direction():
     assert legend_title("school_dist_m") == "Distance to district school (m; lower is better)"
     assert legend_title("jobs_bike_30_change") == "Change in jobs within 30 min by bike (number of jobs; higher is better)"
     assert legend_title("tenure_diversity") == "Tenure diversity (0 one tenure, 1 even mix; higher is better)"
-    assert legend_title("share_non_western") == "Residents of non-Western origin (%; neither higher nor lower is better)"
+    assert legend_title("share_non_western") == (
+        "Immigrants and descendants from non-Western countries (%; neither higher nor lower is better)")
+    # c4 is a share of the region's mean (one format with the profile: 45,0 %), not a ratio 0,45
+    assert legend_title("income_ratio") == (
+        "c4 Mean gross income of taxpayers 15-64, share of the region's mean (% of the regional mean; higher is better)")
     assert legend_title("utilisation", "Baseline: capacity utilisation") == (
         "Baseline: capacity utilisation (%; over 100 % is over capacity)")
 

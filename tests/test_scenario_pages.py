@@ -96,9 +96,17 @@ def test_urban_development_panel_shows_the_summary_of_every_site(project):
         share_before, share_after = cells["Social family share"]
         assert _same(share_before, rec["share_social_family_before"], 3), site_id
         assert _same(share_after, rec["share_social_family_after"], 3), site_id
-        gap_before, gap_after = cells["Dwellings to add (gap)"]
-        assert _same(gap_before, rec["gap_add_dwellings_before"], 0) and _same(gap_after, rec["gap_add_dwellings_after"], 0)
+        # the surplus above the cap: a number for an omdannelsesområde, "not relevant" where the cap does not apply
+        for shown, when in zip(cells["Surplus above the cap: new dwellings of other tenures (alternative 1)"],
+                               ("before", "after"), strict=True):
+            if rec[f"status_{when}"] in ("omdannelse", None) or pd.isna(rec[f"status_{when}"]):
+                assert _same(shown, rec[f"gap_add_dwellings_{when}"], 0), (site_id, when)
+            else:
+                assert shown == "not relevant", (site_id, when, shown)
         assert _same(cells["Jobs by bike, mean change per resident"][0], rec["mean_jobs_bike_30_change"], 0), site_id
+    # how the ranking works, read from the stage's scenarios_ranking.json (its default objective), not the job change
+    assert "the largest fall in the social family housing share of the omdannelsesområder" in page
+    assert "the figure the ranking uses" not in page
     # DEV1's jobs: A (1,200 residents) gains 100, B (300) none: 80 per resident, not the areas' plain mean 50
     assert summary.set_index("site_id").loc["DEV1", "mean_jobs_bike_30_change"] == pytest.approx(80.0)
 

@@ -251,7 +251,7 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("scenarios_development_summary", PROCESSED, "scenarios_development_summary.parquet", "parquet",
             "scenarios", ("publish",), ("site_id",), "one row per development site: what the page and the ranking show",
             _stage_columns("DEVELOPMENT_SUMMARY_COLUMNS")),
-    Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", (), ("question",),
+    Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", ("publish",), ("question",),
             "the best candidate for each question, with the figures behind it"),
     # --- districting (CONTRACT 6b): school districts drawn for social mix (pipeline/scenarios/districting*.py) ---
     Dataset("districting_units", PROCESSED, "districting_units.parquet", "geoparquet", "scenarios", (),
@@ -294,6 +294,9 @@ DATASETS: tuple[Dataset, ...] = (
             ("trip_id", "arrival_s"), "the stop times of the trips running on transit.day near transit.window: trip, "
             "stop (row of transit_stops), arrival and departure in seconds after the service day's midnight",
             _columns("trip_id", "stop", "arrival_s", "departure_s")),
+    Dataset("areas_dictionary", PROCESSED, "areas_dictionary.csv", "csv", "publish", (), ("column",),
+            "the data dictionary of areas.csv: per column its label, short label, unit, format, explanation and "
+            "whether it is person-based, in the page language (pipeline/publish/glossary.py)"),
     *(Dataset("page_" + page.removesuffix(".html").replace("-", "_"), MAPS, page, "html", "publish", (), (),
               f"the map page {page}") for page in MAP_PAGES),
     # the housing-area profiles (pipeline/publish/profiles.py): their list, with areas/<area_id>.html beside it

@@ -57,6 +57,15 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("group_pupils", "pupils_moved", "walk_breaches"), "count"),
     "d_index": "ratio",
     **dict.fromkeys(("contiguous", "proposal", "proved_optimal", "moved"), "flag"),
+    # the rest of a year's rule set, and the rule that decided a status
+    **dict.fromkeys(("prevention_c1_threshold", "prevention_c3_threshold", "prevention_non_western_threshold",
+                     "rule_min_social_share"), "share"),
+    **dict.fromkeys(("prevention_c2_threshold", "prevention_c4_threshold"), "ratio"),
+    **dict.fromkeys(("rule_min_residents", "rule_min_criteria", "rule_omdannelse_years",
+                     "rule_prevention_min_criteria"), "count"),
+    **dict.fromkeys(("rule_from_year", "rule_to_year"), "year"),
+    **dict.fromkeys(("rule_terms", "status_basis"), "text"),
+    "rule_prevention_areas": "flag",
     "year": "year",
     "geometry": "geometry",
     # public transport (CONTRACT 6d): the GTFS feed's stops and times, and the figures by transit

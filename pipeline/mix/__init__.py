@@ -46,6 +46,7 @@ from pipeline.mix.rules import (
     criteria_indicators,
     family_housing_gap,
     path_off_the_list,
+    rule_set_span,
     rules_for_year,
 )
 from pipeline.mix.schools import link_weights, read_links
@@ -136,8 +137,8 @@ def area_columns(tenures: list[str], groups: dict) -> list[str]:
         "share_outside_work_edu", "conviction_rate_18plus", "crime_ratio", "share_basic_edu",
         "mean_income_15_64_dkk", "income_ratio", "share_non_western",
         "c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "criteria", "criteria_unknown",
-        "prevention_criteria_met", "prevention_criteria", "is_social", "eligible", "status", "deciding_unknown",
-        "status_reason", "status_note", *GAP_COLUMNS, *PATH_COLUMNS, *[f"lq_{name}" for name in groups],
+        "prevention_criteria_met", "prevention_criteria", "is_social", "eligible", "status", "status_basis",
+        "deciding_unknown", "status_reason", "status_note", *GAP_COLUMNS, *PATH_COLUMNS, *[f"lq_{name}" for name in groups],
         *SUPPORT_COLUMNS,
     ]
 
@@ -244,7 +245,7 @@ def compute_history(layers: dict, areas: gpd.GeoDataFrame, districts: gpd.GeoDat
                           years_listed=listed)
         if year is not None:
             statuses[year] = mixed["status"].astype("object").to_numpy()
-        rows.append(history_rows(mixed, year, rule_set, rules))
+        rows.append(history_rows(mixed, year, rule_set, rules, rule_set_span(mix_config, rule_set)))
         earlier_warnings += take_warnings()
     current = current_layers(layers)
     if current is not None:  # the layers end in different years: each feeds the current figures at its latest

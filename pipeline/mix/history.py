@@ -38,10 +38,25 @@ HISTORY_COLUMNS = (
     "area_id", "year", "rule_set", "residents", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
     "income_ratio", "share_non_western", "c1_threshold", "c2_threshold", "c3_threshold", "c4_threshold",
     "non_western_threshold", "c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "years_listed",
+    # the rest of the year's rule set, so pages explain a status by the rules that decided it (CONTRACT 7)
+    "rule_from_year", "rule_to_year", "rule_terms", "rule_min_residents", "rule_min_social_share",
+    "rule_min_criteria", "rule_omdannelse_years", "rule_prevention_areas", "prevention_c1_threshold",
+    "prevention_c2_threshold", "prevention_c3_threshold", "prevention_c4_threshold",
+    "prevention_non_western_threshold", "rule_prevention_min_criteria", "prevention_criteria_met",
+    "prevention_criteria", "status_basis",
 )
 THRESHOLD_KEYS = {"c1_threshold": "c1_outside_work_edu_gt", "c2_threshold": "c2_crime_ratio_ge",
                   "c3_threshold": "c3_basic_edu_gt", "c4_threshold": "c4_income_ratio_lt",
-                  "non_western_threshold": "parallelsamfund_non_western_gt"}
+                  "non_western_threshold": "parallelsamfund_non_western_gt",
+                  "prevention_c1_threshold": "forebyggelse_c1_gt", "prevention_c2_threshold": "forebyggelse_c2_ge",
+                  "prevention_c3_threshold": "forebyggelse_c3_gt", "prevention_c4_threshold": "forebyggelse_c4_lt",
+                  "prevention_non_western_threshold": "forebyggelse_non_western_gt",
+                  "rule_min_social_share": "min_social_share"}
+# whole-number keys of the rule set (counts of criteria, years)
+RULE_COUNTS = {"rule_min_residents": "min_residents", "rule_min_criteria": "udsat_min_criteria", "rule_omdannelse_years": "omdannelse_years",
+               "rule_prevention_min_criteria": "forebyggelse_min_criteria"}
+# The law's words for its lists: "ghetto" 2018-2020 (ghettoområde, hårdt ghettoområde), "parallelsamfund" since 2021.
+DEFAULT_TERMS = "parallelsamfund"
 
 
 def _years_of(frame: pd.DataFrame | None) -> set[int]:
@@ -185,15 +200,24 @@ def _check_typed(typed: np.ndarray, history: np.ndarray, reached_start: np.ndarr
              f"contradicts; the history's count is used: {', '.join(pairs)}")
 
 
-def history_rows(mixed: pd.DataFrame, year: int | None, rule_set: str, rules: dict) -> pd.DataFrame:
-    """One year's rows of areas_mix_history.parquet: the criteria values, thresholds, flags and status."""
+def history_rows(mixed: pd.DataFrame, year: int | None, rule_set: str, rules: dict,
+                 span: tuple[int | None, int | None] = (None, None)) -> pd.DataFrame:
+    """One year's rows of areas_mix_history.parquet: the criteria values, the rule set (its years, words and
+    thresholds), flags and status, and the rule that decided it (status_basis)."""
     out = pd.DataFrame({c: mixed[c].to_numpy() for c in ("area_id", "residents", "share_outside_work_edu", "crime_ratio",
                                                           "share_basic_edu", "income_ratio", "share_non_western")})
     out.insert(1, "year", pd.array([year] * len(out), dtype="Int64"))
     out.insert(2, "rule_set", rule_set)
     for column, key in THRESHOLD_KEYS.items():
         out[column] = float(rules[key])
-    for column in ("c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "years_listed"):
+    for column, key in RULE_COUNTS.items():
+        out[column] = pd.array([int(rules[key])] * len(out), dtype="Int64")
+    for column, value in zip(("rule_from_year", "rule_to_year"), span, strict=True):
+        out[column] = pd.array([value] * len(out), dtype="Int64")
+    out["rule_terms"] = str(rules.get("terms") or DEFAULT_TERMS)
+    out["rule_prevention_areas"] = bool(rules.get("forebyggelse_areas", True))
+    for column in ("c1_met", "c2_met", "c3_met", "c4_met", "criteria_met", "status", "years_listed",
+                   "prevention_criteria_met", "prevention_criteria", "status_basis"):
         out[column] = mixed[column].to_numpy()
     out["residents"] = out["residents"].astype("Int64")
     for column in ("c1_met", "c2_met", "c3_met", "c4_met"):

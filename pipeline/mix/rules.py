@@ -27,7 +27,7 @@ RULE_KEYS = (
     "c1_outside_work_edu_gt", "c2_crime_ratio_ge", "c3_basic_edu_gt", "c4_income_ratio_lt", "min_residents",
     "min_social_share", "udsat_min_criteria", "parallelsamfund_non_western_gt", "omdannelse_years",
     "forebyggelse_areas", "forebyggelse_non_western_gt", "forebyggelse_min_criteria", "forebyggelse_c1_gt",
-    "forebyggelse_c2_ge", "forebyggelse_c3_gt", "forebyggelse_c4_lt",
+    "forebyggelse_c2_ge", "forebyggelse_c3_gt", "forebyggelse_c4_lt", "terms",
 )
 CURRENT_RULES = "current"
 ON_THE_LIST = ("udsat", "parallelsamfund", "omdannelse")
@@ -75,6 +75,14 @@ def rules_for_year(mix_config: dict, year: int | None) -> tuple[str, dict]:
         in_force = [chosen]
     name, _, _, changes = in_force[-1]
     return name, {**mix_config, **changes}
+
+
+def rule_set_span(mix_config: dict, name: str) -> tuple[int | None, int | None]:
+    """The first and last year (None: open) of the named rule set; (None, None) for the keys of mix alone."""
+    for set_name, first, last, _ in rule_sets(mix_config):
+        if set_name == name:
+            return first, last
+    return None, None
 
 
 # --- the criteria --------------------------------------------------------------------------------

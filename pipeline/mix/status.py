@@ -9,6 +9,11 @@ list for omdannelse, yes or no. Every combination of the states of an area's unk
 (at most 3^4 x 3 x 2 x 2 = 972, vectorised over the
 areas); the status is the one they all give, else `undetermined`, with the unknown inputs that change it
 listed in `deciding_unknown`. docs/indicators.md has a worked example.
+
+`status_basis` names the rule that decided the status, as codes pages turn into the law's words:
+`section_61a` (udsat, parallelsamfund, omdannelse), `section_61b` (forebyggelse), `unknown` (undetermined),
+and for `none` the conditions not met: `few_residents`, `not_social` (both where both fail), else
+`few_criteria` (a social area of enough residents with too few criteria, and not a prevention area).
 """
 
 from __future__ import annotations
@@ -96,13 +101,32 @@ def social_known(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     return pd.Series(pd.array(value, dtype="boolean"), index=frame.index)
 
 
+def enough_residents(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
+    """Whether the area has at least min_residents residents (nullable: unknown where residents are)."""
+    residents = _numbers(_column(frame, "residents"))
+    return pd.Series(pd.array(np.where(np.isnan(residents), None, residents >= float(mix_config["min_residents"])),
+                              dtype="boolean"), index=frame.index)
+
+
 def eligible_known(frame: pd.DataFrame, mix_config: dict) -> pd.Series:
     """Eligible for a status (nullable): social and at least min_residents residents (section 61 a stk. 3)."""
     social = social_known(frame, mix_config)
-    residents = _numbers(_column(frame, "residents"))
-    enough = pd.array(np.where(np.isnan(residents), None, residents >= float(mix_config["min_residents"])),
-                      dtype="boolean")
-    return pd.Series(social.array & enough, index=frame.index)  # Kleene logic: False & unknown = False
+    enough = enough_residents(frame, mix_config)
+    return pd.Series(social.array & enough.array, index=frame.index)  # Kleene logic: False & unknown = False
+
+
+BASIS_OF_STATUS = {"udsat": "section_61a", "parallelsamfund": "section_61a", "omdannelse": "section_61a",
+                   "forebyggelse": "section_61b", UNDETERMINED: "unknown"}
+
+
+def status_basis(status: pd.Series, social: pd.Series, enough: pd.Series) -> pd.Series:
+    """The rule that decided each status (module docstring): a code, or for `none` the conditions not met."""
+    few = enough.eq(False).fillna(False).to_numpy(dtype=bool)
+    not_social = social.eq(False).fillna(False).to_numpy(dtype=bool)
+    unmet = np.where(few & not_social, "few_residents, not_social",
+                     np.where(few, "few_residents", np.where(not_social, "not_social", "few_criteria")))
+    codes = status.map(BASIS_OF_STATUS).to_numpy(dtype=object)
+    return pd.Series(np.where(pd.isna(codes), unmet, codes), index=status.index, dtype="str")
 
 
 def _status_codes(states: np.ndarray, eligible: np.ndarray, years_ok: np.ndarray, mix_config: dict) -> np.ndarray:
@@ -206,6 +230,7 @@ def status_columns(frame: pd.DataFrame, mix_config: dict) -> pd.DataFrame:
     out["eligible"] = eligible
     out["status"] = pd.Series(status, index=frame.index, dtype="str")
     out["deciding_unknown"] = _names(deciding, [*names, "share_non_western", "eligible", "years_listed"])
+    out["status_basis"] = status_basis(out["status"], out["is_social"], enough_residents(frame, mix_config))
     out["status_reason"] = _reasons(out, unknown[:, :4])
     return out
 

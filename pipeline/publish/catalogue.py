@@ -14,27 +14,11 @@ below with person=True or False. The list is documented in docs/publishing.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from pipeline.core.columns import TENURES
 from pipeline.core.errors import PipelineError
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """How one column is labelled, formatted, classed and protected on the pages."""
-
-    label: str
-    kind: str = "number"  # number | share | points | metres | ratio | count | flag | text
-    person: bool = False
-    palette: str = ""  # a colour scheme other than the one `better` implies (colour_scheme)
-    unit: str = ""  # the unit legend titles name; empty: the kind's (KIND_UNITS)
-    better: str = ""  # "higher", "lower", "neither" or a phrase: the direction of better in legend titles
-
-
-def _share(label: str, *, person: bool = False, palette: str = "", better: str = "") -> Indicator:
-    return Indicator(label, "share", person, palette, better=better)
-
+from pipeline.publish.catalogue_scenarios import SCENARIO_INDICATORS
+from pipeline.publish.indicator import Indicator, _share
 
 INDICATORS: dict[str, Indicator] = {
     "name": Indicator("Name", "text"),
@@ -43,21 +27,25 @@ INDICATORS: dict[str, Indicator] = {
     **{f"share_{t}": _share(f"Share {t.replace('_', ' ')} dwellings", better="neither") for t in TENURES},
     "tenure_diversity": Indicator("Tenure diversity (0 one tenure, 1 even mix)", "ratio", better="higher"),
     "share_outside_work_edu": _share("c1 Residents 18-64 outside work or education", person=True, better="lower"),
-    "crime_ratio": Indicator("c2 Conviction rate / national rate", "ratio", person=True, unit="times the national rate", better="lower"),
-    "share_basic_edu": _share("c3 Residents 30-59 with basic education only", person=True, better="lower"),
-    "income_ratio": Indicator("c4 Mean income / regional mean", "ratio", person=True, unit="times the regional mean", better="higher"),
+    "crime_ratio": Indicator("c2 Convicted residents 18+, times the national rate", "ratio", person=True,
+                             unit="times the national rate", better="lower"),
+    "share_basic_edu": _share("c3 Residents 30-59 with basic schooling only", person=True, better="lower"),
+    "income_ratio": Indicator("c4 Mean gross income of taxpayers 15-64, share of the region's mean", "share",
+                              person=True, unit="% of the regional mean", better="higher"),
     **{f"c{i}_met": Indicator(f"c{i} met", "flag", person=True) for i in range(1, 5)},
     "criteria_met": Indicator("Criteria met (of 4)", "count", person=True),
     "criteria": Indicator("Criteria met", "text", person=True),
-    "share_non_western": _share("Residents of non-Western origin", person=True, better="neither"),
+    "share_non_western": _share("Immigrants and descendants from non-Western countries", person=True, better="neither"),
     "status": Indicator("Status (indicative)", "text", person=True),
     "status_reason": Indicator("Why this status", "text", person=True),
     "deciding_unknown": Indicator("Unknown inputs that could change the status", "text", person=True),
     **{f"support_{k}": Indicator(f"Source of {k.replace('_', ' ')} figures", "text")
        for k in ("residents", "dwellings", "c1", "c2", "c3", "c4", "non_western")},
-    "gap_add_dwellings": Indicator("Family housing gap: dwellings to add", "count"),
-    "gap_convert_dwellings": Indicator("Family housing gap: dwellings to convert", "count"),
-    "gap_demolish_dwellings": Indicator("Family housing gap: dwellings to demolish", "count"),
+    "gap_add_dwellings": Indicator("Surplus above the cap, alternative 1: new dwellings of other tenures", "count"),
+    "gap_convert_dwellings": Indicator("Surplus above the cap, alternative 2: social family dwellings converted",
+                                       "count"),
+    "gap_demolish_dwellings": Indicator("Surplus above the cap, alternative 3: social family dwellings demolished",
+                                        "count"),
     # the path off the list (pipeline/mix/rules.py): counts of people and what they earn, so person-based
     "path_c1_persons": Indicator("c1 path: more residents 18-64 in work or education", "count", person=True),
     "path_c2_persons": Indicator("c2 path: fewer convicted residents 18+", "count", person=True),
@@ -66,15 +54,16 @@ INDICATORS: dict[str, Indicator] = {
     "path_criteria": Indicator("Smallest combination of criteria off the list", "text", person=True),
     "path_persons": Indicator("Persons in the smallest combination off the list", "count", person=True),
     # areas_mix_history: the rule set of a year and its thresholds (the law's, not people's)
-    "rule_set": Indicator("Rule set (section 61 a as in force that year)", "text"),
+    "rule_set": Indicator("Rules applied that year", "text"),
     "c1_threshold": _share("c1 threshold"),
     "c2_threshold": Indicator("c2 threshold (x national rate)", "ratio"),
     "c3_threshold": _share("c3 threshold"),
-    "c4_threshold": Indicator("c4 threshold (x regional mean)", "ratio"),
+    "c4_threshold": _share("c4 threshold (share of the regional mean)"),
     "non_western_threshold": _share("Non-Western threshold of parallelsamfund"),
     "school_dist_m": Indicator("Distance to district school", "metres", person=True, better="lower"),
     "nearest_school_dist_m": Indicator("Distance to nearest school", "metres", person=True, better="lower"),
-    "share_pupils_free_transport": _share("Pupils beyond the free-transport distance", person=True, better="lower"),
+    "share_pupils_free_transport": _share("Pupils beyond the free school transport distance", person=True,
+                                          better="lower"),
     "jobs_walk_15": Indicator("Jobs within 15 min walk", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30": Indicator("Jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
     "job_access_gravity": Indicator("Job access (gravity)", "number", person=True, unit="jobs weighted by travel time", better="higher"),
@@ -127,8 +116,8 @@ INDICATORS |= {
     "share_social_family_before": _share("Share social family before"),
     "share_social_family_after": _share("Share social family after"),
     "share_social_family_change": Indicator("Change in share social family", "points", better="neither"),
-    "gap_add_dwellings_before": Indicator("Dwellings to add before", "count"),
-    "gap_add_dwellings_after": Indicator("Dwellings to add after", "count"),
+    "gap_add_dwellings_before": Indicator("Surplus above the cap, alternative 1: new dwellings, before", "count"),
+    "gap_add_dwellings_after": Indicator("Surplus above the cap, alternative 1: new dwellings, after", "count"),
     "jobs_bike_30_before": Indicator("Jobs within 30 min by bike, before", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_after": Indicator("Jobs within 30 min by bike, after", "count", person=True, unit="number of jobs", better="higher"),
     "jobs_bike_30_change": Indicator("Change in jobs within 30 min by bike", "count", person=True, unit="number of jobs", better="higher"),
@@ -185,7 +174,7 @@ TEXT_COLUMNS = frozenset({
 for _column in TEXT_COLUMNS:
     INDICATORS.setdefault(_column, Indicator(_column.replace("_", " ").capitalize(), "text"))
 for _column, _label in {
-    "jobs": "Jobs", "new_jobs": "New jobs", "area_m2": "Area (m²)", "years_listed": "Years listed",
+    "jobs": "Jobs", "new_jobs": "New jobs", "area_m2": "Area (m²)", "years_listed": "Earlier years in a row as parallelsamfund (towards omdannelse)",
     **{f"new_dwellings_{t}": f"New {t.replace('_', ' ')} dwellings" for t in TENURES},
 }.items():
     INDICATORS.setdefault(_column, Indicator(_label, "count"))
@@ -208,8 +197,16 @@ PERSON_COUNT_COLUMNS = (
     "residents_18_64", "outside_work_edu_18_64", "residents_30_59", "basic_edu_only_30_59", "residents_18plus",
     "convicted_18plus", "taxpayers_15_64", "non_western", "children_6_16", "pupils_udsat_or_worse", "school_pupils",
 )
+PERSON_COUNT_LABELS = {
+    "residents_18_64": "Residents 18-64", "outside_work_edu_18_64": "Residents 18-64 outside work or education",
+    "residents_30_59": "Residents 30-59", "basic_edu_only_30_59": "Residents 30-59 with basic schooling only",
+    "residents_18plus": "Residents 18+", "convicted_18plus": "Convicted residents 18+",
+    "taxpayers_15_64": "Taxpayers 15-64", "non_western": "Immigrants and descendants from non-Western countries (persons)",
+    "children_6_16": "Children 6-16",
+}
 for _column in PERSON_COUNT_COLUMNS:
-    INDICATORS[_column] = Indicator(_column.replace("_", " ").capitalize(), "count", person=True)
+    INDICATORS[_column] = Indicator(PERSON_COUNT_LABELS.get(_column, _column.replace("_", " ").capitalize()), "count",
+                                    person=True)
 INDICATORS.update({
     # areas_mix: what is computed from people
     "gross_income_sum_15_64": Indicator("Gross income of taxpayers 15-64 (DKK)", "number", person=True),
@@ -228,8 +225,10 @@ INDICATORS.update({
     "is_social": Indicator("Social housing area (by dwellings or area type)", "flag"),
     "year": Indicator("Year", "text"),
     # development scenarios: dwellings, not people
-    "gap_convert_dwellings_before": Indicator("Dwellings to convert before", "count"),
-    "gap_convert_dwellings_after": Indicator("Dwellings to convert after", "count"),
+    "gap_convert_dwellings_before": Indicator("Surplus above the cap, alternative 2: dwellings converted, before",
+                                              "count"),
+    "gap_convert_dwellings_after": Indicator("Surplus above the cap, alternative 2: dwellings converted, after",
+                                             "count"),
     "dwellings_before": Indicator("Dwellings before", "count"),
     "dwellings_after": Indicator("Dwellings after", "count"),
     "new_dwellings": Indicator("New dwellings", "count"),
@@ -254,60 +253,24 @@ INDICATORS.update({
     "departure_s": Indicator("Departure (seconds after the service day's midnight)", "number"),
 })
 
-# --- districting (CONTRACT 6b): plans of school districts over street blocks (pipeline/scenarios/districting*.py).
-# A plan's figures are municipality-wide (not of one small area), like the school-site summaries; a unit's pupils
-# and group pupils are counts of people in one street block: person-based.
+# The districting's and the plan's columns (CONTRACT 6a, 6b): pipeline/publish/catalogue_scenarios.py
+INDICATORS.update(SCENARIO_INDICATORS)
+
+# The rule that decided a status, and the rest of a year's rule set (areas_mix_history; issue 21)
 INDICATORS.update({
-    "plan_id": Indicator("District plan", "text"),
-    "on_school_id": Indicator("On the ground of school", "text"),
-    "unit_id": Indicator("Street block or grid cell", "text"),
-    "group_pupils": Indicator("Pupils of the group (udsat-or-worse areas)", "count", person=True),
-    "moved": Indicator("Changes school in this plan", "flag"),
-    "d_index": Indicator("Dissimilarity D across schools", "ratio", better="lower"),
-    "pupils_moved": Indicator("Pupils changing school", "count"),
-    "contiguous": Indicator("Every district in one piece", "flag"),
-    "walk_breaches": Indicator("Blocks beyond the walk limit", "count"),
-    "proposal": Indicator("Meets every constraint", "flag"),
-    "engine": Indicator("Found by", "text"),
-    "proved_optimal": Indicator("Proved optimal", "flag"),
-    "binding": Indicator("Constraints broken", "text"),
-})
-# --- the plan over time (CONTRACT 6a): plan_projects and the plan_* tables, all projections ---------------------
-INDICATORS.update({
-    "project_id": Indicator("Project", "text"),
-    "project_name": Indicator("Project name", "text"),
-    "plan": Indicator("Transformation plan", "text"),
-    "projects": Indicator("Projects taking effect that year", "text"),
-    **{f"dwellings_change_{t}": Indicator(f"Change in {t.replace('_', ' ')} dwellings", "count")
-       for t in (*TENURES, "other")},
-    "jobs_change": Indicator("Change in jobs", "count"),
-    "cost_dkk": Indicator("Cost (DKK)", "number"),
-    "dwellings_changed": Indicator("Dwellings the project builds or removes", "count"),
-    "residents_removed": Indicator("Residents of removed dwellings (projection)", "count", person=True),
-    "rehoused_out": Indicator("Residents rehoused from the area (projection)", "count", person=True),
-    "rehoused_in": Indicator("Rehoused residents received (projection)", "count", person=True),
-    "status_without_rehousing": Indicator("Status without the rehoused residents (projection)", "text", person=True),
-    "criteria_met_without_rehousing": Indicator("Criteria met without the rehoused residents (projection)", "count",
-                                                person=True),
-    "onto_list_by_rehousing": Indicator("Moved onto a list by rehousing alone (projection)", "flag", person=True),
-    "projection_note": Indicator("Projection assumptions", "text"),
-    "origin_area_id": Indicator("Area rehoused from", "text"),
-    "origin_name": Indicator("Name of the area rehoused from", "text"),
-    "own_area": Indicator("The project's own area", "flag"),
-    "share_social_family_with": _share("Share social family dwellings with the project (projection)"),
-    "share_social_family_without": _share("Share social family dwellings without the project (projection)"),
-    "sum_of_project_changes": Indicator("Sum of the projects' changes in share social family (projection)", "points"),
-    "gap_add_dwellings_with": Indicator("Dwellings to add with the project (projection)", "count"),
-    "gap_add_dwellings_without": Indicator("Dwellings to add without the project (projection)", "count"),
-    "gap_add_dwellings_change": Indicator("Change in dwellings to add (projection)", "count"),
-    "status_with": Indicator("Status with the project (projection)", "text", person=True),
-    "status_without": Indicator("Status without the project (projection)", "text", person=True),
-    "criteria_met_with": Indicator("Criteria met with the project (projection)", "count", person=True),
-    "criteria_met_without": Indicator("Criteria met without the project (projection)", "count", person=True),
-    "residents_change": Indicator("Change in residents (projection)", "count", person=True),
-    "share_change_per_dwelling": Indicator("Change in share social family per dwelling changed", "ratio"),
-    "share_change_per_million_dkk": Indicator("Change in share social family per million DKK", "ratio"),
-    "gap_change_per_million_dkk": Indicator("Change in dwellings to add per million DKK", "ratio"),
+    "status_basis": Indicator("Rule that decided the status", "text", person=True),
+    **{f"prevention_c{i}_threshold": (_share if i != 2 else lambda label: Indicator(label, "ratio"))(
+        f"c{i} threshold of section 61 b") for i in range(1, 5)},
+    "prevention_non_western_threshold": _share("Non-Western threshold of section 61 b"),
+    "rule_from_year": Indicator("First year of the rule set", "text"),
+    "rule_to_year": Indicator("Last year of the rule set", "text"),
+    "rule_terms": Indicator("The law's words for its lists", "text"),
+    "rule_min_residents": Indicator("Residents the law requires", "count"),
+    "rule_min_social_share": _share("Social housing share the law requires"),
+    "rule_min_criteria": Indicator("Criteria of section 61 a needed", "count"),
+    "rule_prevention_min_criteria": Indicator("Criteria of section 61 b needed", "count"),
+    "rule_omdannelse_years": Indicator("Years in a row as parallelsamfund before omdannelse", "count"),
+    "rule_prevention_areas": Indicator("The rule set has forebyggelsesområder (section 61 b)", "flag"),
 })
 
 # Columns named by config rather than code: a prefix and how every column with it is classified.

@@ -39,6 +39,7 @@ class Inputs:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     segregation: dict | None = None
     rasters: dict[str, Path] = field(default_factory=dict)  # a raster dataset's file, drawn by its page (land_cover)
+    ranking: dict | None = None  # scenarios_ranking.json: each question's objective and best candidate
     missing: dict[str, Reason] = field(default_factory=dict)
     # what every page derives alike from the frames (the areas table), built once for the release
     derived: dict[tuple, object] = field(default_factory=dict)
@@ -104,6 +105,8 @@ def load_inputs(config: Config) -> Inputs:
             inputs.segregation = datasets.read(config, entry.name)
         elif entry.format == "geotiff":
             inputs.rasters[entry.name] = datasets.input_path(config, entry.name)
+        elif entry.name == "scenarios_ranking":
+            inputs.ranking = datasets.read(config, entry.name)
         else:
             inputs.frames[entry.name] = datasets.read(config, entry.name)
     for name, reason in mismatched(inputs).items():

@@ -166,7 +166,7 @@ class Legend(PageElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
 (function () {
-  var map = {{ this.map.get_name() }}, layer = {{ this.layer.get_name() }};
+  var map = {{ this.map.get_name() }}, layer = {{ this.layer.get_name() }}; sbTheme(layer);  // one theme at a time
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () { var d = L.DomUtil.create("div", "sb-legend"); d.innerHTML = {{ this.markup }}; return d; };
   map.on("overlayadd", function (e) { if (e.layer === layer) { legend.addTo(map); } });

@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 
 from pipeline.core import datasets
-from pipeline.publish import catalogue, summary
+from pipeline.publish import catalogue, glossary, privacy, profile_sections, status_text, summary
 from pipeline.publish.i18n import missing_messages
 
 PUBLISH_DIR = Path(__file__).parent
@@ -45,8 +45,11 @@ def tabled() -> set[str]:
 
     ids = {i.label for i in catalogue.INDICATORS.values()} | set(catalogue.STATUS_LABELS.values())
     ids |= {p.title for p in kit.PAGES} | {p.description for p in kit.PAGES}
-    ids |= {title for title, _ in layers.MIX_SECTIONS} | set(layers.REASON_NAMES.values())
-    ids |= set(kit.LAYER_FEEDS.values()) | {name.replace("_", " ") for name in kit.LAYER_FEEDS}
+    ids |= {title for title, _ in layers.MIX_SECTIONS} | set(status_text.UNKNOWN_NAMES.values())
+    ids |= set(status_text.STATUS_WORDS.values()) | set(status_text.GHETTO_WORDS.values())
+    ids |= glossary.all_texts() | {privacy.NOT_RELEVANT}
+    ids |= set(status_text.BASIS_WORDS.values()) | set(status_text.COMPARISONS.values()) | set(profile_sections.RULE_OF_THRESHOLD.values())
+    ids |= set(kit.LAYER_FEEDS.values()) | set(kit.OBJECTIVE_TEXTS.values()) | {name.replace("_", " ") for name in kit.LAYER_FEEDS}
     ids |= {kit.INDICATIVE, "none (built outside the runner)", "unknown", "suppressed"}
     ids |= {text for _, text in index.SYMBOL_KEY} | set(school_sites.REFERENCE_LAYERS.values())
     ids |= set(social_balance.SEGREGATION_INDICES.values()) | set(SEGREGATION_GROUPS) | set(CATEGORY_WORDS)

@@ -8,9 +8,14 @@ import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, person_based
+from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language, current
+from pipeline.publish.status_text import basis_text
 
 NO_DATA = "no data"
+NOT_RELEVANT = "not relevant"
+# The family housing figures of omdannelsesområder: "not relevant" (not "no data") for an area of another status.
+CAP_COLUMNS = frozenset({"gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"})
 
 
 def min_residents(config: Config) -> int:
@@ -60,11 +65,6 @@ def method_text(method: str, lang: Language) -> str:
     return lang("straight line × {factor}", factor=lang.number(float(factor), len(factor.partition(".")[2])))
 
 
-def _signed(lang: Language, value: float, digits: int) -> str:
-    """A number with its sign always written (+1,5 / -1,5 / +0,0), in the language's format."""
-    return ("+" if value >= 0 else "-") + lang.number(abs(value), digits)
-
-
 def format_column(values: pd.Series, column: str, lang: Language | None = None) -> pd.Series:
     """The column as the text a planner reads, in the page language (`lang`, else the one being built):
     units, percent, thousands separators (da 1.234 m, 45,7 %; en 1,234 m, 45.7%); nulls as "no data"."""
@@ -76,26 +76,13 @@ def format_column(values: pd.Series, column: str, lang: Language | None = None) 
         formatted = lambda v: words.get(v, no_data)  # noqa: E731 (anything but yes/no values reads "no data")
     elif kind == "text":
         formatted = _text_format(column, lang)
-    else:
+    else:  # the glossary's one format of the figure (pipeline/publish/glossary.py), as the profiles write it
         values = pd.to_numeric(values, errors="coerce")
-        formatted = _number_format(kind, lang)
+        formatted = lambda v: glossary_text(lang, column, v)  # noqa: E731
     # one Python loop over the column's values (no Series built per step): pages format every column of every layer
     missing = values.isna().to_numpy()
     texts = [no_data if gone else formatted(v) for v, gone in zip(values.tolist(), missing, strict=True)]
     return pd.Series(texts, index=values.index, dtype=object, name=values.name)
-
-
-def _number_format(kind: str, lang: Language):
-    """The formatter of a kind of figure (share, points, ratio, metres, count, number) in the language."""
-    formats = {
-        "share": lambda v: lang.percent(v, 1),
-        "points": lambda v: lang("{value} points", value=_signed(lang, v * 100, 1)),
-        "ratio": lambda v: lang.number(v, 2),
-        "metres": lambda v: f"{lang.number(v, 0)} m",
-        "count": lambda v: lang.number(v, 0),
-        "number": lambda v: lang.number(v, 1),
-    }
-    return formats[kind]
 
 
 def _text_format(column: str, lang: Language):
@@ -104,6 +91,8 @@ def _text_format(column: str, lang: Language):
         return lambda word: lang(str(word))
     if column == "distance_method":
         return lambda method: method_text(str(method), lang)
+    if column == "status_basis":
+        return lambda basis: basis_text(lang, basis)
     return str
 
 
@@ -114,6 +103,9 @@ def display_frame(frame: pd.DataFrame, columns: list[str], small: pd.Series, lab
     protected = set(person_based(columns))
     for column in columns:
         text = format_column(frame[column], column, lang)
+        if column in CAP_COLUMNS and "status" in frame.columns:  # the cap binds omdannelsesområder only
+            text = text.where(~(frame["status"].notna() & frame["status"].ne("omdannelse")).to_numpy(),
+                              (lang or current())(NOT_RELEVANT))
         if column in protected:
             text = text.where(~small.to_numpy(), label)
         shown[column] = text

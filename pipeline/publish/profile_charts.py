@@ -42,14 +42,17 @@ def nice_ceiling(value: float) -> float:
 
 
 def threshold_bar(value: float, threshold: float | None, met: bool | None, *, label: str, threshold_label: str,
-                  axis_label: Callable[[float], str]) -> ThresholdBar:
-    """The value's bar and the threshold's line on an axis from 0 to a round number above both."""
-    top = nice_ceiling(max(value, threshold or 0.0) * 1.1)
+                  axis_label: Callable[[float], str], axis_max: float | None = None) -> ThresholdBar:
+    """The value's bar and the threshold's line on an axis from 0 to axis_max (the criterion's one scale, the same
+    for every area, so bars compare across profiles; a value beyond it fills the bar), else to a round number
+    above both."""
+    top = float(axis_max) if axis_max else nice_ceiling(max(value, threshold or 0.0) * 1.1)
     span = BAR_WIDTH - BAR_LEFT - BAR_RIGHT
     scale = span / top
     return ThresholdBar(
-        BAR_WIDTH, BAR_HEIGHT, BAR_LEFT + max(value, 0.0) * scale,
-        None if threshold is None else BAR_LEFT + threshold * scale, met, label, threshold_label, axis_label(top))
+        BAR_WIDTH, BAR_HEIGHT, BAR_LEFT + min(max(value, 0.0), top) * scale,
+        None if threshold is None else BAR_LEFT + min(threshold, top) * scale, met, label, threshold_label,
+        axis_label(top))
 
 
 @dataclass(frozen=True)

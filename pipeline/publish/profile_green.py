@@ -23,13 +23,6 @@ GREEN_FIELDS = ("share_natural_cover", "share_sealed", "effective_mesh_size_ha",
 SCENARIO = "green_nature_friendly"
 
 
-def _figure(lang, column: str, value: object) -> str:
-    """A land-cover figure: shares in per cent, the mesh size in hectares with two decimals."""
-    if column.startswith("effective_mesh_size_ha") and known(value):
-        return f"{lang.number(value, 2)} ha"
-    return fmt(lang, column, value)
-
-
 def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     """The land-cover figures of the area and its ring beside the municipality's, and the scenario's change."""
     lang = shared.lang
@@ -38,8 +31,8 @@ def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         return {"rows": [], "scenario": [], "missing": lang(
             "no land-cover figures: the land_cover and protected_nature sources are not given (docs/green.md)")}
     rows = [{"label": lang(indicator(c).label),
-             "value": shown(shared, c, row[c], hidden) if indicator(c).person else _figure(lang, c, row[c]),
-             "mean": _figure(lang, c, shared.means.get(c))} for c in GREEN_FIELDS if c in row.index]
+             "value": shown(shared, c, row[c], hidden) if indicator(c).person else fmt(lang, c, row[c]),
+             "mean": fmt(lang, c, shared.means.get(c))} for c in GREEN_FIELDS if c in row.index]
     return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "missing": None}
 
 
@@ -59,6 +52,6 @@ def _scenario_rows(area_id: str, shared: Shared) -> list[dict]:
              "after": f"{lang.number(one['lawn_to_meadow_m2'])} m²"}]
     for column in GREEN_FIELDS[:-1]:
         rows.append({"label": lang(indicator(column).label),
-                     "before": _figure(lang, column, one[f"{column}_before"]),
-                     "after": _figure(lang, column, one[f"{column}_after"])})
+                     "before": fmt(lang, column, one[f"{column}_before"]),
+                     "after": fmt(lang, column, one[f"{column}_after"])})
     return rows

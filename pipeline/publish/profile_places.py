@@ -25,7 +25,6 @@ from pipeline.publish.profile_sections import (
     CRITERIA_ROWS,
     HISTORY,
     TRANSIT_FIELDS,
-    _value_text,
     fmt,
     known,
     missing_columns,
@@ -33,6 +32,7 @@ from pipeline.publish.profile_sections import (
     shown,
     status_text,
 )
+from pipeline.publish.status_text import RULE_COLUMNS, rule_set_text
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
@@ -161,6 +161,12 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
 # ---------------------------------------------------------------- history
 
 
+def _year_rules(year: dict) -> dict:
+    """A history row's rule set (its rule_* and threshold columns, as pipeline/publish/status_text.py reads them)."""
+    return {c: year[c] for c in RULE_COLUMNS if c in year and known(year[c])} | \
+        {c: None for c in ("rule_to_year",) if c in year and not known(year[c])}
+
+
 HIDDEN_YEAR = "_hidden"  # the column _years_in_order adds: the year's residents are too few (or unknown) to show
 
 
@@ -191,10 +197,10 @@ def history_section(area_id: str, shared: Shared) -> dict:
             continue
         thresholds = [float(t) if known(t) else None for t in (y.get(f"{code}_threshold") for y in years)]
         charts.append({"label": lang(label), "chart": history_chart(
-            year_list, values, thresholds, value_text=lambda v, c=code: _value_text(lang, c, v), year_text=str)})
-    rows = [{"year": str(int(y["year"])), "rule_set": fmt(lang, "rule_set", y.get("rule_set")) if "rule_set" in y
-             else lang("no data"),
-             "status": status_text(lang, y.get("status"), bool(h), shared.label),
+            year_list, values, thresholds, value_text=lambda v, c=column: fmt(lang, c, v), year_text=str)})
+    rows = [{"year": str(int(y["year"])), "rule_set": rule_set_text(lang, {**shared.rules, **_year_rules(y)})
+             if "rule_terms" in y else lang("no data"),
+             "status": status_text(lang, y.get("status"), bool(h), shared.label, y.get("rule_terms")),
              "criteria_met": shown(shared, "criteria_met", y.get("criteria_met"), bool(h))}
             for y, h in zip(years, hidden, strict=True)]  # one row per year
     return {"charts": charts, "rows": rows, "missing": None}

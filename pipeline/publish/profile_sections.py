@@ -14,22 +14,33 @@ import pandas as pd
 
 from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
+from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.profile_charts import tenure_bar, threshold_bar
+from pipeline.publish.status_text import (
+    STATUS_WORDS,
+    explanation,
+    rule_set_text,
+    status_word,
+    test_text,
+    threshold_text,
+)
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
 
-# The four criteria of § 61 a stk. 1 and the non-Western share of stk. 2: column, comparison, label.
-CRITERIA_ROWS = (
-    ("c1", "share_outside_work_edu", "gt", "Residents 18-64 outside work or education"),
-    ("c2", "crime_ratio", "ge", "Convicted residents 18+, times the national rate"),
-    ("c3", "share_basic_edu", "gt", "Residents 30-59 with basic schooling only"),
-    ("c4", "income_ratio", "lt", "Mean gross income of taxpayers 15-64, share of the region's mean"),
-    ("non_western", "share_non_western", "gt", "Immigrants and descendants from non-Western countries"),
-)
-COMPARISONS = {"gt": "threshold: more than {t}", "ge": "threshold: at least {t}", "lt": "threshold: less than {t}"}
+# The four criteria of § 61 a stk. 1 and the non-Western share of stk. 2: code, column, comparison, label (the
+# glossary's, pipeline/publish/glossary.py: one label per figure on every page).
+CRITERIA_ROWS = tuple((code, column, comparison, indicator(column).label) for code, column, comparison in (
+    ("c1", "share_outside_work_edu", "gt"), ("c2", "crime_ratio", "ge"), ("c3", "share_basic_edu", "gt"),
+    ("c4", "income_ratio", "lt"), ("non_western", "share_non_western", "gt")))
+# Which rule a threshold belongs to: section 61 a's criteria, its parallelsamfund share, section 61 b's.
+RULE_OF_THRESHOLD = {"official": "§ 61 a: {test}", "non_western": "parallelsamfund (§ 61 a): {test}",
+                     "prevention": "§ 61 b (forebyggelsesområde): {test}"}
+# Each criterion's bar ends here on every profile (one fixed scale per criterion, so the bars of two areas
+# compare): shares at 100 %, the crime ratio at 5 times the national rate, the income ratio at 1.5 times the region's.
+CRITERION_AXIS_MAX = {"c1": 1.0, "c2": 5.0, "c3": 1.0, "c4": 1.5, "non_western": 1.0}
 # The path off the list (written by mix): column, criterion, what the number means.
 PATH_ITEMS = (
     ("path_c1_persons", "c1", "{n} more residents 18-64 in work or education would end criterion c1"),
@@ -46,34 +57,18 @@ TENURE_LABELS = {
     "social_family": "social family housing", "social_other": "social youth and elderly housing",
     "owner": "owner-occupied", "private_rental": "private rental", "cooperative": "cooperative", "other": "other",
 }
-ACCESS_LABELS = {
-    "school_dist_m": "Distance to the district school",
-    "nearest_school_dist_m": "Distance to the nearest school",
-    "share_pupils_free_transport": "Pupils beyond the free school transport distance",
-    "jobs_walk_15": "Jobs within 15 minutes' walk",
-    "jobs_bike_30": "Jobs within 30 minutes by bike",
-    "job_access_index": "Job access index (municipality mean = 100)",
-    "green_dist_m": "Distance to a public green area",
-    "share_residents_green_300": "Residents within 300 m of a green area",
-    "green_m2_per_resident_1km": "Public green area within 1 km per resident (m²)",
-    "canopy_share": "Tree canopy share",
-    "station_dist_m": "Distance to a station",
-    # public transport (CONTRACT 6d): shown where a GTFS feed was given (the municipality's mean is known)
-    "jobs_transit_45": "Jobs within 45 minutes by bus and train",
-    "job_access_transit_index": "Job access index by bus and train (municipality mean = 100)",
-}
-ACCESS_FIELDS = tuple(ACCESS_LABELS)
+ACCESS_FIELDS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
+                 "jobs_bike_30", "job_access_index", "green_dist_m", "share_residents_green_300",
+                 "green_m2_per_resident_1km", "canopy_share", "station_dist_m",
+                 # public transport (CONTRACT 6d): shown where a GTFS feed was given (the municipality's mean is known)
+                 "jobs_transit_45", "job_access_transit_index")
 TRANSIT_FIELDS = ("jobs_transit_45", "job_access_transit_index")
+# Each access figure's label: the glossary's, as on the maps.
+ACCESS_LABELS = {column: indicator(column).label for column in ACCESS_FIELDS}
+
 HISTORY = "areas_mix_history"  # written by mix when statistics for several years are given (CONTRACT 3)
-# The status words of the law (Almenboligloven § 61 a) with an English gloss; the Danish catalogue gives the terms alone.
-STATUS_TEXT = {
-    "none": "none (not on the list)",
-    "forebyggelse": "forebyggelsesområde (prevention area)",
-    "udsat": "udsat boligområde (vulnerable area)",
-    "parallelsamfund": "parallelsamfund (parallel society)",
-    "omdannelse": "omdannelsesområde (transformation area)",
-    "undetermined": "undetermined (missing data could change it)",
-}
+# The status words of the law with an English gloss (pipeline/publish/status_text.py, one list).
+STATUS_TEXT = STATUS_WORDS
 
 
 def known(value: object) -> bool:
@@ -82,23 +77,8 @@ def known(value: object) -> bool:
 
 
 def fmt(lang: Language, column: str, value: object) -> str:
-    """A figure as a planner reads it, by the catalogue's kind of the column, in the page's language."""
-    if not known(value):
-        return lang("no data")
-    kind = indicator(column).kind
-    if kind == "share":
-        return lang.percent(value, 1)
-    if kind == "metres":
-        return f"{lang.number(value)} m"
-    if kind == "count":
-        return lang.number(value)
-    if kind == "ratio":
-        return lang.number(value, 2)
-    if kind == "flag":
-        return lang("yes") if bool(value) else lang("no")
-    if kind == "text":
-        return str(value)
-    return lang.number(value, 1)
+    """A figure as every page writes it: the glossary's format of the column, in the page's language."""
+    return glossary_text(lang, column, value)
 
 
 def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
@@ -118,11 +98,12 @@ def missing_text(lang: Language, inputs: Inputs, name: str) -> str:
     return lang("not computed yet: the {stage} stage has not written {file}", stage=stage, file=file)
 
 
-def status_text(lang: Language, status: object, hidden: bool, label: str) -> str:
-    """The status in the law's words, the suppressed label for a small area, or "no data"."""
+def status_text(lang: Language, status: object, hidden: bool, label: str, terms: object = None) -> str:
+    """The status in the words of its rule set's law (`terms`: "ghetto" for 2018-2020), the suppressed label for
+    a small area, or "no data"."""
     if hidden:
         return label
-    return lang(STATUS_TEXT[status]) if isinstance(status, str) and status in STATUS_TEXT else lang("no data")
+    return status_word(lang, status, terms)
 
 
 def missing_columns(shared: Shared, name: str, columns: str) -> str:
@@ -137,42 +118,28 @@ def missing_columns(shared: Shared, name: str, columns: str) -> str:
 
 
 def status_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
-    """Why the area has its status, from the criteria met and unknown, eligibility and the deciding unknowns."""
+    """Why the area has its status: the rule that decided it, with the thresholds of the rule set applied
+    (pipeline/publish/status_text.py), and the rule set in words."""
     lang = shared.lang
+    common = {"years_label": lang(indicator("years_listed").label), "rules": rule_set_text(lang, shared.rules),
+              "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
     if hidden:
-        return {"why": [], "hidden": True, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
-    reason = shared.reasons.get(str(row["area_id"]))
-    if known(reason):  # the sentence the map popups show (pages/layers.py status_reasons)
-        return {"why": [reason], "hidden": False, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
-    why = []
-    if known(row.get("criteria_met")):
-        met = lang("{n} of 4 criteria met", n=int(row["criteria_met"]))
-        why.append(met + (f" ({row['criteria']})" if known(row.get("criteria")) and row["criteria"] else ""))
-    elif known(row.get("status_reason")):
-        why.append(str(row["status_reason"]))
-    if known(row.get("criteria_unknown")) and row["criteria_unknown"]:
-        why.append(lang("unknown: {names}", names=row["criteria_unknown"]))
-    if "eligible" in row.index and not known(row["eligible"]):
-        why.append(lang("whether the area is a social housing area of at least the law's number of residents is unknown"))
-    elif known(row.get("eligible")) and not bool(row["eligible"]):
-        why.append(lang("not a social housing area of at least the law's number of residents, so no status applies"))
-    if row.get("status") == "undetermined" and known(row.get("deciding_unknown")):
-        why.append(lang("undetermined: the status depends on {names}", names=row["deciding_unknown"]))
-    return {"why": why, "hidden": False, "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+        return {"why": [], "hidden": True, **common}
+    return {"why": explanation(lang, row, shared.rules), "hidden": False, **common}
 
 
-def _value_text(lang: Language, code: str, value: float) -> str:
-    """A criterion's value or threshold: c2 as a multiple, the others as percentages."""
-    return lang("{x} times", x=lang.number(value, 2)) if code == "c2" else lang.percent(value, 1)
-
-
-def _threshold_text(lang: Language, code: str, threshold: float | None) -> str:
-    """A threshold as the law writes it: 40 %, 3 times (one decimal only where it has one)."""
-    if threshold is None:
-        return lang("no data")
-    if code == "c2":
-        return lang("{x} times", x=lang.number(threshold, 0 if float(threshold).is_integer() else 1))
-    return lang.percent(threshold, 0 if float(round(threshold * 100, 9)).is_integer() else 1)
+def _prevention_test(row: pd.Series, hidden: bool, shared: Shared, code: str, comparison: str) -> str | None:
+    """The criterion's section 61 b threshold and whether it holds, where the rule set has prevention areas."""
+    lang, rules = shared.lang, shared.rules
+    if not rules.get("rule_prevention_areas", True):
+        return None
+    column = "prevention_non_western_threshold" if code == "non_western" else f"prevention_{code}_threshold"
+    text = lang(RULE_OF_THRESHOLD["prevention"], test=test_text(lang, code, comparison, rules.get(column)))
+    if hidden or code == "non_western" or not known(row.get("prevention_criteria")):
+        return text
+    unknown = code in str(row.get("criteria_unknown") or "").split(", ")
+    held = code in str(row["prevention_criteria"]).split(", ")
+    return f"{text} · " + (lang("unknown") if unknown else lang("met") if held else lang("not met"))
 
 
 def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
@@ -185,16 +152,18 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         threshold = shared.thresholds.get(code)
         value = row[column]
         met = row.get(f"{code}_met") if code != "non_western" else None
-        threshold_text = lang(COMPARISONS[comparison], t=_threshold_text(lang, code, threshold))
-        value_text = shared.label if hidden else _value_text(lang, code, float(value)) if known(value) else lang("no data")
-        item = {"code": code, "label": lang(label), "threshold": threshold_text, "value": value_text,
+        rule = lang(RULE_OF_THRESHOLD["non_western" if code == "non_western" else "official"],
+                    test=test_text(lang, code, comparison, threshold))
+        shown_value = shared.label if hidden else fmt(lang, column, value)
+        item = {"code": code, "label": lang(label), "threshold": rule, "value": shown_value,
                 "met": "" if code == "non_western" else shared.label if hidden else
                 lang("met") if known(met) and bool(met) else lang("not met") if known(met) else lang("unknown"),
-                "chart": None}
+                "chart": None, "prevention": _prevention_test(row, hidden, shared, code, comparison)}
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
-                                          label=_value_text(lang, code, float(value)), threshold_label=threshold_text,
-                                          axis_label=lambda v, c=code: _threshold_text(lang, c, v))
+                                          label=fmt(lang, column, value), threshold_label=rule,
+                                          axis_label=lambda v, c=code: threshold_text(lang, c, v),
+                                          axis_max=CRITERION_AXIS_MAX.get(code))
         rows.append(item)
     return {"rows": rows, "hidden": hidden, "missing": None}
 
@@ -235,14 +204,14 @@ def gap_section(row: pd.Series, shared: Shared) -> dict:
     """The family housing gap of an omdannelse area: three alternatives (dwellings are not person-based)."""
     lang = shared.lang
     cap = shared.config["mix"].get("family_housing_cap")
-    lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030, one of:",
+    lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030: three alternatives, any "
+                "one of which is enough:",
                 cap=lang.percent(cap, 0) if cap is not None else lang("no data"))
     present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
     if not present:
         return {"missing": missing_columns(shared, "areas_mix", "gap_add_dwellings"), "items": [], "lead": lead}
     if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
-        return {"missing": None, "items": [], "lead": lang("The family housing gap applies to omdannelsesområder only; "
-                                                            "this area has none.")}
+        return {"missing": None, "items": [], "lead": lang("Not relevant: the cap applies to omdannelsesområder only.")}
     items = [lang(text, n=fmt(lang, column, row[column])) for column, text in present]
     return {"missing": None, "items": items, "lead": lead}
 

@@ -26,6 +26,7 @@ class Shared:
     catchments: pd.DataFrame | None = None  # area_id, scenario and school columns, share of the area, hidden
     history: pd.DataFrame | None = None
     reasons: dict[str, str] = field(default_factory=dict)  # area_id: why its status, as the map popups say it
+    rules: dict = field(default_factory=dict)  # the rule set applied to the latest year (publish/status_text.py)
     groups: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
     summary: object | None = None  # Kort fortalt's lookups (pipeline/publish/summary/profile.py)
 

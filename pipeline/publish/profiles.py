@@ -23,7 +23,7 @@ from pipeline.core.paths import id_file_name
 from pipeline.publish.catalogue import STATUS_COLOURS
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.pages.kit import data_date, page_language, run_id, shown_date
+from pipeline.publish.pages.kit import data_date, page_language, run_date, run_id, shown_date
 from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
 from pipeline.publish.profile_green import GREEN_FIELDS, green_section
@@ -50,6 +50,8 @@ from pipeline.publish.profile_sections import (
     tenure_section,
 )
 from pipeline.publish.profile_shared import Shared
+from pipeline.publish.profile_tables import stacked_tables
+from pipeline.publish.status_text import latest_rules, rules_of
 from pipeline.publish.summary.profile import summary_lookups, summary_section
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
@@ -74,28 +76,15 @@ def environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def current_thresholds(config: Config, history: pd.DataFrame | None) -> dict[str, float | None]:
-    """Each criterion's threshold under the newest rules: the history's latest year, else the mix config."""
-    keys = {"c1": "c1_outside_work_edu_gt", "c2": "c2_crime_ratio_ge", "c3": "c3_basic_edu_gt",
-            "c4": "c4_income_ratio_lt", "non_western": "parallelsamfund_non_western_gt"}
-    found: dict[str, float | None] = {k: config["mix"].get(key) for k, key in keys.items()}
-    if history is not None and len(history) and "year" in history.columns:
-        latest = history[history["year"] == history["year"].max()]
-        for name in keys:
-            column = f"{name}_threshold"
-            if column in latest.columns and latest[column].notna().any():
-                found[name] = float(latest[column].dropna().iloc[0])
-    return found
-
-
 def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: pd.Series) -> Shared:
     """The lookups every profile uses, built once: thresholds, the municipality's averages, overlaps."""
     lang = page_language(config)
     history = inputs.get(HISTORY)
     shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
-    shared.thresholds = current_thresholds(config, history)
     shared.means = municipality_means(inputs.get("municipality_access"), (*ACCESS_FIELDS, *GREEN_FIELDS))
-    reasons = status_reasons(table, lang)
+    shared.rules = rules_of(table) or latest_rules(history, dict(config["mix"]))
+    shared.thresholds = {k: shared.rules.get(f"{k}_threshold") for k in ("c1", "c2", "c3", "c4", "non_western")}
+    reasons = status_reasons(table, lang, shared.rules)
     if reasons is not None:
         shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
     minimum = min_residents(config)
@@ -115,7 +104,9 @@ def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: p
 
 def meta(config: Config, lang: Language) -> dict[str, str]:
     """The data date, run id and data note every page shows."""
+    started = run_date(config)
     return {"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
+            "run_date": shown_date(started, lang) if started else "",
             "data_note": str(config.get("data_note") or "")}
 
 
@@ -189,14 +180,14 @@ def build_profiles(inputs: Inputs, config: Config, maps_dir: Path) -> list[Path]
     written = []
     profile = env.get_template("profile.html")
     for (_, row), hidden in zip(table.iterrows(), small, strict=True):  # one page per area
-        page = profile.render(**common, area=area_context(row, bool(hidden), shared))
+        page = stacked_tables(profile.render(**common, area=area_context(row, bool(hidden), shared)))
         path = folder / profile_file(row["area_id"])
         path.write_text(page, encoding="utf-8")
         written.append(path)
     rows = index_rows(table, small, shared)
     missing = [missing_text(lang, inputs, "housing_areas")] if "housing_areas" in inputs.missing else []
-    index = env.get_template("profile_index.html").render(
-        **common, rows=rows, options=status_options(rows, lang, shared.label), missing=missing)
+    index = stacked_tables(env.get_template("profile_index.html").render(
+        **common, rows=rows, options=status_options(rows, lang, shared.label), missing=missing))
     written.append(folder / INDEX_FILE)
     (folder / INDEX_FILE).write_text(index, encoding="utf-8")
     log.info("Wrote %d housing-area profiles and their list (%s)", len(rows), folder)

@@ -12,8 +12,11 @@ from pipeline.core.config import Config
 from pipeline.core.io import write_geoparquet, write_text
 from pipeline.core.log import log
 from pipeline.publish.catalogue import person_based
+from pipeline.publish.glossary import dictionary
+from pipeline.publish.i18n import language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents, suppress_table, suppressed_label
+from pipeline.publish.status_text import attach_rules, latest_rules
 
 SUPPRESSED_FLAG = "suppressed"
 
@@ -43,8 +46,10 @@ def area_table_from_inputs(inputs: Inputs, config: Config) -> gpd.GeoDataFrame:
     once per inputs and shared by the tables, every page and the profiles (so never modified in place)."""
     key = ("areas_table", str(config.crs))
     if key not in inputs.derived:
-        inputs.derived[key] = areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"),
-                                          inputs.get("areas_access"), config.crs)
+        table = areas_table(inputs.get("housing_areas"), inputs.get("areas_mix"), inputs.get("areas_access"), config.crs)
+        # the rule set mix applied to the latest year, which every page explains the status with (status_text.py)
+        attach_rules(table, latest_rules(inputs.get("areas_mix_history"), dict(config["mix"])))
+        inputs.derived[key] = table
     return inputs.derived[key]
 
 
@@ -80,6 +85,9 @@ def write_tables(table: gpd.GeoDataFrame, data_dir: Path, config: Config) -> lis
     text = suppress_table(pd.DataFrame(table.drop(columns="geometry")), small, suppressed_label(config))
     text[SUPPRESSED_FLAG] = small.to_numpy()
     csv = write_text(text.to_csv(index=False), data_dir / datasets.dataset("areas_csv").file)
-    log.info("Wrote the areas tables: %d areas, person-based figures of %d suppressed in csv and gpkg",
-             len(table), int(small.sum()))
-    return [parquet, gpkg, csv]
+    lang = language(str(config.get("language") or "da"))
+    glossary = write_text(dictionary(list(text.columns), lang).to_csv(index=False),
+                          data_dir / datasets.dataset("areas_dictionary").file)
+    log.info("Wrote the areas tables: %d areas, person-based figures of %d suppressed in csv and gpkg; their "
+             "data dictionary", len(table), int(small.sum()))
+    return [parquet, gpkg, csv, glossary]

@@ -120,6 +120,8 @@ class RuleSet(Section):
     forebyggelse_c2_ge: Positive | None = optional("prevention criterion 2, where it differs", "x national")
     forebyggelse_c3_gt: Share | None = optional("prevention criterion 3, where it differs")
     forebyggelse_c4_lt: Positive | None = optional("prevention criterion 4, where it differs", "x regional")
+    terms: Literal["parallelsamfund", "ghetto"] | None = optional(
+        "the law's words for its lists: ghetto (2018-2020: ghettoområde, hårdt ghettoområde), else parallelsamfund")
 
 
 class Mix(Section):

@@ -13,6 +13,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -53,6 +54,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
     table = area_table_from_inputs(inputs, config)
     access = inputs.get("areas_access")
     m = new_map(config, bounds_of(table) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang)]
     if access is None or not table.geometry.notna().any():
         body.append(missing_notice("Accessibility", missing(inputs, "areas_access", "housing_areas"), lang))

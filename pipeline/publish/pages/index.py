@@ -15,6 +15,7 @@ from pipeline.publish.catalogue import TENURES
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_layer, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -25,7 +26,6 @@ from pipeline.publish.pages.kit import (
     suppression_note,
 )
 from pipeline.publish.pages.layers import (
-    AREA_STYLE,
     DISTRICT_FIELDS,
     add_green,
     add_jobs,
@@ -33,6 +33,17 @@ from pipeline.publish.pages.layers import (
     context_layer,
     district_frame,
     embed_areas,
+)
+from pipeline.publish.pages.symbols import (
+    CANDIDATE_SITES,
+    GREEN_AREAS,
+    HOUSING_AREAS,
+    JOB_SITES,
+    PARCELS,
+    SCHOOL_DISTRICTS,
+    SCHOOLS,
+    STATIONS,
+    drawn,
 )
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
@@ -44,9 +55,10 @@ MAX_PARCEL_DOTS = 5_000
 # at most MAX_STREET_VERTICES vertices remain (about 20 bytes each): a region's streets fit the page budget.
 MAX_STREET_FEATURES = 5_000
 MAX_STREET_VERTICES = 100_000
-# What the index map's symbols mean (colour, message id).
-SYMBOL_KEY = (("#9ecae1", "Housing areas"), ("#74c69d", "Green areas"), ("#6a3d9a", "School districts (dashed)"),
-              ("#f4a261", "Job sites, sized by jobs"), ("#333333", "Parcels (switch on in the layer list)"))
+# What the index map's symbols mean (the options its layers draw with, symbols.py; message id).
+SYMBOL_KEY = ((HOUSING_AREAS, "Housing areas"), (GREEN_AREAS, "Green areas"), (SCHOOL_DISTRICTS, "School districts (dashed)"),
+              (JOB_SITES, "Job sites, sized by jobs"), (PARCELS, "Parcels (switch on in the layer list)"),
+              (SCHOOLS, "School"), (STATIONS, "Station"), (CANDIDATE_SITES, "Candidate site"))
 
 
 @in_page_language
@@ -56,14 +68,15 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     table = area_table_from_inputs(inputs, config)
     frames = [inputs.get(n) for n in ("housing_areas", "parcels", "school_districts", "jobs", "green_areas")]
     m = new_map(config, bounds_of(*frames) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     if len(table) and table.geometry.notna().any():
         data = embed_areas(m, table, small_areas(table, config), config, lang, {})
-        add_layer(m, data, lang("Housing areas"), {"style": {**AREA_STYLE, "fillColor": "#9ecae1", "fillOpacity": 0.45},
+        add_layer(m, data, lang("Housing areas"), {**drawn(HOUSING_AREAS),
                                                    "tipLabel": lang("Dwellings"),
                                                    "tipValue": "f_dwellings" if "dwellings" in table.columns else None})
     districts, small_d = district_frame(inputs, config)
     context_layer(m, districts, config, lang("School districts"), fields=DISTRICT_FIELDS, small=small_d,
-                  options={"style": {"color": "#6a3d9a", "weight": 2, "fill": True, "fillOpacity": 0.03, "dashArray": "6 4"}})
+                  options=drawn(SCHOOL_DISTRICTS))
     add_green(m, inputs, config, lang)
     streets = inputs.get("streets")
     if streets is not None and len(streets) > MAX_STREET_FEATURES:
@@ -74,11 +87,11 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     add_jobs(m, inputs, config, lang)
     add_schools(m, inputs, config, lang)
     context_layer(m, inputs.get("stations"), config, lang("Stations"), fields=["name", "station_id"],
-                  options={"icon": "fa-train", "iconClass": "sb-station"})
+                  options=drawn(STATIONS))
     context_layer(m, inputs.get("candidate_sites"), config, lang("Candidate sites"),
                   fields=["name", "site_id", "kind", "capacity", "closes_school_id",
                           *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     finish(m)
     ingest_missing = [r for n, r in inputs.missing.items() if n == "housing_areas"]
     body = [panel_head(page, config, lang, back=False),
@@ -107,8 +120,7 @@ def _add_parcel_dots(m, parcels: gpd.GeoDataFrame | None, config: Config, lang: 
     dots["title"] = dots["parcel_id"].astype(str).map(lambda i: lang("Parcel {id}", id=i))
     label = lang("Parcels (dots)") if every == 1 else lang("Parcels (dots, 1 in {n})", n=lang.number(every))
     context_layer(m, dots, config, label, fields=["dwellings"], show=False,
-                  options={"title": "title", "style": {"radius": 2, "color": "#333333", "weight": 0, "fillColor": "#333333",
-                                                       "fillOpacity": 0.6},
+                  options={"title": "title", **drawn(PARCELS),
                            "tipLabel": lang("Dwellings"), "tipValue": "f_dwellings", "popup": False})
 
 

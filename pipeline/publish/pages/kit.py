@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -53,7 +52,7 @@ class Page:
 PAGES = (
     Page("index.html", "Social balance: overview", "every input layer on one map"),
     Page("social-balance.html", "Social balance of housing areas",
-         "tenure mix, the indicative official status (§61a) and its criteria, school districts' pupil mix"),
+         "tenure mix, the indicative official status (§ 61 a and § 61 b) and its criteria, school districts' pupil mix"),
     Page("accessibility.html", "Accessibility", "distances to schools, green areas and stations; jobs within reach; tree canopy"),
     Page("school-sites.html", "School site scenarios", "catchments of each candidate school site against today's districts"),
     Page("urban-development.html", "Urban development scenarios",
@@ -93,22 +92,37 @@ def run_id(config: Config) -> str:
 
 
 def data_date(config: Config) -> str:
-    """The configured data date, else the date of the newest input file (ISO), else "unknown"."""
+    """The data's date (CONTRACT 7): the configured data_date, else the statistics' latest year as mix wrote it in
+    areas_mix_history (e.g. "2024"), else "unknown"; never the run's date nor a file's modification time."""
     if config.get("data_date"):
         return str(config["data_date"])
-    from pipeline.core.datasets import inputs as stage_inputs
+    year = statistics_year(config)
+    return str(year) if year is not None else "unknown"
 
-    files = [p for p in stage_inputs(config, "ingest") if p.exists()]
-    if not files:
-        files = [p for p in config.processed_dir.glob("*.parquet") if p.exists()]
-    if not files:
-        return "unknown"
-    newest = max(p.stat().st_mtime for p in files)
-    return datetime.fromtimestamp(newest, UTC).date().isoformat()
+
+def statistics_year(config: Config) -> int | None:
+    """The latest year of the statistics mix computed (areas_mix_history's years), or None when they give none."""
+    import pyarrow.parquet as pq
+
+    from pipeline.core.datasets import dataset
+
+    path = dataset("areas_mix_history").path(config)
+    if not path.exists() or "year" not in pq.read_schema(path).names:
+        return None
+    years = pq.read_table(path, columns=["year"]).column("year").drop_null()
+    return int(max(years.to_pylist())) if len(years) else None
+
+
+def run_date(config: Config) -> str:
+    """The day the run started (ISO), shown apart from the data's date; "" outside the runner."""
+    return str((config.get("run") or {}).get("started") or "")[:10]
 
 
 def shown_date(text: str, lang: Language) -> str:
-    """A date written out in the language when it is one (2025-01-31: 31. januar 2025); other text as given."""
+    """A date written out in the language when it is one (2025-01-31: 31. januar 2025), a year as the statistics'
+    year (2024), other text as given."""
+    if len(text) == 4 and text.isdigit():
+        return lang("{year} (the statistics' latest year)", year=text)
     try:
         return lang.date(dt.date.fromisoformat(text[:10])) if len(text) >= 10 else lang(text)
     except ValueError:
@@ -117,8 +131,10 @@ def shown_date(text: str, lang: Language) -> str:
 
 def panel_head(page: Page, config: Config, lang: Language, *, back: bool = True) -> Markup:
     """Title, back link, data date, run id and data note."""
+    started = run_date(config)
     return render("panel_head.html", lang, title=page.title, back=back, date=shown_date(data_date(config), lang),
-                  run=lang(run_id(config)), note=config.get("data_note") or "")
+                  run=lang(run_id(config)), run_date=shown_date(started, lang) if started else "",
+                  note=config.get("data_note") or "")
 
 
 def indicative_label(lang: Language, element_id: str | None = "sb-indicative") -> Markup:
@@ -149,6 +165,28 @@ LAYER_FEEDS = {
 }
 
 
+# What each ranking objective of the scenarios stage (scenarios_ranking.json `objective`) ranks by, in words.
+OBJECTIVE_TEXTS = {
+    "min_dissimilarity_no_overcapacity": "no school over capacity first (then the fewest pupils over capacity), "
+                                         "then the lowest dissimilarity D",
+    "min_dissimilarity": "the lowest dissimilarity D across schools, capacity ignored",
+    "min_mean_dist": "the shortest mean distance to school",
+    "max_fall_share_social_family_omdannelse": "the largest fall in the social family housing share of the "
+                                               "omdannelsesområder",
+    "max_jobs_bike_30_gain": "the largest mean gain in jobs within 30 minutes by bike per resident",
+}
+
+
+def ranking_objective(inputs: Inputs, question: str, lang: Language) -> Markup:
+    """The sentence saying what the ranking of one question (school_sites, development) ranks by, read from
+    the scenarios stage's scenarios_ranking.json (nothing when it is not there)."""
+    objective = ((inputs.ranking or {}).get(question) or {}).get("objective")
+    if not objective:
+        return Markup("")
+    words = lang(OBJECTIVE_TEXTS[objective]) if objective in OBJECTIVE_TEXTS else objective
+    return render("ranking_objective.html", lang, words=words, question=question)
+
+
 def absent_layers_notice(inputs: Inputs, lang: Language) -> Markup:
     """Which optional input layers were not supplied and which figures are therefore empty ("no data", not 0)."""
     absent = [(name.replace("_", " "), LAYER_FEEDS[name]) for name in LAYER_FEEDS if name in inputs.missing]
@@ -175,13 +213,22 @@ def figure(value, lang: Language, digits: int = 0, *, signed: bool = False, perc
 
 def bar_chart(names: pd.Series, values: pd.Series, shown: list[str], rank: pd.Series | None, title: str,
               lang: Language) -> Markup:
-    """A horizontal bar chart in plain HTML and CSS (no chart library); the rank-1 bar in green. `shown` holds
-    each value as the page writes it."""
+    """A dot plot in plain HTML and CSS (no chart library): each value a dot on one axis running from the smallest
+    value to the largest (not from 0, where close values such as D 0,700 and 0,722 would look the same), its value
+    written beside it; the rank-1 dot in green. `shown` holds each value as the page writes it."""
     numbers = pd.to_numeric(values, errors="coerce")
-    top = float(numbers.abs().max()) if numbers.notna().any() else 0.0
+    known = numbers.dropna()
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)
+    texts = dict(zip(numbers, shown, strict=False))
     bars = []
     for name, value, text, r in zip(names, numbers, shown, rank if rank is not None else [None] * len(names), strict=True):
-        width = 0.0 if not top or pd.isna(value) else abs(float(value)) / top * 100
+        at = None if pd.isna(value) else DOT_MARGIN + (100 - 2 * DOT_MARGIN) * (
+            (float(value) - low) / (high - low) if high > low else 0.5)
         best = r is not None and not pd.isna(r) and int(r) == 1
-        bars.append({"name": str(name), "width": f"{width:.1f}", "best": best, "text": text})
-    return render("bar_chart.html", lang, title=title, bars=bars)
+        bars.append({"name": str(name), "at": None if at is None else f"{at:.1f}", "best": best, "text": text})
+    axis = {"low": texts.get(low, ""), "high": texts.get(high, "")} if high > low else None
+    return render("bar_chart.html", lang, title=title, bars=bars, axis=axis)
+
+
+# The dot plot's dots keep this share (%) of the track free at each end, so a dot at the axis's end shows whole.
+DOT_MARGIN = 4.0

@@ -30,7 +30,9 @@ from pipeline.publish.maps import (
     add_layer,
     rows_on_shapes,
 )
+from pipeline.publish.pages.symbols import GREEN_AREAS, JOB_SITES, SCHOOLS, drawn
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
+from pipeline.publish.status_text import reason_line, rules_from_config, rules_of
 
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
 # Each area's popup ends with a link to its profile page (maps/areas/<area_id>.html), unless it is suppressed.
@@ -38,12 +40,13 @@ PROFILE_LINK = "link"  # not a figure (no f_ prefix): the href of the area's pro
 
 MIX_SECTIONS = (
     ("Housing", ["residents", "dwellings", *[f"share_{t}" for t in TENURES], "tenure_diversity"]),
-    ("Indicative status (Almenboligloven §61a)", [
+    ("Indicative status (Almenboligloven § 61 a and § 61 b)", [
         "status", "status_reason", "criteria", "criteria_met", "share_outside_work_edu", "crime_ratio",
         "share_basic_edu", "income_ratio", "share_non_western"]),
     ("Where the figures come from", ["support_residents", "support_dwellings", "support_c1", "support_c2",
                                      "support_c3", "support_c4", "support_non_western"]),
-    ("Family housing gap (omdannelse areas)", ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
+    ("Surplus above the cap (omdannelsesområder): three alternatives",
+     ["gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings"]),
     ("Accessibility", ["school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15",
                        "jobs_bike_30", "job_access_gravity", "job_access_index", "green_dist_m",
                        "share_residents_green_300", "green_m2_per_resident_1km", "canopy_share", "meets_canopy_30",
@@ -75,34 +78,14 @@ def popup_rows(columns: list[str], sections, lang: Language) -> list[list[str]]:
     return rows
 
 
-# The names status reasons use for what is not a criterion (pipeline/mix/status.py `deciding_unknown`).
-REASON_NAMES = {"share_non_western": "share of non-Western origin", "eligible": "eligibility"}
-
-
-def status_reasons(frame: pd.DataFrame, lang: Language) -> pd.Series | None:
-    """Why each area has its status, written in the language from mix's columns (as pipeline/mix/status.py
-    writes it in English: "1 criterion met (c1), 2 unknown (c2, c4); undetermined: depends on c2")."""
-    needed = ("criteria_met", "criteria", "criteria_unknown", "status", "deciding_unknown", "eligible")
-    if not all(c in frame.columns for c in needed):
+def status_reasons(frame: pd.DataFrame, lang: Language, rules: dict | None = None) -> pd.Series | None:
+    """Why each area has its status, in one sentence of the language: the rule that decided it, with the thresholds
+    of the rule set applied (pipeline/publish/status_text.py; `rules` that rule set, else the table's own)."""
+    if "status" not in frame.columns or "criteria_met" not in frame.columns:
         return None
-    texts = []
-    for met, criteria, unknown, status, deciding, eligible in zip(*(frame[c] for c in needed), strict=True):
-        if pd.isna(met):
-            texts.append(None)
-            continue
-        names = [n for n in str(unknown if pd.notna(unknown) else "").split(", ") if n]
-        text = lang("{n} criterion met", n=int(met)) if int(met) == 1 else lang("{n} criteria met", n=int(met))
-        text += f" ({criteria})" if pd.notna(criteria) and criteria else ""
-        if names:
-            text += lang(", {n} unknown ({names})", n=len(names), names=", ".join(names))
-        if pd.isna(eligible):
-            text += lang("; eligibility unknown")
-        elif not eligible:
-            text += lang("; not eligible")
-        if status == "undetermined":
-            deciding_names = [lang(REASON_NAMES.get(n, n)) for n in str(deciding or "").split(", ") if n]
-            text += lang("; undetermined: depends on {names}", names=", ".join(deciding_names))
-        texts.append(text)
+    rules = rules or rules_of(frame) or rules_from_config({})
+    texts = [reason_line(lang, row, rules) if isinstance(row.get("status"), str) else None
+             for row in frame.to_dict("records")]  # one sentence per area
     return pd.Series(texts, index=frame.index, dtype=object)
 
 
@@ -110,7 +93,8 @@ def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, c
                 title: str = "name") -> gpd.GeoDataFrame:
     """The formatted f_<column> texts (suppressed where small), geometry, and `name` from the title column."""
     source = frame
-    reasons = status_reasons(frame, lang) if "status_reason" in columns else None
+    rules = rules_of(frame) or rules_from_config(config["mix"])
+    reasons = status_reasons(frame, lang, rules) if "status_reason" in columns else None
     if reasons is not None:
         source = frame.assign(status_reason=reasons)
     text = display_frame(source, columns, small, page_suppressed_label(config, lang), lang).add_prefix("f_")
@@ -234,7 +218,7 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
 def add_schools(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
     """Schools as school icons."""
     context_layer(m, inputs.get("schools"), config, lang("Schools"), fields=["name", "school_id", "capacity"],
-                  options={"icon": "fa-school"}, show=show)
+                  options=drawn(SCHOOLS), show=show)
 
 
 def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) -> None:
@@ -255,7 +239,7 @@ def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) ->
     jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map(lambda n: lang("{n} jobs", n=lang.number(n)))
     context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"],
                   options={"title": "title", "radiusField": "radius",
-                           "style": {"color": "#7a4f01", "weight": 1, "fillColor": "#f4a261", "fillOpacity": 0.7}},
+                           **drawn(JOB_SITES)},
                   show=show)
 
 
@@ -269,8 +253,7 @@ def add_green(m, inputs, config: Config, lang: Language, *, show: bool = True) -
     kinds = (" (" + green["kind"].astype(str).map(lang) + ")") if "kind" in green.columns else ""
     green["title"] = green["green_id"].astype(str).map(lambda i: lang("Green area {id}", id=i)) + kinds
     context_layer(m, green, config, lang("Green areas"), fields=["green_id", "kind", "public", "area_m2"],
-                  options={"title": "title", "style": {"color": "#2d6a4f", "weight": 1, "fillColor": "#74c69d",
-                                                       "fillOpacity": 0.5}},
+                  options={"title": "title", **drawn(GREEN_AREAS)},
                   show=show)
 
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, indicator
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     figure,
@@ -24,7 +25,7 @@ from pipeline.publish.pages.kit import (
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
-from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
+from pipeline.publish.privacy import NOT_RELEVANT, is_small, min_residents, page_suppressed_label
 
 FIELDS = ["name", "year", "status", "share_social_family", "gap_add_dwellings", "dwellings", "residents",
           "rehoused_in", "status_without_rehousing", "onto_list_by_rehousing"]
@@ -37,6 +38,7 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
     page = next(p for p in PAGES if p.file == "plan.html")
     trajectory, areas = inputs.get("plan_trajectory"), inputs.get("housing_areas")
     m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     empty = trajectory is not None and not len(trajectory)
     body = [panel_head(page, config, lang), indicative_label(lang, None), render("plan_note.html", lang, empty=empty)]
     if trajectory is None or areas is None:
@@ -46,20 +48,18 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
         small = is_small(trajectory["residents"], min_residents(config))
         shaped = with_area_geometry(trajectory.assign(small=small.to_numpy()), areas)
         years = sorted(int(y) for y in shaped["year"].unique())
-        group = None
-        for year in years:
+        labels = [lang("Projected status {year}", year=year) for year in years]
+        for year, label in zip(years, labels, strict=True):  # each year a theme: one year on the map at a time
             part = shaped[shaped["year"].eq(year)]
             hidden = part["small"].astype(bool)
             colours = categorical_colours(part["status"], hidden, STATUS_COLOURS)
-            layer = context_layer(m, part.drop(columns="small").assign(fill=colours.to_numpy()), config,
-                                  lang("Projected status {year}", year=year), fields=FIELDS, small=hidden,
-                                  show=year == years[-1],
+            layer = context_layer(m, part.drop(columns="small").assign(fill=colours.to_numpy()), config, label,
+                                  fields=FIELDS, small=hidden, show=year == years[-1],
                                   options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
-                                           "tipLabel": lang("Share social family dwellings"),
+                                           "tipLabel": lang(indicator("share_social_family").label),
                                            "tipValue": "f_share_social_family"})
-            group = layer if year == years[-1] else group
-        if group is not None:
-            Legend(m, group, lang("Projected status (indicative)"), status_entries(lang)).add_to(m)
+            Legend(m, layer, lang("Projected status {year} (indicative)", year=year), status_entries(lang)).add_to(m)
+        body.append(render("plan_year.html", lang, years=years, labels=labels))
         body.append(_charts(trajectory, inputs.get("plan_projects"), config, lang))
         body.append(_flows(inputs.get("plan_rehousing"), trajectory, small, config, lang))
         body.append(_ranking(inputs.get("plan_projects_effect"), lang))
@@ -93,10 +93,19 @@ def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Con
             "label": lang("{name}: social family share {first} {a}, {last} {b}; the cap is {cap}", name=rows["name"].iloc[0],
                           first=years[0], a=figure(shares[0], lang, 1, percent=True), last=years[-1],
                           b=figure(shares[-1], lang, 1, percent=True), cap=figure(cap, lang, 0, percent=True)),
-            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": figure(g, lang)}
-                     for y, s, g in zip(years, shares, rows["gap_add_dwellings"], strict=True)],
+            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": _gap(g, status, lang)}
+                     for y, s, g, status in zip(years, shares, rows["gap_add_dwellings"], rows["status"], strict=True)],
         })
-    return render("plan_charts.html", lang, charts=charts, width=CHART_W, height=CHART_H)
+    return render("plan_charts.html", lang, charts=charts, width=CHART_W, height=CHART_H,
+                  share_label=lang(indicator("share_social_family").label),
+                  gap_label=lang(indicator("gap_add_dwellings").label))
+
+
+def _gap(gap, status, lang: Language) -> str:
+    """The surplus above the cap in a year: "not relevant" while the cap does not bind the area."""
+    if pd.notna(status) and str(status) != "omdannelse":
+        return lang(NOT_RELEVANT)
+    return figure(gap, lang)
 
 
 def _flows(rehousing: pd.DataFrame | None, trajectory: pd.DataFrame, small: pd.Series, config: Config,
@@ -131,6 +140,12 @@ def _ranking(effect: pd.DataFrame | None, lang: Language) -> str:
             projects.append({
                 "rank": figure(rec["rank"], lang), "name": str(rec["project_name"]), "area": str(rec["name"]),
                 "share": figure(rec["share_social_family_change"], lang, 1, signed=True, percent=True),
-                "gap": figure(rec["gap_add_dwellings_change"], lang, signed=True),
-                "per_million": figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True)})
+                "gap": _gap_change(rec, figure(rec["gap_add_dwellings_change"], lang, signed=True), lang),
+                "per_million": _gap_change(rec, figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True), lang)})
     return render("plan_projects.html", lang, projects=projects)
+
+
+def _gap_change(rec: dict, written: str, lang: Language) -> str:
+    """A project's change of the surplus: "not relevant" where the cap binds the area neither with nor without it."""
+    bound = any(str(rec[k]) == "omdannelse" for k in ("status_with", "status_without"))
+    return written if bound else lang(NOT_RELEVANT)

@@ -17,6 +17,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -25,9 +26,11 @@ from pipeline.publish.pages.kit import (
     missing,
     missing_notice,
     panel_head,
+    ranking_objective,
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, add_schools, context_layer
+from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
 from pipeline.publish.privacy import is_small, min_residents
 
 SCHOOL_FIELDS = ["school_name", "pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse", "mean_dist_m",
@@ -52,6 +55,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
     districts = inputs.get("school_districts_mix")
     m = new_map(config, bounds_of(catchments if isinstance(catchments, gpd.GeoDataFrame) else None, districts)
                 or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang)]
     if sites is None:
         body.append(missing_notice("School site scenarios", missing(inputs, "scenarios_school_sites"), lang))
@@ -70,6 +74,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
             body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary"), lang))
         else:
             body.append(scenario_comparison(summary, lang))
+            body.append(ranking_objective(inputs, "school_sites", lang))
     proposals = inputs.get("districting_summary")
     if proposals is not None and len(proposals):
         body.append(districting_front(proposals, config, lang))
@@ -78,7 +83,7 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
         candidates = candidates[candidates["kind"].astype(str) == "school"]
     context_layer(m, candidates, config, lang("Candidate school sites"),
                   fields=["name", "site_id", "capacity", "closes_school_id"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     add_schools(m, inputs, config, lang)
     finish(m)
     add_panel(m, "".join(body))

@@ -23,6 +23,7 @@ from pipeline.publish.maps import (
     new_map,
     save_page,
 )
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     absent_layers_notice,
@@ -45,6 +46,15 @@ from pipeline.publish.pages.layers import (
     status_entries,
 )
 from pipeline.publish.privacy import page_suppressed_label
+from pipeline.publish.status_text import (
+    GHETTO_WORDS,
+    latest_rules,
+    rule_set_text,
+    rule_values,
+    rules_from_config,
+    rules_of,
+    status_word,
+)
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 MIX_LAYERS = ("share_social_family", "tenure_diversity", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
@@ -61,6 +71,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     table = area_table_from_inputs(inputs, config)
     mix = inputs.get("areas_mix")
     m = new_map(config, bounds_of(table) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang), indicative_label(lang)]
     if mix is None or not table.geometry.notna().any():
         body.append(missing_notice("Social balance of housing areas", missing(inputs, "areas_mix", "housing_areas"), lang))
@@ -73,7 +84,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
         data = embed_areas(m, table, small, config, lang, fills)
         if "status" in table.columns:
             add_filled_layer(m, data, "status", lang("Status (indicative)"), _status_legend(table["status"], small, config, lang),
-                             show=True, tip_label=lang("Status"), legend=lang("Status (indicative, §61a)"))
+                             show=True, tip_label=lang("Status"), legend=lang("Status (indicative, § 61 a and § 61 b)"))
             body.append(_status_counts(table["status"], small, config, lang))
             _add_status_years(m, inputs.get("areas_mix_history"), table, small, config, lang, shapes=data)
         for column, (_, entries) in classed.items():
@@ -82,7 +93,8 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     add_schools(m, inputs, config, lang, show=False)
     body.append(_segregation_markup(inputs, lang))
     body.append(absent_layers_notice(inputs, lang))
-    body.append(render("status_glossary.html", lang))
+    rules = rules_of(area_table_from_inputs(inputs, config)) or rules_from_config(config["mix"])
+    body.append(render("status_glossary.html", lang, v=rule_values(lang, rules)))
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
@@ -134,14 +146,25 @@ def _add_status_years(m, history: pd.DataFrame | None, table: gpd.GeoDataFrame, 
         frame, year_small = status_of_year(history, year, table, small, config)
         status = frame["status"] if "status" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
         frame["fill"] = categorical_colours(status, year_small, STATUS_COLOURS).to_numpy()
+        _in_words(frame, history[pd.to_numeric(history["year"], errors="coerce") == year], config, lang)
         name = lang("Status {year}", year=str(year))
         group = context_layer(m, frame, config, name, fields=["year", "status", "criteria_met", "rule_set"],
                               small=year_small, show=False,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": name,
                                        "tipValue": "f_status", "profile_link": True, "shapes": shapes})
         if group is not None:
-            legend = lang("Status {year} (indicative, §61a)", year=str(year))
+            legend = lang("Status {year} (indicative, § 61 a and § 61 b)", year=str(year))
             Legend(m, group, legend, _status_legend(status, year_small, config, lang)).add_to(m)
+
+
+def _in_words(frame: gpd.GeoDataFrame, rows: pd.DataFrame, config: Config, lang: Language) -> None:
+    """A year's rule set in words (never its config name) and its statuses in its own law's words (ghettoområde
+    for 2018-2020), in place; the colours stay those of the status codes."""
+    rules = latest_rules(rows, config["mix"])
+    if "rule_set" in frame.columns and "rule_terms" in rows.columns:
+        frame["rule_set"] = frame["rule_set"].where(frame["rule_set"].isna(), rule_set_text(lang, rules))
+    if "status" in frame.columns and rules.get("rule_terms") == "ghetto":
+        frame["status"] = frame["status"].map(lambda s: status_word(lang, s, "ghetto") if s in GHETTO_WORDS else s)
 
 
 def _add_district_mix(m, inputs: Inputs, config: Config, lang: Language, body: list) -> None:

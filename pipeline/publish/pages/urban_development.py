@@ -16,6 +16,7 @@ from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
+from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -25,10 +26,12 @@ from pipeline.publish.pages.kit import (
     missing,
     missing_notice,
     panel_head,
+    ranking_objective,
     render,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
-from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
+from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
+from pipeline.publish.privacy import NOT_RELEVANT, is_small, min_residents, page_suppressed_label
 from pipeline.publish.tables import area_table_from_inputs
 
 DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
@@ -43,6 +46,7 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
     dev = inputs.get("scenarios_development")
     areas = inputs.get("housing_areas")
     m = new_map(config, bounds_of(areas) or extent_bounds(config))
+    add_base(m, inputs, config, lang)  # the offline base map and the print fit
     body = [panel_head(page, config, lang), indicative_label(lang, None)]
     if dev is None or areas is None:
         body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas"),
@@ -63,12 +67,13 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
             hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
             small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
             body.append(development_comparison(summary, small_hosts & summary["area_id"].notna(), config, lang))
+            body.append(ranking_objective(inputs, "development", lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "development"]
     context_layer(m, candidates, config, lang("Development sites"),
                   fields=["name", "site_id", *[f"new_dwellings_{t}" for t in TENURES], "new_jobs"],
-                  options={"icon": "fa-location-dot", "iconClass": "sb-site"})
+                  options=drawn(CANDIDATE_SITES))
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
@@ -110,6 +115,11 @@ def _status_word(status, hidden: bool, label: str, lang: Language) -> str:
     return lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
 
 
+def _surplus(value, status, lang: Language) -> str:
+    """The surplus above the cap: a number for an omdannelsesområde, "not relevant" where the cap does not apply."""
+    return figure(value, lang) if status == "omdannelse" or pd.isna(status) else lang(NOT_RELEVANT)
+
+
 def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Config, lang: Language) -> str:
     """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
     receiving area's mix and status before and after and the mean change in job access; formatting only."""
@@ -125,8 +135,8 @@ def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Conf
             "share_after": figure(rec["share_social_family_after"], lang, 1, percent=True),
             "status_before": _status_word(rec["status_before"], hidden, label, lang),
             "status_after": _status_word(rec["status_after"], hidden, label, lang),
-            "gap_before": figure(rec["gap_add_dwellings_before"], lang),
-            "gap_after": figure(rec["gap_add_dwellings_after"], lang),
+            "gap_before": _surplus(rec["gap_add_dwellings_before"], rec["status_before"], lang),
+            "gap_after": _surplus(rec["gap_add_dwellings_after"], rec["status_after"], lang),
             "jobs_change": figure(rec["mean_jobs_bike_30_change"], lang, signed=True),
         })
     names = summary["site_name"].where(summary["site_name"].notna(), summary["site_id"]).astype(str)

@@ -15,23 +15,61 @@ function sbDataOn(shapes, d) {
   return d;
 }
 function sbText(v) { return (v === null || v === undefined) ? "" : String(v); }
-function sbPopup(data, p) {
+function sbPopup(data, p, o) {
   var box = document.createElement("div"); box.className = "sb-popup";
   var h = document.createElement("h4"); h.textContent = sbText(p[data.title]); box.appendChild(h);
   var body = document.createElement("div"); body.className = "sb-popup-body"; box.appendChild(body);
   var table = document.createElement("table"); body.appendChild(table);
-  data.popup.forEach(function (row) {
+  var shown = sbPopupRows(data, o);
+  if (shown.more) {
+    var more = document.createElement("p"); more.className = "sb-popup-more";
+    more.textContent = SB_POPUP.more.replace("{n}", shown.more.toLocaleString(document.documentElement.lang));
+    body.appendChild(more);
+  }
+  shown.rows.forEach(function (row) {
     var tr = table.insertRow(); var th = document.createElement("th"); th.textContent = row[0]; tr.appendChild(th);
     if (row.length < 2) { tr.className = "sb-section"; th.colSpan = 2; return; }
     var td = tr.insertCell(); td.textContent = sbText(p[row[1]]);
   });
   return box;
 }
+// A popup shows at most SB_POPUP.max figures (pages/base_map.py PopupWords): the name, then the status, the
+// figure the layer colours the map by and the rest of its section; the others are in the area's profile and the
+// layer's table (which keeps every figure of data.popup), and the popup says how many it leaves out.
+var SB_POPUP = {max: 12, more: "{n} more figures", scroll: "Scroll sideways for more columns"};
+function sbPopupRows(data, o) {
+  var figures = data.popup.filter(function (r) { return r.length > 1; });
+  if (figures.length <= SB_POPUP.max) { return {rows: data.popup, more: 0}; }
+  var sectionOf = {}, members = {}, section = "";
+  data.popup.forEach(function (r) {
+    if (r.length < 2) { section = r[0]; return; }
+    sectionOf[r[1]] = section; (members[section] = members[section] || []).push(r);
+  });
+  var chosen = [], seen = {};
+  var take = function (r) { if (r && !seen[r[1]] && chosen.length < SB_POPUP.max) { seen[r[1]] = true; chosen.push(r); } };
+  var find = function (field) { return figures.filter(function (r) { return r[1] === field; })[0]; };
+  var theme = o && o.tipValue && find(o.tipValue) ? o.tipValue : null;
+  take(find("f_status"));
+  take(find(theme));
+  var home = theme ? sectionOf[theme] : (sectionOf.f_status !== undefined ? sectionOf.f_status : figures[0] && sectionOf[figures[0][1]]);
+  (members[home] || []).forEach(take);
+  figures.forEach(take);  // room left: the popup's first figures (who lives there, how many dwellings)
+  return {rows: chosen, more: figures.length - chosen.length};
+}
 function sbTip(data, o, p) {
   var div = document.createElement("div");
   var text = sbText(p[data.title]);
   if (o.tipValue) { text += " \u2014 " + o.tipLabel + ": " + sbText(p[o.tipValue]); }
   div.textContent = text; return div;
+}
+// A point layer's symbol (an icon of o.icon in o.iconClass's colours): the map's markers, the offline base's
+// stations and the legends' symbols are all drawn by this one function.
+function sbIconHtml(o) {
+  var i = document.createElement("i"); i.className = "fa-solid " + o.icon; i.setAttribute("aria-hidden", "true");
+  return i.outerHTML;
+}
+function sbIcon(o) {
+  return L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: sbIconHtml(o), iconSize: [22, 22], iconAnchor: [11, 11]});
 }
 function sbLayer(data, o) {
   return L.geoJSON(data.geojson, {
@@ -42,12 +80,9 @@ function sbLayer(data, o) {
     },
     pointToLayer: function (f, latlng) {
       if (o.icon) {
-        var i = document.createElement("i"); i.className = "fa-solid " + o.icon; i.setAttribute("aria-hidden", "true");
         // the name makes the marker's button accessible; keyboard: Tab reaches it, Enter opens its popup
         var name = sbText(f.properties[data.title]);
-        return L.marker(latlng, {title: name, alt: name, keyboard: true,
-          icon: L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: i.outerHTML,
-          iconSize: [22, 22], iconAnchor: [11, 11]})});
+        return L.marker(latlng, {title: name, alt: name, keyboard: true, icon: sbIcon(o)});
       }
       var s = Object.assign({}, o.style);
       if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
@@ -56,7 +91,7 @@ function sbLayer(data, o) {
     },
     onEachFeature: function (f, layer) {
       layer.bindTooltip(function () { return sbTip(data, o, f.properties); }, {sticky: true});
-      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties); }, {maxWidth: 380}); }
+      if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties, o); }, {maxWidth: 380}); }
     }
   });
 }
@@ -70,14 +105,30 @@ function sbScrollBoxes() {
       table.parentNode.insertBefore(box, table); box.appendChild(table);
     }
     var heading = box.previousElementSibling;
+    var hint = box.previousElementSibling && box.previousElementSibling.classList.contains("sb-scroll-hint")
+      ? box.previousElementSibling : null;
+    if (hint) { heading = hint.previousElementSibling; }
     if (box.scrollWidth > box.clientWidth + 1) {
       box.tabIndex = 0; box.setAttribute("role", "region");
       box.setAttribute("aria-label", heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent
         : (table.caption ? table.caption.textContent : table.rows[0].textContent));
+      // a table that scrolls shows that it does: a hint above it and a shadow at the edge where more columns wait
+      if (!hint) {
+        hint = document.createElement("p"); hint.className = "sb-scroll-hint"; hint.textContent = SB_POPUP.scroll;
+        box.parentNode.insertBefore(hint, box);
+      }
+      if (!box.sbScrollCue) { box.sbScrollCue = true; box.addEventListener("scroll", function () { sbScrollEdges(box); }); }
+      sbScrollEdges(box);
     } else {
       box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      box.classList.remove("sb-more-right", "sb-more-left");
+      if (hint) { hint.remove(); }
     }
   });
+}
+function sbScrollEdges(box) {
+  box.classList.toggle("sb-more-left", box.scrollLeft > 1);
+  box.classList.toggle("sb-more-right", box.scrollLeft + box.clientWidth < box.scrollWidth - 1);
 }
 document.addEventListener("DOMContentLoaded", sbScrollBoxes);
 window.addEventListener("resize", sbScrollBoxes);
@@ -261,3 +312,126 @@ function sbLayerTables(words) {
   });
   panel.appendChild(section);
 }
+
+// The offline base map (pages/base_map.py): streets, green areas, stations and area names from the municipality's
+// own layers, in a pane under every data layer, the names shown from s.labelZoom in. It is a base layer of the
+// layer control; when the page's tiles fail to load (no internet) it takes their place.
+function sbBase(map, group, data, s) {
+  if (!map.getPane("sbBase")) {
+    map.createPane("sbBase").style.zIndex = 250;
+    var labels = map.createPane("sbBaseLabels"); labels.style.zIndex = 450; labels.style.pointerEvents = "none";
+  }
+  var renderer = L.canvas({pane: "sbBase"});
+  var layer = L.geoJSON(data.geojson, {
+    pane: "sbBase", renderer: renderer, interactive: false,
+    style: function (f) { return f.properties.kind === "green" ? s.green : s.street; },
+    pointToLayer: function (f, latlng) {
+      var mark;
+      if (f.properties.kind === "station") {
+        mark = L.marker(latlng, {pane: "sbBase", interactive: false, keyboard: false, icon: sbIcon(s.station)});
+      } else {
+        var span = document.createElement("span"); span.textContent = sbText(f.properties.name);
+        mark = L.marker(latlng, {pane: "sbBaseLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({className: "sb-base-label", html: span, iconSize: null})});
+      }
+      // drawn like a marker, but no marker of the data: not a stop of the keyboard nor a popup's owner
+      mark.on("add", function () { var el = mark.getElement(); el.classList.remove("leaflet-marker-icon"); el.classList.add("sb-base-mark"); });
+      return mark;
+    }
+  });
+  var zoomed = function () {
+    map.getContainer().classList.toggle("sb-base-names", map.getZoom() >= s.labelZoom);
+  };
+  layer.eachLayer(function (l) { delete l.feature; });  // the base is no feature of the data (no popup, no table)
+  map.on("zoomend", zoomed); zoomed();
+  var paper = function () { map.getContainer().classList.toggle("sb-base-on", map.hasLayer(group)); };
+  group.on("add remove", paper); map.whenReady(paper);
+  map.eachLayer(function (tiles) {
+    if (!(tiles instanceof L.TileLayer)) { return; }
+    tiles.on("tileerror", function () {  // no internet: the base drawn from the data instead of the tiles
+      if (map.sbTilesFailed || !map.hasLayer(tiles)) { return; }  // once: then the reader chooses
+      map.removeLayer(tiles); map.addLayer(group); map.sbTilesFailed = true;
+    });
+  });
+  return layer.addTo(group);
+}
+// Printing (pages/base_map.py PrintFit): the map sized to the sheet (print.css) and framed on the whole
+// municipality, fractional zoom allowed; its view on the screen put back after printing.
+function sbPrintFit(map, bounds) {
+  var saved = null, box = map.getContainer();
+  var before = function () {
+    if (saved) { return; }
+    saved = {center: map.getCenter(), zoom: map.getZoom(), snap: map.options.zoomSnap};
+    if (!window.matchMedia("print").matches) {  // beforeprint comes before the print layout: the sheet's size
+      box.style.setProperty("width", "187mm", "important"); box.style.setProperty("height", "186mm", "important");
+    }
+    if (map._animatingZoom) { map._onZoomTransitionEnd(); }  // a zoom under way would end on its own target
+    map.stop();
+    map.invalidateSize({pan: false});
+    map.options.zoomSnap = 0.1;
+    map.fitBounds(bounds, {animate: false, padding: [6, 6]});
+  };
+  var after = function () {
+    if (!saved || window.matchMedia("print").matches) { return; }  // still laid out for paper
+    box.style.removeProperty("width"); box.style.removeProperty("height");
+    map.invalidateSize({pan: false});
+    map.options.zoomSnap = saved.snap;
+    map.setView(saved.center, saved.zoom, {animate: false});
+    saved = null;
+  };
+  // after printing, once the page has stayed laid out for the screen a moment (Chromium's print to PDF lets the
+  // print media lapse for an instant, and afterprint may come while the page is still laid out for paper)
+  var later = function () { setTimeout(after, 300); };
+  window.addEventListener("beforeprint", before);
+  window.addEventListener("afterprint", later);
+  window.matchMedia("print").addEventListener("change", function (e) { if (e.matches) { before(); } else { later(); } });
+}
+// Thematic layers exclude each other: every layer with a legend (maps.py Legend) is a theme, listed in the layer
+// control as a radio button of one group, so one status, criterion or figure colours the map at a time and one
+// legend explains it (Leaflet's control adds and removes layers by their inputs' checked state, radios included).
+var sbThemes = {};
+function sbTheme(layer) {
+  sbThemes[L.stamp(layer)] = true;
+  var proto = L.Control.Layers.prototype;
+  if (proto.sbThemed) { return; }
+  var addItem = proto._addItem;
+  proto._addItem = function (obj) {
+    var label = addItem.call(this, obj), input = label.querySelector("input");
+    if (obj.overlay && sbThemes[L.stamp(obj.layer)] && input) {
+      input.type = "radio"; input.name = "sb-theme-" + L.stamp(this); label.className = "sb-theme";
+    }
+    return label;
+  };
+  proto.sbThemed = true;
+}
+// The map key's symbols (index_key.html), drawn from the options the layers are drawn with (pages/symbols.py):
+// an icon by sbIconHtml in the marker's own classes, a polygon, line or circle by Leaflet's path defaults and the
+// layer's style.
+function sbSymbol(o) {
+  var box = document.createElement("span");
+  if (o.icon) {
+    box.className = "sb-key-icon sb-icon " + (o.iconClass || ""); box.innerHTML = sbIconHtml(o);
+    if (!o.style) { return box; }
+    var both = document.createElement("span"); both.className = "sb-key-both"; both.appendChild(box);  // points and areas
+    both.appendChild(sbSymbol({style: o.style})); return both;
+  }
+  var s = Object.assign({color: "#3388ff", weight: 3, opacity: 1, fill: true, fillOpacity: 0.2}, o.style || {});
+  var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", "18"); svg.setAttribute("height", "14"); svg.setAttribute("viewBox", "0 0 18 14");
+  var shape = document.createElementNS(ns, o.circle ? "circle" : "rect");
+  if (o.circle) { shape.setAttribute("cx", "9"); shape.setAttribute("cy", "7"); shape.setAttribute("r", "5"); }
+  else { shape.setAttribute("x", "1.5"); shape.setAttribute("y", "1.5"); shape.setAttribute("width", "15"); shape.setAttribute("height", "11"); }
+  shape.setAttribute("stroke", s.weight > 0 ? s.color : "none");
+  shape.setAttribute("stroke-width", String(Math.min(s.weight, 3)));
+  shape.setAttribute("stroke-opacity", String(s.opacity));
+  if (s.dashArray) { shape.setAttribute("stroke-dasharray", s.dashArray); }
+  shape.setAttribute("fill", s.fill ? (s.fillColor || s.color) : "none");
+  shape.setAttribute("fill-opacity", String(s.fillOpacity));
+  svg.appendChild(shape); box.className = "sb-key-shape"; box.appendChild(svg);
+  return box;
+}
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".sb-key[data-sb-symbol]").forEach(function (key) {
+    key.appendChild(sbSymbol(JSON.parse(key.getAttribute("data-sb-symbol"))));
+  });
+});
