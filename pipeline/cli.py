@@ -1,7 +1,7 @@
 """The command line: ``python -m pipeline run | refresh | rollback | validate | demo-data | config-docs``.
 
 Exit statuses: 0 ok, 1 a bug (with a traceback), 2 bad input, 3 a source unavailable, 75 another run
-holds the lock.
+holds the lock, 128 + n a run stopped by signal n (143 SIGTERM, 130 SIGINT, 129 SIGHUP).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.core.errors import PipelineError
+from pipeline.core.errors import Killed, PipelineError
 from pipeline.core.log import log
 from pipeline.core.stages import STAGE_NAMES
 
@@ -75,7 +75,10 @@ def _configure_progress(config, quiet: bool) -> None:
 
 
 def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
-    """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened."""
+    """One locked, logged run: fetch sources (refresh), run the out-of-date stages, record what happened.
+
+    A run stopped by SIGTERM, SIGINT or SIGHUP records itself as killed, with the signal (pipeline/core/signals.py).
+    """
     from pipeline.core.atomic import write_json
     from pipeline.core.config import load_config
     from pipeline.core.lock import run_lock
@@ -90,6 +93,7 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
         start_run_log,
         stop_run_log,
     )
+    from pipeline.core.signals import stop_on_signals
 
     config = load_config(args.config)
     _configure_progress(config, args.quiet)
@@ -98,29 +102,34 @@ def _execute(args: argparse.Namespace, *, fetch: bool) -> int:
     handler = start_run_log(config, run_id)
     record_killed_runs(config)  # earlier runs killed outright get their line in runs.jsonl now
     running = mark_running(config, run_id, started)
-    results, status, error = [], "ok", None
-    try:
-        with run_lock(config.resolve(config["paths"]["lock"]), started):
-            if fetch:
-                from pipeline.core.refresh import fetch_sources
+    results, status, error, stopped_by = [], "ok", None, None
+    with stop_on_signals() as stop:
+        try:
+            with run_lock(config.resolve(config["paths"]["lock"]), started):
+                if fetch:
+                    from pipeline.core.refresh import fetch_sources
 
-                fetch_sources(config)
-            results = run_stages(config, getattr(args, "stage", None), force=args.force,
-                                 progress=None if args.quiet else log.info)
-    except PipelineError as err:
-        status, error = err.status, str(err)
-        raise
-    except BaseException as err:
-        status, error = "error", f"{type(err).__name__}: {err}"
-        raise
-    finally:
-        record = run_record(config, run_id, started, results, status, error)
-        if status != "locked":
-            write_json(record, config.processed("run.json"))
-        append_history(config, history_line(record))
-        running.unlink(missing_ok=True)
-        log.info("Run %s ended: %s", run_id, status)
-        stop_run_log(handler)
+                    fetch_sources(config)
+                results = run_stages(config, getattr(args, "stage", None), force=args.force,
+                                     progress=None if args.quiet else log.info)
+        except Killed as err:
+            status, error, stopped_by = err.status, str(err), err.signal_name
+            raise
+        except PipelineError as err:
+            status, error = err.status, str(err)
+            raise
+        except BaseException as err:
+            status, error = "error", f"{type(err).__name__}: {err}"
+            raise
+        finally:
+            with stop.held():  # the record is written whole, whatever signal arrives now
+                record = run_record(config, run_id, started, results, status, error, signal=stopped_by)
+                if status != "locked":
+                    write_json(record, config.processed("run.json"))
+                append_history(config, history_line(record))
+                running.unlink(missing_ok=True)
+                log.info("Run %s ended: %s", run_id, status)
+                stop_run_log(handler)
     return 0
 
 
@@ -180,6 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(args.quiet)
     try:
         return COMMANDS[args.command](args)
-    except PipelineError as err:
+    except (PipelineError, Killed) as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

@@ -101,6 +101,17 @@ def test_every_stage_reads_only_what_it_declared_and_writes_the_catalogued_colum
             continue
         written = set(pq.read_schema(path).names) - {"bbox"}
         assert written <= {c.name for c in entry.columns}, (entry.name, written - {c.name for c in entry.columns})
+    # what the catalogue says needs a source the tiny municipality lacks (candidate sites, land cover, a plan,
+    # stations, protected nature, statistics, a timetable) is absent or empty: a page may say "not supplied"
+    lacking = {e.name: datasets.unsupplied(tiny_config, e.name) for e in datasets.DATASETS if datasets.unsupplied(tiny_config, e.name)}
+    assert {name for name, layers in lacking.items() if "candidate_sites" in layers} == {
+        "candidate_sites", "scenarios_school_sites", "scenarios_school_catchments", "scenarios_school_summary",
+        "scenarios_development", "scenarios_development_summary"}
+    assert lacking["green_nature_friendly"] == ("land_cover",) and lacking["plan_trajectory"] == ("plan_projects",)
+    assert "school_districts_mix" not in lacking and "areas_access" not in lacking
+    for name in lacking:
+        path = datasets.CATALOGUE[name].path(tiny_config)
+        assert not path.exists() or (path.suffix == ".parquet" and pq.ParquetFile(path).metadata.num_rows == 0), name
 
 
 def test_every_column_is_classified_once():

@@ -112,6 +112,9 @@ class Dataset:
     key: tuple[str, ...]
     doc: str
     column_list: Callable[[], tuple[Column, ...]] = _columns()
+    # optional source layers without which the stage writes this dataset empty or not at all: a page then says
+    # which layer was not supplied (datasets.unsupplied) instead of asking for a re-run that cannot help
+    needs: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -127,7 +130,13 @@ def _ingested(layer: str, readers: tuple[str, ...], doc: str) -> Dataset:
     from_table = layer in TABLE_LAYERS and layer != "grid_statistics"
     return Dataset(layer, PROCESSED, f"{layer}.parquet", "parquet" if from_table else "geoparquet", "ingest", readers,
                    ("district_id", "school_id") if layer == "district_schools" else (_ID_OF[layer],), doc,
-                   _layer_columns(layer))
+                   _layer_columns(layer), needs=_own_source(layer))
+
+
+def _own_source(layer: str) -> tuple[str, ...]:
+    """An ingested layer needs its own source, but housing_areas (required) and district_schools (made from the
+    districts and schools when no table is given)."""
+    return () if layer in ("housing_areas", "district_schools") else (layer,)
 
 
 _ID_OF = {"housing_areas": "area_id", "parcels": "parcel_id", "schools": "school_id", "school_districts": "district_id",
@@ -190,11 +199,14 @@ _RASTER_DOCS = {
 }
 
 
+# the school-site scenarios are measured only with candidate sites of kind school and today's schools
+SCHOOL_SITES_NEED = ("candidate_sites", "schools")
+
 DATASETS: tuple[Dataset, ...] = (
     *(_ingested(layer, _LAYER_READERS[layer], f"the {layer} layer: canonical columns, working CRS, valid geometries")
       for layer in (*VECTOR_LAYERS, *TABLE_LAYERS)),
-    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", _RASTER_READERS[layer], (), _RASTER_DOCS[layer])
-      for layer in RASTER_LAYERS),
+    *(Dataset(layer, PROCESSED, f"{layer}.tif", "geotiff", "ingest", _RASTER_READERS[layer], (), _RASTER_DOCS[layer],
+              needs=(layer,)) for layer in RASTER_LAYERS),
     Dataset("ingest", PROCESSED, "ingest.json", "json", "ingest", (), ("layer",),
             "rows per layer, whether a canopy raster was ingested, the working CRS"),
     Dataset("areas_mix", PROCESSED, "areas_mix.parquet", "geoparquet", "mix", ("scenarios", "publish"), ("area_id",),
@@ -209,7 +221,7 @@ DATASETS: tuple[Dataset, ...] = (
             ("district_id",), "the school districts with their pupils, pupil mix, capacity and utilisation",
             _columns("district_id", "school_id", "name", "parcels", "residents", "pupils", "pupils_udsat_or_worse",
                      "share_pupils_udsat_or_worse", "school_ids", "school_name", "capacity", "school_pupils",
-                     "utilisation", "geometry")),
+                     "utilisation", "geometry"), needs=("school_districts",)),
     Dataset("parcels_mix", PROCESSED, "parcels_mix.parquet", "geoparquet", "mix", ("access", "scenarios"),
             ("parcel_id",), "the statistical units with their area, district and counts after apportionment",
             _columns("parcel_id", "area_id", "district_id", *TENURE_COUNTS, *PERSON_COUNTS, "gross_income_sum_15_64",
@@ -233,24 +245,25 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("green_nature_friendly", PROCESSED, "green_nature_friendly.parquet", "parquet", "access", ("publish",),
             ("area_id",), "one row per housing area: the land-cover figures before and after turning "
             "green.lawn_to_meadow_share of the chosen areas' lawn into meadow, and the change",
-            lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.access").NATURE_FRIENDLY_COLUMNS)),
+            lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.access").NATURE_FRIENDLY_COLUMNS),
+            needs=("land_cover",)),
     Dataset("network", PROCESSED, "network.npz", "npz", "access", ("scenarios",), ("node",),
             "the routable street graph: node coordinates, edges with length and walk/bike, the streets' key"),
     Dataset("scenarios_school_sites", PROCESSED, "scenarios_school_sites.parquet", "geoparquet", "scenarios",
             ("publish",), ("scenario_id", "school_id"), "one row per scenario and school",
-            _stage_columns("SCHOOL_COLUMNS")),
+            _stage_columns("SCHOOL_COLUMNS"), needs=SCHOOL_SITES_NEED),
     Dataset("scenarios_school_catchments", PROCESSED, "scenarios_school_catchments.parquet", "geoparquet",
             "scenarios", ("publish",), ("scenario_id", "school_id"), "catchment polygons per scenario and school",
-            _stage_columns("CATCHMENT_COLUMNS")),
+            _stage_columns("CATCHMENT_COLUMNS"), needs=SCHOOL_SITES_NEED),
     Dataset("scenarios_school_summary", PROCESSED, "scenarios_school_summary.parquet", "parquet", "scenarios",
             ("publish",), ("scenario_id",), "one row per school-site scenario: what the page and the ranking show",
-            _stage_columns("SCHOOL_SUMMARY_COLUMNS")),
+            _stage_columns("SCHOOL_SUMMARY_COLUMNS"), needs=SCHOOL_SITES_NEED),
     Dataset("scenarios_development", PROCESSED, "scenarios_development.parquet", "geoparquet", "scenarios",
             ("publish",), ("site_id", "area_id"), "one row per development site and housing area: before, after, change",
-            _stage_columns("DEVELOPMENT_COLUMNS")),
+            _stage_columns("DEVELOPMENT_COLUMNS"), needs=("candidate_sites",)),
     Dataset("scenarios_development_summary", PROCESSED, "scenarios_development_summary.parquet", "parquet",
             "scenarios", ("publish",), ("site_id",), "one row per development site: what the page and the ranking show",
-            _stage_columns("DEVELOPMENT_SUMMARY_COLUMNS")),
+            _stage_columns("DEVELOPMENT_SUMMARY_COLUMNS"), needs=("candidate_sites",)),
     Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", ("publish",), ("question",),
             "the best candidate for each question, with the figures behind it"),
     # --- districting (CONTRACT 6b): school districts drawn for social mix (pipeline/scenarios/districting*.py) ---
@@ -262,21 +275,21 @@ DATASETS: tuple[Dataset, ...] = (
             _stage_columns("DISTRICTING_PLAN_COLUMNS")),
     Dataset("districting_summary", PROCESSED, "districting_summary.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id",), "one row per plan: D, mean and p90 distance, pupils moved, over capacity, contiguity",
-            _stage_columns("DISTRICTING_SUMMARY_COLUMNS")),
+            _stage_columns("DISTRICTING_SUMMARY_COLUMNS"), needs=("schools", "school_districts")),
     Dataset("districting_plans_gpkg", PROCESSED, "districting_plans.gpkg", "gpkg", "scenarios", (), ("plan_id",),
             "one layer of district polygons per plan, for QGIS",
             _columns("school_id", "pupils", "group_pupils", "capacity", "geometry")),
     # --- the plan over time (CONTRACT 6a, pipeline/scenarios/plan.py): projections, empty without plan_projects ---
     Dataset("plan_trajectory", PROCESSED, "plan_trajectory.parquet", "parquet", "scenarios", ("publish",), ("area_id", "year"),
             "projection: per housing area and year to plan.horizon, dwellings, residents, criteria, status and gaps "
-            "under the plan", _plan_columns("plan_trajectory")),
+            "under the plan", _plan_columns("plan_trajectory"), needs=("plan_projects",)),
     Dataset("plan_rehousing", PROCESSED, "plan_rehousing.parquet", "parquet", "scenarios", ("publish",),
             ("year", "area_id", "origin_area_id"), "projection: residents of removed social family dwellings rehoused, "
             "per receiving area, origin and year, and what rehousing alone does to the receiving area's status",
-            _plan_columns("plan_rehousing")),
+            _plan_columns("plan_rehousing"), needs=("plan_projects",)),
     Dataset("plan_projects_effect", PROCESSED, "plan_projects_effect.parquet", "parquet", "scenarios", ("publish",),
             ("scope", "project_id", "area_id"), "projection: per project (and the whole plan) the horizon year with "
-            "and without it, per area it changes, ranked by effect", _plan_columns("plan_projects_effect")),
+            "and without it, per area it changes, ranked by effect", _plan_columns("plan_projects_effect"), needs=("plan_projects",)),
     Dataset("areas", PROCESSED, "areas.parquet", "geoparquet", "publish", (), ("area_id",),
             "one row per housing area with every indicator, all values (for analysts)", _areas_columns()),
     Dataset("areas_gpkg", PROCESSED, "areas.gpkg", "gpkg", "publish", (), ("area_id",),
@@ -289,11 +302,11 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("transit_stops", PROCESSED, "transit_stops.parquet", "geoparquet", "ingest", ("access", "scenarios"),
             ("stop_id",),
             "the GTFS feed's stops (platforms and stops) in the working CRS; row order numbers them for transit_stop_times",
-            _columns("stop_id", "name", "geometry")),
+            _columns("stop_id", "name", "geometry"), needs=("gtfs",)),
     Dataset("transit_stop_times", PROCESSED, "transit_stop_times.parquet", "parquet", "ingest", ("access", "scenarios"),
             ("trip_id", "arrival_s"), "the stop times of the trips running on transit.day near transit.window: trip, "
             "stop (row of transit_stops), arrival and departure in seconds after the service day's midnight",
-            _columns("trip_id", "stop", "arrival_s", "departure_s")),
+            _columns("trip_id", "stop", "arrival_s", "departure_s"), needs=("gtfs",)),
     Dataset("areas_dictionary", PROCESSED, "areas_dictionary.csv", "csv", "publish", (), ("column",),
             "the data dictionary of areas.csv: per column its label, short label, unit, format, explanation and "
             "whether it is person-based, in the page language (pipeline/publish/glossary.py)"),

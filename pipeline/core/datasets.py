@@ -101,6 +101,12 @@ class UndeclaredRead(PipelineError):
 _RUNNING: ContextVar[tuple[str, Mapping[str, Dataset], set[str]] | None] = ContextVar("running_stage", default=None)
 
 
+def running_stage() -> str | None:
+    """The name of the stage running now, or None between stages."""
+    current = _RUNNING.get()
+    return current[0] if current else None
+
+
 @contextmanager
 def running(stage: str, catalogue: Mapping[str, Dataset] | None = None) -> Iterator[set[str]]:
     """Mark `stage` as running, so reading or writing outside its declarations fails; yields the names it used."""
@@ -140,6 +146,12 @@ def declared(name: str, *, write: bool = False) -> Dataset:
 def exists(config: Config, name: str) -> bool:
     """Whether the (optional) dataset was written; asking is reading, so the stage must declare it."""
     return declared(name).path(config).exists()
+
+
+def unsupplied(config: Config, name: str) -> tuple[str, ...]:
+    """The optional source layers the dataset needs (its catalogue entry's `needs`) that the config does not supply
+    (no source, or null): without them it is absent or written empty, and a re-run cannot help."""
+    return tuple(layer for layer in CATALOGUE[name].needs if not config["sources"].get(layer))
 
 
 def input_path(config: Config, name: str) -> Path:

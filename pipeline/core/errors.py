@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,24 @@ class SourceUnavailable(PipelineError):
 
     exit_code = 3
     status = "source unavailable"
+
+
+class Killed(BaseException):
+    """The run was stopped by a signal (SIGTERM, SIGINT, SIGHUP; pipeline/core/signals.py); exit status 128 + the
+    signal's number. A BaseException, like KeyboardInterrupt: no `except Exception` in a stage holds it up."""
+
+    status = "killed"
+
+    def __init__(self, signum: int, stage: str | None = None):
+        self.signum = signum
+        self.signal_name = signal.Signals(signum).name
+        self.stage = stage
+        self.exit_code = 128 + signum
+        during = f" while {stage} ran" if stage else ""
+        super().__init__(f"the run was stopped by {self.signal_name}{during}")
+
+    def __reduce__(self):
+        return type(self), (self.signum, self.stage)
 
 
 class Locked(PipelineError):

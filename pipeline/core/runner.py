@@ -292,9 +292,10 @@ def package_versions() -> dict[str, str]:
 
 
 def run_record(
-    config: Config, run_id: str, started: str, results: list[StageResult], status: str, error: str | None = None
+    config: Config, run_id: str, started: str, results: list[StageResult], status: str, error: str | None = None,
+    *, signal: str | None = None,
 ) -> dict:
-    """The content of data/processed/run.json (CONTRACT 3)."""
+    """The content of data/processed/run.json (CONTRACT 3); `signal`: the signal that stopped a killed run."""
     hashes = FileHashes(stamps_dir(config) / "hashes.json")
     warnings = [w for r in results for w in r.warnings]
     return {
@@ -314,4 +315,5 @@ def run_record(
         ],
         "warnings": warnings,
         "error": error,
+        "signal": signal,
     }

@@ -61,6 +61,7 @@ def history_line(run: dict) -> dict:
         "stages_skipped": [s["name"] for s in stages if s["status"] == "skipped"],
         "warnings": len(run.get("warnings", [])),
         "error": run.get("error"),
+        "signal": run.get("signal"),
     }
 
 
@@ -101,7 +102,7 @@ def record_killed_runs(config: Config) -> list[str]:
             "run_id": run_id, "started": run.get("started"), "ended": None, "status": "killed",
             "stages_run": [], "stages_skipped": [], "warnings": 0,
             "error": "the run was killed before it could record its end (SIGKILL, out of memory or power loss); "
-                     "found by the next run"})
+                     "found by the next run", "signal": None})
         mark.unlink(missing_ok=True)
         killed.append(run_id)
     if killed:

@@ -134,7 +134,7 @@ def load_layers(config: Config) -> tuple[dict[str, pd.DataFrame], tuple | None, 
         if not found:
             layers[name] = frame
     problems += check_references(layers, sources)
-    problems += check_years_across(layers, sources)
+    problems += check_years_across(layers, sources, spread=int(config["ingest"]["year_spread"]))
     if not problems:
         problems += locate_plan_projects(layers, sources.get("plan_projects"))
     if not problems:

@@ -18,7 +18,6 @@ from pipeline.core.errors import Problem
 from pipeline.core.log import log, warn
 from pipeline.ingest.schema import (
     COUNT_BASES,
-    EQUAL_TO_BASE,
     TENURE_COLUMNS,
     VOCABULARIES,
     LayerSchema,
@@ -240,8 +239,9 @@ def check_count_bases(frame: gpd.GeoDataFrame, source: Source, schema: LayerSche
 
 def warn_counts_equal_to_base(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> None:
     """Warn where a sub-count equals its base in (nearly) every row: as implausible as one above it (the
-    column mapped is most likely the base itself, e.g. `antal_samlet` where the group's count is `antal`)."""
-    share, min_rows = EQUAL_TO_BASE
+    column mapped is most likely the base itself, e.g. `antal_samlet` where the group's count is `antal`). How
+    nearly: config ingest.equal_to_base (share of the rows compared, at least min_rows of them)."""
+    share, min_rows = float(source.settings["equal_to_base"]["share"]), int(source.settings["equal_to_base"]["min_rows"])
     for parts, base in COUNT_BASES:
         if len(parts) != 1 or base not in frame.columns or parts[0] not in frame.columns:
             continue

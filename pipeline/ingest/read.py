@@ -48,8 +48,16 @@ def configured_sources(config: Config) -> tuple[dict[str, Source], list[Problem]
             continue
         # a source made of parts is located by the config file in messages; each part by its own file
         path = config.path if settings.get("parts") else source_path(config, settings)
-        sources[name] = Source(name, path, {"unknown_values": config["ingest"].get("unknown_values", []), **settings})
+        sources[name] = Source(name, path, {**ingest_checks(config), **settings})
     return sources, problems
+
+
+def ingest_checks(config: Config) -> dict:
+    """The ingest settings every source's checks read (unknown_values, year_spread, equal_to_base); a source's own
+    unknown_values overrides the config's."""
+    ingest = config["ingest"]
+    return {"unknown_values": ingest.get("unknown_values", []), "year_spread": ingest["year_spread"],
+            "equal_to_base": ingest["equal_to_base"]}
 
 
 def read_source(source: Source, schema: LayerSchema, config: Config) -> tuple[pd.DataFrame, list[Problem]]:

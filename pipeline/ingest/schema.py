@@ -59,9 +59,6 @@ COUNT_BASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("basic_edu_only_30_59",), "residents_30_59"),
     (("convicted_18plus",), "residents_18plus"),
 )
-# A sub-count equal to its base in at least this share of the rows (of at least this many rows with a base
-# above 0) is warned: no real group is the whole population in nearly every cell or area.
-EQUAL_TO_BASE = (0.95, 5)
 NEW_DWELLINGS = tuple(c.replace("dwellings_", "new_dwellings_") for c in TENURE_COLUMNS)
 # plan_projects (CONTRACT 6a): signed whole numbers of dwellings per tenure (+ built, - removed), and jobs.
 PLAN_CHANGES = tuple(f"dwellings_change_{t}" for t in (*TENURES, "other"))

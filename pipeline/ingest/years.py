@@ -2,7 +2,7 @@
 
 A `date` (ISO 8601) gives the year where no year is mapped; a year written "2021" or "2021.0" is the year
 2021 before any duplicate check or join. In the statistics layers, blank years among given ones, years in the future and years far
-from the rest of the layer stop the run naming the rows (a blank year would belong to no year, a typed
+from the rest of the layer (more than ingest.year_spread years) stop the run naming the rows (a blank year would belong to no year, a typed
 2203 would become the current year and empty every figure). Several extract dates in one year (Frederiksberg
 publishes two or three a year): the latest of each year is used, warned with the dates named.
 """
@@ -17,9 +17,6 @@ import pandas as pd
 from pipeline.core.errors import Problem
 from pipeline.core.log import warn
 from pipeline.ingest.schema import SCHEMAS, STATISTICS_LAYERS, LayerSchema, Source
-
-# A year more than this many years from the layer's median year is a slip (2203 for 2023), not statistics.
-YEAR_SPREAD = 30
 
 
 def clean_dates(frame: pd.DataFrame, source: Source, schema: LayerSchema) -> tuple[pd.DataFrame, list[Problem]]:
@@ -67,17 +64,19 @@ def clean_years(frame: pd.DataFrame, source: Source, schema: LayerSchema, *, joi
 
 
 def _far_years(years: pd.Series, source: Source, ids: pd.Series) -> list[Problem]:
-    """Years in the future or far from the layer's median year: a slip that would become the current year."""
+    """Years in the future or more than ingest.year_spread years from the layer's median year: a slip that would
+    become the current year."""
+    spread = int(source.settings["year_spread"])
     known = years.dropna()
     if known.empty:
         return []
     this_year = datetime.date.today().year
     median = float(np.median(known.to_numpy(dtype="float64")))
-    far = ((years > this_year) | ((years - median).abs() > YEAR_SPREAD)).fillna(False).astype(bool)
+    far = ((years > this_year) | ((years - median).abs() > spread)).fillna(False).astype(bool)
     if not far.any():
         return []
     shown = ", ".join(str(int(y)) for y in pd.unique(years[far])[:5])
-    return _rows(source, far, f"years in the future or more than {YEAR_SPREAD} years from the rest ({shown}; most rows "
+    return _rows(source, far, f"years in the future or more than {spread} years from the rest ({shown}; most rows "
                  f"are of {int(median)})", f"correct the year (statistics are of {this_year} or earlier)", "year", ids)
 
 
@@ -105,21 +104,22 @@ def _rows(source: Source, found: pd.Series, what: str, fix: str, column: str, id
     return [source.problem(what, fix, column=column, ids=ids[found])] if found.any() else []
 
 
-def check_years_across(layers: dict[str, pd.DataFrame], sources: dict[str, Source]) -> list[Problem]:
-    """A statistics layer whose years lie far from the other layers' (a whole file typed 1924 for 2024): it would
-    feed a year of its own, or become the current year, and empty the figures the others give."""
+def check_years_across(layers: dict[str, pd.DataFrame], sources: dict[str, Source], *, spread: int) -> list[Problem]:
+    """A statistics layer whose years lie more than `spread` years (ingest.year_spread) from the other layers' (a
+    whole file typed 1924 for 2024): it would feed a year of its own, or become the current year, and empty the
+    figures the others give."""
     medians = {name: float(np.median(pd.to_numeric(frame["year"]).dropna().to_numpy(dtype="float64")))
                for name, frame in layers.items()
                if name in STATISTICS_LAYERS and "year" in frame.columns and pd.to_numeric(frame["year"]).notna().any()}
     if len(medians) < 2:
         return []
     far = [name for name, median in medians.items()
-           if all(abs(median - m) > YEAR_SPREAD for n, m in medians.items() if n != name)]
+           if all(abs(median - m) > spread for n, m in medians.items() if n != name)]
     if len(far) == len(medians):  # no majority (two layers): the one farther from this year is the slip
         this_year = datetime.date.today().year
         far = [max(far, key=lambda n: abs(medians[n] - this_year))]
     return [sources[name].problem(
-        f"the years lie more than {YEAR_SPREAD} years from those of the other statistics (mostly {int(medians[name])} "
+        f"the years lie more than {spread} years from those of the other statistics (mostly {int(medians[name])} "
         f"against {', '.join(f'{n} {int(m)}' for n, m in medians.items() if n != name)})",
         "correct the year column (or the date it is taken from)", column="year",
         ids=layers[name][SCHEMAS[name].id_column]) for name in far]

@@ -81,6 +81,11 @@ class OsmLandCover(Section):
     highway_width_m: dict[Name, Positive] = key("streets burnt as sealed, by highway value: width", "m")
 
 
+class EqualToBase(Section):
+    share: Rate = key("warned when a sub-count equals its base in at least this share of the rows compared", "share")
+    min_rows: Whole = key("and at least this many rows (base above 0) are compared", "rows")
+
+
 class Ingest(Section):
     tenures: list[Name] = Field(min_length=1, description="tenure classes: the dwellings_<tenure> columns",
                                 json_schema_extra={"unit": ""})
@@ -90,6 +95,9 @@ class Ingest(Section):
     unknown_values: list[Text] = key("text in a number column that means unknown (DST's '..'), read as null, never 0")
     share_sum_tolerance: Annotated[float, _NUMBER, Field(ge=0, lt=1)] = key("district_schools: a district's shares must sum to 1 within", "share")
     crs_area_margin_deg: Annotated[float, _NUMBER, Field(ge=0, le=30)] = key("coordinates must lie in the declared CRS's area of use widened by", "degrees")
+    year_spread: Whole = key("statistics: a year in the future or this far from the layer's median year (or a layer this far "
+                             "from the other statistics) stops the run", "years")
+    equal_to_base: EqualToBase = key("a sub-count (residents_18_64) equal to its base (residents) in nearly every row is warned")
     osm: Osm = key("the OpenStreetMap tag table: walk and bike per way (docs/accessibility.md)")
     # green structure (CONTRACT 6c)
     land_cover_margin_m: NonNegative = key("the land-cover raster is kept over the housing areas widened by (at least green.buffer_m)", "m")
