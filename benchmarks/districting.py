@@ -89,9 +89,9 @@ def demo_proposals() -> None:
     parcels = read_layer(config, "parcels_mix").sort_values("parcel_id").reset_index(drop=True)
     districts, schools = read_layer(config, "school_districts"), read_layer(config, "schools")
     t0 = time.perf_counter()
-    problem, _ = build_problem(config, parcels, read_layer(config, "areas_mix"), schools,
-                               link_weights(read_links(config, districts), schools), districts,
-                               read_layer(config, "streets"), pd.to_numeric(schools["capacity"]).to_numpy(float))
+    problem, *_ = build_problem(config, parcels, read_layer(config, "areas_mix"), schools,
+                                link_weights(read_links(config, districts), schools), districts,
+                                read_layer(config, "streets"), pd.to_numeric(schools["capacity"]).to_numpy(float))
     t1 = time.perf_counter()
     summary, _ = propose(problem, config)
     t2 = time.perf_counter()

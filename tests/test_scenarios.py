@@ -390,8 +390,8 @@ def test_run_writes_the_tables_on_tiny_files(tmp_path):
     files = {p.name: p for p in sc.run(config)}
     assert list(files) == [sc.SCHOOLS_FILE, sc.CATCHMENTS_FILE, sc.SCHOOL_SUMMARY_FILE, sc.DEVELOPMENT_FILE,
                            sc.DEVELOPMENT_SUMMARY_FILE, sc.RANKING_FILE, "districting_units.parquet",
-                           "districting_plans.parquet", "districting_summary.parquet", "districting_plans.gpkg",
-                           "plan_trajectory.parquet", "plan_rehousing.parquet", "plan_projects_effect.parquet"]
+                           "districting_plans.parquet", "districting_summary.parquet", "districting_schools.parquet",
+                           "districting_changes.parquet", "districting_plans.gpkg", "plan_trajectory.parquet", "plan_rehousing.parquet", "plan_projects_effect.parquet"]
     assert pd.read_parquet(files["plan_trajectory.parquet"]).empty  # no plan_projects layer: empty plan tables
     outputs = [files[sc.SCHOOLS_FILE], files[sc.CATCHMENTS_FILE], files[sc.DEVELOPMENT_FILE], files[sc.RANKING_FILE]]
 

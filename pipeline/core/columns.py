@@ -52,7 +52,8 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("c1_threshold", "c3_threshold", "non_western_threshold"), "share"),
     **dict.fromkeys(("c2_threshold", "c4_threshold"), "ratio"),
     # districting (CONTRACT 6b): plans of school districts, their units and summary
-    **dict.fromkeys(("plan_id", "unit_id", "on_school_id"), "id"),
+    **dict.fromkeys(("plan_id", "unit_id", "on_school_id", "from_school_id", "to_school_id"), "id"),
+    "group_share": "share",
     **dict.fromkeys(("engine", "binding"), "text"),
     **dict.fromkeys(("group_pupils", "pupils_moved", "walk_breaches"), "count"),
     "d_index": "ratio",

@@ -23,7 +23,8 @@ Reads: housing_areas, schools, school_districts, streets, candidate_sites, distr
 areas_mix, areas_mix_history, parcels_mix, areas_access, network, transit_stops, transit_stop_times.
 Writes: scenarios_school_sites, scenarios_school_catchments, scenarios_school_summary, scenarios_development,
 scenarios_development_summary, scenarios_ranking, districting_units, districting_plans, districting_summary,
-districting_plans_gpkg, plan_trajectory, plan_rehousing, plan_projects_effect.
+districting_schools, districting_changes, districting_plans_gpkg, plan_trajectory, plan_rehousing,
+plan_projects_effect.
 """
 
 from __future__ import annotations
@@ -156,11 +157,13 @@ def _write(config: Config, schools_table, catchment_table, school_summary_table,
 
 
 def write_districting(config: Config, result: Districting) -> list[Path]:
-    """Write the districting's units, plans and summary, and its district polygons as one GeoPackage layer
-    per plan (atomically: a half-written GeoPackage never replaces the last one)."""
+    """Write the districting's units, plans, summary, schools' mix and changes, and its district polygons as one
+    GeoPackage layer per plan (atomically: a half-written GeoPackage never replaces the last one)."""
     written = [datasets.write(config, "districting_units", result.units),
                datasets.write(config, "districting_plans", result.plans),
-               datasets.write(config, "districting_summary", result.summary)]
+               datasets.write(config, "districting_summary", result.summary),
+               datasets.write(config, "districting_schools", result.schools),
+               datasets.write(config, "districting_changes", result.changes)]
     target = datasets.output_path(config, "districting_plans_gpkg")
     layers = result.districts or {"current": gpd.GeoDataFrame(
         {"school_id": pd.Series(dtype=str)}, geometry=gpd.GeoSeries([], crs=config.crs))}

@@ -49,11 +49,20 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
 
 # Districting (CONTRACT 6b): the columns of its outputs (pipeline/scenarios/districting*.py).
 DISTRICTING_UNIT_COLUMNS = ["unit_id", "pupils", "group_pupils", "school_id", "geometry"]
-DISTRICTING_PLAN_COLUMNS = ["plan_id", "unit_id", "school_id", "pupils", "group_pupils", "moved"]
+DISTRICTING_PLAN_COLUMNS = ["plan_id", "unit_id", "school_id", "from_school_id", "pupils", "group_pupils", "moved"]
 DISTRICTING_SUMMARY_COLUMNS = [
     "plan_id", "site_id", "d_index", "mean_dist_m", "p90_dist_m", "pupils_moved", "pupils_over_capacity", "contiguous",
     "walk_breaches", "proposal", "engine", "proved_optimal", "binding",
 ]
+# Per plan and school: before = today's districts, after = the plan (capacity as cut under a site on its ground).
+DISTRICTING_SCHOOL_COLUMNS = [
+    "plan_id", "site_id", "school_id", "school_name", "capacity", "pupils_before", "group_pupils_before",
+    "group_share_before", "pupils_after", "group_pupils_after", "group_share_after",
+]
+# Per plan, housing area and pair of schools: the area's pupils whose unit changes school (each plan's rows sum to
+# its pupils_moved; area_id null for pupils in no housing area).
+DISTRICTING_CHANGE_COLUMNS = ["plan_id", "site_id", "area_id", "from_school_id", "to_school_id", "pupils",
+                              "group_pupils"]
 
 # The files, as the dataset catalogue names them (pipeline/core/catalogue.py).
 SCHOOLS_FILE = datasets.CATALOGUE["scenarios_school_sites"].file

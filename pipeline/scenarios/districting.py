@@ -1,9 +1,10 @@
 """School districts drawn for social mix (CONTRACT 6b): proposals for new district boundaries over street blocks
-(or grid cells), each school within capacity, every district contiguous, no pupil's walk beyond the limit unless
+(or grid cells, or parcels), each school within capacity, every district contiguous, no pupil's walk beyond the limit unless
 it was already; ranked by the dissimilarity D of the group's pupils across schools, then mean distance, then
 pupils moved. Small problems are solved exactly (districting_exact), every problem by a seeded GerryChain ReCom
 chain (districting_chain) whose best plans are then polished block by block (districting_polish); the
-proposals are the Pareto front of D, mean distance and pupils moved.
+proposals are the Pareto front of D, mean distance and pupils moved. Their tables (each school's mix before and
+after, the areas' pupils changing school) are districting_tables'.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from pipeline.core.config import Config
 from pipeline.core.log import log, warn
 from pipeline.mix import UDSAT_OR_WORSE
 from pipeline.scenarios._tables import (
+    DISTRICTING_CHANGE_COLUMNS as CHANGE_COLUMNS,
+)
+from pipeline.scenarios._tables import (
     DISTRICTING_PLAN_COLUMNS as PLAN_COLUMNS,
+)
+from pipeline.scenarios._tables import (
+    DISTRICTING_SCHOOL_COLUMNS as SCHOOL_COLUMNS,
 )
 from pipeline.scenarios._tables import (
     DISTRICTING_SUMMARY_COLUMNS as SUMMARY_COLUMNS,
@@ -39,8 +46,12 @@ from pipeline.scenarios.districting_plans import (
     plan_figures,
 )
 from pipeline.scenarios.districting_polish import polish
+from pipeline.scenarios.districting_tables import change_table, plan_tables, school_table
 from pipeline.scenarios.districting_units import (
+    bridge_islands,
     grid_cells,
+    parcel_edges,
+    polygon_parcels,
     shared_edges,
     street_blocks,
     todays_school,
@@ -49,66 +60,78 @@ from pipeline.scenarios.districting_units import (
 )
 
 CURRENT_ID = "current"
+UNIT_WORDS = {"blocks": "street block", "grid": "grid cell", "parcels": "parcel"}
 
 
 @dataclass
 class Districting:
-    """What the stage writes: the units, the plans (unit -> school), the summary and the district polygons."""
+    """What the stage writes: the units, the plans (unit -> school), the summary, the district polygons, each
+    school's mix before and after each plan, and the housing areas' pupils changing school."""
 
     units: gpd.GeoDataFrame
     plans: pd.DataFrame
     summary: pd.DataFrame
     districts: dict  # plan_id -> GeoDataFrame of district polygons
+    schools: pd.DataFrame
+    changes: pd.DataFrame
 
 
 def empty_districting(crs) -> Districting:
     """The stage's districting outputs with their columns and no rows (no proposals could be drawn)."""
+    def empty(columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
     return Districting(
         gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in UNIT_COLUMNS[:-1]}, geometry=gpd.GeoSeries([], crs=crs)),
-        pd.DataFrame({c: pd.Series(dtype=object) for c in PLAN_COLUMNS}),
-        pd.DataFrame({c: pd.Series(dtype=object) for c in SUMMARY_COLUMNS}), {})
+        empty(PLAN_COLUMNS), empty(SUMMARY_COLUMNS), {}, empty(SCHOOL_COLUMNS), empty(CHANGE_COLUMNS))
 
 
-def bridge_islands(units: gpd.GeoSeries, edges: np.ndarray) -> np.ndarray:
-    """The edges plus, for each piece of the unit graph cut off from the rest (an island, a block behind a
-    railway), one edge from it to the nearest unit outside it, until the graph is connected."""
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(units)
-    geoms = units.to_numpy()
-    for _ in range(n):
-        graph = coo_array((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)) if len(edges) else \
-            coo_array((n, n))
-        count, label = connected_components(graph, directed=False)
-        if count <= 1:
-            return edges
-        big = np.bincount(label).argmax()
-        inside, outside = np.flatnonzero(label != big), np.flatnonzero(label == big)
-        near, dist = shapely.STRtree(geoms[outside]).query_nearest(geoms[inside], return_distance=True,
-                                                                   all_matches=False)
-        best = np.argmin(dist)
-        pair = sorted((int(inside[near[0][best]]), int(outside[near[1][best]])))
-        edges = np.r_[edges.reshape(-1, 2), np.array([pair])]
-    return edges
-
-
-def build_units(config: Config, streets: gpd.GeoDataFrame | None, extent: shapely.Geometry, crs) -> tuple:
-    """The units (street blocks with a streets layer, else grid cells; `districting.units`) and their edges."""
+def unit_kind(config: Config, streets: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame) -> str | None:
+    """Which units to draw districts from (`districting.units`): street blocks with a streets layer, else grid
+    cells of `districting.grid_size_m`, else the parcels drawn as polygons; None (warned) when none can be."""
     settings = config["districting"]
-    kind = settings["units"]
+    kind, grid = settings["units"], settings["grid_size_m"]
+    has_streets, has_polygons = streets is not None and len(streets) > 0, len(polygon_parcels(parcels.geometry)) > 0
+    fallback = "grid" if grid else "parcels"
     if kind == "auto":
-        kind = "blocks" if streets is not None and len(streets) else "grid"
-    if kind == "blocks" and (streets is None or not len(streets)):
-        warn("districting.units is blocks but there is no streets layer; the districts are drawn over grid cells")
+        kind = "blocks" if has_streets else fallback
+    if kind == "blocks" and not has_streets:
+        warn(f"districting.units is blocks but there is no streets layer; the districts are drawn over {fallback}")
+        kind = fallback
+    if kind == "parcels" and not has_polygons:
+        if not grid:
+            warn("the districting units would be parcels, but no parcel is drawn as a polygon and there are no "
+                 "streets and no grid_size_m: no districts were drawn (give streets, districting.grid_size_m or "
+                 "parcel polygons)")
+            return None
+        warn("districting.units is parcels but no parcel is drawn as a polygon; the districts are drawn over grid")
         kind = "grid"
-    geoms = street_blocks(streets.geometry, extent) if kind == "blocks" else \
-        grid_cells(extent, float(settings["grid_size_m"]), crs)
-    edges = bridge_islands(geoms, shared_edges(geoms))
-    prefix = "B" if kind == "blocks" else "G"
-    ids = np.array([f"{prefix}{i + 1:05d}" for i in range(len(geoms))])
+    return kind
+
+
+def build_units(config: Config, kind: str, streets: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame,
+                extent: shapely.Geometry, crs) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """The units of the kind (unit_kind), their edges and each parcel's unit: street blocks and grid cells hold
+    the parcels whose representative point lies in them (else the nearest); a parcel unit holds its parcel, and
+    a parcel not drawn as a polygon goes to the parcel unit containing (else nearest) its point."""
+    settings = config["districting"]
+    points = parcels.geometry.representative_point()
+    if kind == "parcels":
+        own = polygon_parcels(parcels.geometry)
+        geoms = gpd.GeoSeries(parcels.geometry.to_numpy()[own], crs=crs)
+        edges = parcel_edges(geoms, float(settings["parcel_gap_m"]), float(settings["parcel_frontage_m"]))
+        ids = parcels["parcel_id"].astype(str).to_numpy()[own]
+        unit = unit_of_points(geoms, points)
+        unit[own] = np.arange(len(own))
+    else:
+        geoms = street_blocks(streets.geometry, extent) if kind == "blocks" else \
+            grid_cells(extent, float(settings["grid_size_m"]), crs)
+        edges = shared_edges(geoms)
+        ids = np.array([f"{'B' if kind == 'blocks' else 'G'}{i + 1:05d}" for i in range(len(geoms))])
+        unit = unit_of_points(geoms, points)
+    edges = bridge_islands(geoms, edges)
     log.info("Districting built %d %s units with %d neighbour pairs", len(geoms), kind, len(edges))
-    return gpd.GeoDataFrame({"unit_id": ids}, geometry=geoms.to_numpy(), crs=crs), edges, kind
+    return gpd.GeoDataFrame({"unit_id": ids}, geometry=geoms.to_numpy(), crs=crs), edges, unit
 
 
 def _unit_distances(config: Config, units: gpd.GeoDataFrame, unit: np.ndarray, parcels: gpd.GeoDataFrame,
@@ -147,17 +170,20 @@ def _unit_distances(config: Config, units: gpd.GeoDataFrame, unit: np.ndarray, p
 
 def build_problem(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFrame, schools: gpd.GeoDataFrame,
                   links: pd.DataFrame, districts: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None,
-                  capacity: np.ndarray) -> tuple[DistrictingProblem, gpd.GeoDataFrame] | None:
-    """The districting problem over the units; None (warned) when it cannot be posed."""
+                  capacity: np.ndarray) -> tuple[DistrictingProblem, gpd.GeoDataFrame, pd.DataFrame] | None:
+    """The districting problem over the units, the units, and each parcel with pupils: its unit, area_id, pupils
+    and group pupils; None (warned) when it cannot be posed."""
     settings = config["districting"]
     crs = schools.crs
     extent = shapely.union_all(districts.geometry.to_numpy())
-    units, edges, _ = build_units(config, streets, extent, crs)
+    kind = unit_kind(config, streets, parcels)
+    if kind is None:
+        return None
+    units, edges, unit = build_units(config, kind, streets, parcels, extent, crs)
     pupils = pd.to_numeric(parcels["children_6_16"]).fillna(0).to_numpy(dtype=float)
     statuses = set(settings["group_statuses"] or UDSAT_OR_WORSE)
     status = parcels["area_id"].map(areas_mix.set_index("area_id")["status"])
     in_group = status.isin(statuses).to_numpy(dtype=bool)
-    unit = unit_of_points(units.geometry, parcels.geometry.representative_point())
     unit_pupils, unit_group = unit_counts(unit, len(units), pupils, in_group)
     school_ids = schools["school_id"].astype(str).to_numpy()
     link = links.astype({"district_id": "str", "school_id": "str"}).sort_values(
@@ -171,8 +197,8 @@ def build_problem(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataF
     if len(np.unique(root)) < len(root):
         shared = pd.Series(school_ids).groupby(root).agg(list)
         shared = shared[shared.map(len) > 1]
-        warn(f"schools {', '.join('/'.join(s) for s in shared)} stand in the same street block, so no districts "
-             "can be drawn between them; the districting proposals were skipped")
+        warn(f"schools {', '.join('/'.join(s) for s in shared)} stand in the same {UNIT_WORDS[kind]}, so no "
+             "districts can be drawn between them; the districting proposals were skipped")
         return None
     dist, walk = _unit_distances(config, units, unit, parcels, pupils, schools)
     current[root] = np.arange(len(schools))
@@ -183,7 +209,9 @@ def build_problem(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataF
         school_ids=school_ids, capacity=capacity, root=root, dist_m=dist, current=current,
         capacity_tolerance=float(settings["capacity_tolerance"]), max_walk_m=float(settings["max_walk_m"]),
         walk_m=walk)
-    return problem, units
+    members = pd.DataFrame({"unit": unit, "area_id": parcels["area_id"].to_numpy(), "pupils": pupils,
+                            "group_pupils": np.where(in_group, pupils, 0.0)})[pupils > 0]
+    return problem, units, members
 
 
 def _figures_row(problem: DistrictingProblem, plan_id: str, assign: np.ndarray, engine: str, proved: bool) -> dict:
@@ -271,31 +299,6 @@ def propose(problem: DistrictingProblem, config: Config, *, site_id: str | None 
     return summary, plans
 
 
-def plan_tables(problem: DistrictingProblem, units: gpd.GeoDataFrame, plans: dict) -> tuple[pd.DataFrame, dict]:
-    """The long table plan x unit and each plan's district polygons (units dissolved by school)."""
-    frames, districts = [], {}
-    geoms = units.geometry.to_numpy()
-    # street blocks and grid cells tile the municipality edge to edge: their coverage union is exact and fast
-    union = shapely.coverage_union_all if bool(shapely.coverage_is_valid(geoms)) else shapely.union_all
-    for plan_id, assign in plans.items():
-        known = assign >= 0
-        school = np.where(known, problem.school_ids[np.maximum(assign, 0)], None)
-        moved = (problem.current >= 0) & known & (assign != problem.current)
-        frames.append(pd.DataFrame({"plan_id": plan_id, "unit_id": problem.unit_ids, "school_id": school,
-                                    "pupils": problem.pupils, "group_pupils": problem.group, "moved": moved}))
-        present = np.unique(assign[known])
-        polygons = gpd.GeoDataFrame({"school_id": problem.school_ids[present]},
-                                    geometry=[union(geoms[assign == s]) for s in present], crs=units.crs)
-        figures = pd.DataFrame({"school_id": problem.school_ids,
-                                "pupils": np.bincount(assign[known], weights=problem.pupils[known],
-                                                      minlength=problem.n_schools),
-                                "group_pupils": np.bincount(assign[known], weights=problem.group[known],
-                                                            minlength=problem.n_schools),
-                                "capacity": problem.capacity})
-        districts[plan_id] = polygons.merge(figures, on="school_id", how="left")
-    return pd.concat(frames, ignore_index=True)[PLAN_COLUMNS], districts
-
-
 def school_grounds(sites: pd.DataFrame | None, school_ids: np.ndarray) -> list[tuple[str, int]]:
     """(site_id, school index) of each development site on a school's ground (candidate_sites.on_school_id)."""
     if sites is None or "on_school_id" not in sites.columns:
@@ -318,9 +321,11 @@ def districting(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFra
                           capacity.to_numpy(dtype=float))
     if posed is None:
         return empty_districting(schools.crs)
-    problem, units = posed
+    problem, units, members = posed
+    names = (schools["name"] if "name" in schools else schools["school_id"]).astype(str).to_numpy()
     summary, plans = propose(problem, config)
     table, polygons = plan_tables(problem, units, plans)
+    mixes, changes = [school_table(problem, plans, names)], [change_table(problem, members, plans)]
     loss = float(config["districting"]["school_ground_capacity_loss"])
     for site_id, school in school_grounds(sites, problem.school_ids):
         capacity = problem.capacity.copy()
@@ -333,6 +338,15 @@ def districting(config: Config, parcels: gpd.GeoDataFrame, areas_mix: pd.DataFra
         summary = pd.concat([summary, more], ignore_index=True)
         table = pd.concat([table, more_table], ignore_index=True)
         polygons |= more_polygons
+        mixes.append(school_table(reduced, more_plans, names, site_id))
+        changes.append(change_table(reduced, members, more_plans, site_id))
     log.info("Districting proposed %d plans over %d units and %d schools in %.1f s", len(plans) - 1,
              problem.n_units, problem.n_schools, time.perf_counter() - started)
-    return Districting(units[UNIT_COLUMNS], table, summary, polygons)
+    return Districting(units[UNIT_COLUMNS], table, summary, polygons, pd.concat(mixes, ignore_index=True),
+                       _concat(changes))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one under the other, the empty ones left out (their columns kept)."""
+    full = [f for f in frames if len(f)]
+    return pd.concat(full, ignore_index=True) if full else frames[0]

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -211,8 +212,11 @@ class Scenarios(Section):
 # --- districting (CONTRACT 6b) ---
 class Districting(Section):
     enabled: bool = key("draw proposals for new school district boundaries")
-    units: Literal["auto", "blocks", "grid"] = key("district building blocks: street blocks, grid cells, or auto")
-    grid_size_m: Positive = key("side of a grid cell when the units are grid cells", "m")
+    units: Literal["auto", "blocks", "grid", "parcels"] = key(
+        "district building blocks: street blocks, grid cells, parcels, or auto (in that order)")
+    grid_size_m: Positive | None = key("side of a grid cell when the units are grid cells (null: no grid cells)", "m")
+    parcel_gap_m: Positive = key("parcels this far apart (a street between them) may be neighbours", "m")
+    parcel_frontage_m: Positive = key("parcels apart are neighbours when they face each other along this much", "m")
     capacity_tolerance: NonNegative = key("each school may take up to capacity x (1 + this)", "share")
     max_walk_m: Positive = key("no pupil's walk to school beyond this in a proposal, unless already today", "m")
     group_statuses: list[Name] = key("the group: pupils in housing areas of these statuses (empty: udsat or worse)")
@@ -223,6 +227,14 @@ class Districting(Section):
     exact_time_limit_s: Positive = key("time limit of each exact solve", "s")
     max_plans: Whole = key("the Pareto front is thinned to at most this many proposals", "plans")
     school_ground_capacity_loss: Share = key("share of a school's capacity a development on its ground takes (on_school_id)")
+
+    @model_validator(mode="after")
+    def _grid_has_a_size(self) -> Districting:
+        if self.units == "grid" and self.grid_size_m is None:
+            raise PydanticCustomError("grid_without_size", "districting.units is grid but grid_size_m is null",
+                                      {"fix": "give districting.grid_size_m (e.g. 250) or choose units auto, blocks or "
+                                              "parcels"})
+        return self
 
 
 # --- the plan over time (CONTRACT 6a, pipeline/scenarios/plan.py) ---------------------------------------------
