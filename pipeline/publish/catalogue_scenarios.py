@@ -28,6 +28,15 @@ SCENARIO_INDICATORS.update({
     "engine": Indicator("Found by", "text"),
     "proved_optimal": Indicator("Proved optimal", "flag"),
     "binding": Indicator("Constraints broken", "text"),
+    # each school's mix before (today's districts) and after a plan, and the pupils changing school per area
+    "from_school_id": Indicator("School today", "text"),
+    "to_school_id": Indicator("School in the plan", "text"),
+    "pupils_before": Indicator("Pupils today", "count", person=True),
+    "pupils_after": Indicator("Pupils in the plan", "count", person=True),
+    "group_pupils_before": Indicator("Pupils of the group today", "count", person=True),
+    "group_pupils_after": Indicator("Pupils of the group in the plan", "count", person=True),
+    "group_share_before": Indicator("Share of the group among the pupils today", "share", person=True),
+    "group_share_after": Indicator("Share of the group among the pupils in the plan", "share", person=True),
 })
 # --- the plan over time (CONTRACT 6a): plan_projects and the plan_* tables, all projections ---------------------
 SCENARIO_INDICATORS.update({
