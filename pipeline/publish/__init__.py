@@ -9,7 +9,7 @@ text from the catalogues in locale/, figures through Babel). The pages are built
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
 candidate_sites, plan_projects, land_cover, areas_mix, areas_mix_history, segregation, school_districts_mix,
-areas_access, municipality_access, green_nature_friendly, scenarios_school_sites, scenarios_school_catchments,
+municipality_mix, areas_access, municipality_access, green_nature_friendly, scenarios_school_sites, scenarios_school_catchments,
 scenarios_school_summary, scenarios_development, scenarios_development_summary, districting_summary,
 plan_trajectory, plan_rehousing, plan_projects_effect.
 Writes: areas, areas_gpkg, areas_csv, page_index, page_social_balance, page_accessibility, page_school_sites,
