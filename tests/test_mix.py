@@ -15,7 +15,15 @@ from shapely.geometry import Point, box
 
 from pipeline.core import log
 from pipeline.core.config import DEFAULTS_FILE, load_config
-from pipeline.mix import area_status, areas_mix, criteria_indicators, dissimilarity, family_housing_gap, run
+from pipeline.mix import (
+    area_status,
+    areas_mix,
+    criteria_indicators,
+    dissimilarity,
+    family_housing_gap,
+    municipality_mix,
+    run,
+)
 
 CRS = "EPSG:25832"
 X0, Y0 = 700000.0, 6170000.0
@@ -360,7 +368,7 @@ def test_run_writes_the_three_outputs(run_config):
     paths = run(run_config)
     processed = run_config.processed_dir
     assert [p.name for p in paths] == ["areas_mix.parquet", "segregation.json", "school_districts_mix.parquet",
-                                       "parcels_mix.parquet", "areas_mix_history.parquet"]
+                                       "parcels_mix.parquet", "areas_mix_history.parquet", "municipality_mix.parquet"]
     # p4 (50 residents) lies in no housing area; it is warned about for run.json.
     assert "1 parcels (50 residents) lay outside every housing area; they count in the municipality totals only" \
         in log.take_warnings()
@@ -402,6 +410,38 @@ def test_run_writes_the_three_outputs(run_config):
     assert districts["share_pupils_udsat_or_worse"].tolist() == pytest.approx([2 / 3, 0.0])
     assert districts["utilisation"].tolist() == pytest.approx([300 / 400, 70 / 50])
     assert districts["school_name"].tolist() == ["Ølby Skole", "Vestskolen"]
+
+
+def test_run_writes_the_municipality_figures_as_sums_over_the_housing_areas(run_config):
+    run(run_config)
+    row = pd.read_parquet(run_config.processed("municipality_mix.parquet")).iloc[0]
+    # U, M and N (p4 lies in no housing area and is not counted): outside work (400 + 30 + 10) / (800 + 300 + 200),
+    # basic education (350 + 20 + 15) / (500 + 200 + 150), income (210 + 135 + 100) million / (700 + 300 + 200)
+    assert row["scope"] == "municipality"
+    assert row["share_outside_work_edu"] == pytest.approx(440 / 1300, abs=1e-15)
+    assert row["share_basic_edu"] == pytest.approx(385 / 850, abs=1e-15)
+    assert row["mean_income_15_64_dkk"] == pytest.approx(445_000_000 / 1200, abs=1e-9)
+    assert (row["residents_18_64"], row["residents_30_59"], row["taxpayers_15_64"]) == (1300, 850, 1200)
+
+
+def test_the_municipality_figures_leave_unknown_areas_out_never_as_0():
+    # P: 100 of 400 outside work, 30 of 100 basic education only, 4 million DKK over 20 taxpayers (200,000).
+    # Q: outside work unknown (suppressed), 10 of 50, 9 million over 30 (300,000). R: base 0 (share null), the rest
+    # unknown. Q's 18-64 and all of R are left out of both sums; counting them as 0 would give 100 / 800 and
+    # 40 / 150, and an income over 50 + R's taxpayers.
+    areas = pd.DataFrame({
+        "area_id": ["P", "Q", "R"],
+        "share_outside_work_edu": [0.25, None, None], "residents_18_64": [400, 400, 0],
+        "share_basic_edu": [0.3, 0.2, None], "residents_30_59": [100, 50, None],
+        "mean_income_15_64_dkk": [200_000.0, 300_000.0, None], "taxpayers_15_64": [20, 30, 10],
+    })
+    row = municipality_mix(areas).iloc[0]
+    assert row["share_outside_work_edu"] == pytest.approx(100 / 400, abs=1e-15) and row["residents_18_64"] == 400
+    assert row["share_basic_edu"] == pytest.approx(40 / 150, abs=1e-15) and row["residents_30_59"] == 150
+    assert row["mean_income_15_64_dkk"] == pytest.approx(13_000_000 / 50, abs=1e-9) and row["taxpayers_15_64"] == 50
+    # no area known: the figure and its base are null, not 0
+    unknown = municipality_mix(areas.assign(share_basic_edu=None)).iloc[0]
+    assert pd.isna(unknown["share_basic_edu"]) and pd.isna(unknown["residents_30_59"])
 
 
 def test_run_leaves_ingests_districts_alone_and_is_idempotent(run_config):

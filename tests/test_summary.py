@@ -12,7 +12,7 @@ import re
 import pytest
 
 from pipeline.publish.i18n import language
-from pipeline.publish.summary import Reference, area_summary, lix, municipality_mix
+from pipeline.publish.summary import Reference, area_summary, lix
 from pipeline.publish.summary.lix import sentences, words
 
 DA, EN = language("da"), language("en")
@@ -22,7 +22,7 @@ CODES = re.compile(r"\bc[1-4]\b|§|\b61\b")
 # space, 20 % canopy, 25 % outside work or education, 35 % basic schooling only, 350,000 DKK mean income.
 MEANS = {"jobs_bike_30": 10_000.0, "school_dist_m": 800.0, "share_residents_green_300": 0.4, "canopy_share": 0.2,
          "share_outside_work_edu": 0.25, "share_basic_edu": 0.35, "mean_income_15_64_dkk": 350_000.0}
-SETTINGS = {"walk_m_per_min": 80, "jobs_bike_minutes": 30, "green_near_m": 300, "family_housing_cap": 0.4,
+SETTINGS = {"walk_m_per_min": 80, "jobs_bike_minutes": 30, "transit_minutes": 45, "green_near_m": 300, "family_housing_cap": 0.4,
             "omdannelse_years": 5, "non_western_threshold": 0.5, "min_difference": 0.10, "min_jobs_change": 0.01}
 REFERENCE = Reference(MEANS, SETTINGS)
 
@@ -158,16 +158,6 @@ def test_the_trend_and_the_plan():
                     "Med projektet Erhverv kan du nå cirka 810 flere job på cykel.",
                     "I skoleforslaget, der er nummer 1, Ny skole, vil de fleste børn herfra gå på Sydskolen i stedet "
                     "for Nordskolen."]
-
-
-def test_the_municipality_mix_is_the_sum_over_the_areas():
-    import pandas as pd
-
-    table = pd.DataFrame({"outside_work_edu_18_64": [10, 30, None], "residents_18_64": [100, 100, 50],
-                          "basic_edu_only_30_59": [5, 15, 1], "residents_30_59": [50, 50, 0],
-                          "gross_income_sum_15_64": [1e6, 3e6, None], "taxpayers_15_64": [10, 10, 0]})
-    assert municipality_mix(table) == {"share_outside_work_edu": 0.2, "share_basic_edu": 0.21,
-                                       "mean_income_15_64_dkk": 200_000.0}
 
 
 def test_the_small_map_fits_the_area_and_leaves_a_far_station_off():

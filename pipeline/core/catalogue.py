@@ -226,6 +226,10 @@ DATASETS: tuple[Dataset, ...] = (
             ("parcel_id",), "the statistical units with their area, district and counts after apportionment",
             _columns("parcel_id", "area_id", "district_id", *TENURE_COUNTS, *PERSON_COUNTS, "gross_income_sum_15_64",
                      "geometry")),
+    Dataset("municipality_mix", PROCESSED, "municipality_mix.parquet", "parquet", "mix", ("publish",), ("scope",),
+            "work, education and income of all housing areas together, each weighted by its persons (areas whose "
+            "figure is unknown left out), and those persons",
+            lambda: tuple(Column(n, kind_of(n)) for n in _module("pipeline.mix.municipality").MUNICIPALITY_MIX_COLUMNS)),
     Dataset("areas_access", PROCESSED, "areas_access.parquet", "geoparquet", "access", ("scenarios", "publish"),
             ("area_id",), "one row per housing area: every CONTRACT 5 figure", lambda: tuple(Column(n, kind_of(n)) for n in _area_access_columns())),
     Dataset("municipality_access", PROCESSED, "municipality_access.parquet", "parquet", "access", ("publish",),

@@ -25,9 +25,9 @@ The package holds one job a module:
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: the configured sources (data/raw).
-Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, protected_nature, grid_statistics, area_statistics, district_schools, plan_projects, canopy,
-land_cover, ingest, transit_stops, transit_stop_times.
+Writes: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations, candidate_sites,
+protected_nature, grid_statistics, area_statistics, district_schools, plan_projects, canopy, land_cover, ingest,
+transit_stops, transit_stop_times.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Reads the ingested housing areas and, where they exist, parcels, grid_statistics, area_statistics,
 school districts, schools and district_schools; writes data/processed/areas_mix.parquet (one row per
-housing area), segregation.json, school_districts_mix.parquet (the districts with their pupils and mix)
-and parcels_mix.parquet (the statistical units with area, district and apportioned counts, which access
-and scenarios read). Every column and key is explained for planners in docs/indicators.md.
+housing area), segregation.json, school_districts_mix.parquet (the districts with their pupils and mix),
+parcels_mix.parquet (the statistical units with area, district and apportioned counts, which access
+and scenarios read) and municipality_mix.parquet (work, education and income of all housing areas together,
+pipeline/mix/municipality.py). Every column and key is explained for planners in docs/indicators.md.
 
 Unknown is never 0: a sum over partly unknown parts is null (unless mix.blank_as_zero names the column),
 a share whose denominator is 0 or unknown is null, and the status is `undetermined` where unknown inputs
@@ -13,7 +14,7 @@ indicative: the official list uses two-year averages of register data.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
 Reads: housing_areas, parcels, schools, school_districts, grid_statistics, area_statistics, district_schools.
-Writes: areas_mix, areas_mix_history, segregation, school_districts_mix, parcels_mix.
+Writes: areas_mix, areas_mix_history, segregation, school_districts_mix, parcels_mix, municipality_mix.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pipeline.mix.history import (
     year_units,
     years_listed_at,
 )
+from pipeline.mix.municipality import municipality_mix
 from pipeline.mix.rules import (
     ON_THE_LIST,
     PATH_COLUMNS,
@@ -77,7 +79,7 @@ from pipeline.sources.statistics import (
 
 __all__ = [
     "DISTRICT_FIGURES", "STATUS_NONE", "UDSAT_OR_WORSE", "UNDETERMINED", "area_status", "areas_mix", "criteria_indicators", "dissimilarity", "district_mix",
-    "family_housing_gap", "path_off_the_list", "run", "segregation_summary", "share", "tenure_diversity",
+    "family_housing_gap", "municipality_mix", "path_off_the_list", "run", "segregation_summary", "share", "tenure_diversity",
     "with_new_dwellings",
 ]
 
@@ -295,6 +297,7 @@ def run(config: Config) -> list[Path]:
     outputs.insert(1, datasets.write(config, "segregation", summary))
     outputs.append(datasets.write(config, "parcels_mix", parcels_mix_table(assigned, mix_config["tenures"])))
     outputs.append(datasets.write(config, "areas_mix_history", history))
+    outputs.append(datasets.write(config, "municipality_mix", municipality_mix(mixed)))
 
     counts = mixed["status"].value_counts()
     log.info(

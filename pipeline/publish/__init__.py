@@ -7,8 +7,8 @@ text from the catalogues in locale/, figures through Babel). The pages are built
 (one module per page over a panel kit). See docs/publishing.md and docs/planners-guide.md.
 
 Its datasets, as the catalogue (pipeline/core/catalogue.py) declares them:
-Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations,
-candidate_sites, plan_projects, land_cover, areas_mix, areas_mix_history, segregation, school_districts_mix,
+Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, streets, stations, candidate_sites,
+plan_projects, land_cover, areas_mix, areas_mix_history, segregation, school_districts_mix, municipality_mix,
 areas_access, municipality_access, green_nature_friendly, scenarios_school_sites, scenarios_school_catchments,
 scenarios_school_summary, scenarios_development, scenarios_development_summary, scenarios_ranking,
 districting_summary, plan_trajectory, plan_rehousing, plan_projects_effect.

@@ -1,14 +1,17 @@
-"""Strengths and challenges: the seven figures of an area set against the municipality's, in words.
+"""Strengths and challenges: an area's figures set against the municipality's, in words.
 
-Each aspect is one figure of the areas table (jobs within reach by bike, the walk to the district school,
-residents near green space, tree canopy, work, education, income) with the direction that is better, the
-sentence that states it with a rounded figure a person can picture ("3 out of 10 adults", "11 minutes' walk")
-and the sentence that gives the municipality's figure beside it. An aspect's score is the relative
-difference from the municipality in the better direction, (area - municipality) / municipality, or its
-negative where lower is better. The strengths are the (at most three) highest scores of at least
-`publish.summary_min_difference`, the challenges the (at most three) lowest scores of at most minus that;
-an aspect whose rounded figures read the same for the area and the municipality is never either. A
-person-based figure of a small area (privacy) and an unknown figure take no part.
+Each aspect is one figure of the areas table (jobs within reach by bike and by bus and train, the walk to the
+district school, residents near green space, tree canopy, the land cover, work, education, income) with the
+direction that is better, the sentence that states it with a rounded figure a person can picture ("3 out of 10
+adults", "11 minutes' walk") and the sentence that gives the municipality's figure beside it. An aspect's
+score is the relative difference from the municipality in the better direction, (area - municipality) /
+municipality, or its negative where lower is better. The aspects of one group (the land cover: natural cover,
+sealed ground, the walk to protected nature) offer one candidate, the one furthest from the municipality. The
+strengths are the (at most three) highest scores of at least `publish.summary_min_difference`, the challenges
+the (at most three) lowest scores of at most minus that; an aspect whose rounded figures read the same for the
+area and the municipality is never either. A person-based figure of a small area (privacy) and an unknown
+figure take no part: a figure whose layer was not given (no GTFS feed, no land cover) is unknown for the area
+and the municipality alike, so its sentence is left out, never written as 0.
 """
 
 from __future__ import annotations
@@ -33,14 +36,22 @@ class Aspect:
     rounding: str  # "count", "walk_minutes", "out_of", "percent" or "money"
     fact: str  # message id: the area's figure ({n}, and {of}, {minutes} or {metres} where the figure needs them)
     compare: str  # message id: the municipality's figure ({m}, {of})
+    minutes: str = ""  # the setting that gives a count's {minutes}
+    fact_none: str = ""  # message id: the area's figure when it rounds to 0 percent (never "about 0 percent")
+    group: str = ""  # aspects of one group offer one candidate between them (the furthest from the municipality)
 
 
+LAND_COVER = "land_cover"
 # The municipality's figure of the access aspects is municipality_access's (every parcel weighted as the areas'
-# are); of canopy and the mix aspects it is that of all housing areas together (summary.reference).
+# are; canopy and the land cover over all housing areas together); of the mix aspects it is municipality_mix's
+# (all housing areas together, weighted by their persons).
 ASPECTS = (
     Aspect("jobs", "jobs_bike_30", "higher", "count",
            "Within {minutes} minutes by bike you can reach about {n} jobs.",
-           "In the whole municipality it is about {m}."),
+           "In the whole municipality it is about {m}.", minutes="jobs_bike_minutes"),
+    Aspect("transit", "jobs_transit_45", "higher", "count",
+           "Within {minutes} minutes by bus and train you can reach about {n} jobs.",
+           "In the whole municipality it is about {m}.", minutes="transit_minutes"),
     Aspect("school", "school_dist_m", "lower", "walk_minutes",
            "Children walk about {n} minutes to their school.",
            "In the whole municipality it is {m} minutes."),
@@ -49,7 +60,17 @@ ASPECTS = (
            "In the whole municipality it is {m} out of {of}."),
     Aspect("canopy", "canopy_share", "higher", "percent",
            "Trees cover about {n} percent of the area.",
-           "In all housing areas together it is {m} percent."),
+           "In all housing areas together it is {m} percent.", fact_none="There are almost no trees in the area."),
+    Aspect("nature", "share_natural_cover", "higher", "percent",
+           "Nature, meadows and trees cover about {n} percent of the area.",
+           "In all housing areas together it is {m} percent.", group=LAND_COVER,
+           fact_none="There is almost no nature, meadow or trees in the area."),
+    Aspect("sealed", "share_sealed", "lower", "percent",
+           "Buildings, roads and paving cover about {n} percent of the area.",
+           "In all housing areas together it is {m} percent.", group=LAND_COVER),
+    Aspect("protected_nature", "protected_nature_dist_m", "lower", "walk_minutes",
+           "It is about {n} minutes' walk to protected nature such as a bog or a meadow.",
+           "In the whole municipality it is {m} minutes.", group=LAND_COVER),
     Aspect("work", "share_outside_work_edu", "lower", "out_of",
            "{n} out of {of} adults aged 18 to 64 are neither in work nor in education.",
            "In all housing areas together it is {m} out of {of}."),
@@ -111,7 +132,7 @@ def _figures(aspect: Aspect, area: float, municipality: float, settings: Mapping
     """The area's and the municipality's figure as the sentences write them, and the other placeholders."""
     if aspect.rounding == "count":
         return (lang.number(two_figures(area)), lang.number(two_figures(municipality)),
-                {"minutes": lang.number(settings["jobs_bike_minutes"])})
+                {"minutes": lang.number(settings[aspect.minutes])})
     if aspect.rounding == "walk_minutes":
         walk = float(settings["walk_m_per_min"])
         return lang.number(max(half_up(area / walk), 1)), lang.number(max(half_up(municipality / walk), 1)), {}
@@ -134,7 +155,9 @@ def compare(aspect: Aspect, value: object, municipality: object, settings: Mappi
     difference = (area - mean) / abs(mean)
     score = difference if aspect.better == "higher" else -difference
     n, m, extra = _figures(aspect, area, mean, settings, lang)
-    text = capital(lang(aspect.fact, n=n, **extra)) + " " + lang(aspect.compare, m=m, **extra)
+    fact = aspect.fact_none if aspect.fact_none and aspect.rounding == "percent" and half_up(area * 100) == 0 \
+        else aspect.fact
+    text = capital(lang(fact, n=n, **extra)) + " " + lang(aspect.compare, m=m, **extra)
     return Comparison(aspect, score, n != m, text)
 
 
@@ -153,8 +176,13 @@ def comparisons(row: Mapping[str, object], hidden: bool, means: Mapping[str, flo
 
 def strengths_and_challenges(found: list[Comparison], min_difference: float
                              ) -> tuple[list[Comparison], list[Comparison], list[Comparison]]:
-    """The strengths (best first), the challenges (worst first) and the aspects close to the municipality."""
-    visible = [c for c in found if c.visible]
+    """The strengths (best first), the challenges (worst first) and the aspects close to the municipality; of a
+    group's aspects only the one furthest from the municipality is a candidate."""
+    furthest: dict[str, Comparison] = {}
+    for c in found:
+        if c.visible and c.aspect.group and (c.aspect.group not in furthest or abs(c.score) > abs(furthest[c.aspect.group].score)):
+            furthest[c.aspect.group] = c
+    visible = [c for c in found if c.visible and (not c.aspect.group or furthest[c.aspect.group] is c)]
     strengths = sorted((c for c in visible if c.score >= min_difference), key=lambda c: -c.score)[:CHOSEN]
     challenges = sorted((c for c in visible if c.score <= -min_difference), key=lambda c: c.score)[:CHOSEN]
     close = [c for c in found if not c.visible or abs(c.score) < min_difference]

@@ -4,9 +4,10 @@ The same plain sentences as the profiles' Kort fortalt, on one printable A4 shee
 Where it stands: the housing areas and their residents, how many are on each list (and which), and the
 municipality's figures for work, jobs within reach and green space. Over the years: the areas whose status
 moved towards balance or away from it between the history's first and latest year (a parallel society
-becoming a transformation area is the law's clock, not a move). The plans: each development site's homes and
-jobs and what it changes in the area it joins, and the school proposal ranked first. Small areas (privacy)
-are counted but never named, and their status is never shown.
+becoming a transformation area is the law's clock, not a move). The plans: the areas the plan over time is
+expected to move (their projected share of social family housing and status, from plan_trajectory), each
+development site's homes and jobs and what it changes in the area it joins, and the school proposal ranked
+first. Small areas (privacy) are counted but never named, and their status is never shown.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.profile_places import municipality_means
 from pipeline.publish.profile_sections import ACCESS_FIELDS
 from pipeline.publish.profiles import environment
-from pipeline.publish.summary import municipality_mix
 from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_figures
-from pipeline.publish.summary.sentences import STATUS_SHORT, joined
+from pipeline.publish.summary.profile import municipality_figures
+from pipeline.publish.summary.projection import moved_areas, planned_areas
+from pipeline.publish.summary.sentences import DISTANCE, STATUS_SHORT, joined
 from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 PAGE_FILE = "kort-fortalt.html"
@@ -37,8 +39,6 @@ LIST_COUNTS = (
     ("udsat", "1 vulnerable housing area", "{n} vulnerable housing areas"),
     ("forebyggelse", "1 prevention area", "{n} prevention areas"),
 )
-# How far from balance each status is; a transformation area is a parallel society grown old on the list.
-DISTANCE = {"none": 0, "forebyggelse": 1, "udsat": 2, "parallelsamfund": 3, "omdannelse": 3}
 
 
 def _names(frame: pd.DataFrame) -> list[str]:
@@ -48,7 +48,8 @@ def _names(frame: pd.DataFrame) -> list[str]:
 
 
 def standing(table: pd.DataFrame, small: pd.Series, means: dict, config: Config, lang: Language) -> list[str]:
-    """Where the municipality stands: areas, residents, the lists and three figures of all areas together."""
+    """Where the municipality stands: areas, residents, the lists and three figures of the municipality (`means`:
+    municipality_access's and municipality_mix's columns, as the stages wrote them)."""
     residents = known_number(pd.to_numeric(table.get("residents"), errors="coerce").sum()) if "residents" in table else None
     out = [lang("The municipality has {n} housing areas with about {residents} residents.", n=lang.number(len(table)),
                 residents=lang.number(two_figures(residents or 0)))]
@@ -64,8 +65,7 @@ def standing(table: pd.DataFrame, small: pd.Series, means: dict, config: Config,
         out.append(lang("These are {names}.", names=joined(named, lang)))
     else:
         out.append(lang("None of the areas is on the lists."))
-    mix = municipality_mix(table)
-    work, jobs = mix.get("share_outside_work_edu"), means.get("jobs_bike_30")
+    work, jobs = means.get("share_outside_work_edu"), means.get("jobs_bike_30")
     green = means.get("share_residents_green_300")
     if work is not None:
         out.append(lang("In all housing areas together {n} out of 10 adults aged 18 to 64 are neither in work nor in "
@@ -113,14 +113,20 @@ def _names_in_order(table: pd.DataFrame) -> list[str]:
     return [str(n) if pd.notna(n) else str(i) for n, i in zip(table["name"], table["area_id"], strict=True)]
 
 
-def plans(inputs: Inputs, lang: Language) -> list[str]:
-    """Each development site's homes and jobs and its effect on its area, then the school proposal ranked first."""
-    out = []
+def plans(inputs: Inputs, table: pd.DataFrame, small: pd.Series, config: Config, lang: Language) -> list[str]:
+    """The areas the plan over time is expected to move (projection.py), each development site's homes and jobs and
+    its effect on its area, then the school proposal ranked first."""
+    hidden = set(table["area_id"].astype(str)[small.to_numpy()])
+    names = dict(zip(table["area_id"].astype(str), _names_in_order(table), strict=True))
+    settings = {"family_housing_cap": config["mix"].get("family_housing_cap")}
+    trajectory = inputs.get("plan_trajectory")
+    out = moved_areas(trajectory, names, hidden, settings, lang)
+    planned = planned_areas(trajectory)  # the plan's projection says what happens to their homes
     sites = inputs.get("scenarios_development_summary")
     if sites is not None and len(sites):
         ordered = sites.assign(_rank=pd.to_numeric(sites.get("rank"), errors="coerce").fillna(1e9)).sort_values("_rank")
         for site in ordered.to_dict("records"):  # a handful of sites, one item each
-            said = _site(site, lang)
+            said = _site(site, lang, share=str(site.get("area_id")) not in planned)
             if said:
                 out.append(" ".join(said))
     summary = inputs.get("scenarios_school_summary")
@@ -138,8 +144,9 @@ def plans(inputs: Inputs, lang: Language) -> list[str]:
     return out
 
 
-def _site(site: dict, lang: Language) -> list[str]:
-    """One development site: its homes and jobs, and the social family share of the area it joins."""
+def _site(site: dict, lang: Language, *, share: bool = True) -> list[str]:
+    """One development site: its homes and jobs, and (unless not `share`) the social family share of the area it
+    joins."""
     name = str(site.get("site_name") or site.get("site_id"))
     homes, jobs = known_number(site.get("new_dwellings")) or 0, known_number(site.get("new_jobs")) or 0
     area = site.get("area_name") if isinstance(site.get("area_name"), str) else None
@@ -154,7 +161,7 @@ def _site(site: dict, lang: Language) -> list[str]:
     else:
         return []
     before, after = known_number(site.get("share_social_family_before")), known_number(site.get("share_social_family_after"))
-    if area and before is not None and after is not None and half_up(before * 10) != half_up(after * 10) \
+    if share and area and before is not None and after is not None and half_up(before * 10) != half_up(after * 10) \
             and min(before, after) >= 0.05:
         out.append(lang("Then {after} out of {of} homes would be social family housing, against {before} today.",
                         after=out_of(after, 10, lang), before=out_of(before, 10, lang), of=lang.number(10)))
@@ -166,11 +173,11 @@ def build_kort_fortalt(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
     """Write maps/kort-fortalt.html: the municipality in short, for residents, on one printable sheet."""
     table = area_table_from_inputs(inputs, config)
     small = small_areas(table, config)
-    means = municipality_means(inputs.get("municipality_access"), ACCESS_FIELDS)
+    means = municipality_figures(inputs, municipality_means(inputs.get("municipality_access"), ACCESS_FIELDS))
     first, towards, away = moves(inputs.get("areas_mix_history"), table, small, config, lang)
     page = environment().get_template("kort_fortalt.html").render(
         _=lang, lang=lang.code, standing=standing(table, small, means, config, lang), first_year=first,
-        towards=towards, away=away, plans=plans(inputs, lang), indicative=lang(INDICATIVE),
+        towards=towards, away=away, plans=plans(inputs, table, small, config, lang), indicative=lang(INDICATIVE),
         meta={"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
               "data_note": str(config.get("data_note") or "")})
     path = Path(maps_dir) / PAGE_FILE

@@ -17,11 +17,13 @@ from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.summary import Reference, area_summary, reference_from
 from pipeline.publish.summary.area_map import Places, drawing, map_places
+from pipeline.publish.summary.aspects import ASPECT_COLUMNS
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
 
 HISTORY = "areas_mix_history"
+TRAJECTORY = "plan_trajectory"  # the plan over time (scenarios, CONTRACT 6a), when a plan_projects layer is given
 
 
 @dataclass
@@ -32,10 +34,21 @@ class SummaryLookups:
     places: dict[str, Places] = field(default_factory=dict)
 
 
+def municipality_figures(inputs: Inputs, access_means: dict[str, float | None]) -> dict[str, float | None]:
+    """The municipality's figures the summaries compare with: municipality_access's averages (`access_means`) and
+    municipality_mix's work, education and income, each as its stage wrote it."""
+    mix = inputs.get("municipality_mix")
+    figures = dict(access_means)
+    if mix is not None and len(mix):
+        first = mix.iloc[0]
+        figures |= {c: None if pd.isna(first[c]) else float(first[c]) for c in ASPECT_COLUMNS if c in mix.columns}
+    return figures
+
+
 def summary_lookups(inputs: Inputs, config: Config, table: pd.DataFrame, means: dict[str, float | None],
                     thresholds: dict[str, float | None], districts: pd.DataFrame | None) -> SummaryLookups:
     """The lookups of one release: the municipality's figures and settings, and the places each map shows."""
-    reference = reference_from(config, means, table, thresholds)
+    reference = reference_from(config, municipality_figures(inputs, means), thresholds)
     places = map_places(table, inputs.get("schools"), inputs.get("green_areas"), inputs.get("stations"), districts,
                         float(config["access"]["min_green_area_m2"]))
     return SummaryLookups(reference, places)
@@ -63,8 +76,12 @@ def summary_section(row: pd.Series, hidden: bool, shared: Shared) -> dict | None
     sites = shared.records_of("summary_development", development, area_id) if development is not None else []
     schools = (shared.records_of("summary_catchments", shared.catchments, area_id)
                if shared.catchments is not None else [])
+    plan = shared.inputs.get(TRAJECTORY)
+    trajectory = (shared.records_of("summary_trajectory", plan, area_id,
+                                    prepare=lambda frame: frame.sort_values("year", kind="stable"))
+                  if plan is not None and len(plan) else [])
     summary = area_summary(row.to_dict(), lookups.reference, lang, hidden=hidden, years=years, sites=sites,
-                           schools=schools)
+                           schools=schools, trajectory=trajectory)
     places = lookups.places.get(area_id)
     drawn = drawing(places) if places is not None else None
     legend = []

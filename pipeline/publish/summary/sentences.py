@@ -24,6 +24,9 @@ STATUS_SHORT = {
     "omdannelse": "a transformation area",
 }
 LISTED = ("udsat", "parallelsamfund", "omdannelse")
+# How far from balance each status is; a transformation area is a parallel society grown old on the list (the
+# step between them is the law's clock, not a move).
+DISTANCE = {"none": 0, "forebyggelse": 1, "udsat": 2, "parallelsamfund": 3, "omdannelse": 3}
 # The figures the trend follows: column, better direction, sentence when better, sentence when worse.
 TRENDS = (
     ("share_outside_work_edu", "lower", "A larger part of the adults are in work or in education than in {year}.",
@@ -159,23 +162,28 @@ def trend_sentences(years: Sequence[Mapping[str, object]], min_difference: float
 
 
 def plan_sentences(sites: Sequence[Mapping[str, object]], schools: Sequence[Mapping[str, object]], hidden: bool,
-                   min_jobs_change: float, lang: Language) -> list[str]:
+                   min_jobs_change: float, lang: Language, *, planned: bool = False,
+                   projected: bool = False) -> list[str]:
     """What the plan's development sites and the first school proposal change for the area.
 
     `sites` are the area's rows of scenarios_development (one per site), `schools` the area's school
-    catchments per scenario (scenario_id, scenario_name, school_name, rank, area_share)."""
+    catchments per scenario (scenario_id, scenario_name, school_name, rank, area_share). `planned`: the plan over
+    time has projects in the area, and its projection says what they do to the homes (projection.py), so a
+    site's share of social family housing is not said beside it; `projected`: the projection speaks of the area,
+    so "no building project lies in the area" is not said beside it either."""
     out = []
     for site in sorted((s for s in sites if _flag(s.get("contains_site"))), key=lambda s: known_number(s.get("rank")) or 0):
-        out += _own_site(site, hidden, lang)
-    if not out and sites:
+        out += _own_site(site, hidden, lang, share=not planned)
+    if not out and sites and not projected:
         out.append(lang("None of the plan's building projects lies in the area."))
     if not hidden:
         out += _jobs_nearby(sites, min_jobs_change, lang)
     return out + _school(schools, lang)
 
 
-def _own_site(site: Mapping[str, object], hidden: bool, lang: Language) -> list[str]:
-    """A development site in the area: its homes and jobs, the social family share and status after."""
+def _own_site(site: Mapping[str, object], hidden: bool, lang: Language, *, share: bool = True) -> list[str]:
+    """A development site in the area: its homes and jobs, the social family share (unless not `share`) and status
+    after."""
     name = str(site.get("site_name") or site.get("site_id"))
     homes, jobs = known_number(site.get("new_dwellings")) or 0, known_number(site.get("new_jobs")) or 0
     if homes and jobs:
@@ -187,7 +195,7 @@ def _own_site(site: Mapping[str, object], hidden: bool, lang: Language) -> list[
     else:
         return []
     before, after = known_number(site.get("share_social_family_before")), known_number(site.get("share_social_family_after"))
-    if before is not None and after is not None and half_up(before * 100) != half_up(after * 100):
+    if share and before is not None and after is not None and half_up(before * 100) != half_up(after * 100):
         of = 10 if half_up(before * 10) != half_up(after * 10) and min(before, after) >= 0.05 else 100
         out.append(lang("Then {after} out of {of} homes would be social family housing, against {before} today.",
                         after=out_of(after, of, lang), before=out_of(before, of, lang), of=lang.number(of)))
