@@ -7,11 +7,16 @@ every origin at every departure minute without the stop decomposition (pipeline.
 _median_by_origin): on a sample of origins both must give the same medians, to the second; its time is shown
 per origin beside ours.
 
+With --dask the figures per parcel run again on the Dask backend (execution.backend: dask, a LocalCluster of
+--workers processes on 127.0.0.1): the origins are split in chunks of transit.origin_chunk_size nodes, one
+task each, and the figures must equal the local backend's exactly. The cluster's start is timed apart.
+
 The larger city: a square of --side km with streets every 100 m, three S-train lines through the centre
 (stations every 1.5 km, every 10 minutes), --buses straight bus lines (stops every 400 m, every 10 to 20
 minutes), --parcels parcels and --jobs job sites at random.
 
 Usage: python benchmarks/transit.py [--side 12] [--buses 30] [--parcels 20000] [--jobs 3000] [--sample 200]
+       [--dask] [--workers 2] [--skip-city]
 """
 
 from __future__ import annotations
@@ -54,8 +59,32 @@ def _clock(fn, *args, **kwargs):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def _on_dask(workers: int, fn, *args):
+    """fn(*args) on the Dask backend (a LocalCluster of `workers` processes): its result, the wall seconds of
+    the cluster's start and of the call, the CPU seconds of the pipeline's process and of the workers during
+    the call, and the number of chunks the workers ran."""
+    from distributed import get_task_stream
+
+    from pipeline.core.config import load_config
+    from pipeline.core.parallel import executor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.yaml"
+        path.write_text(f"root: .\nexecution: {{backend: dask, workers: {workers}}}\n", encoding="utf-8")
+        started = time.perf_counter()
+        with executor(load_config(path)) as dask:
+            ready, cpu = time.perf_counter(), time.process_time()
+            before = dask.client.run(time.process_time)
+            with get_task_stream() as tasks:
+                out = fn(*args)
+            done, cpu = time.perf_counter(), time.process_time() - cpu
+            worker_cpu = sum(dask.client.run(time.process_time).values()) - sum(before.values())
+    chunks = sum("_figures_chunk" in str(t["key"]) for t in tasks.data)
+    return out, ready - started, done - ready, cpu, worker_cpu, chunks
+
+
 def _case(name: str, feed_path: Path, streets: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, jobs: gpd.GeoDataFrame,
-          sample: int) -> None:
+          sample: int, workers: int = 0) -> None:
     access, transit = _settings()
     day, feed_wall, feed_cpu = _clock(lambda: day_timetable(
         read_feed(feed_path), day=transit["day"], window=transit["window"], max_minutes=transit["gravity_max_minutes"],
@@ -73,6 +102,16 @@ def _case(name: str, feed_path: Path, streets: gpd.GeoDataFrame, parcels: gpd.Ge
           f"{walk.n_nodes:,} walkable nodes; mean jobs_transit_45 {np.nanmean(out['jobs_transit_45']):,.0f}")
     print(f"| step | wall s | CPU s |\n|---|---:|---:|\n| read and check the feed | {feed_wall:.2f} | {feed_cpu:.2f} |")
     print(f"| jobs by transit per parcel (walks, engine, sums) | {wall:.2f} | {cpu:.2f} |")
+    if workers:
+        args = (travel, parcels, jobs, (day.stops, stop_times), residents, access, transit)
+        on_dask, start_wall, dask_wall, dask_cpu, worker_cpu, tasks = _on_dask(workers, parcel_transit, *args)
+        same = all(np.array_equal(on_dask[k], out[k], equal_nan=True) for k in out)
+        print(f"| the same on Dask, {workers} workers ({tasks} chunks of at most {transit['origin_chunk_size']} "
+              f"origin nodes; the cluster's start {start_wall:.1f} s apart; CPU: this process + the workers) | "
+              f"{dask_wall:.2f} | {dask_cpu:.2f} + {worker_cpu:.2f} |")
+        print(f"Dask figures equal to the local backend's: {same}")
+        if not same:
+            raise SystemExit("the Dask backend's figures differ from the local backend's")
     # the referee: a sample of origin nodes searched minute by minute, against the stop decomposition
     rows = np.random.default_rng(1).choice(len(origins.keys), size=min(sample, len(origins.keys)), replace=False)
     few = Places(origins.keys[rows], origins.xy[rows], np.arange(len(rows)), np.zeros(len(rows)))
@@ -92,7 +131,7 @@ def _case(name: str, feed_path: Path, streets: gpd.GeoDataFrame, parcels: gpd.Ge
         raise SystemExit("the two paths of the engine disagree")
 
 
-def _demo(sample: int) -> None:
+def _demo(sample: int, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         generate(out, seed=42)
@@ -102,7 +141,7 @@ def _demo(sample: int) -> None:
         raw = pd.read_csv(out / "jobs.csv")
         jobs = gpd.GeoDataFrame({"site_id": raw["pnr"].astype(str), "jobs": raw["antal_ansatte"].astype(float)},
                                 geometry=gpd.points_from_xy(raw["x"], raw["y"]), crs=CRS)
-        _case("Demo municipality (scale 1)", out / "gtfs.zip", streets, parcels, jobs, sample)
+        _case("Demo municipality (scale 1)", out / "gtfs.zip", streets, parcels, jobs, sample, workers)
 
 
 def _city_feed(folder: Path, side_m: float, n_buses: int, rng: np.random.Generator, x0: float, y0: float) -> None:
@@ -142,7 +181,7 @@ def _city_feed(folder: Path, side_m: float, n_buses: int, rng: np.random.Generat
                           "start_date", "end_date"]).to_csv(folder / "calendar.txt", index=False)
 
 
-def _city(side_km: float, n_buses: int, n_parcels: int, n_jobs: int, sample: int) -> None:
+def _city(side_km: float, n_buses: int, n_parcels: int, n_jobs: int, sample: int, workers: int) -> None:
     rng = np.random.default_rng(0)
     side = side_km * 1000.0
     x0, y0 = 700_000.0, 6_170_000.0
@@ -161,7 +200,7 @@ def _city(side_km: float, n_buses: int, n_parcels: int, n_jobs: int, sample: int
     with tempfile.TemporaryDirectory() as tmp:
         _city_feed(Path(tmp) / "feed", side, n_buses, rng, x0, y0)
         _case(f"Generated city ({side_km:g} km square, {n_buses} bus lines)", Path(tmp) / "feed", streets, parcels,
-              jobs, sample)
+              jobs, sample, workers)
 
 
 def main() -> None:
@@ -172,13 +211,16 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=3000)
     parser.add_argument("--sample", type=int, default=200, help="origins checked against the referee")
     parser.add_argument("--skip-city", action="store_true")
+    parser.add_argument("--dask", action="store_true", help="time the figures per parcel on the Dask backend too")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the Dask LocalCluster")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, load average {load:.1f} at the start\n")
-    _demo(args.sample)
+    workers = args.workers if args.dask else 0
+    _demo(args.sample, workers)
     if not args.skip_city:
-        _city(args.side, args.buses, args.parcels, args.jobs, args.sample)
+        _city(args.side, args.buses, args.parcels, args.jobs, args.sample, workers)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

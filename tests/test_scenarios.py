@@ -560,3 +560,64 @@ def test_an_unknown_change_in_an_omdannelse_area_makes_the_fall_unknown_and_rank
     assert pd.isna(summary.loc["Y", "fall_share_social_family_omdannelse"])
     assert summary.loc["Z", "fall_share_social_family_omdannelse"] == 0
     assert rank_development_sites(table, "max_fall_share_social_family_omdannelse").to_dict() == {"X": 1, "Z": 2, "Y": 3}
+
+
+def _transit_project(tmp_path, transit: dict):
+    """The tiny files with one street along y = 500 (vertices under the parcels, stops and sites), a line from
+    stop S1 (x = 200) to S2 (x = 1900) leaving S1 every 10 minutes on the ten (06:00-08:50), 4 minutes to S2,
+    and two development sites in B: DEV1 at S2 with 40 new jobs, DEV2 at x = 1400, off the line, with 10."""
+    config = _project(tmp_path, {"access": {"jobs_bike_minutes": 4}, "transit": transit})
+    _write_processed(config)
+    processed = config.processed_dir
+    gpd.GeoDataFrame({"street_id": ["s1"], "walk": [True], "bike": [True]}, geometry=[LineString(
+        [(X0 + x, Y0 + 500) for x in (0, 100, 200, 1400, 1500, 1900, 2000)])], crs=CRS).to_parquet(
+        processed / "streets.parquet")
+    sites = gpd.read_parquet(processed / "candidate_sites.parquet")
+    dev = sites[sites["site_id"] == "DEV1"]
+    sites = pd.concat([sites[sites["site_id"] != "DEV1"], dev.assign(new_jobs=40, geometry=[Point(X0 + 1900, Y0 + 500)]),
+                       dev.assign(site_id="DEV2", name="Mosen", new_jobs=10, geometry=[Point(X0 + 1400, Y0 + 500)])],
+                      ignore_index=True)
+    gpd.GeoDataFrame(sites, geometry="geometry", crs=CRS).to_parquet(processed / "candidate_sites.parquet")
+    access = gpd.read_parquet(processed / "areas_access.parquet")
+    access.assign(jobs_transit_45=[300.0, 200.0]).to_parquet(processed / "areas_access.parquet")
+    gpd.GeoDataFrame({"stop_id": ["S1", "S2"], "name": ["Øst", "Vest"]},
+                     geometry=[Point(X0 + 200, Y0 + 500), Point(X0 + 1900, Y0 + 500)], crs=CRS).to_parquet(
+        processed / "transit_stops.parquet")
+    departures = 6 * 3600.0 + 600.0 * np.arange(18)
+    pd.DataFrame({"trip_id": np.repeat([f"T{k}" for k in range(18)], 2), "stop": np.tile([0, 1], 18),
+                  "arrival_s": np.ravel(np.c_[departures, departures + 240]),
+                  "departure_s": np.ravel(np.c_[departures, departures + 240])}).to_parquet(
+        processed / "transit_stop_times.parquet")
+    return config
+
+
+def test_the_change_in_jobs_by_transit_beside_the_bike_figure(tmp_path):
+    # Walking 80 m/min, transit.max_minutes 15 (1,200 m on foot), cycling 4 minutes (1,000 m).
+    # p1 (x = 100, area A) walks 100 m to S1 (1.25 min) and boards from 2.25 min after leaving (1 minute's
+    # slack): leaving at 07:00 + m, r = m mod 10, it takes the trip of the next ten, 10 - r minutes after leaving
+    # for r <= 7, 20 - r for r = 8, 9, then 4 minutes' ride to S2: r = 0..9 give 14 13 12 11 10 9 8 7 16 15;
+    # each six times in the hour, the 30th smallest (the median) is 11 minutes. DEV1 lies at S2: 11 <= 15,
+    # so A gains DEV1's 40 jobs by transit, though on foot (1,800 m, 22.5 min) and by bike (1,800 m > 1,000 m)
+    # they are out of reach. DEV2 is 500 m back from S2: 11 + 6.25 = 17.25 minutes, and 1,300 m on foot
+    # (16.25 min): A gains none of its jobs. p2 (x = 1500, area B) walks to both sites (400 m, 5 min; 100 m,
+    # 1.25 min) and reaches no stop of S1 (1,300 m): B gains 40 and 10, by transit and by bike alike.
+    config = _transit_project(tmp_path, {"max_minutes": 15})
+    sc.run(config)
+    development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE)).set_index(["site_id", "area_id"])
+    transit = development["jobs_transit_45_change"]
+    assert transit.to_dict() == {("DEV1", "A"): 40.0, ("DEV1", "B"): 40.0, ("DEV2", "A"): 0.0, ("DEV2", "B"): 10.0}
+    assert development["jobs_bike_30_change"].to_dict() == {
+        ("DEV1", "A"): 0.0, ("DEV1", "B"): 40.0, ("DEV2", "A"): 0.0, ("DEV2", "B"): 10.0}
+    assert development["jobs_transit_45_after"].to_dict() == {
+        ("DEV1", "A"): 340.0, ("DEV1", "B"): 240.0, ("DEV2", "A"): 300.0, ("DEV2", "B"): 210.0}
+    # the median counts, not the best departure: within 10 minutes A gains nothing (its median is 11)
+    sc.run(config.with_overrides({"transit": {"max_minutes": 10}}))
+    development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE)).set_index(["site_id", "area_id"])
+    assert development.loc[("DEV1", "A"), "jobs_transit_45_change"] == 0.0
+    assert development.loc[("DEV1", "B"), "jobs_transit_45_change"] == 40.0
+    # without a GTFS feed the change by transit is unknown (null), never 0; the bike figure stays
+    config.processed("transit_stop_times.parquet").unlink()
+    sc.run(config)
+    development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE))
+    assert development["jobs_transit_45_change"].isna().all() and development["jobs_transit_45_after"].isna().all()
+    assert development["jobs_bike_30_change"].notna().all()

@@ -14,7 +14,7 @@ from tests.hand_network import CRS, X0, Y0, at, line
 
 ACCESS = {"walk_m_per_min": 80.0, "gravity_beta_per_min": 0.1}
 TRANSIT = {"window": "07:00-08:00", "max_minutes": 45, "max_walk_minutes": 15, "transfer_walk_minutes": 5,
-           "max_rides": 4, "board_slack_minutes": 1, "gravity_max_minutes": 90}
+           "max_rides": 4, "board_slack_minutes": 1, "gravity_max_minutes": 90, "origin_chunk_size": 2000}
 
 
 def _street() -> Travel:
@@ -92,9 +92,54 @@ def test_blocks_of_origins_give_the_same_figures(monkeypatch):
     import pipeline.access.transit as transit_module
 
     whole = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
-    monkeypatch.setattr(transit_module, "MAX_BLOCK_CELLS", 2)  # one origin node per block
-    assert len(transit_module._place_blocks(transit_module.Places.of(_street(), _parcels().geometry),
-                                            transit_module.Places.of(_street(), _jobs().geometry))) == 2
+    here, there = transit_module.Places.of(_street(), _parcels().geometry), transit_module.Places.of(_street(), _jobs().geometry)
+    assert [len(b) for b in transit_module.place_blocks(here, there, 2000)] == [2]
+    assert [len(b) for b in transit_module.place_blocks(here, there, 1)] == [1, 1]  # one origin node per block
+    one = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS,
+                         {**TRANSIT, "origin_chunk_size": 1})
+    monkeypatch.setattr(transit_module, "MAX_BLOCK_CELLS", 2)  # memory allows one origin node per block too
+    assert [len(b) for b in transit_module.place_blocks(here, there, 2000)] == [1, 1]
     blocks = parcel_transit(_street(), _parcels(), _jobs(), _timetable(), np.array([100.0, 300.0]), ACCESS, TRANSIT)
-    for name, values in whole.items():
-        np.testing.assert_allclose(blocks[name], values, rtol=1e-12)
+    for name, values in whole.items():  # to the last bit, whatever the blocks
+        np.testing.assert_array_equal(blocks[name], values)
+        np.testing.assert_array_equal(one[name], values)
+
+
+def _more_parcels():
+    # P and Q, and four more along the street (x = 1400 .. 3800): six origin nodes.
+    xs = (0, 1000, 1400, 2200, 3000, 3800)
+    return gpd.GeoDataFrame({"parcel_id": [f"p{x}" for x in xs]},
+                            geometry=[shapely.Point(X0 + x, Y0 + 30) for x in xs], crs=CRS)
+
+
+def test_the_dask_backend_splits_origins_and_gives_the_local_figures(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from conftest import write_config
+
+    from pipeline.access import transit_minutes
+    from pipeline.core.config import load_config
+    from pipeline.core.parallel import active_executor, executor
+
+    settings = {**TRANSIT, "origin_chunk_size": 2}  # six origin nodes: three chunks
+    residents = np.arange(1.0, 7.0) * 100
+    parcels, sites = _more_parcels(), _jobs().geometry
+    origins = gpd.GeoSeries(parcels.geometry.representative_point().to_numpy(), crs=CRS)
+    local = parcel_transit(_street(), parcels, _jobs(), _timetable(), residents, ACCESS, settings)
+    local_minutes, _ = transit_minutes(_street(), origins, sites, *_timetable(), ACCESS, settings)
+    config = load_config(write_config(tmp_path, {"execution": {"backend": "dask", "workers": 2}}))
+    with executor(config), distributed.get_task_stream() as tasks:
+        assert active_executor().distributed
+        dask = parcel_transit(_street(), parcels, _jobs(), _timetable(), residents, ACCESS, settings)
+        dask_minutes, _ = transit_minutes(_street(), origins, sites, *_timetable(), ACCESS, settings)
+    ran = [t["key"] for t in tasks.data]  # the tasks the workers ran (collected as the stream closes)
+    # three chunks of each kind ran on the cluster's workers
+    assert sum("_figures_chunk" in str(key) for key in ran) == 3
+    assert sum("_block_minutes" in str(key) for key in ran) == 3
+    for name, values in local.items():
+        np.testing.assert_array_equal(dask[name], values)
+    np.testing.assert_array_equal(dask_minutes, local_minutes)
+    # P (x = 0) as in test_hand_medians_give_jobs_and_gravity: 25 minutes to J (the snap walk of 30 m is added
+    # after the median), 5 to K; all 15 jobs within 45 minutes of every parcel (the farthest walk, x = 3800 to K
+    # at x = 400, is 3,400 m and 30 m of snap: 42.9 minutes).
+    assert local["jobs_transit_45"].tolist() == [15.0] * 6
+    assert local_minutes[0] == pytest.approx([25.0, 5.0])

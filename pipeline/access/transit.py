@@ -8,6 +8,10 @@ gives the median over every minute of `transit.window` from each origin node to 
 
 The window is the departures from the origin's network node; the parcel's snap walk to it is added after the
 median (a few metres for most parcels), and so is the job site's snap walk from its node.
+
+The origin nodes are taken in blocks of neighbours (at most `transit.origin_chunk_size`), one chunk of work
+each: on the Dask workers when the run's backend is dask (pipeline.core.parallel), with the same blocks and
+the same figures, to the last bit, as the local backend.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from pipeline.access.jobs import job_access_index
 from pipeline.access.travel import Travel
+from pipeline.core.parallel import active_executor
 from pipeline.core.progress import step
-from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, point_xy, snap
-from pipeline.transit import Links, build_timetable, median_travel_times, parse_window
+from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, SEARCH_CELL_M, point_xy, snap
+from pipeline.transit import Links, Timetable, build_timetable, median_travel_times, parse_window
 
 TRANSIT_COLUMNS = ("jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index")
 
@@ -99,60 +104,112 @@ def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit
     step_rows = max(1, MAX_BLOCK_CELLS // max(1, minutes.shape[1]))
     for start in range(0, len(rows), step_rows):
         block = slice(start, start + step_rows)
+        # float32 adds whole numbers of jobs exactly (up to 2**24), in whatever order BLAS takes them
         within = (minutes[rows[block]] + offset[block, None] <= limit + 1e-9).astype(np.float32)
         out[block] = within @ jobs.astype(np.float32)
     return out
 
 
-def _place_blocks(here: Places, there: Places) -> list[slice]:
-    """Consecutive blocks of origin places whose minutes to every destination (block x destinations, and the
-    direct walks to the destinations' places) fit in MAX_BLOCK_CELLS."""
-    step_rows = max(1, MAX_BLOCK_CELLS // max(1, len(there.of_point), len(there.keys)))
-    return [slice(start, min(len(here.keys), start + step_rows)) for start in range(0, len(here.keys), step_rows)]
+def _cell_order(xy: np.ndarray) -> np.ndarray:
+    """An order of the points cell by cell (square cells of SEARCH_CELL_M, row by row), so that a block of
+    origins lies close together and walks to the same few stops."""
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.intp)
+    cells = np.floor((xy - xy.min(axis=0)) / SEARCH_CELL_M).astype(np.int64)
+    return np.lexsort((xy[:, 0], xy[:, 1], cells[:, 0], cells[:, 1]))
 
 
-def transit_minute_blocks(travel: Travel, here: Places, there: Places, stops: gpd.GeoDataFrame,
-                          stop_times: pd.DataFrame, access: dict, transit: dict):
-    """Yield (block of origin places, median minutes from each to each destination, the destination's snap
-    walk included), blocks of bounded memory (the stop profiles are searched again for each block)."""
+def place_blocks(here: Places, there: Places, chunk_places: int) -> list[np.ndarray]:
+    """Blocks of origin places (their rows in here), neighbours together, of even size: at most chunk_places
+    each, and their minutes to every destination (block x destinations, and the direct walks to the
+    destinations' places) within MAX_BLOCK_CELLS. The same blocks on every backend: each is one chunk of work."""
+    memory_rows = MAX_BLOCK_CELLS // max(1, len(there.of_point), len(there.keys))
+    step_rows = max(1, min(int(chunk_places), memory_rows))
+    order = _cell_order(here.xy)
+    n_blocks = -(-len(order) // step_rows)
+    return [np.sort(rows) for rows in np.array_split(order, n_blocks)] if n_blocks else []
+
+
+def _block(here: Places, rows: np.ndarray) -> Places:
+    """The origin places of one block as Places of their own (each its own point, no snap walk)."""
+    return Places(here.keys[rows], here.xy[rows], np.arange(len(rows)), np.zeros(len(rows)))
+
+
+def _block_minutes(part: Places, travel: Travel, there: Places, stops: gpd.GeoSeries, timetable: Timetable,
+                   access: dict, transit: dict) -> np.ndarray:
+    """Median minutes from each origin place of a block to each destination, the destination's snap walk included."""
     speed = float(access["walk_m_per_min"])
-    timetable = build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
     start, end = parse_window(transit["window"])
-    for rows in _place_blocks(here, there):
-        part = Places(here.keys[rows], here.xy[rows], np.arange(rows.stop - rows.start), np.zeros(rows.stop - rows.start))
-        to_stop, from_stop, between, direct = stop_walks(travel, part, stops.geometry, there, access, transit)
-        median_s = median_travel_times(
-            timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
-            max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
-        yield rows, median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
+    to_stop, from_stop, between, direct = stop_walks(travel, part, stops, there, access, transit)
+    median_s = median_travel_times(
+        timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
+        max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
+    return median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
+
+
+def _timetable(stops: gpd.GeoDataFrame, stop_times: pd.DataFrame) -> Timetable:
+    """The engine's timetable of the service day (pipeline.transit.build_timetable)."""
+    return build_timetable(stop_times.rename(columns={"trip_id": "trip"}), len(stops))
 
 
 def transit_minutes(travel: Travel, origins: gpd.GeoSeries, destinations: gpd.GeoSeries, stops: gpd.GeoDataFrame,
                     stop_times: pd.DataFrame, access: dict, transit: dict) -> tuple[np.ndarray, Places]:
     """Median minutes by walking and public transport from each origin's place to each destination (the
     destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed).
-    For few destinations (the development sites); transit_columns sums block by block."""
+    For few destinations (the development sites); transit_columns sums block by block. The blocks of origins
+    run as chunks of work (on the Dask cluster when the run has one)."""
     here, there = Places.of(travel, origins), Places.of(travel, destinations)
-    blocks = [m for _, m in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit)]
-    return (np.concatenate(blocks) if blocks else np.empty((0, len(there.of_point)))), here
+    blocks = place_blocks(here, there, int(transit["origin_chunk_size"]))
+    found = active_executor().map_chunks(_block_minutes, [_block(here, rows) for rows in blocks], travel, there,
+                                         stops.geometry, _timetable(stops, stop_times), access, transit)
+    minutes = np.empty((len(here.keys), len(there.of_point)))
+    for rows, block in zip(blocks, found, strict=True):
+        minutes[rows] = block
+    return minutes, here
+
+
+def _figures_chunk(chunk: tuple, travel: Travel, there: Places, stops: gpd.GeoSeries, timetable: Timetable,
+                   count: np.ndarray, access: dict, transit: dict) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk of transit_columns: for a block of origin places and the points on them (their place's row in
+    the block and their snap walk, minutes), each point's jobs within transit.max_minutes and each place's
+    gravity sum."""
+    part, point_rows, point_walk = chunk
+    minutes = _block_minutes(part, travel, there, stops, timetable, access, transit)
+    within = _sum_within(minutes, point_rows, point_walk, float(transit["max_minutes"]), count)
+    beta = float(access["gravity_beta_per_min"])
+    weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
+    # Each row summed on its own (numpy's pairwise sum), not by BLAS: a matrix product's order of addition
+    # depends on the block's shape and on BLAS's threads (one per Dask worker), and so would its last bits.
+    return within, (weight * count).sum(axis=1)
 
 
 @step("jobs by public transport")
 def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFrame, stops: gpd.GeoDataFrame,
                     stop_times: pd.DataFrame, residents: np.ndarray, access: dict, transit: dict) -> dict:
-    """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d)."""
+    """jobs_transit_45, job_access_transit_gravity and its index per origin (CONTRACT 6d).
+
+    The origins' places are searched in blocks of neighbours (place_blocks), one chunk of work each, on the
+    Dask cluster when the run has one; each block's sums come back whole, so every backend gives the same
+    figures."""
     count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
     here, there = Places.of(travel, origins), Places.of(travel, jobs.geometry)
     origin_walk = here.snap_m / float(access["walk_m_per_min"])
-    beta = float(access["gravity_beta_per_min"])
+    blocks = place_blocks(here, there, int(transit["origin_chunk_size"]))
+    row_in_block = np.empty(len(here.keys), dtype=np.intp)
+    block_of = np.empty(len(here.keys), dtype=np.intp)
+    for k, rows in enumerate(blocks):
+        row_in_block[rows], block_of[rows] = np.arange(len(rows)), k
+    point_block = block_of[here.of_point]
+    mine = [np.flatnonzero(point_block == k) for k in range(len(blocks))]
+    chunks = [(_block(here, rows), row_in_block[here.of_point[points]], origin_walk[points])
+              for rows, points in zip(blocks, mine, strict=True)]
+    found = active_executor().map_chunks(_figures_chunk, chunks, travel, there, stops.geometry,
+                                         _timetable(stops, stop_times), count, access, transit)
     within = np.empty(len(here.of_point))
     place_gravity = np.empty(len(here.keys))
-    for rows, minutes in transit_minute_blocks(travel, here, there, stops, stop_times, access, transit):
-        mine = np.flatnonzero((here.of_point >= rows.start) & (here.of_point < rows.stop))
-        within[mine] = _sum_within(minutes, here.of_point[mine] - rows.start, origin_walk[mine],
-                                   float(transit["max_minutes"]), count)
-        weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
-        place_gravity[rows] = weight @ count
+    for rows, points, (block_within, block_gravity) in zip(blocks, mine, found, strict=True):
+        within[points], place_gravity[rows] = block_within, block_gravity
+    beta = float(access["gravity_beta_per_min"])
     gravity = np.exp(-beta * origin_walk) * place_gravity[here.of_point]
     return {"jobs_transit_45": within, "job_access_transit_gravity": gravity,
             "job_access_transit_index": job_access_index(pd.Series(gravity), residents)}

@@ -131,9 +131,15 @@ def _connect(config: Config):
                 f"the Dask scheduler {address} cannot be reached ({type(err).__name__}: {err})",
                 "start the scheduler, fix execution.scheduler, or set execution.backend: local",
                 file=config.path, column="execution.scheduler")) from err
+    import dask
+
     workers = int(execution.get("workers") or 2)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                           processes=True)
+    # Workers keep glibc's own malloc thresholds: distributed sets MALLOC_TRIM_THRESHOLD_ for them, which
+    # turns off glibc's growing mmap threshold, so every large numpy temporary is mapped afresh and its pages
+    # faulted in again (ten times the page faults; the transit engine took twice the CPU in a worker).
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                               processes=True)
     return Client(cluster), cluster
 
 

@@ -191,6 +191,7 @@ class Transit(Section):
     max_rides: Whole = key("most vehicles per journey (changes + 1)", "rides")
     board_slack_minutes: NonNegative = key("a vehicle is boarded at least this long after reaching the stop", "min")
     gravity_max_minutes: Positive = key("the gravity sum by transit counts jobs within this travel time", "min")
+    origin_chunk_size: Whole = key("origin nodes per chunk of transit searches (a Dask task each)", "origins")
 class Green(Section):
     buffer_m: Positive = key("the land-cover figures' ring around each housing area", "m")
     lawn_to_meadow_share: Share = key("nature_friendly: share of the chosen areas' lawn turned into meadow")
