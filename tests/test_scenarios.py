@@ -610,6 +610,9 @@ def test_the_change_in_jobs_by_transit_beside_the_bike_figure(tmp_path):
         ("DEV1", "A"): 0.0, ("DEV1", "B"): 40.0, ("DEV2", "A"): 0.0, ("DEV2", "B"): 10.0}
     assert development["jobs_transit_45_after"].to_dict() == {
         ("DEV1", "A"): 340.0, ("DEV1", "B"): 240.0, ("DEV2", "A"): 300.0, ("DEV2", "B"): 210.0}
+    # per site and resident (A 1,200 residents, B 300): DEV1 40; DEV2 (0 x 1200 + 10 x 300) / 1500 = 2
+    summary = pd.read_parquet(config.processed(sc.DEVELOPMENT_SUMMARY_FILE)).set_index("site_id")
+    assert summary["mean_jobs_transit_45_change"].to_dict() == {"DEV1": 40.0, "DEV2": 2.0}
     # the median counts, not the best departure: within 10 minutes A gains nothing (its median is 11)
     sc.run(config.with_overrides({"transit": {"max_minutes": 10}}))
     development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE)).set_index(["site_id", "area_id"])
@@ -621,3 +624,4 @@ def test_the_change_in_jobs_by_transit_beside_the_bike_figure(tmp_path):
     development = gpd.read_parquet(config.processed(sc.DEVELOPMENT_FILE))
     assert development["jobs_transit_45_change"].isna().all() and development["jobs_transit_45_after"].isna().all()
     assert development["jobs_bike_30_change"].notna().all()
+    assert pd.read_parquet(config.processed(sc.DEVELOPMENT_SUMMARY_FILE))["mean_jobs_transit_45_change"].isna().all()

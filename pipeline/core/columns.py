@@ -30,7 +30,7 @@ KINDS: dict[str, str] = {
                      "gap_add_dwellings", "gap_convert_dwellings", "gap_demolish_dwellings", "years_listed",
                      "jobs_walk_15", "jobs_bike_30", "pupils_gain_free_transport", "pupils_lose_free_transport",
                      "new_dwellings", "residents_1km", "rank", "schools_over_capacity", "pupils_over_capacity",
-                     "mean_jobs_bike_30_change"), "count"),
+                     "mean_jobs_bike_30_change", "mean_jobs_transit_45_change"), "count"),
     **dict.fromkeys(("share", "share_other", "share_social", "tenure_diversity", "share_outside_work_edu",
                      "conviction_rate_18plus", "share_basic_edu", "share_non_western", "share_pupils_free_transport",
                      "share_residents_green_300", "canopy_share", "utilisation", "share_pupils_udsat_or_worse",

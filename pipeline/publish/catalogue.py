@@ -191,6 +191,8 @@ INDICATORS["pupils_over_capacity_vs_baseline"] = Indicator("Pupils over capacity
 INDICATORS["fall_share_social_family_omdannelse"] = Indicator(
     "Fall in the social family share of omdannelse areas (points)", "points")
 INDICATORS["mean_jobs_bike_30_change"] = Indicator("Change in jobs within 30 min by bike, mean per resident", "number")
+INDICATORS["mean_jobs_transit_45_change"] = Indicator(
+    "Change in jobs within 45 min by bus and train, mean per resident", "number")
 
 # Counts of people per area and district (the parcels' person counts summed by mix): person-based.
 PERSON_COUNT_COLUMNS = (

@@ -44,7 +44,7 @@ DEVELOPMENT_SUMMARY_COLUMNS = [
     "share_social_family_before", "share_social_family_after", "share_social_family_change",
     "gap_add_dwellings_before", "gap_add_dwellings_after", "gap_convert_dwellings_before",
     "gap_convert_dwellings_after", "dwellings_before", "dwellings_after", "new_dwellings", "new_jobs",
-    "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change",
+    "fall_share_social_family_omdannelse", "mean_jobs_bike_30_change", "mean_jobs_transit_45_change",
 ]
 
 # Districting (CONTRACT 6b): the columns of its outputs (pipeline/scenarios/districting*.py).

@@ -147,8 +147,21 @@ def school_ranking(summary: pd.DataFrame, settings: dict) -> dict:
 def mean_jobs_bike_30_change(table: pd.DataFrame) -> pd.Series:
     """Per site (indexed by site_id) the change in jobs_bike_30 per resident: the mean of the areas'
     jobs_bike_30_change weighted by their residents, over the areas where both are known (null when none)."""
+    return _mean_change_per_resident(table, "jobs_bike_30_change")
+
+
+def mean_jobs_transit_45_change(table: pd.DataFrame) -> pd.Series:
+    """Per site the change in jobs_transit_45 per resident, weighted as mean_jobs_bike_30_change (null without
+    a GTFS feed: the areas' changes are then unknown)."""
+    if "jobs_transit_45_change" not in table:
+        return pd.Series(np.nan, index=pd.Index(table["site_id"].astype(str).unique()))
+    return _mean_change_per_resident(table, "jobs_transit_45_change")
+
+
+def _mean_change_per_resident(table: pd.DataFrame, column: str) -> pd.Series:
+    """Per site the areas' change in column weighted by their residents, over the areas where both are known."""
     site = table["site_id"].astype(str)
-    change = pd.to_numeric(table["jobs_bike_30_change"]).astype(float)
+    change = pd.to_numeric(table[column]).astype(float)
     residents = pd.to_numeric(table["residents"]).astype(float)
     known = change.notna() & residents.notna()
     weighted = (change * residents).where(known, 0.0).groupby(site, sort=False).sum()
@@ -178,6 +191,7 @@ def development_summary(table: pd.DataFrame) -> pd.DataFrame:
     unknown = (omdannelse & change.isna()).groupby(site, sort=False).any()
     summary["fall_share_social_family_omdannelse"] = fall.groupby(site, sort=False).sum().mask(unknown)
     summary["mean_jobs_bike_30_change"] = mean_jobs_bike_30_change(table)
+    summary["mean_jobs_transit_45_change"] = mean_jobs_transit_45_change(table)
     summary.index.name = "site_id"
     return summary[DEVELOPMENT_SUMMARY_COLUMNS[1:]]
 
