@@ -9,6 +9,7 @@ shown; the ranking json is compared with the same datasets value for value.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 import re
 
 import geopandas as gpd
@@ -19,6 +20,8 @@ from test_scenarios import X0, Y0, _project, _write_processed
 
 from pipeline import scenarios as sc
 from pipeline.core.io import read_json
+
+REPO = Path(__file__).resolve().parents[1]
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import build_school_sites, build_urban_development
 
@@ -103,7 +106,9 @@ def test_urban_development_panel_shows_the_summary_of_every_site(project):
                 assert _same(shown, rec[f"gap_add_dwellings_{when}"], 0), (site_id, when)
             else:
                 assert shown == "not relevant", (site_id, when, shown)
-        assert _same(cells["Jobs by bike, mean change per resident"][0], rec["mean_jobs_bike_30_change"], 0), site_id
+        assert _same(cells["Change in jobs within 30 min by bike, mean per resident"][0], rec["mean_jobs_bike_30_change"], 0), site_id
+        # the fixture gives no GTFS feed: no transit row (unknown, not a change of 0)
+        assert "Change in jobs within 45 min by bus and train, mean per resident" not in cells, site_id
     # how the ranking works, read from the stage's scenarios_ranking.json (its default objective), not the job change
     assert "the largest fall in the social family housing share of the omdannelsesområder" in page
     assert "the figure the ranking uses" not in page
@@ -128,3 +133,23 @@ def test_the_ranking_json_is_the_summaries(project):
     ranked = development[development["rank"].notna()]
     assert (ranked.sort_values("fall_share_social_family_omdannelse", ascending=False, kind="stable")["site_id"].tolist()
             == ranked.sort_values("rank")["site_id"].tolist())
+
+
+def test_the_site_comparison_shows_the_transit_change_beside_the_bike_change():
+    """With a feed, each site's mean change by bus and train stands beside the bike figure, as the stage wrote it."""
+    from pipeline.core.config import load_config
+    from pipeline.publish.i18n import language
+    from pipeline.publish.pages.urban_development import development_comparison
+
+    summary = pd.DataFrame({"site_id": ["S1", "S2"], "site_name": ["North", "South"], "rank": [1, 2],
+                            "area_id": ["A", None], "area_name": ["Alpha", None],
+                            "share_social_family_before": [0.5, None], "share_social_family_after": [0.4, None],
+                            "share_social_family_change": [-0.1, None], "status_before": ["none", None],
+                            "status_after": ["none", None], "gap_add_dwellings_before": [None, None],
+                            "gap_add_dwellings_after": [None, None], "mean_jobs_bike_30_change": [80.0, 0.0],
+                            "mean_jobs_transit_45_change": [40.0, None]})
+    config = load_config(REPO / "config" / "pipeline.yaml")
+    markup = development_comparison(summary, pd.Series([False, False]), config, language("en"))
+    rows = re.findall(r"<tr><td>Change in jobs within 45 min by bus and train, mean per resident</td><td colspan=2>"
+                      r"([^<]*)</td></tr>", markup)
+    assert rows == ["+40", "no data"]  # S2's unknown stays unknown

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, legend_title
+from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, indicator, legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
@@ -36,7 +36,9 @@ from pipeline.publish.tables import area_table_from_inputs
 
 DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
                       "share_social_family_after", "share_social_family_change", "gap_add_dwellings_before",
-                      "gap_add_dwellings_after", "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change"]
+                      "gap_add_dwellings_after", "jobs_bike_30_before", "jobs_bike_30_after", "jobs_bike_30_change",
+                      # by bus and train, where a GTFS feed was given (null without one: then not shown)
+                      "jobs_transit_45_before", "jobs_transit_45_after", "jobs_transit_45_change"]
 
 
 @in_page_language
@@ -82,7 +84,8 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
 def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.Series, config: Config,
                             lang: Language) -> None:
     """Per site, areas coloured by the change in jobs within 30 min by bike; the receiving areas before/after."""
-    fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns]
+    fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns
+              and (not c.startswith("jobs_transit") or shaped[c].notna().any())]
     by_site = shaped.groupby(shaped["site_id"].astype(str), sort=False) if "jobs_bike_30_change" in shaped.columns else []
     for i, (site, part) in enumerate(by_site):
         hidden = small.loc[part.index]
@@ -138,9 +141,13 @@ def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Conf
             "gap_before": _surplus(rec["gap_add_dwellings_before"], rec["status_before"], lang),
             "gap_after": _surplus(rec["gap_add_dwellings_after"], rec["status_after"], lang),
             "jobs_change": figure(rec["mean_jobs_bike_30_change"], lang, signed=True),
+            "transit_change": figure(rec.get("mean_jobs_transit_45_change"), lang, signed=True),
         })
+    transit = "mean_jobs_transit_45_change" in summary.columns and summary["mean_jobs_transit_45_change"].notna().any()
     names = summary["site_name"].where(summary["site_name"].notna(), summary["site_id"]).astype(str)
     shown = [figure(v, lang, 1, signed=True, percent=True) for v in summary["share_social_family_change"]]
-    return render("development_comparison.html", lang, sites=sites) + bar_chart(
+    labels = {"bike": lang(indicator("mean_jobs_bike_30_change").label),
+              "transit": lang(indicator("mean_jobs_transit_45_change").label) if transit else None}
+    return render("development_comparison.html", lang, sites=sites, labels=labels) + bar_chart(
         names, summary["share_social_family_change"], shown, summary["rank"],
         "Change in the receiving area's social family share (percentage points)", lang)
