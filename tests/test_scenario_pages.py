@@ -9,8 +9,8 @@ shown; the ranking json is compared with the same datasets value for value.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -20,10 +20,10 @@ from test_scenarios import X0, Y0, _project, _write_processed
 
 from pipeline import scenarios as sc
 from pipeline.core.io import read_json
-
-REPO = Path(__file__).resolve().parents[1]
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import build_school_sites, build_urban_development
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _number(text: str) -> float | None:
