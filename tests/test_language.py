@@ -58,8 +58,9 @@ return texts;
 
 
 # Danish words that English message ids use (the law's own terms: omdannelse areas, Almenboligloven) or that
-# are spelt the same in both languages and occur in Danish data (a sector "Transport og logistik"): not English.
-DANISH_TOO = {"omdannelse", "forebyggelse", "udsat", "almenboligloven", "transport"}
+# are spelt the same in both languages and occur in Danish data (a sector "Transport og logistik", a plan's project
+# "Butikker og service i stueetagerne"): not English.
+DANISH_TOO = {"omdannelse", "forebyggelse", "udsat", "almenboligloven", "transport", "service"}
 
 
 def english_ui_words() -> set[str]:
