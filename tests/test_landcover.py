@@ -165,6 +165,26 @@ def test_ingest_maps_the_codes_and_warns_of_codes_in_no_class(tmp_path):
                                                                 OTHER: 220 * 120 - 20000 - 10}
 
 
+def test_ingest_copies_block_by_block_what_the_window_holds(tmp_path):
+    """Blocks of 8 x 8 cells over a window of 27 x 19 cells that starts inside the raster (blocks cut at its
+    edges): every cell mapped as a cell-by-cell lookup maps it, the unnamed code counted once."""
+    from rasterio.windows import Window
+
+    from pipeline.sources.land_cover import copy_classes
+
+    codes = np.random.default_rng(3).choice([0, 110, 120, 210, 330, 77, 900], size=(23, 31)).astype(np.uint16)
+    source = write_raster(tmp_path / "basemap.tif", codes, dtype="uint16")
+    classes = {"sealed": [110, 120], "lawn": [210], "semi_natural": [330], "other": [900]}
+    with rasterio.open(source) as dataset:
+        unnamed = copy_classes(dataset, Window(2, 3, 27, 19), classes, tmp_path / "copy.tif", block=8)
+    part = codes[3:22, 2:29]
+    lookup = {0: NODATA, 77: NODATA, 110: SEALED, 120: SEALED, 210: LAWN, 330: SEMI, 900: OTHER}
+    with rasterio.open(tmp_path / "copy.tif") as copy:
+        assert (copy.width, copy.height, copy.bounds.left, copy.bounds.top) == (27, 19, LEFT + 20, TOP - 30)
+        np.testing.assert_array_equal(copy.read(1), np.vectorize(lookup.get)(part))
+    assert unnamed == {77: int((part == 77).sum())} and unnamed[77] > 0
+
+
 def test_a_land_cover_raster_without_its_class_table_is_bad_input(tmp_path, capsys):
     sources = write_tiny_sources(tmp_path)
     tiny_land_cover(tmp_path)

@@ -1,6 +1,6 @@
 """The land-cover raster: the delivered classes (or OpenStreetMap's tags) over the housing areas, as the contract's classes.
 
-A classified GeoTIFF is copied band by band over the housing areas' bounds widened by
+A classified GeoTIFF is copied block by block over the housing areas' bounds widened by
 `ingest.land_cover_margin_m` (pipeline/sources/land_cover.py: its own grid when projected, warped when
 geographic), its codes mapped through `sources.land_cover.classes`; an OpenStreetMap file is rasterised at
 `ingest.osm_land_cover.resolution_m` in the working CRS (pipeline/sources/osm_land_cover.py). Either way

@@ -4,7 +4,8 @@ A land-cover source is a classified GeoTIFF (Denmark's national Basemap-style 10
 codes config maps to the contract's classes (`sources.land_cover.classes`: {natural: [codes], semi_natural,
 lawn, trees, sealed, water, other}). Ingest copies the part over the housing areas into the pipeline's own
 land-cover raster, with the class's position in `CLASSES` plus one as its code and 0 as nodata (`CODES`),
-band by band so a national raster never loads whole. Codes the table does not name are counted, left out
+block by block (at most BLOCK_CELLS x BLOCK_CELLS cells at a time, whatever the raster's width) so a national
+raster never loads whole. Codes the table does not name are counted, left out
 like nodata, and named in a warning.
 
 CRS: the raster keeps its own grid when its CRS is projected, and the stages reproject the housing areas to
@@ -25,7 +26,8 @@ CLASSES = ("natural", "semi_natural", "lawn", "trees", "sealed", "water", "other
 CODES = {name: [k + 1] for k, name in enumerate(CLASSES)}
 NODATA = 0
 NO_CLASS = -1
-BAND_ROWS = 1024
+# Ingest's copy reads and writes blocks of at most this many cells each way (about 40 MB of work memory).
+BLOCK_CELLS = 1024
 
 
 def class_index(codes: np.ndarray, classes: Mapping[str, Iterable[int]]) -> np.ndarray:
@@ -83,26 +85,29 @@ def read_classes(dataset, window, classes: Mapping[str, Iterable[int]] = CODES) 
     return cls
 
 
-def copy_classes(dataset, window, classes: Mapping[str, Iterable[int]], target) -> dict[int, int]:
-    """Write the window as the pipeline's land-cover raster (CODES), band by band; the unnamed codes' counts."""
+def copy_classes(dataset, window, classes: Mapping[str, Iterable[int]], target,
+                 block: int = BLOCK_CELLS) -> dict[int, int]:
+    """Write the window as the pipeline's land-cover raster (CODES), block by block (block x block cells at
+    most); the unnamed codes' counts."""
     import rasterio
+    from rasterio.windows import Window
 
     profile = {"driver": "GTiff", "width": int(window.width), "height": int(window.height), "count": 1,
                "dtype": "uint8", "crs": dataset.crs, "transform": dataset.window_transform(window), "nodata": NODATA,
                "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256}
     unnamed: dict[int, int] = {}
     with rasterio.open(target, "w", **profile) as dst:
-        for start in range(0, int(window.height), BAND_ROWS):
-            rows = min(BAND_ROWS, int(window.height) - start)
-            band = rasterio.windows.Window(window.col_off, window.row_off + start, window.width, rows)
-            data = dataset.read(1, window=band, masked=True)
-            cls = class_index(np.ma.getdata(data), classes)
-            masked = np.ma.getmaskarray(data)
-            left_out = (cls == NO_CLASS) & ~masked
-            if left_out.any():
-                codes, counts = np.unique(np.ma.getdata(data)[left_out], return_counts=True)
-                for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
-                    unnamed[code] = unnamed.get(code, 0) + count
-            out = np.where(masked | (cls == NO_CLASS), NODATA, cls + 1).astype(np.uint8)
-            dst.write(out, 1, window=rasterio.windows.Window(0, start, int(window.width), rows))
+        for row in range(0, int(window.height), block):
+            for col in range(0, int(window.width), block):
+                rows, cols = min(block, int(window.height) - row), min(block, int(window.width) - col)
+                data = dataset.read(1, window=Window(window.col_off + col, window.row_off + row, cols, rows), masked=True)
+                cls = class_index(np.ma.getdata(data), classes)
+                masked = np.ma.getmaskarray(data)
+                left_out = (cls == NO_CLASS) & ~masked
+                if left_out.any():
+                    codes, counts = np.unique(np.ma.getdata(data)[left_out], return_counts=True)
+                    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
+                        unnamed[code] = unnamed.get(code, 0) + count
+                out = np.where(masked | (cls == NO_CLASS), NODATA, cls + 1).astype(np.uint8)
+                dst.write(out, 1, window=Window(col, row, cols, rows))
     return unnamed
