@@ -193,8 +193,9 @@ def test_every_link_of_the_list_and_the_profiles_resolves_to_a_file(published):
 
 
 def test_missing_datasets_and_columns_are_said_not_failed(tmp_path):
-    # no path columns, no history, no access stage output, no scenarios: each section says what is missing
-    config = make_project(tmp_path, {"language": "en"})
+    # no path columns, no history, no access stage output, no scenarios: each section says what is missing. The
+    # candidate sites are configured, so the scenarios are not computed yet (not "not supplied": tests/test_not_supplied.py)
+    config = make_project(tmp_path, {"language": "en", "sources": {"candidate_sites": {"path": "raw/sites.gpkg"}}})
     for name in ("areas_access", "scenarios_development", "scenarios_development_summary", "scenarios_school_sites",
                  "scenarios_school_catchments", "scenarios_school_summary"):
         (config.processed_dir / f"{name}.parquet").unlink()

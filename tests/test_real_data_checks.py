@@ -383,11 +383,15 @@ def test_every_profile_link_finds_its_page_whatever_the_id(folder, capsys):
     assert all((folder / "maps" / link).is_file() for link in popup_links)
     shown = pd.read_parquet(folder / "data" / "processed" / "areas_mix.parquet")["residents"] >= 100  # privacy.min_residents
     assert len(popup_links) == int(shown.sum()) > 200
-    # 6. no school districts were supplied: the catchment maps' notice names the source, and asks for no re-run
+    # 6. no candidate sites or schools were supplied: the scenarios' notice names the sources, and asks for no re-run
     sites = (folder / "maps" / "school-sites.html").read_text(encoding="utf-8")
-    assert ("Kort over skoleoptag: ikke leveret.</b>\n<ul>\n<li>ikke leveret: der er ikke angivet nogen kilde til "
-            "school_districts (sources.school_districts i konfigurationen)</li>") in sites
+    assert ("Scenarier for skoleplaceringer: ikke leveret.</b>\n<ul>\n<li>ikke leveret: der er ikke angivet nogen af "
+            "lagene candidate_sites, schools (sources.candidate_sites, sources.schools i konfigurationen)</li>") in sites
     assert "ikke beregnet endnu" not in sites and "Tilføj kilden i konfigurationen (docs/ingest.md)" in sites
+    balance = (folder / "maps" / "social-balance.html").read_text(encoding="utf-8")
+    assert ("Skoledistrikternes elevsammensætning: ikke leveret.</b>\n<ul>\n<li>ikke leveret: der er ikke angivet "
+            "noget school_districts-lag (sources.school_districts i konfigurationen)</li>") in balance
+    assert "ikke beregnet endnu" not in balance
 
 
 def test_a_folder_as_a_source_path_is_exit_2(folder, capsys):

@@ -148,10 +148,22 @@ def exists(config: Config, name: str) -> bool:
     return declared(name).path(config).exists()
 
 
+def supplied(config: Config, layer: str) -> bool:
+    """Whether the config gives a source for this layer (sources.<layer> set, not null)."""
+    return bool((config["sources"] or {}).get(layer))
+
+
 def unsupplied(config: Config, name: str) -> tuple[str, ...]:
     """The optional source layers the dataset needs (its catalogue entry's `needs`) that the config does not supply
     (no source, or null): without them it is absent or written empty, and a re-run cannot help."""
-    return tuple(layer for layer in CATALOGUE[name].needs if not config["sources"].get(layer))
+    return tuple(layer for layer in CATALOGUE[name].needs if not supplied(config, layer))
+
+
+def optional_layers(reader: str | None = None) -> tuple[str, ...]:
+    """The optional source layers: those some dataset of the catalogue needs, in the order of the sources; with a
+    `reader` (a stage), those needed by the datasets that stage reads."""
+    needed = {layer for d in CATALOGUE.values() if reader is None or reader in d.readers for layer in d.needs}
+    return tuple(layer for layer in (*VECTOR_LAYERS, *TABLE_LAYERS, *RASTER_LAYERS, *FEED_LAYERS) if layer in needed)
 
 
 def input_path(config: Config, name: str) -> Path:

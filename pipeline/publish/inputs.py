@@ -2,6 +2,8 @@
 
 A stage output whose housing areas (or schools) are not the current layers' describes another run's data:
 it is treated as missing and the page says it is out of date, instead of showing it next to current data.
+A dataset absent, or written empty, because an optional source layer it needs (the catalogue's `needs`) is
+not configured is missing as "not supplied", naming the layer: a re-run cannot help, adding the source can.
 """
 
 from __future__ import annotations
@@ -79,20 +81,28 @@ def mismatched(inputs: Inputs) -> dict[str, Reason]:
     return found
 
 
-# The source layers each derived dataset needs besides the housing areas: where one is not configured the
-# dataset cannot exist, and the page says which source is missing instead of asking for a re-run.
-# (The scenarios stage writes its baseline without candidate sites, so its datasets need no source here.)
-NEEDS_SOURCES: dict[str, tuple[str, ...]] = {"school_districts_mix": ("school_districts",)}
+def not_supplied(layers: tuple[str, ...] | list[str]) -> Reason:
+    """The reason of a dataset absent or empty because these optional source layers are not configured."""
+    if len(layers) == 1:
+        return Reason("not supplied: no {layer} layer is configured (sources.{layer} in the config)",
+                      {"layer": layers[0]}, supplied=False)
+    return Reason("not supplied: no {layers} layers are configured ({sources} in the config)",
+                  {"layers": ", ".join(layers), "sources": ", ".join(f"sources.{layer}" for layer in layers)},
+                  supplied=False)
 
 
 def absent_reason(config: Config, entry: datasets.Dataset) -> Reason:
-    """Why a dataset was not written: a source it needs is not configured, or its stage has not run."""
-    needs = (entry.name,) if entry.writer == "ingest" else NEEDS_SOURCES.get(entry.name, ())
-    unsupplied = [layer for layer in needs if not config["sources"].get(layer)]
-    if unsupplied:
-        return Reason("not supplied: no source is configured for {layers} (sources.{layer} in the config)",
-                      {"layers": ", ".join(unsupplied), "layer": unsupplied[0]}, supplied=False)
+    """Why a dataset was not written: an optional source it needs (the catalogue's `needs`) is not configured,
+    or its stage has not run."""
+    lacking = datasets.unsupplied(config, entry.name)
+    if lacking:
+        return not_supplied(lacking)
     return Reason("not computed yet: the {stage} stage has not written {file}", {"stage": entry.writer, "file": entry.file})
+
+
+def _empty(data: object) -> bool:
+    """Whether a dataset read holds no rows (a table written empty)."""
+    return isinstance(data, pd.DataFrame) and not len(data)
 
 
 def load_inputs(config: Config) -> Inputs:
@@ -108,7 +118,11 @@ def load_inputs(config: Config) -> Inputs:
         elif entry.name == "scenarios_ranking":
             inputs.ranking = datasets.read(config, entry.name)
         else:
-            inputs.frames[entry.name] = datasets.read(config, entry.name)
+            frame = datasets.read(config, entry.name)
+            if _empty(frame) and datasets.unsupplied(config, entry.name):  # written empty: a layer is not supplied
+                inputs.missing[entry.name] = absent_reason(config, entry)
+            else:
+                inputs.frames[entry.name] = frame
     for name, reason in mismatched(inputs).items():
         del inputs.frames[name]
         inputs.missing[name] = reason

@@ -42,6 +42,7 @@ def extracted() -> set[str]:
 def tabled() -> set[str]:
     """The message ids kept in tables rather than in calls."""
     from pipeline.publish.pages import index, kit, layers, school_sites, social_balance
+    from pipeline.publish.summary import municipality
 
     ids = {i.label for i in catalogue.INDICATORS.values()} | set(catalogue.STATUS_LABELS.values())
     ids |= {p.title for p in kit.PAGES} | {p.description for p in kit.PAGES}
@@ -56,6 +57,7 @@ def tabled() -> set[str]:
     ids |= catalogue.legend_words()  # units and directions in legend titles
     ids |= set(datasets.REFERENCE_SCENARIOS.values())  # the names the scenarios stage gives its two reference rows
     ids |= summary.message_ids()  # Kort fortalt's sentences kept in tables (pipeline/publish/summary/)
+    ids |= {what for _, what in municipality.PLAN_PARTS}  # the parts of the plans the summary says are missing
     return ids
 
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
-from pipeline.publish.profile_sections import fmt, known, missing_text, shown
+from pipeline.publish.inputs import not_supplied
+from pipeline.publish.profile_sections import fmt, known, missing_text, reason_text, shown
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
@@ -23,25 +25,35 @@ GREEN_FIELDS = ("share_natural_cover", "share_sealed", "effective_mesh_size_ha",
 SCENARIO = "green_nature_friendly"
 
 
+def _layer_of(column: str) -> str:
+    """The optional source layer a green figure comes from (each is the catalogue's dataset of that layer)."""
+    return "protected_nature" if column == "protected_nature_dist_m" else "land_cover"
+
+
 def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
-    """The land-cover figures of the area and its ring beside the municipality's, and the scenario's change."""
+    """The land-cover figures of the area and its ring beside the municipality's, and the scenario's change; the
+    figures of a layer not supplied are left out and the section says which layer (not "no data" figures)."""
     lang = shared.lang
-    present = [c for c in GREEN_FIELDS if c in row.index and known(row[c])]
-    if not present:
-        return {"rows": [], "scenario": [], "missing": lang(
-            "no land-cover figures: the land_cover and protected_nature sources are not given (docs/green.md)")}
+    lacking = [*datasets.unsupplied(shared.config, "land_cover"), *datasets.unsupplied(shared.config, "protected_nature")]
+    fields = [c for c in GREEN_FIELDS if c in row.index and (known(row[c]) or _layer_of(c) not in lacking)]
+    left_out = [layer for layer in lacking if not any(_layer_of(c) == layer for c in fields)]
+    note = reason_text(lang, not_supplied(left_out)) if left_out else None
+    if not fields:
+        return {"rows": [], "scenario": [], "note": None, "missing": note or lang("no data")}
     rows = [{"label": lang(indicator(c).label),
              "value": shown(shared, c, row[c], hidden) if indicator(c).person else fmt(lang, c, row[c]),
-             "mean": fmt(lang, c, shared.means.get(c))} for c in GREEN_FIELDS if c in row.index]
-    return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "missing": None}
+             "mean": fmt(lang, c, shared.means.get(c))} for c in fields]
+    return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "note": note, "missing": None}
 
 
 def _scenario_rows(area_id: str, shared: Shared) -> list[dict]:
-    """Before and after the chosen areas' lawn turns meadow, for an area the scenario changes (else none)."""
+    """Before and after the chosen areas' lawn turns meadow, for an area the scenario changes (else none; not
+    supplied without land cover, which the section's note says)."""
     lang = shared.lang
     frame = shared.inputs.get(SCENARIO)
     if frame is None:
-        if SCENARIO in shared.inputs.missing:
+        reason = shared.inputs.missing.get(SCENARIO)
+        if reason is not None and reason.supplied:
             return [{"label": missing_text(lang, shared.inputs, SCENARIO), "before": "", "after": ""}]
         return []
     found = frame[frame["area_id"].astype(str) == area_id]

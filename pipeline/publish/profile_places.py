@@ -143,10 +143,11 @@ def _scenario_order(catchments: pd.DataFrame) -> pd.DataFrame:
 def school_scenario_section(area_id: str, shared: Shared) -> dict:
     """In each school-site scenario, the schools whose catchment covers the area, with their figures."""
     lang = shared.lang
-    if shared.catchments is None:
+    if shared.catchments is None:  # not there (not supplied, not computed, out of date), or no scenario was measured
         name = next((n for n in ("scenarios_school_sites", "scenarios_school_catchments") if n in shared.inputs.missing),
-                    "scenarios_school_catchments")
-        return {"rows": [], "missing": missing_text(lang, shared.inputs, name)}
+                    None)
+        return {"rows": [], "missing": missing_text(lang, shared.inputs, name) if name else
+                lang("No school-site scenario covers the area.")}
     found = shared.records_of("catchments", shared.catchments, area_id, prepare=_scenario_order)
     # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
     rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),

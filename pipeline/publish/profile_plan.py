@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.publish.profile_sections import fmt, shown, status_text
+from pipeline.publish.profile_sections import fmt, missing_text, shown, status_text
 from pipeline.publish.profile_shared import Shared
+
+TRAJECTORY = "plan_trajectory"
 
 
 def _touched(trajectory: pd.DataFrame) -> pd.DataFrame:
@@ -21,8 +23,9 @@ def plan_section(area_id: str, hidden: bool, shared: Shared) -> dict:
     """Per year: the projected social family share, status (suppressed where small), the year's projects and the
     residents rehoused in and out (people: suppressed where small); no rows for an area the plan does not touch."""
     lang, table = shared.lang, shared.inputs.get("plan_trajectory")
-    if table is None or not len(table):
-        return {"rows": []}
+    if table is None or not len(table):  # no plan: the scenarios section says why (not supplied, not computed)
+        return {"rows": [], "missing": missing_text(lang, shared.inputs, TRAJECTORY) if TRAJECTORY in shared.inputs.missing
+                else None}
     rows = []
     for rec in shared.records_of("plan", table, area_id, _touched):  # one row per year
         rows.append({
@@ -33,4 +36,4 @@ def plan_section(area_id: str, hidden: bool, shared: Shared) -> dict:
             "moved_in": shown(shared, "rehoused_in", rec.get("rehoused_in"), hidden),
             "moved_out": shown(shared, "rehoused_out", rec.get("rehoused_out"), hidden),
         })
-    return {"rows": rows}
+    return {"rows": rows, "missing": None}

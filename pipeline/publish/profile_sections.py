@@ -16,7 +16,7 @@ from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
 from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language
-from pipeline.publish.inputs import Inputs
+from pipeline.publish.inputs import Inputs, Reason
 from pipeline.publish.profile_charts import tenure_bar, threshold_bar
 from pipeline.publish.status_text import (
     STATUS_WORDS,
@@ -88,11 +88,16 @@ def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
     return fmt(shared.lang, column, value)
 
 
+def reason_text(lang: Language, reason: Reason) -> str:
+    """A reason (not supplied, not computed yet, out of date) in the page's language."""
+    return lang(reason.message, **reason.values)
+
+
 def missing_text(lang: Language, inputs: Inputs, name: str) -> str:
-    """Why a dataset is not shown (not computed yet, or out of date), in the page's language."""
+    """Why a dataset is not shown (not supplied, not computed yet, or out of date), in the page's language."""
     reason = inputs.missing.get(name)
     if reason is not None:
-        return lang(reason.message, **reason.values)
+        return reason_text(lang, reason)
     entry = datasets.dataset(name)
     stage, file = entry.writer, entry.file
     return lang("not computed yet: the {stage} stage has not written {file}", stage=stage, file=file)

@@ -75,7 +75,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
             add_filled_layer(m, data, "meets_canopy_30", lang(indicator("meets_canopy_30").label),
                              [(colour, lang(flag)) for flag, colour in CANOPY_COLOURS.items()])
         body.append(_distance_method_note(table, config, lang))
-        body.append(absent_layers_notice(inputs, lang))
+        body.append(absent_layers_notice(inputs, config, lang, "access"))
         body.append(render("access_means.html", lang, suppression=suppression_note(config, lang)))
     add_green(m, inputs, config, lang, show=False)
     add_land_cover(m, inputs.rasters.get("land_cover"), int(config["publish"]["land_cover_max_px"]), lang)

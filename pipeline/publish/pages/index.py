@@ -98,7 +98,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
             render("index_panel.html", lang, pages=PAGES[1:], suppression=suppression_note(config, lang))]
     if ingest_missing:
         body.append(missing_notice("Input layers", ingest_missing, lang))
-    body.append(absent_layers_notice(inputs, lang))
+    body.append(absent_layers_notice(inputs, config, lang))
     body.append(render("index_key.html", lang, symbols=SYMBOL_KEY))
     body.append(render("index_warnings.html", lang, warnings=warnings, count=lang.number(len(warnings))))
     add_panel(m, "".join(body))

@@ -18,6 +18,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from pipeline.core import datasets
 from pipeline.core.config import Config
 from pipeline.publish.i18n import NO_DATA, Language, language, speaking
 from pipeline.publish.inputs import Inputs
@@ -152,7 +153,8 @@ def missing(inputs: Inputs, *names: str) -> list[str]:
     return [inputs.missing[n] for n in names if n in inputs.missing]
 
 
-# What each optional input layer feeds, for the notice on pages when it was not supplied (message ids).
+# What each optional source layer feeds, for the notice on pages when it was not supplied (message ids). The
+# layers are the catalogue's (datasets.optional_layers: those some dataset needs); this gives each its words.
 LAYER_FEEDS = {
     "parcels": "every count of the housing areas (unless grid or area statistics give them)",
     "schools": "school distances, district capacity and the school-site scenarios",
@@ -162,7 +164,15 @@ LAYER_FEEDS = {
     "streets": "network distances (straight lines x the detour factor are used instead)",
     "stations": "station_dist_m",
     "candidate_sites": "the school-site and development scenarios",
+    "protected_nature": "protected_nature_dist_m, the walk to protected nature",
+    "grid_statistics": "counts per Statistics Denmark grid cell (the parcels or area statistics may give them instead)",
+    "area_statistics": "the figures published per housing area (the parcels or grid statistics may give counts instead)",
+    "plan_projects": "the plan over time (its page, the profiles' projection and the plans in the summary)",
+    "canopy": "canopy_share and meets_canopy_30",
+    "land_cover": "the land-cover figures (natural cover, sealed share, connected habitat) and the nature-friendly scenario",
+    "gtfs": "jobs_transit_45 and the job access figures by public transport",
 }
+assert tuple(LAYER_FEEDS) == datasets.optional_layers(), "every optional source layer (the catalogue's needs) has its words"
 
 
 # What each ranking objective of the scenarios stage (scenarios_ranking.json `objective`) ranks by, in words.
@@ -187,9 +197,20 @@ def ranking_objective(inputs: Inputs, question: str, lang: Language) -> Markup:
     return render("ranking_objective.html", lang, words=words, question=question)
 
 
-def absent_layers_notice(inputs: Inputs, lang: Language) -> Markup:
-    """Which optional input layers were not supplied and which figures are therefore empty ("no data", not 0)."""
-    absent = [(name.replace("_", " "), LAYER_FEEDS[name]) for name in LAYER_FEEDS if name in inputs.missing]
+def absent_layers(inputs: Inputs, config: Config, reader: str | None = None) -> list[str]:
+    """The optional source layers not supplied (of those the `reader` stage's datasets need, or all): not
+    configured, or not ingested though configured (a source marked `required: false` whose file was not there).
+    A layer publish reads counts as supplied where its ingested data are there."""
+    def there(layer: str) -> bool:
+        return inputs.get(layer) is not None or layer in inputs.rasters
+
+    return [layer for layer in datasets.optional_layers(reader)
+            if layer in inputs.missing or not (datasets.supplied(config, layer) or there(layer))]
+
+
+def absent_layers_notice(inputs: Inputs, config: Config, lang: Language, reader: str | None = None) -> Markup:
+    """Which optional source layers were not supplied and which figures are therefore empty ("no data", not 0)."""
+    absent = [(layer, layer.replace("_", " "), LAYER_FEEDS[layer]) for layer in absent_layers(inputs, config, reader)]
     return render("notice_absent_layers.html", lang, absent=absent) if absent else Markup("")
 
 

@@ -92,7 +92,7 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     _add_district_mix(m, inputs, config, lang, body)
     add_schools(m, inputs, config, lang, show=False)
     body.append(_segregation_markup(inputs, lang))
-    body.append(absent_layers_notice(inputs, lang))
+    body.append(absent_layers_notice(inputs, config, lang, "mix"))
     rules = rules_of(area_table_from_inputs(inputs, config)) or rules_from_config(config["mix"])
     body.append(render("status_glossary.html", lang, v=rule_values(lang, rules)))
     finish(m)

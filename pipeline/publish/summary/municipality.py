@@ -23,7 +23,7 @@ from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import INDICATIVE, data_date, in_page_language, run_id, shown_date
 from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.profile_places import municipality_means
-from pipeline.publish.profile_sections import ACCESS_FIELDS
+from pipeline.publish.profile_sections import ACCESS_FIELDS, reason_text
 from pipeline.publish.profiles import environment
 from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_figures
 from pipeline.publish.summary.profile import municipality_figures
@@ -144,6 +144,40 @@ def plans(inputs: Inputs, table: pd.DataFrame, small: pd.Series, config: Config,
     return out
 
 
+# What the plans section is made of, each the dataset saying it (message ids): when one is missing the page says
+# why (a layer not supplied names it; a stage not run asks for the run), never "no plans yet".
+PLAN_PARTS = (("plan_trajectory", "The plan over time"), ("scenarios_development_summary", "the development sites"),
+              ("scenarios_school_summary", "the school sites"))
+
+
+def plans_missing(inputs: Inputs, lang: Language) -> list[str]:
+    """Why parts of the plans are not there, one sentence per reason naming the parts ("The plan over time: not
+    supplied: no plan_projects layer is configured (...)")."""
+    parts: dict[str, list[str]] = {}
+    for name, what in PLAN_PARTS:
+        if name in inputs.missing:
+            parts.setdefault(reason_text(lang, inputs.missing[name]), []).append(lang(what))
+    return [lang("{what}: {reason}.", what=_capital(joined(whats, lang)), reason=reason)
+            for reason, whats in parts.items()]
+
+
+def _capital(text: str) -> str:
+    """The text with its first letter upper case (a sentence's start)."""
+    return text[:1].upper() + text[1:]
+
+
+def years_note(history: pd.DataFrame | None, inputs: Inputs, lang: Language) -> str:
+    """Why no change over the years is shown: the history is missing (and why), or it holds one year (or none)."""
+    if "areas_mix_history" in inputs.missing:
+        return lang("{what}: {reason}.", what=lang("The history"),
+                    reason=reason_text(lang, inputs.missing["areas_mix_history"]))
+    years = pd.to_numeric(history["year"], errors="coerce").dropna() if history is not None and "year" in history else []
+    if len(years):
+        return lang("The statistics cover one year only ({year}), so no change over the years can be shown.",
+                    year=str(int(years.max())))
+    return lang("The statistics give no year, so no change over the years can be shown.")
+
+
 def _site(site: dict, lang: Language, *, share: bool = True) -> list[str]:
     """One development site: its homes and jobs, and (unless not `share`) the social family share of the area it
     joins."""
@@ -177,7 +211,9 @@ def build_kort_fortalt(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
     first, towards, away = moves(inputs.get("areas_mix_history"), table, small, config, lang)
     page = environment().get_template("kort_fortalt.html").render(
         _=lang, lang=lang.code, standing=standing(table, small, means, config, lang), first_year=first,
-        towards=towards, away=away, plans=plans(inputs, table, small, config, lang), indicative=lang(INDICATIVE),
+        years_note="" if first else years_note(inputs.get("areas_mix_history"), inputs, lang),
+        towards=towards, away=away, plans=plans(inputs, table, small, config, lang),
+        plans_missing=plans_missing(inputs, lang), indicative=lang(INDICATIVE),
         meta={"data_date": shown_date(data_date(config), lang), "run_id": lang(run_id(config)),
               "data_note": str(config.get("data_note") or "")})
     path = Path(maps_dir) / PAGE_FILE
