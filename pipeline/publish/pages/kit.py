@@ -173,6 +173,9 @@ LAYER_FEEDS = {
     "gtfs": "jobs_transit_45 and the job access figures by public transport",
 }
 assert tuple(LAYER_FEEDS) == datasets.optional_layers(), "every optional source layer (the catalogue's needs) has its words"
+# Layers whose figures another layer gives as well: not named as missing while one of those is supplied (the demo's
+# parcels and area statistics give every count the grid cells would).
+SUBSTITUTES = {"grid_statistics": ("parcels", "area_statistics")}
 
 
 # What each ranking objective of the scenarios stage (scenarios_ranking.json `objective`) ranks by, in words.
@@ -204,8 +207,11 @@ def absent_layers(inputs: Inputs, config: Config, reader: str | None = None) -> 
     def there(layer: str) -> bool:
         return inputs.get(layer) is not None or layer in inputs.rasters
 
+    def absent(layer: str) -> bool:
+        return layer in inputs.missing or not (datasets.supplied(config, layer) or there(layer))
+
     return [layer for layer in datasets.optional_layers(reader)
-            if layer in inputs.missing or not (datasets.supplied(config, layer) or there(layer))]
+            if absent(layer) and all(absent(other) for other in SUBSTITUTES.get(layer, ()))]
 
 
 def absent_layers_notice(inputs: Inputs, config: Config, lang: Language, reader: str | None = None) -> Markup:
