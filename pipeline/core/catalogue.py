@@ -271,21 +271,21 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("scenarios_ranking", PROCESSED, "scenarios_ranking.json", "json", "scenarios", ("publish",), ("question",),
             "the best candidate for each question, with the figures behind it"),
     # --- districting (CONTRACT 6b): school districts drawn for social mix (pipeline/scenarios/districting*.py) ---
-    Dataset("districting_units", PROCESSED, "districting_units.parquet", "geoparquet", "scenarios", (),
+    Dataset("districting_units", PROCESSED, "districting_units.parquet", "geoparquet", "scenarios", ("publish",),
             ("unit_id",), "the districting's units (street blocks, grid cells or parcels): pupils, group pupils, "
             "today's school",
             _stage_columns("DISTRICTING_UNIT_COLUMNS")),
-    Dataset("districting_plans", PROCESSED, "districting_plans.parquet", "parquet", "scenarios", (),
+    Dataset("districting_plans", PROCESSED, "districting_plans.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id", "unit_id"), "each plan's school per unit, and today's (plan current: today's districts)",
             _stage_columns("DISTRICTING_PLAN_COLUMNS")),
     Dataset("districting_summary", PROCESSED, "districting_summary.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id",), "one row per plan: D, mean and p90 distance, pupils moved, over capacity, contiguity",
             _stage_columns("DISTRICTING_SUMMARY_COLUMNS"), needs=("schools", "school_districts")),
-    Dataset("districting_schools", PROCESSED, "districting_schools.parquet", "parquet", "scenarios", (),
+    Dataset("districting_schools", PROCESSED, "districting_schools.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id", "school_id"), "per plan and school: capacity, pupils, group pupils and the group's share "
             "before (today's districts) and after the plan", _stage_columns("DISTRICTING_SCHOOL_COLUMNS"),
             needs=("schools", "school_districts")),
-    Dataset("districting_changes", PROCESSED, "districting_changes.parquet", "parquet", "scenarios", (),
+    Dataset("districting_changes", PROCESSED, "districting_changes.parquet", "parquet", "scenarios", ("publish",),
             ("plan_id", "area_id", "from_school_id", "to_school_id"), "per plan and housing area: the pupils "
             "changing school, from which school to which", _stage_columns("DISTRICTING_CHANGE_COLUMNS"),
             needs=("schools", "school_districts")),

@@ -11,7 +11,8 @@ Reads: housing_areas, parcels, schools, school_districts, jobs, green_areas, str
 plan_projects, land_cover, areas_mix, areas_mix_history, segregation, school_districts_mix, municipality_mix,
 areas_access, municipality_access, green_nature_friendly, scenarios_school_sites, scenarios_school_catchments,
 scenarios_school_summary, scenarios_development, scenarios_development_summary, scenarios_ranking,
-districting_summary, plan_trajectory, plan_rehousing, plan_projects_effect.
+districting_units, districting_plans, districting_summary, districting_schools, districting_changes,
+plan_trajectory, plan_rehousing, plan_projects_effect.
 Writes: areas, areas_gpkg, areas_csv, areas_dictionary, page_index, page_social_balance, page_accessibility,
 page_school_sites, page_urban_development, page_plan, page_area_profiles, page_kort_fortalt.
 """

@@ -35,6 +35,9 @@ SHORT = {
     "gap_add_dwellings": "Surplus: dwellings to add", "gap_convert_dwellings": "Surplus: dwellings to convert",
     "gap_demolish_dwellings": "Surplus: dwellings to demolish", "years_listed": "Years as parallelsamfund",
     "job_access_index": "Job access index", "green_m2_per_resident_1km": "Green m² per resident",
+    # each school's mix before and after a district proposal (the school-sites page's narrow panel tables)
+    "school_name": "School", "capacity": "Capacity", "group_share_before": "Group share today",
+    "group_share_after": "Group share in the plan",
 }
 EXPLANATIONS = {
     "area_id": "The housing area's id as the municipality gives it.",

@@ -2,8 +2,8 @@
 
 A profile tells one area's story on one page that prints: its indicative status and why, each criterion's
 value against its threshold, the path off the list in people, the family housing gap, the tenure mix, the
-access figures beside the mean of the published areas, its school districts, the scenarios that touch it
-and each criterion over the years. Data travel one way: the datasets publish read (`Inputs`), the privacy
+access figures beside the mean of the published areas, its school districts and the district proposals
+that move its pupils, the scenarios that touch it and each criterion over the years. Data travel one way: the datasets publish read (`Inputs`), the privacy
 rule of pipeline/publish/privacy.py with the catalogue's person-based columns, the texts in the page's
 language (pipeline/publish/i18n.py), then one Jinja2 template per page (autoescaped). Nothing here computes
 a result: every figure is a stage's; an absent dataset or column makes its section say what is missing.
@@ -26,6 +26,7 @@ from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_date, run_id, shown_date
 from pipeline.publish.pages.layers import district_frame, status_reasons
 from pipeline.publish.privacy import is_small, min_residents, suppressed_label
+from pipeline.publish.profile_districting import districting_section
 from pipeline.publish.profile_green import GREEN_FIELDS, green_section
 from pipeline.publish.profile_places import (
     access_section,
@@ -134,6 +135,7 @@ def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         "districts": district_section(area_id, shared),
         "development": development_section(area_id, hidden, shared),
         "school_scenarios": school_scenario_section(area_id, shared),
+        "districting": districting_section(area_id, hidden, shared),
         "history": history_section(area_id, shared),
         "summary": summary_section(row, hidden, shared),
         "plan": plan_section(area_id, hidden, shared),

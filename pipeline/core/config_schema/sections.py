@@ -277,6 +277,8 @@ class Publish(Section):
     summary_min_jobs_change: Share = key("a summary names a project elsewhere that adds this share to the jobs within reach by bike", "share")
     land_cover_max_px: Annotated[int, _NUMBER, Field(ge=16, le=8000)] = key(
         "the land-cover overlay's longer side at most (keeps the page within its size budget)", "pixels")
+    districting_plans_shown: Count = key(
+        "the best district proposals drawn on the school-sites page and named in the profiles (0: none)", "plans")
 
 
 class Privacy(Section):

@@ -1,5 +1,6 @@
 """The school-sites page: today's districts and each scenario's catchments coloured by capacity utilisation,
-the candidate sites, and the scenarios stage's comparison table and bar chart (read, never recomputed)."""
+the candidate sites, and the scenarios stage's comparison table and bar chart (read, never recomputed); the
+district proposals' front, and the best proposals' districts and school mixes (district_plans.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.base_map import add_base
+from pipeline.publish.pages.district_plans import add_plan_layers, plan_mixes, plan_name
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
@@ -75,9 +77,11 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
         else:
             body.append(scenario_comparison(summary, lang))
             body.append(ranking_objective(inputs, "school_sites", lang))
+    add_plan_layers(m, inputs, config, lang)  # today's districts and the best proposals, coloured by school
     proposals = inputs.get("districting_summary")
     if proposals is not None and len(proposals):
         body.append(districting_front(proposals, config, lang))
+        body.append(plan_mixes(inputs, config, lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
         candidates = candidates[candidates["kind"].astype(str) == "school"]
@@ -187,8 +191,7 @@ def districting_front(summary: pd.DataFrame, config: Config, lang: Language) -> 
     the plans under a development on school ground are left to the files. Formatting only."""
     plans = summary[summary["site_id"].isna()] if "site_id" in summary.columns else summary
     plans = plans[plans["d_index"].notna()]
-    names = [lang("Today's districts") if p == "current" else lang("Proposal {n}", n=p.removeprefix("plan_").lstrip("0"))
-             for p in plans["plan_id"].astype(str)]
+    names = [plan_name(p, lang) for p in plans["plan_id"].astype(str)]
     rows = [{"id": str(rec["plan_id"]), "name": name, "d": figure(rec["d_index"], lang, 3),
              "dist": figure(rec["mean_dist_m"], lang, unit="m"), "moved": figure(rec["pupils_moved"], lang)}
             for name, rec in zip(names, plans.to_dict("records"), strict=True)]
