@@ -13,53 +13,27 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from browser_util import NAMES, chromium, make_project
+from demo_util import published_demo
 
 from pipeline.core.stages import MAP_PAGES
 from pipeline.publish import run
 from pipeline.publish.profile_sections import CRITERION_AXIS_MAX
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # a sheet of the PDF (not the /Pages tree)
 PHONE = {"width": 390, "height": 844}
 # The demo's prevention area (forebyggelsesområde) with the widest tables, and two more
 PHONE_PROFILES = ("A004", "A001", "A010")
 
 
-def _pipeline(*args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO, text=True, capture_output=True,
-                            timeout=1200)
-    assert result.returncode == 0, result.stderr
-
-
-def _write_config(root: Path, language: str, tiles: str = "none") -> Path:
-    config = yaml.safe_load((REPO / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
-    config.update({"root": "..", "language": language})
-    config.setdefault("publish", {})["tiles"] = tiles
-    (root / "config").mkdir(exist_ok=True)
-    path = root / "config" / "pipeline.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Path]:
     """The demo's maps folder in Danish and in English (the Danish run's data, publish run again)."""
-    root = tmp_path_factory.mktemp("readable-da")
-    _pipeline("demo-data", "--out", str(root / "data" / "raw"))
-    _pipeline("--quiet", "run", "--config", str(_write_config(root, "da")))
-    english = tmp_path_factory.mktemp("readable-en")
-    shutil.copytree(root / "data", english / "data", symlinks=True)
-    _pipeline("--quiet", "run", "--stage", "publish", "--config", str(_write_config(english, "en")))
-    return {"da": root / "maps", "en": english / "maps", "root": root}
+    return published_demo(tmp_path_factory, "readable")
 
 
 @pytest.fixture(scope="module")

@@ -10,51 +10,24 @@ of #kort-fortalt), so what is measured is what a resident reads.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 from a11y_util import AXE_JS, block_network, describe, run_axe
 from browser_util import chromium
+from demo_util import published_demo
 
 from pipeline.publish.summary import lix
 
-REPO = Path(__file__).resolve().parents[1]
 CODES = re.compile(r"\bc[1-4]\b|§|\b61\s*[ab]?\b")
 A4_PORTRAIT_PT = (595, 842)
 
 
-def _pipeline(*args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=REPO, text=True, capture_output=True,
-                            timeout=1200)
-    assert result.returncode == 0, result.stderr
-
-
-def _config(root: Path, code: str) -> Path:
-    config = yaml.safe_load((REPO / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
-    config.update({"root": "..", "language": code})
-    config.setdefault("publish", {})["tiles"] = "none"
-    (root / "config").mkdir(exist_ok=True)
-    path = root / "config" / "pipeline.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Path]:
-    """The demo's published maps folder in Danish and in English."""
-    root = tmp_path_factory.mktemp("summary-demo-da")
-    config = _config(root, "da")
-    _pipeline("demo-data", "--out", str(root / "data" / "raw"))
-    _pipeline("--quiet", "run", "--config", str(config))
-    english = tmp_path_factory.mktemp("summary-demo-en")
-    shutil.copytree(root / "data", english / "data", symlinks=True)
-    _pipeline("--quiet", "run", "--stage", "publish", "--config", str(_config(english, "en")))
-    return {"da": root / "maps", "en": english / "maps"}
+    """The demo's maps folder in Danish and in English (the Danish run's data, publish run again)."""
+    return published_demo(tmp_path_factory, "summary-demo")
 
 
 class _Summary(HTMLParser):
