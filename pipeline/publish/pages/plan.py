@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, indicator
-from pipeline.publish.i18n import NO_DATA, Language
+from pipeline.publish.catalogue import STATUS_COLOURS, indicator
+from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.base_map import add_base
@@ -23,9 +23,11 @@ from pipeline.publish.pages.kit import (
     missing_notice,
     panel_head,
     render,
+    status_word,
+    surplus_text,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
-from pipeline.publish.privacy import NOT_RELEVANT, is_small, min_residents, page_suppressed_label
+from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
 
 FIELDS = ["name", "year", "status", "share_social_family", "gap_add_dwellings", "dwellings", "residents",
           "rehoused_in", "status_without_rehousing", "onto_list_by_rehousing"]
@@ -68,11 +70,6 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
     return save_page(m, maps_dir / page.file, config, lang(page.title))
 
 
-def _status_word(status, hidden: bool, label: str, lang: Language) -> str:
-    """A status as the law names it (the suppressed label for a small area)."""
-    return label if hidden else lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
-
-
 def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Config, lang: Language) -> str:
     """Per area with projects: its social family share year by year against the cap, as a line and a table."""
     cap = float(config["mix"]["family_housing_cap"])
@@ -93,19 +90,12 @@ def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Con
             "label": lang("{name}: social family share {first} {a}, {last} {b}; the cap is {cap}", name=rows["name"].iloc[0],
                           first=years[0], a=figure(shares[0], lang, 1, percent=True), last=years[-1],
                           b=figure(shares[-1], lang, 1, percent=True), cap=figure(cap, lang, 0, percent=True)),
-            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": _gap(g, status, lang)}
+            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": surplus_text(figure(g, lang), status, lang=lang)}
                      for y, s, g, status in zip(years, shares, rows["gap_add_dwellings"], rows["status"], strict=True)],
         })
     return render("plan_charts.html", lang, charts=charts, width=CHART_W, height=CHART_H,
                   share_label=lang(indicator("share_social_family").label),
                   gap_label=lang(indicator("gap_add_dwellings").label))
-
-
-def _gap(gap, status, lang: Language) -> str:
-    """The surplus above the cap in a year: "not relevant" while the cap does not bind the area."""
-    if pd.notna(status) and str(status) != "omdannelse":
-        return lang(NOT_RELEVANT)
-    return figure(gap, lang)
 
 
 def _flows(rehousing: pd.DataFrame | None, trajectory: pd.DataFrame, small: pd.Series, config: Config,
@@ -126,7 +116,7 @@ def _flows(rehousing: pd.DataFrame | None, trajectory: pd.DataFrame, small: pd.S
         hide = hidden.get((str(rec["area_id"]), int(rec["year"])), True)
         flows.append({"year": str(int(rec["year"])), "origin": str(rec["origin_name"]), "area": str(rec["name"]),
                       "residents": label if hide else figure(rec["residents"], lang),
-                      "status": _status_word(rec["status"], hide, label, lang),
+                      "status": status_word(rec["status"], hide, label, lang),
                       "onto": (not hide) and bool(rec["onto_list_by_rehousing"])})
     return render("plan_flows.html", lang, flows=flows)
 
@@ -137,15 +127,11 @@ def _ranking(effect: pd.DataFrame | None, lang: Language) -> str:
     if effect is not None and len(effect):
         mine = effect[effect["rank"].notna()].sort_values("rank")
         for rec in mine.to_dict("records"):
+            bound_by = (rec["status_with"], rec["status_without"])  # the cap binds it with or without the project
             projects.append({
                 "rank": figure(rec["rank"], lang), "name": str(rec["project_name"]), "area": str(rec["name"]),
                 "share": figure(rec["share_social_family_change"], lang, 1, signed=True, percent=True),
-                "gap": _gap_change(rec, figure(rec["gap_add_dwellings_change"], lang, signed=True), lang),
-                "per_million": _gap_change(rec, figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True), lang)})
+                "gap": surplus_text(figure(rec["gap_add_dwellings_change"], lang, signed=True), *bound_by, lang=lang),
+                "per_million": surplus_text(figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True), *bound_by,
+                                            lang=lang)})
     return render("plan_projects.html", lang, projects=projects)
-
-
-def _gap_change(rec: dict, written: str, lang: Language) -> str:
-    """A project's change of the surplus: "not relevant" where the cap binds the area neither with nor without it."""
-    bound = any(str(rec[k]) == "omdannelse" for k in ("status_with", "status_without"))
-    return written if bound else lang(NOT_RELEVANT)

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
-from pipeline.publish.catalogue import STATUS_COLOURS, STATUS_LABELS, TENURES, indicator, legend_title
+from pipeline.publish.catalogue import STATUS_COLOURS, TENURES, indicator, legend_title
 from pipeline.publish.classes import classify
-from pipeline.publish.i18n import NO_DATA, Language
+from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.base_map import add_base
@@ -28,10 +28,12 @@ from pipeline.publish.pages.kit import (
     panel_head,
     ranking_objective,
     render,
+    status_word,
+    surplus_text,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
 from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
-from pipeline.publish.privacy import NOT_RELEVANT, is_small, min_residents, page_suppressed_label
+from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
 from pipeline.publish.tables import area_table_from_inputs
 
 DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
@@ -111,18 +113,6 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
             Legend(m, group, lang("Status after the development (indicative)"), status_entries(lang)).add_to(m)
 
 
-def _status_word(status, hidden: bool, label: str, lang: Language) -> str:
-    """A status as the law names it, without the English gloss; the suppressed label for a small area."""
-    if hidden:
-        return label
-    return lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
-
-
-def _surplus(value, status, lang: Language) -> str:
-    """The surplus above the cap: a number for an omdannelsesområde, "not relevant" where the cap does not apply."""
-    return figure(value, lang) if status == "omdannelse" or pd.isna(status) else lang(NOT_RELEVANT)
-
-
 def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Config, lang: Language) -> str:
     """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
     receiving area's mix and status before and after and the mean change in job access; formatting only."""
@@ -136,10 +126,10 @@ def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Conf
             else lang("in no housing area (changes no area's mix)"),
             "share_before": figure(rec["share_social_family_before"], lang, 1, percent=True),
             "share_after": figure(rec["share_social_family_after"], lang, 1, percent=True),
-            "status_before": _status_word(rec["status_before"], hidden, label, lang),
-            "status_after": _status_word(rec["status_after"], hidden, label, lang),
-            "gap_before": _surplus(rec["gap_add_dwellings_before"], rec["status_before"], lang),
-            "gap_after": _surplus(rec["gap_add_dwellings_after"], rec["status_after"], lang),
+            "status_before": status_word(rec["status_before"], hidden, label, lang),
+            "status_after": status_word(rec["status_after"], hidden, label, lang),
+            "gap_before": surplus_text(figure(rec["gap_add_dwellings_before"], lang), rec["status_before"], lang=lang),
+            "gap_after": surplus_text(figure(rec["gap_add_dwellings_after"], lang), rec["status_after"], lang=lang),
             "jobs_change": figure(rec["mean_jobs_bike_30_change"], lang, signed=True),
             "transit_change": figure(rec.get("mean_jobs_transit_45_change"), lang, signed=True),
         })
