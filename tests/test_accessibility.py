@@ -13,7 +13,6 @@ The legends' colours are read from the pages and checked for colour-blind reader
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -343,17 +342,15 @@ def test_markers_are_named_after_their_feature(browser, demo_maps):
 
 # ---------------------------------------------------------------- the legends on the pages
 
-LEGEND_MARKUP = re.compile(r'd\.innerHTML = ("(?:[^"\\]|\\.)*")')
+LEGEND_CALL = re.compile(r"^sbLegend\(\w+, \w+, (.*)\);$", re.M)  # maps.py Legend: one call a line, its data as JSON
 
 
 def page_legends(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
     """Each legend of a published page: its title and its (colour, label) entries, read from the page's script."""
     legends = []
-    for literal in LEGEND_MARKUP.findall(path.read_text(encoding="utf-8")):
-        markup = json.loads(literal)
-        title = re.search(r'sb-legend-title">([^<]*)<', markup).group(1)
-        entries = re.findall(r'background:(#[0-9a-fA-F]{6});[^"]*"></span>([^<]*)</div>', markup)
-        legends.append((html.unescape(title), [(c, html.unescape(t)) for c, t in entries]))
+    for literal in LEGEND_CALL.findall(path.read_text(encoding="utf-8")):
+        legend = json.loads(literal)
+        legends.append((legend["title"], [(colour, label) for colour, label in legend["entries"]]))
     return legends
 
 

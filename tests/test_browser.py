@@ -169,3 +169,46 @@ def test_small_district_and_school_suppressed(browser, published):
     rows = dict(re.findall(r"^([^\t\n]+)\t([^\n]*)$", text, flags=re.M))
     assert rows["Pupils"] == "suppressed" and rows["Capacity (pupils)"] == "500"
     visit.page.close()
+
+
+# Each feature of the themes on the map (the Leaflet layers page.js sbLayer drew, options as the canvas draws them)
+# and each symbol of the legend shown (the computed style of its SVG shape), colours as the browser computes them.
+FEATURES_AND_SWATCHES = """() => {
+  const m = window[(""" + FIND_MAP + """)()];
+  const rgb = c => { const p = document.createElement('span'); p.style.color = c; document.body.appendChild(p);
+                     const v = getComputedStyle(p).color; p.remove(); return v; };
+  const features = [];
+  m.eachLayer(l => { if (l.sbOptions && l.sbOptions.fill) { l.eachLayer(f => { const o = f.options;
+    features.push({fill: rgb(o.fillColor || o.color), fillOpacity: +o.fillOpacity, stroke: rgb(o.color),
+                   weight: +o.weight, opacity: +o.opacity}); }); } });
+  const swatches = [...document.querySelectorAll('.sb-legend .sb-legend-row')].map(row => {
+    const shape = row.querySelector('.sb-swatch[aria-hidden=true] svg rect');
+    if (!shape) { return {label: row.textContent}; }
+    const s = getComputedStyle(shape);
+    return {fill: s.fill, fillOpacity: +s.fillOpacity, stroke: s.stroke, weight: parseFloat(s.strokeWidth),
+            opacity: +s.strokeOpacity};
+  });
+  return {features, swatches, labels: [...document.querySelectorAll('.sb-legend .sb-legend-row')].map(r => r.textContent)};
+}"""
+
+
+@pytest.mark.parametrize(("page_name", "border"), [
+    ("social-balance.html", {"fillOpacity": 0.7, "stroke": "rgb(68, 68, 68)", "weight": 1}),  # layers.AREA_STYLE
+    ("school-sites.html", {"fillOpacity": 0.6, "stroke": "rgb(68, 68, 68)", "weight": 2}),  # the catchments' style
+])
+def test_a_legend_symbol_is_a_small_copy_of_the_map_feature(browser, published, page_name, border):
+    """The theme shown first (the status; the baseline's utilisation): every area drawn on the map has a legend
+    symbol with its fill colour, fill opacity, border colour and border weight, as written in the style by hand."""
+    visit = Visit(browser, published / page_name)
+    drawn = visit.page.evaluate(FEATURES_AND_SWATCHES)
+    features, swatches = drawn["features"], drawn["swatches"]
+    assert len(features) >= 2 and len(swatches) >= 2, drawn
+    assert all("fill" in s for s in swatches), drawn  # every entry an SVG shape, not a box with a background
+    for feature in features:
+        assert feature in swatches, (feature, swatches)
+    assert {s["fill"] for s in swatches} >= {f["fill"] for f in features}
+    assert len({f["fill"] for f in features}) >= 2  # the legend is not one symbol that happens to match
+    for swatch in swatches:
+        assert {k: swatch[k] for k in border} == border and swatch["opacity"] == 1
+    assert visit.page_errors == [] and visit.console_errors == []
+    visit.page.close()

@@ -161,32 +161,25 @@ class DataLayer(PageElement):
 
 
 class Legend(PageElement):
-    """A legend control shown while its layer is on the map."""
+    """A theme's legend, shown while its layer is on the map (page.js sbLegend): each entry's symbol is drawn in
+    the browser by the code that draws the layer's features, from the options the layer was drawn with, in the
+    entry's colour. `symbol`: the options of a layer not drawn by sbLayer (an image); `extra`: rows of another
+    symbol (options as sbLayer takes them, label) after the entries."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this.map.get_name() }}, layer = {{ this.layer.get_name() }}; sbTheme(layer);  // one theme at a time
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { var d = L.DomUtil.create("div", "sb-legend"); d.innerHTML = {{ this.markup }}; return d; };
-  map.on("overlayadd", function (e) { if (e.layer === layer) { legend.addTo(map); } });
-  map.on("overlayremove", function (e) { if (e.layer === layer) { legend.remove(); } });
-  if (map.hasLayer(layer)) { legend.addTo(map); }
-})();
-{% endmacro %}"""
-    )
+    _template = Template("{% macro script(this, kwargs) %}\nsbLegend({{ this.map.get_name() }}, {{ this.layer.get_name() }}, "
+                         "{{ this.payload }});\n{% endmacro %}")
 
-    def __init__(self, m: folium.Map, layer: folium.FeatureGroup, title: str, entries: list[tuple[str, str]],
-                 *, shape: str = "box"):
+    def __init__(self, m: folium.Map, layer, title: str, entries: list[tuple[str, str]], *,
+                 symbol: dict | None = None, extra: list[tuple[dict, str]] = ()):
         super().__init__()
         self._name = "sb_legend"
         self.map, self.layer = m, layer
-        radius = "border-radius: 50%;" if shape == "dot" else ""
-        rows = "".join(
-            f'<div><span class="sb-swatch" aria-hidden="true" style="background:{esc(colour)};{radius}"></span>{esc(label)}</div>'
-            for colour, label in entries
-        )
-        self.markup = safe_json(f'<div class="sb-legend-title">{esc(title)}</div>{rows}')
+        payload = {"title": title, "entries": [[colour, label] for colour, label in entries]}
+        if symbol:
+            payload["symbol"] = symbol
+        if extra:
+            payload["extra"] = [[options, label] for options, label in extra]
+        self.payload = safe_json(payload)  # texts set with textContent in the browser
 
 
 def new_map(config: Config, bounds: list[list[float]] | None) -> folium.Map:

@@ -7,8 +7,6 @@ districting_schools' and districting_summary's."""
 
 from __future__ import annotations
 
-import json
-
 import folium
 import geopandas as gpd
 import numpy as np
@@ -21,7 +19,7 @@ from pipeline.publish.catalogue import STATUS_LABELS, indicator
 from pipeline.publish.glossary import term, text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.maps import DataLayer, LayerTable, Legend, add_layer, esc, safe_json
+from pipeline.publish.maps import DataLayer, LayerTable, Legend, add_layer
 from pipeline.publish.pages.kit import render, suppression_note
 from pipeline.publish.pages.layers import embed_data, shown_frame
 from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
@@ -31,7 +29,6 @@ CURRENT = "current"
 # outlined in black, dashed, and shaded a little (the canvas renderer draws no hatching).
 DISTRICT_STYLE = {"color": "#ffffff", "weight": 1.5, "fillOpacity": 0.7}
 MOVED_STYLE = {"color": "#000000", "weight": 2.5, "dashArray": "5 4", "fillColor": "#000000", "fillOpacity": 0.15}
-MOVED_SWATCH = "background:rgba(0,0,0,.15);border:2px dashed #000"
 # Paul Tol's "light" qualitative scheme without its grey (made for areas under labels, colour-blind safe), then four
 # darker hues of his "muted" one: each school has a colour of its own where there are at most twelve, else the
 # colours are shared, never by districts that neighbour in any plan shown where the twelve allow (school_colours).
@@ -134,17 +131,6 @@ def school_colours(districts: gpd.GeoDataFrame) -> dict[str, str]:
     return colours
 
 
-class PlanLegend(Legend):
-    """A plan's legend: each school's colour by its name, then the outline of the units changing school."""
-
-    def __init__(self, m: folium.Map, layer: folium.FeatureGroup, title: str, entries: list[tuple[str, str]],
-                 moved: str | None):
-        super().__init__(m, layer, title, entries)
-        if moved:
-            row = f'<div><span class="sb-swatch" aria-hidden="true" style="{MOVED_SWATCH}"></span>{esc(moved)}</div>'
-            self.markup = safe_json(json.loads(self.markup) + row)
-
-
 def school_mixes(inputs: Inputs) -> pd.DataFrame | None:
     """districting_schools' rows under today's schools, ids as text."""
     mixes = inputs.get("districting_schools")
@@ -199,14 +185,16 @@ def add_plan_layers(m: folium.Map, inputs: Inputs, config: Config, lang: Languag
         changing = _moved_data(m, moved[moved["plan_id"] == plan_id], names, config, lang)
         group = add_layer(m, data, name, {"fill": "fill", "style": DISTRICT_STYLE, "tipLabel": lang(indicator(share).label),
                                           "tipValue": f"f_{share}"}, show=False)
+        extra = []
         if changing is not None:
             options = {"style": MOVED_STYLE, "tipLabel": lang(indicator("pupils_moved").label), "tipValue": "f_pupils"}
+            extra.append((options, lang(indicator("moved").label)))  # its legend row drawn from the same options
             group.add_child(DataLayer(changing, options))
             group.add_child(LayerTable(m, changing, lang("{plan}: where pupils change school", plan=plan_name(plan_id, lang)),
                                        options))
         order = part.sort_values("school_name", key=lambda s: s.str.casefold())
         entries = [(colours[s], n) for s, n in zip(order["school_id"], order["school_name"], strict=True)]
-        PlanLegend(m, group, name, entries, lang(indicator("moved").label) if changing is not None else None).add_to(m)
+        Legend(m, group, name, entries, extra=extra).add_to(m)
 
 
 def _moved_data(m: folium.Map, part: gpd.GeoDataFrame, names: dict[str, str], config: Config, lang: Language):

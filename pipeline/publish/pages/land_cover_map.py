@@ -60,4 +60,5 @@ def add_land_cover(m: folium.Map, path: Path | None, max_px: int, lang: Language
     overlay = folium.raster_layers.ImageOverlay(pixels, bounds, name=esc(name), opacity=OPACITY, show=show,
                                                 mercator_project=False)
     m.add_child(overlay)
-    Legend(m, overlay, name, [(LAND_COVER_COLOURS[c], lang(CLASS_LABELS[c])) for c in CLASSES]).add_to(m)
+    Legend(m, overlay, name, [(LAND_COVER_COLOURS[c], lang(CLASS_LABELS[c])) for c in CLASSES],
+           symbol={"style": {"weight": 0, "fillOpacity": OPACITY}}).add_to(m)  # the image's pixels: no outline

@@ -71,21 +71,23 @@ function sbIconHtml(o) {
 function sbIcon(o) {
   return L.divIcon({className: "sb-icon " + (o.iconClass || ""), html: sbIconHtml(o), iconSize: [22, 22], iconAnchor: [11, 11]});
 }
+// A feature's style: the layer's style, filled with the colour of its fill property (o.fill) where it has one.
+// The map's features and the legends' symbols (sbLegend) take their style from this one function.
+function sbStyle(o, fill) {
+  var s = Object.assign({}, o.style);
+  if (fill) { s.fillColor = fill; }
+  return s;
+}
 function sbLayer(data, o) {
-  return L.geoJSON(data.geojson, {
-    style: function (f) {
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
-      return s;
-    },
+  var layer = L.geoJSON(data.geojson, {
+    style: function (f) { return sbStyle(o, o.fill && f.properties[o.fill]); },
     pointToLayer: function (f, latlng) {
       if (o.icon) {
         // the name makes the marker's button accessible; keyboard: Tab reaches it, Enter opens its popup
         var name = sbText(f.properties[data.title]);
         return L.marker(latlng, {title: name, alt: name, keyboard: true, icon: sbIcon(o)});
       }
-      var s = Object.assign({}, o.style);
-      if (o.fill && f.properties[o.fill]) { s.fillColor = f.properties[o.fill]; }
+      var s = sbStyle(o, o.fill && f.properties[o.fill]);
       if (o.radiusField) { s.radius = f.properties[o.radiusField]; }
       return L.circleMarker(latlng, s);
     },
@@ -94,6 +96,8 @@ function sbLayer(data, o) {
       if (data.popup.length) { layer.bindPopup(function () { return sbPopup(data, f.properties, o); }, {maxWidth: 380}); }
     }
   });
+  layer.sbOptions = o;  // what its legend draws its symbols from (sbLegend)
+  return layer;
 }
 // Accessibility (docs/web-accessibility.md). A table wider than the panel scrolls inside its own box; a box
 // that scrolls can be reached and scrolled by keyboard (tabindex) and is named after its table's heading.
@@ -404,9 +408,9 @@ function sbTheme(layer) {
   };
   proto.sbThemed = true;
 }
-// The map key's symbols (index_key.html), drawn from the options the layers are drawn with (pages/symbols.py):
-// an icon by sbIconHtml in the marker's own classes, a polygon, line or circle by Leaflet's path defaults and the
-// layer's style.
+// The map key's symbols (index_key.html) and the legends' (sbLegend), drawn from the options the layers are drawn
+// with (pages/symbols.py, sbStyle): an icon by sbIconHtml in the marker's own classes, an area or a circle with
+// the options Leaflet resolves for the map's own polygon or circle marker (its defaults under the layer's style).
 function sbSymbol(o) {
   var box = document.createElement("span");
   if (o.icon) {
@@ -415,13 +419,13 @@ function sbSymbol(o) {
     var both = document.createElement("span"); both.className = "sb-key-both"; both.appendChild(box);  // points and areas
     both.appendChild(sbSymbol({style: o.style})); return both;
   }
-  var s = Object.assign({color: "#3388ff", weight: 3, opacity: 1, fill: true, fillOpacity: 0.2}, o.style || {});
+  var s = o.circle ? L.circleMarker([0, 0], o.style || {}).options : L.polygon([], o.style || {}).options;
   var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
   svg.setAttribute("width", "18"); svg.setAttribute("height", "14"); svg.setAttribute("viewBox", "0 0 18 14");
   var shape = document.createElementNS(ns, o.circle ? "circle" : "rect");
   if (o.circle) { shape.setAttribute("cx", "9"); shape.setAttribute("cy", "7"); shape.setAttribute("r", "5"); }
   else { shape.setAttribute("x", "1.5"); shape.setAttribute("y", "1.5"); shape.setAttribute("width", "15"); shape.setAttribute("height", "11"); }
-  shape.setAttribute("stroke", s.weight > 0 ? s.color : "none");
+  shape.setAttribute("stroke", s.stroke && s.weight > 0 ? s.color : "none");
   shape.setAttribute("stroke-width", String(Math.min(s.weight, 3)));
   shape.setAttribute("stroke-opacity", String(s.opacity));
   if (s.dashArray) { shape.setAttribute("stroke-dasharray", s.dashArray); }
@@ -435,3 +439,41 @@ document.addEventListener("DOMContentLoaded", function () {
     key.appendChild(sbSymbol(JSON.parse(key.getAttribute("data-sb-symbol"))));
   });
 });
+// A theme's legend (maps.py Legend), shown while its layer is on the map: its title, then per entry a small copy
+// of the layer's features in the entry's colour, drawn by sbSymbol from the options the layer was drawn with
+// (sbLayer's, or d.symbol for a layer of another kind, an image), and the entry's label, all set as text.
+function sbLegendSymbol(o, fill, kinds) {
+  // a marker layer's icon (beside its areas' style where it has areas too), else a circle or an area
+  var style = sbStyle(o, fill);
+  if (kinds.marker && o.icon) { return kinds.area ? {icon: o.icon, iconClass: o.iconClass, style: style} : {icon: o.icon, iconClass: o.iconClass}; }
+  return {style: style, circle: kinds.circle && !kinds.area};
+}
+function sbLegendRow(box, symbol, label) {
+  var row = document.createElement("div"); row.className = "sb-legend-row";
+  var swatch = sbSymbol(symbol); swatch.classList.add("sb-swatch"); swatch.setAttribute("aria-hidden", "true");
+  row.appendChild(swatch); row.appendChild(document.createTextNode(sbText(label))); box.appendChild(row);
+}
+function sbLegendBox(layer, d) {
+  var drawn = null, kinds = {marker: false, circle: false, area: false};
+  if (layer.eachLayer) { layer.eachLayer(function (l) { if (!drawn && l.sbOptions) { drawn = l; } }); }
+  if (drawn) {
+    drawn.eachLayer(function (l) {
+      if (l instanceof L.CircleMarker) { kinds.circle = true; } else if (l instanceof L.Marker) { kinds.marker = true; } else { kinds.area = true; }
+    });
+  }
+  var o = drawn ? drawn.sbOptions : (d.symbol || {});
+  var box = L.DomUtil.create("div", "sb-legend");
+  var title = document.createElement("div"); title.className = "sb-legend-title"; title.textContent = sbText(d.title);
+  box.appendChild(title);
+  d.entries.forEach(function (e) { sbLegendRow(box, sbLegendSymbol(o, e[0], kinds), e[1]); });
+  (d.extra || []).forEach(function (e) { sbLegendRow(box, sbLegendSymbol(e[0], null, {area: true}), e[1]); });
+  return box;
+}
+function sbLegend(map, layer, d) {
+  sbTheme(layer);  // one theme at a time
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () { return sbLegendBox(layer, d); };
+  map.on("overlayadd", function (e) { if (e.layer === layer) { legend.addTo(map); } });
+  map.on("overlayremove", function (e) { if (e.layer === layer) { legend.remove(); } });
+  if (map.hasLayer(layer)) { legend.addTo(map); }
+}
