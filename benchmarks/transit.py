@@ -15,8 +15,13 @@ The larger city: a square of --side km with streets every 100 m, three S-train l
 (stations every 1.5 km, every 10 minutes), --buses straight bus lines (stops every 400 m, every 10 to 20
 minutes), --parcels parcels and --jobs job sites at random.
 
+With --project DIR (a project after `python -m pipeline run --stage mix`, such as the scale-50 demo): the
+figures per parcel for each grid size of --cells (transit.cell_m), and how far they lie from the exact figures
+(every network node, transit.cell_m null) on --sample parcels.
+
 Usage: python benchmarks/transit.py [--side 12] [--buses 30] [--parcels 20000] [--jobs 3000] [--sample 200]
        [--dask] [--workers 2] [--skip-city]
+       python benchmarks/transit.py --project DIR [--cells 1000 500] [--sample 200]
 """
 
 from __future__ import annotations
@@ -203,6 +208,39 @@ def _city(side_km: float, n_buses: int, n_parcels: int, n_jobs: int, sample: int
               jobs, sample, workers)
 
 
+def _project(root: Path, cells: list[float], sample: int) -> None:
+    """An existing project after ingest and mix (a scale-50 demo, say): the figures per parcel with each grid
+    size of transit.cell_m, and on a sample of parcels the exact figures (every network node) beside them."""
+    from pipeline.access.travel import load_travel
+    from pipeline.core import datasets
+    from pipeline.core.config import load_config
+
+    os.chdir(root)
+    config = load_config(root / "config.yaml")
+    access, transit = config["access"], config["transit"]
+    travel = load_travel(config)
+    parcels = gpd.read_parquet(config.processed("parcels_mix.parquet"))
+    jobs = gpd.read_parquet(config.processed("jobs.parquet"))
+    timetable = (datasets.read(config, "transit_stops"), datasets.read(config, "transit_stop_times"))
+    residents = parcels["residents"].fillna(0).to_numpy(dtype=float)
+    rows = np.sort(np.random.default_rng(1).choice(len(parcels), size=min(sample, len(parcels)), replace=False))
+    exact, exact_wall, exact_cpu = _clock(parcel_transit, travel, parcels.iloc[rows], jobs, timetable, residents[rows],
+                                          access, {**transit, "cell_m": None})
+    print(f"## {root}: {len(parcels):,} parcels, {len(jobs):,} job sites, {len(timetable[0]):,} stops")
+    print(f"Exact (every node) on {len(rows)} sample parcels: {exact_wall:.1f} s wall, {exact_cpu:.1f} s CPU; "
+          f"mean jobs_transit_45 {np.nanmean(exact['jobs_transit_45']):,.0f}\n")
+    print("| transit.cell_m | wall s | CPU s | mean jobs_transit_45 (all) | sample: mean abs. difference from exact, "
+          "jobs_transit_45 | sample: the same, gravity (%) |\n|---:|---:|---:|---:|---:|---:|")
+    for cell in cells:
+        out, wall, cpu = _clock(parcel_transit, travel, parcels, jobs, timetable, residents, access,
+                                {**transit, "cell_m": cell})
+        jobs_diff = np.nanmean(np.abs(out["jobs_transit_45"][rows] - exact["jobs_transit_45"]))
+        gravity = exact["job_access_transit_gravity"]
+        grav_diff = np.nanmean(np.abs(out["job_access_transit_gravity"][rows] - gravity) / np.where(gravity > 0, gravity, np.nan))
+        print(f"| {cell:g} | {wall:.1f} | {cpu:.1f} | {np.nanmean(out['jobs_transit_45']):,.0f} | {jobs_diff:,.0f} | "
+              f"{100 * grav_diff:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=float, default=12.0, help="side of the generated city (km)")
@@ -213,11 +251,16 @@ def main() -> None:
     parser.add_argument("--skip-city", action="store_true")
     parser.add_argument("--dask", action="store_true", help="time the figures per parcel on the Dask backend too")
     parser.add_argument("--workers", type=int, default=2, help="worker processes of the Dask LocalCluster")
+    parser.add_argument("--project", type=Path, help="time an ingested project instead (with --cells)")
+    parser.add_argument("--cells", type=float, nargs="+", default=[1000.0, 500.0], help="transit.cell_m sizes (m)")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, load average {load:.1f} at the start\n")
     workers = args.workers if args.dask else 0
+    if args.project:
+        _project(args.project.resolve(), args.cells, args.sample)
+        return
     _demo(args.sample, workers)
     if not args.skip_city:
         _city(args.side, args.buses, args.parcels, args.jobs, args.sample, workers)

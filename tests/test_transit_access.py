@@ -14,7 +14,8 @@ from tests.hand_network import CRS, X0, Y0, at, line
 
 ACCESS = {"walk_m_per_min": 80.0, "gravity_beta_per_min": 0.1}
 TRANSIT = {"window": "07:00-08:00", "max_minutes": 45, "max_walk_minutes": 15, "transfer_walk_minutes": 5,
-           "max_rides": 4, "board_slack_minutes": 1, "gravity_max_minutes": 90, "origin_chunk_size": 2000}
+           "max_rides": 4, "board_slack_minutes": 1, "gravity_max_minutes": 90, "origin_chunk_size": 2000,
+           "cell_m": None}
 
 
 def _street() -> Travel:
@@ -72,6 +73,34 @@ def test_a_shorter_limit_and_a_missed_connection():
                          {**TRANSIT, "max_minutes": 25, "max_walk_minutes": 6})
     assert out["jobs_transit_45"] == pytest.approx([15.0, 5.0])
     assert out["job_access_transit_gravity"][1] == pytest.approx(5 * np.exp(-0.75) + 0.0, rel=1e-5)
+
+
+def test_a_grid_of_cells_searches_each_cell_from_the_node_nearest_its_points():
+    # transit.cell_m 1000 (X0 is a multiple of 1000): P (x = 0) and R (x = 400) share a cell, searched from the
+    # node nearest their mean x = 200, each with its straight 200 m (2.5 minutes) to it; Q (x = 1000) and the
+    # job sites are alone in their cells, at their own nodes as without cells.
+    import pipeline.access.transit as transit_module
+
+    parcels = gpd.GeoDataFrame({"parcel_id": ["P", "Q", "R"]},
+                               geometry=[shapely.Point(X0 + x, Y0) for x in (0, 1000, 400)], crs=CRS)
+    here = transit_module.Places.of(_street(), parcels.geometry, 1000.0)
+    assert here.xy[:, 0] - X0 == pytest.approx([200.0, 1000.0])
+    assert here.of_point.tolist() == [0, 1, 0]
+    assert here.snap_m == pytest.approx([200.0, 0.0, 200.0])
+    # From x = 200: at A (x = 400) at m + 2.5, boards from m + 3.5: 10 - r minutes after leaving for r <= 6,
+    # 20 - r after; + 10 minutes' ride + 5 minutes' walk: r = 0..9: 25 24 23 22 21 20 19 28 27 26, the 30th
+    # smallest 23; with the 2.5 minutes to the node P and R reach J in 25.5 minutes. K (x = 400): 200 m on foot
+    # from the node, 5 minutes with the 2.5 to it (R, standing at K, is counted 5 minutes away: the grid's cost).
+    out = parcel_transit(_street(), parcels, _jobs(), _timetable(), np.array([100.0, 300.0, 100.0]), ACCESS,
+                         {**TRANSIT, "cell_m": 1000.0, "max_minutes": 25})
+    assert out["jobs_transit_45"] == pytest.approx([5.0, 5.0, 5.0])  # 25.5 and 28 minutes to J: over 25
+    cell = 10 * np.exp(-2.55) + 5 * np.exp(-0.5)
+    assert out["job_access_transit_gravity"] == pytest.approx(
+        [cell, 10 * np.exp(-2.8) + 5 * np.exp(-0.75), cell], rel=1e-5)
+    # without cells P's median to J is 25 minutes (test_hand_medians_give_jobs_and_gravity): within 25
+    exact = parcel_transit(_street(), parcels, _jobs(), _timetable(), np.array([100.0, 300.0, 100.0]), ACCESS,
+                           {**TRANSIT, "max_minutes": 25})
+    assert exact["jobs_transit_45"][0] == pytest.approx(15.0)
 
 
 def test_without_a_feed_the_figures_are_null():
@@ -143,3 +172,18 @@ def test_the_dask_backend_splits_origins_and_gives_the_local_figures(tmp_path):
     # at x = 400, is 3,400 m and 30 m of snap: 42.9 minutes).
     assert local["jobs_transit_45"].tolist() == [15.0] * 6
     assert local_minutes[0] == pytest.approx([25.0, 5.0])
+
+
+def test_jobs_within_by_sorted_minutes_equal_the_point_by_point_count():
+    # The sorted path (a place with many points: a grid's cell) against the plain comparison, on whole minutes
+    # and offsets so that many points lie exactly on the limit.
+    from pipeline.access.transit import _sum_within
+
+    rng = np.random.default_rng(3)
+    minutes = rng.integers(0, 60, size=(7, 500)).astype(float)
+    minutes[minutes > 50] = np.inf
+    rows, offset = rng.integers(0, 7, size=300), rng.integers(0, 5, size=300).astype(float)
+    jobs = rng.integers(0, 9, size=500).astype(float)
+    plain = (minutes[rows] + offset[:, None] <= 30) @ jobs
+    assert np.array_equal(_sum_within(minutes, rows, offset, 30.0, jobs), plain)  # 300 points on 7 places: sorted
+    assert np.array_equal(_sum_within(minutes, rows[:20], offset[:20], 30.0, jobs), plain[:20])  # point by point

@@ -38,19 +38,31 @@ class Places:
     """Points as the walks see them: the distinct places searched from (network nodes, or the points themselves
     without streets), each point's place and its straight snap distance to it (m)."""
 
-    keys: np.ndarray  # node ids, or row numbers of the points without a network
+    keys: np.ndarray  # node ids, or row numbers of the points (of the cells) without a network
     xy: np.ndarray  # the places' coordinates
     of_point: np.ndarray
     snap_m: np.ndarray
 
     @classmethod
-    def of(cls, travel: Travel, points: gpd.GeoSeries) -> Places:
+    def of(cls, travel: Travel, points: gpd.GeoSeries, cell_m: float | None = None) -> Places:
+        """Each point at its nearest node; with cell_m, the points of each square cell of that size at the node
+        nearest their mean (R5's and Conveyal's grid of origins and destinations), each point's snap the
+        straight line to it."""
+        xy = point_xy(points)
+        if not cell_m:
+            cell, at = np.arange(len(xy)), xy
+        else:
+            _, cell = np.unique(np.floor(xy / float(cell_m)).astype(np.int64), axis=0, return_inverse=True)
+            cell = cell.ravel()
+            at = np.c_[np.bincount(cell, xy[:, 0]), np.bincount(cell, xy[:, 1])] / np.bincount(cell)[:, None]
         if travel.walk is None:
-            xy = point_xy(points)
-            return cls(np.arange(len(xy)), xy, np.arange(len(xy)), np.zeros(len(xy)))
-        node, snap_m = snap(travel.walk, points)
-        keys, of_point = np.unique(node, return_inverse=True)
-        return cls(keys, travel.walk.node_xy[keys], of_point.ravel(), snap_m)
+            return cls(np.arange(len(at)), at, cell, np.hypot(*(xy - at[cell]).T))
+        snap_m, node = travel.walk.tree.query(at)
+        keys, of_at = np.unique(node, return_inverse=True)
+        of_point = of_at.ravel()[cell]
+        if cell_m:
+            snap_m = np.hypot(*(xy - travel.walk.node_xy[keys][of_point]).T)
+        return cls(keys, travel.walk.node_xy[keys], of_point, np.asarray(snap_m, dtype=float))
 
 
 def walk_m(travel: Travel, a: Places, b: Places, limit_m: float) -> np.ndarray:
@@ -76,30 +88,58 @@ def _links(metres: np.ndarray, limit_m: float, m_per_min: float) -> Links:
     return Links.of(src, dst, metres[src, dst] / m_per_min * 60.0)
 
 
-def stop_walks(travel: Travel, origins: Places, stops: gpd.GeoSeries, jobs: Places, access: dict,
-               transit: dict) -> tuple[Links, Links, Links, np.ndarray]:
-    """Access (origin place -> stop), egress (stop -> job place) and transfer (stop -> stop) walks, and the
-    direct walk (origin place x job place, seconds, inf beyond transit.gravity_max_minutes)."""
+@dataclass(frozen=True)
+class StopWalks:
+    """The walks that do not depend on the origins, measured once: the stops as places, egress (stop -> job
+    place) and transfers (stop -> stop)."""
+
+    at_stop: Places
+    egress: Links
+    transfers: Links
+
+
+def stops_walks(travel: Travel, stops: gpd.GeoSeries, jobs: Places, access: dict, transit: dict) -> StopWalks:
+    """Egress (stop -> job place) and transfer (stop -> stop) walks, once for every block of origins."""
     speed = float(access["walk_m_per_min"])
     walk_limit = float(transit["max_walk_minutes"]) * speed
     transfer_limit = float(transit["transfer_walk_minutes"]) * speed
     at_stop = Places.of(travel, stops)
     stop_snap = at_stop.snap_m
-    to_stop = walk_m(travel, origins, at_stop, walk_limit)[:, at_stop.of_point] + stop_snap[None, :]
     from_stop = walk_m(travel, at_stop, jobs, walk_limit)[at_stop.of_point] + stop_snap[:, None]
     between = walk_m(travel, at_stop, at_stop, transfer_limit)[np.ix_(at_stop.of_point, at_stop.of_point)]
     between = between + stop_snap[:, None] + stop_snap[None, :]
     np.fill_diagonal(between, np.inf)
+    return StopWalks(at_stop, _links(from_stop, walk_limit, speed), _links(between, transfer_limit, speed))
+
+
+def origin_walks(travel: Travel, origins: Places, walks: StopWalks, jobs: Places, access: dict,
+                 transit: dict) -> tuple[Links, np.ndarray]:
+    """Access (origin place -> stop) walks and the direct walk (origin place x job place, seconds, inf beyond
+    transit.max_minutes)."""
+    speed = float(access["walk_m_per_min"])
+    walk_limit = float(transit["max_walk_minutes"]) * speed
+    at_stop = walks.at_stop
+    to_stop = walk_m(travel, origins, at_stop, walk_limit)[:, at_stop.of_point] + at_stop.snap_m[None, :]
     # Walking all the way counts up to transit.max_minutes (a longer walk adds under exp(-beta x 45) = 1 % of a
     # job to the gravity sum, and nothing to jobs_transit_45).
     direct = walk_m(travel, origins, jobs, float(transit["max_minutes"]) * speed) / speed * 60.0
-    return (_links(to_stop, walk_limit, speed), _links(from_stop, walk_limit, speed),
-            _links(between, transfer_limit, speed), direct)
+    return _links(to_stop, walk_limit, speed), direct
+
+
+def stop_walks(travel: Travel, origins: Places, stops: gpd.GeoSeries, jobs: Places, access: dict,
+               transit: dict) -> tuple[Links, Links, Links, np.ndarray]:
+    """Access, egress and transfer walks and the direct walk, for one set of origins (stops_walks, origin_walks)."""
+    walks = stops_walks(travel, stops, jobs, access, transit)
+    to_stop, direct = origin_walks(travel, origins, walks, jobs, access, transit)
+    return to_stop, walks.egress, walks.transfers, direct
 
 
 def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit: float, jobs: np.ndarray) -> np.ndarray:
-    """For each point: the jobs whose minutes (place row x job) plus the point's offset are at most limit,
-    in blocks of bounded memory."""
+    """For each point: the jobs whose minutes (place row x job) plus the point's offset are at most limit, in
+    blocks of bounded memory. Where the places hold many points each (a grid of cells), each place's minutes
+    are sorted once and each point's jobs are one binary search in their running sum."""
+    if len(rows) > _POINTS_PER_SORT * max(1, minutes.shape[0]):
+        return _sum_within_sorted(minutes, rows, offset, limit, jobs)
     out = np.empty(len(rows))
     step_rows = max(1, MAX_BLOCK_CELLS // max(1, minutes.shape[1]))
     for start in range(0, len(rows), step_rows):
@@ -107,6 +147,27 @@ def _sum_within(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit
         # float32 adds whole numbers of jobs exactly (up to 2**24), in whatever order BLAS takes them
         within = (minutes[rows[block]] + offset[block, None] <= limit + 1e-9).astype(np.float32)
         out[block] = within @ jobs.astype(np.float32)
+    return out
+
+
+# A place's minutes are sorted (n log n) rather than compared point by point when it holds more points than this.
+_POINTS_PER_SORT = 16
+
+
+def _sum_within_sorted(minutes: np.ndarray, rows: np.ndarray, offset: np.ndarray, limit: float,
+                       jobs: np.ndarray) -> np.ndarray:
+    """_sum_within by sorting each place's minutes once: a point's jobs are the running sum of the jobs up to
+    the last minute at most its limit less its offset."""
+    order = np.argsort(minutes, axis=1, kind="stable")
+    ranked = np.take_along_axis(minutes, order, axis=1)
+    running = np.cumsum(jobs[order], axis=1)
+    out = np.zeros(len(rows))
+    by_place = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[by_place], np.arange(minutes.shape[0] + 1))
+    for place in np.flatnonzero(np.diff(bounds)):
+        points = by_place[bounds[place]:bounds[place + 1]]
+        k = np.searchsorted(ranked[place], limit + 1e-9 - offset[points], side="right")
+        out[points[k > 0]] = running[place, k[k > 0] - 1]
     return out
 
 
@@ -135,14 +196,14 @@ def _block(here: Places, rows: np.ndarray) -> Places:
     return Places(here.keys[rows], here.xy[rows], np.arange(len(rows)), np.zeros(len(rows)))
 
 
-def _block_minutes(part: Places, travel: Travel, there: Places, stops: gpd.GeoSeries, timetable: Timetable,
+def _block_minutes(part: Places, travel: Travel, there: Places, walks: StopWalks, timetable: Timetable,
                    access: dict, transit: dict) -> np.ndarray:
     """Median minutes from each origin place of a block to each destination, the destination's snap walk included."""
     speed = float(access["walk_m_per_min"])
     start, end = parse_window(transit["window"])
-    to_stop, from_stop, between, direct = stop_walks(travel, part, stops, there, access, transit)
+    to_stop, direct = origin_walks(travel, part, walks, there, access, transit)
     median_s = median_travel_times(
-        timetable, to_stop, from_stop, direct, np.arange(start, end, 60, dtype=float), transfers=between,
+        timetable, to_stop, walks.egress, direct, np.arange(start, end, 60, dtype=float), transfers=walks.transfers,
         max_rides=int(transit["max_rides"]), board_slack_s=60.0 * float(transit["board_slack_minutes"]))
     return median_s[:, there.of_point] / 60.0 + there.snap_m[None, :] / speed
 
@@ -158,23 +219,24 @@ def transit_minutes(travel: Travel, origins: gpd.GeoSeries, destinations: gpd.Ge
     destination's snap walk included), and the origins' places (add each origin's snap walk, `snap_m` / speed).
     For few destinations (the development sites); transit_columns sums block by block. The blocks of origins
     run as chunks of work (on the Dask cluster when the run has one)."""
-    here, there = Places.of(travel, origins), Places.of(travel, destinations)
+    here, there = Places.of(travel, origins, transit["cell_m"]), Places.of(travel, destinations)
     blocks = place_blocks(here, there, int(transit["origin_chunk_size"]))
+    walks = stops_walks(travel, stops.geometry, there, access, transit)
     found = active_executor().map_chunks(_block_minutes, [_block(here, rows) for rows in blocks], travel, there,
-                                         stops.geometry, _timetable(stops, stop_times), access, transit)
+                                         walks, _timetable(stops, stop_times), access, transit)
     minutes = np.empty((len(here.keys), len(there.of_point)))
     for rows, block in zip(blocks, found, strict=True):
         minutes[rows] = block
     return minutes, here
 
 
-def _figures_chunk(chunk: tuple, travel: Travel, there: Places, stops: gpd.GeoSeries, timetable: Timetable,
+def _figures_chunk(chunk: tuple, travel: Travel, there: Places, walks: StopWalks, timetable: Timetable,
                    count: np.ndarray, access: dict, transit: dict) -> tuple[np.ndarray, np.ndarray]:
     """One chunk of transit_columns: for a block of origin places and the points on them (their place's row in
     the block and their snap walk, minutes), each point's jobs within transit.max_minutes and each place's
     gravity sum."""
     part, point_rows, point_walk = chunk
-    minutes = _block_minutes(part, travel, there, stops, timetable, access, transit)
+    minutes = _block_minutes(part, travel, there, walks, timetable, access, transit)
     within = _sum_within(minutes, point_rows, point_walk, float(transit["max_minutes"]), count)
     beta = float(access["gravity_beta_per_min"])
     weight = np.where(minutes <= float(transit["gravity_max_minutes"]), np.exp(-beta * minutes), 0.0)
@@ -192,7 +254,8 @@ def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFra
     Dask cluster when the run has one; each block's sums come back whole, so every backend gives the same
     figures."""
     count = jobs["jobs"].fillna(0).to_numpy(dtype=float)
-    here, there = Places.of(travel, origins), Places.of(travel, jobs.geometry)
+    cell_m = transit["cell_m"]
+    here, there = Places.of(travel, origins, cell_m), Places.of(travel, jobs.geometry, cell_m)
     origin_walk = here.snap_m / float(access["walk_m_per_min"])
     blocks = place_blocks(here, there, int(transit["origin_chunk_size"]))
     row_in_block = np.empty(len(here.keys), dtype=np.intp)
@@ -203,7 +266,8 @@ def transit_columns(travel: Travel, origins: gpd.GeoSeries, jobs: gpd.GeoDataFra
     mine = [np.flatnonzero(point_block == k) for k in range(len(blocks))]
     chunks = [(_block(here, rows), row_in_block[here.of_point[points]], origin_walk[points])
               for rows, points in zip(blocks, mine, strict=True)]
-    found = active_executor().map_chunks(_figures_chunk, chunks, travel, there, stops.geometry,
+    walks = stops_walks(travel, stops.geometry, there, access, transit)
+    found = active_executor().map_chunks(_figures_chunk, chunks, travel, there, walks,
                                          _timetable(stops, stop_times), count, access, transit)
     within = np.empty(len(here.of_point))
     place_gravity = np.empty(len(here.keys))

@@ -22,6 +22,8 @@ def lower_median(values: np.ndarray, axis: int) -> np.ndarray:
 # Travel times are kept as whole seconds in int16 for the median (numpy partitions small integers several
 # times faster than floats); a time of UNREACHED_S or more counts as not arriving (about 9 hours).
 UNREACHED_S = np.iinfo(np.int16).max
+# Sorting key of (stop, time) pairs: stop x _STOP_KEY + time, more than any service day's seconds.
+_STOP_KEY = 1.0e7
 
 
 class _Arrivals:
@@ -139,20 +141,45 @@ def whole_minutes(timetable: Timetable, board_slack_s: float) -> bool:
     return board_slack_s % 60 == 0 and all((p.dep % 60 == 0).all() for p in timetable.patterns)
 
 
+def _boarding_times(timetable: Timetable, sources: np.ndarray, board_slack_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The latest times a rider can be at each source stop and still board each of its departures (departure
+    minus the slack), as (stop, time) pairs sorted by stop then time, without repeats."""
+    stop = np.concatenate([np.broadcast_to(p.stops, p.dep.shape).ravel() for p in timetable.patterns])
+    time = np.concatenate([p.dep.ravel() for p in timetable.patterns]) - board_slack_s
+    at = np.isin(stop, sources)
+    pairs = np.unique(np.c_[stop[at], time[at]], axis=0)
+    return pairs[:, 0].astype(np.intp), pairs[:, 1]
+
+
 def _stop_profiles(timetable: Timetable, sources: np.ndarray, grid_s: np.ndarray, keep: np.ndarray, transfers: Links,
-                   *, max_rides: int, board_slack_s: float) -> np.ndarray:
-    """Vehicle arrivals at the stops keep for a rider ready at each source stop at each grid time: a (sources x
-    grid + 1) x keep table whose last row is inf (no source)."""
-    n_src, n_t = len(sources), len(grid_s)
-    out = np.full((n_src * n_t + 1, len(keep)), np.inf, dtype=np.float32)
-    step = max(1, MAX_QUERY_CELLS // max(1, n_t * timetable.n_stops))
-    for start in range(0, n_src, step):
-        block = sources[start:start + step]
-        ready = np.full((len(block) * n_t, timetable.n_stops), np.inf)
-        ready[np.arange(len(block) * n_t), np.repeat(block, n_t)] = np.tile(grid_s, len(block))
+                   *, max_rides: int, board_slack_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Vehicle arrivals at the stops keep for a rider ready at each source stop at each grid time: a table of
+    rows (the last inf: nothing boardable) and each (source, grid time)'s row in it (sources x grid).
+
+    A rider who reaches a stop boards there first, so what he catches changes only at a departure: ready at any
+    time up to a departure's last boarding time, he catches what one ready at that very time catches. So the
+    search runs once per source stop and boarding time that some grid time leads to (the first at or after it),
+    not once per grid minute: with buses every 10 minutes, about a fifth of the searches.
+    """
+    stop, latest = _boarding_times(timetable, sources, board_slack_s)
+    # for each (source, grid time): the first boarding time at or after it at that stop, if any
+    key = stop * _STOP_KEY + latest
+    wanted = (sources[:, None] * _STOP_KEY + grid_s[None, :])
+    at = np.searchsorted(key, wanted.ravel(), side="left")
+    found = at < len(key)
+    found[found] = stop[at[found]] == np.repeat(sources, len(grid_s))[found]
+    used, row = np.unique(at[found], return_inverse=True)
+    row_of = np.full(wanted.size, len(used), dtype=np.intp)
+    row_of[found] = row.ravel()
+    out = np.full((len(used) + 1, len(keep)), np.inf, dtype=np.float32)
+    step = max(1, MAX_QUERY_CELLS // max(1, timetable.n_stops))
+    for start in range(0, len(used), step):
+        block = used[start:start + step]
+        ready = np.full((len(block), timetable.n_stops), np.inf)
+        ready[np.arange(len(block)), stop[block]] = latest[block]
         arrive = earliest_arrivals(timetable, ready, transfers, max_rides=max_rides, board_slack_s=board_slack_s)
-        out[start * n_t:(start + len(block)) * n_t] = arrive[:, keep]
-    return out
+        out[start:start + len(block)] = arrive[:, keep]
+    return out, row_of.reshape(len(sources), len(grid_s))
 
 
 def median_travel_times(
@@ -190,8 +217,8 @@ def median_travel_times(
     first = np.floor(departures_s.min() / 60) * 60
     last = np.ceil((departures_s.max() + access.seconds.max()) / 60) * 60
     grid_s = np.arange(first, last + 60, 60.0)
-    profiles = _stop_profiles(timetable, sources, grid_s, keep, transfers, max_rides=max_rides,
-                              board_slack_s=board_slack_s)
+    profiles, profile_row = _stop_profiles(timetable, sources, grid_s, keep, transfers, max_rides=max_rides,
+                                           board_slack_s=board_slack_s)
     no_row = len(profiles) - 1
     source_pos = np.full(timetable.n_stops, -1, dtype=np.intp)
     source_pos[sources] = np.arange(len(sources))
@@ -205,9 +232,8 @@ def median_travel_times(
         arrive = np.full((n_c, n_m, len(keep)), np.inf, dtype=np.float32)
         for j in range(stops.shape[1]):
             ready = departures_s[None, :] + walk[rows, j, None]  # (n_c, n_m)
-            t = np.ceil(np.round(ready - first, 6) / 60)
-            row = np.where(np.isfinite(ready), source_pos[stops[rows, j], None] * len(grid_s)
-                           + np.nan_to_num(t, posinf=0).astype(np.intp), no_row)
+            t = np.nan_to_num(np.ceil(np.round(ready - first, 6) / 60), posinf=0).astype(np.intp)
+            row = np.where(np.isfinite(ready), profile_row[source_pos[stops[rows, j]][:, None], t], no_row)
             np.minimum(arrive, profiles[row], out=arrive)
         which = arrivals.rows_of(arrive.reshape(n_c * n_m, len(keep)))
         out[rows] = _median_by_transit(arrivals.table(), which, departures_s, n_c).T

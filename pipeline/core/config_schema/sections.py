@@ -192,6 +192,7 @@ class Transit(Section):
     board_slack_minutes: NonNegative = key("a vehicle is boarded at least this long after reaching the stop", "min")
     gravity_max_minutes: Positive = key("the gravity sum by transit counts jobs within this travel time", "min")
     origin_chunk_size: Whole = key("origin nodes per chunk of transit searches (a Dask task each)", "origins")
+    cell_m: Positive | None = optional("parcels and job sites searched per square cell of this size (null: per network node)", "m")
 class Green(Section):
     buffer_m: Positive = key("the land-cover figures' ring around each housing area", "m")
     lawn_to_meadow_share: Share = key("nature_friendly: share of the chosen areas' lawn turned into meadow")
