@@ -3,7 +3,7 @@
 Defined once, beside the catalogue (pipeline/publish/catalogue.py, whose `Indicator` gives the label, kind,
 unit and person-based flag), in English message ids; the Danish texts are in locale/da/LC_MESSAGES/glossary.po.
 Every place a figure appears takes its words and its number format from here: map popups, tooltips, legends and
-layer tables (through privacy.format_column), the profiles, and areas_dictionary.csv, the data dictionary
+layer tables (through the figures prepared by pipeline/publish/figures.py), the profiles, and areas_dictionary.csv, the data dictionary
 written beside areas.csv (`dictionary`). Shares are percentages everywhere (c4, a share of the regional mean,
 too: 45,0 %); c2 is a multiple of the national rate (1,27 gange).
 """
