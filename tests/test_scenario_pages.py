@@ -138,6 +138,7 @@ def test_the_ranking_json_is_the_summaries(project):
 def test_the_site_comparison_shows_the_transit_change_beside_the_bike_change():
     """With a feed, each site's mean change by bus and train stands beside the bike figure, as the stage wrote it."""
     from pipeline.core.config import load_config
+    from pipeline.publish.figures import Prepared
     from pipeline.publish.i18n import language
     from pipeline.publish.pages.urban_development import development_comparison
 
@@ -149,7 +150,8 @@ def test_the_site_comparison_shows_the_transit_change_beside_the_bike_change():
                             "gap_add_dwellings_after": [None, None], "mean_jobs_bike_30_change": [80.0, 0.0],
                             "mean_jobs_transit_45_change": [40.0, None]})
     config = load_config(REPO / "config" / "pipeline.yaml")
-    markup = development_comparison(summary, pd.Series([False, False]), config, language("en"))
+    lang = language("en")
+    markup = development_comparison(Prepared(summary, False, lang, lang(config["privacy"]["suppressed_label"])), lang)
     rows = re.findall(r"<tr><td>Change in jobs within 45 min by bus and train, mean per resident</td><td colspan=2>"
                       r"([^<]*)</td></tr>", markup)
     assert rows == ["+40", "no data"]  # S2's unknown stays unknown

@@ -27,10 +27,11 @@ from pipeline.core.log import log
 from pipeline.core.progress import track
 from pipeline.publish.assets import copy_assets
 from pipeline.publish.beside import beside
+from pipeline.publish.figures import figures_of
 from pipeline.publish.i18n import speaking
 from pipeline.publish.inputs import load_inputs
 from pipeline.publish.pages import MAP_BUILDERS, build_index, page_language
-from pipeline.publish.privacy import min_residents, warning_for_page
+from pipeline.publish.privacy import warning_for_page
 from pipeline.publish.profiles import build_profiles
 from pipeline.publish.release import DATA, MAPS, TABLE_FILES, release, rollback
 from pipeline.publish.summary.municipality import build_kort_fortalt
@@ -65,6 +66,7 @@ def build_release(config: Config, folder: Path) -> list[Path]:
     written = write_tables(area_table_from_inputs(inputs, config), data_dir, config)
     copy_assets(maps_dir)
     lang = page_language(config)
+    figures = figures_of(inputs, config, lang)  # every shown figure's value, text and suppression, once (figures.py)
 
     def later_pages() -> list[Path]:
         """The pages built beside this process: the school-sites and urban-development pages and the profiles."""
@@ -72,7 +74,7 @@ def build_release(config: Config, folder: Path) -> list[Path]:
         return pages + build_profiles(inputs, config, maps_dir) + [build_kort_fortalt(inputs, config, maps_dir, lang=lang)]
 
     with speaking(lang), beside(later_pages) as built_beside:
-        shown = [warning_for_page(w, min_residents(config)) for w in run_warnings(config)]  # no small person counts
+        shown = [warning_for_page(w, figures.minimum) for w in run_warnings(config)]  # no small person counts
         written.append(build_index(inputs, config, maps_dir, shown, lang=lang))
         for build in track(MAP_BUILDERS[:BESIDE_FROM], "Publish: pages", unit="pages"):
             written.append(build(inputs, config, maps_dir, lang=lang))

@@ -3,13 +3,14 @@
 Defined once, beside the catalogue (pipeline/publish/catalogue.py, whose `Indicator` gives the label, kind,
 unit and person-based flag), in English message ids; the Danish texts are in locale/da/LC_MESSAGES/glossary.po.
 Every place a figure appears takes its words and its number format from here: map popups, tooltips, legends and
-layer tables (through privacy.format_column), the profiles, and areas_dictionary.csv, the data dictionary
+layer tables (through the figures prepared by pipeline/publish/figures.py), the profiles, and areas_dictionary.csv, the data dictionary
 written beside areas.csv (`dictionary`). Shares are percentages everywhere (c4, a share of the regional mean,
 too: 45,0 %); c2 is a multiple of the national rate (1,27 gange).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -216,3 +217,12 @@ def all_texts() -> set[str]:
     ids |= {"residents", "dwellings", "c1", "c2", "c3", "c4", "non western", "outside work edu",
             "social family dwellings"}  # the {name} of support_ and lq_ columns under the default config
     return ids - {"c1", "c2", "c3", "c4"}
+
+
+def method_text(method: str, lang: Language) -> str:
+    """access's distance_method in words: "network", or "straight_line_x1.3" as straight line × 1,3 (da)."""
+    found = re.fullmatch(r"straight_line_x([0-9.]+)", method)
+    if not found:
+        return lang(method)
+    factor = found.group(1)
+    return lang("straight line × {factor}", factor=lang.number(float(factor), len(factor.partition(".")[2])))

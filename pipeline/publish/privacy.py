@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, person_based
+from pipeline.publish.glossary import method_text
 from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language, current
 from pipeline.publish.status_text import basis_text
@@ -54,15 +55,6 @@ WORD_COLUMNS = frozenset({"support_residents", "support_dwellings", "support_c1"
                           "support_c4", "support_non_western", "kind", "area_type"})
 # Text columns holding yes/no values (True/False in the data).
 YES_NO_COLUMNS = frozenset({"public", "walk", "bike", "contains_site"})
-
-
-def method_text(method: str, lang: Language) -> str:
-    """access's distance_method in words: "network", or "straight_line_x1.3" as straight line × 1,3 (da)."""
-    found = re.fullmatch(r"straight_line_x([0-9.]+)", method)
-    if not found:
-        return lang(method)
-    factor = found.group(1)
-    return lang("straight line × {factor}", factor=lang.number(float(factor), len(factor.partition(".")[2])))
 
 
 def format_column(values: pd.Series, column: str, lang: Language | None = None) -> pd.Series:

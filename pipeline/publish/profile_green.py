@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
 from pipeline.publish.inputs import not_supplied
-from pipeline.publish.profile_sections import fmt, known, missing_text, reason_text, shown
+from pipeline.publish.profile_sections import fmt, known, missing_text, reason_text
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
@@ -41,7 +41,7 @@ def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     if not fields:
         return {"rows": [], "scenario": [], "note": None, "missing": note or lang("no data")}
     rows = [{"label": lang(indicator(c).label),
-             "value": shown(shared, c, row[c], hidden) if indicator(c).person else fmt(lang, c, row[c]),
+             "value": shared.area_text(row, c),
              "mean": fmt(lang, c, shared.means.get(c))} for c in fields]
     return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "note": note, "missing": None}
 

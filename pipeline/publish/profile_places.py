@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 
 from pipeline.core.config import Config
+from pipeline.publish.figures import Prepared
 from pipeline.publish.i18n import Language
-from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.profile_charts import history_chart
 from pipeline.publish.profile_sections import (
     ACCESS_FIELDS,
@@ -49,7 +49,7 @@ def municipality_means(municipality: pd.DataFrame | None, fields: tuple[str, ...
 def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     """The area's access figures beside the municipality's average (written by the access stage)."""
     lang = shared.lang
-    rows = [{"label": lang(ACCESS_LABELS[c]), "value": shown(shared, c, row[c], hidden),
+    rows = [{"label": lang(ACCESS_LABELS[c]), "value": shared.area_text(row, c),
              "mean": fmt(lang, c, shared.means.get(c))}
             for c in ACCESS_FIELDS if c in row.index and (c not in TRANSIT_FIELDS or shared.means.get(c) is not None)]
     if not rows:
@@ -171,12 +171,11 @@ def _year_rules(year: dict) -> dict:
 HIDDEN_YEAR = "_hidden"  # the column _years_in_order adds: the year's residents are too few (or unknown) to show
 
 
-def _years_in_order(history: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """The history's rows with a year, by year, each marked hidden when its residents are under the privacy minimum
-    (statistics without a year give no history)."""
-    years = history[history["year"].notna()].sort_values("year", kind="stable")
-    hidden = is_small(years["residents"], min_residents(config)) if "residents" in years.columns else True
-    return years.assign(**{HIDDEN_YEAR: hidden})
+def _years_in_order(history: Prepared) -> pd.DataFrame:
+    """The history's rows with a year, by year, each marked hidden as prepared (residents under the privacy minimum,
+    or unknown; statistics without a year give no history)."""
+    years = history.values.assign(**{HIDDEN_YEAR: history.hidden})
+    return years[years["year"].notna()].sort_values("year", kind="stable")
 
 
 def history_section(area_id: str, shared: Shared) -> dict:
@@ -184,7 +183,7 @@ def history_section(area_id: str, shared: Shared) -> dict:
     lang, history = shared.lang, shared.history
     if history is None:
         return {"charts": [], "rows": [], "missing": missing_text(lang, shared.inputs, HISTORY)}
-    years = shared.records_of("history", history, area_id, prepare=lambda frame: _years_in_order(frame, shared.config))
+    years = shared.records_of("history", history, area_id, prepare=lambda _: _years_in_order(shared.figures["history"]))
     if not years:
         return {"charts": [], "rows": [], "missing": lang("No history for this area.")}
     hidden = [y[HIDDEN_YEAR] for y in years]

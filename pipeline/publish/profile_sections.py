@@ -82,10 +82,9 @@ def fmt(lang: Language, column: str, value: object) -> str:
 
 
 def shown(shared: Shared, column: str, value: object, hidden: bool) -> str:
-    """The figure, or the suppressed label when it is person-based and its area (district, school, year) is small."""
-    if hidden and indicator(column).person:
-        return shared.label
-    return fmt(shared.lang, column, value)
+    """The figure of a row of the release's other tables as prepared (pipeline/publish/figures.py): the suppressed
+    label when it is person-based and its area (district, school, year) is small."""
+    return shared.figures.figure(column, value, hidden)
 
 
 def reason_text(lang: Language, reason: Reason) -> str:
@@ -159,7 +158,7 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         met = row.get(f"{code}_met") if code != "non_western" else None
         rule = lang(RULE_OF_THRESHOLD["non_western" if code == "non_western" else "official"],
                     test=test_text(lang, code, comparison, threshold))
-        shown_value = shared.label if hidden else fmt(lang, column, value)
+        shown_value = shared.area_text(row, column)
         item = {"code": code, "label": lang(label), "threshold": rule, "value": shown_value,
                 "met": "" if code == "non_western" else shared.label if hidden else
                 lang("met") if known(met) and bool(met) else lang("not met") if known(met) else lang("unknown"),

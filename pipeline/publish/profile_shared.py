@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.core.config import Config
+from pipeline.publish.figures import Figures
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 
@@ -20,6 +21,7 @@ class Shared:
     lang: Language
     label: str  # the suppressed label in the page's language
     inputs: Inputs
+    figures: Figures  # the release's prepared figures (pipeline/publish/figures.py): texts and suppressed rows
     thresholds: dict[str, float | None] = field(default_factory=dict)
     means: dict[str, float | None] = field(default_factory=dict)
     districts: pd.DataFrame | None = None  # area_id, the district's columns, share of the area, hidden
@@ -29,6 +31,10 @@ class Shared:
     rules: dict = field(default_factory=dict)  # the rule set applied to the latest year (publish/status_text.py)
     groups: dict[str, dict[str, list[dict]]] = field(default_factory=dict)
     summary: object | None = None  # Kort fortalt's lookups (pipeline/publish/summary/profile.py)
+
+    def area_text(self, row: pd.Series, column: str) -> str:
+        """The area's figure as prepared (the row of the areas table: `row.name` its index there)."""
+        return self.figures["areas"].text(column).at[row.name]
 
     def records_of(self, name: str, frame: pd.DataFrame, area_id: str,
                    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[dict]:

@@ -21,11 +21,11 @@ from pipeline.core.config import Config
 from pipeline.core.log import log
 from pipeline.core.paths import id_file_name
 from pipeline.publish.catalogue import STATUS_COLOURS
+from pipeline.publish.figures import Figures, figures_of, status_reasons
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_date, run_id, shown_date
-from pipeline.publish.pages.layers import district_frame, status_reasons
-from pipeline.publish.privacy import is_small, min_residents, suppressed_label
+from pipeline.publish.pages.layers import district_frame
 from pipeline.publish.profile_districting import districting_section
 from pipeline.publish.profile_green import GREEN_FIELDS, green_section
 from pipeline.publish.profile_places import (
@@ -54,7 +54,6 @@ from pipeline.publish.profile_shared import Shared
 from pipeline.publish.profile_tables import stacked_tables
 from pipeline.publish.status_text import latest_rules, rules_of
 from pipeline.publish.summary.profile import summary_lookups, summary_section
-from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 PROFILE_FOLDER = "areas"
 INDEX_FILE = "index.html"
@@ -77,25 +76,24 @@ def environment() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def shared_context(inputs: Inputs, config: Config, table: pd.DataFrame, small: pd.Series) -> Shared:
-    """The lookups every profile uses, built once: thresholds, the municipality's averages, overlaps."""
-    lang = page_language(config)
+def shared_context(inputs: Inputs, config: Config, figures: Figures) -> Shared:
+    """The lookups every profile uses, built once: thresholds, the municipality's averages, overlaps; the figures
+    as prepared for the release (pipeline/publish/figures.py)."""
+    lang, table = figures.lang, figures["areas"].values
     history = inputs.get(HISTORY)
-    shared = Shared(config, lang, lang(suppressed_label(config)), inputs, history=history)
+    shared = Shared(config, lang, figures.label, inputs, figures, history=history)
     shared.means = municipality_means(inputs.get("municipality_access"), (*ACCESS_FIELDS, *GREEN_FIELDS))
     shared.rules = rules_of(table) or latest_rules(history, dict(config["mix"]))
     shared.thresholds = {k: shared.rules.get(f"{k}_threshold") for k in ("c1", "c2", "c3", "c4", "non_western")}
     reasons = status_reasons(table, lang, shared.rules)
     if reasons is not None:
         shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
-    minimum = min_residents(config)
-    districts, small_districts = district_frame(inputs, config)
+    districts, prepared = district_frame(inputs, config, lang)
     if districts is not None and hasattr(districts, "geometry"):
-        shared.districts = overlaps(table, districts.assign(hidden=small_districts.to_numpy()), config)
-    sites, catchments = inputs.get("scenarios_school_sites"), inputs.get("scenarios_school_catchments")
+        shared.districts = overlaps(table, districts.assign(hidden=prepared.hidden.to_numpy()), config)
+    sites, catchments = figures["school_sites"], inputs.get("scenarios_school_catchments")
     if sites is not None and catchments is not None and hasattr(catchments, "geometry"):
-        hidden = is_small(sites["pupils"], minimum) if "pupils" in sites.columns else pd.Series(True, index=sites.index)
-        schools = pd.DataFrame(sites.drop(columns="geometry", errors="ignore")).assign(hidden=hidden.to_numpy())
+        schools = pd.DataFrame(sites.values.drop(columns="geometry", errors="ignore")).assign(hidden=sites.hidden.to_numpy())
         shapes = catchments[["scenario_id", "school_id", "geometry"]]
         merged = shapes.merge(schools, on=["scenario_id", "school_id"], how="left")
         shared.catchments = overlaps(table, merged, config)
@@ -152,7 +150,8 @@ def index_rows(table: pd.DataFrame, small: pd.Series, shared: Shared) -> list[di
             "href": profile_href(row["area_id"]), "name": str(row.get("name") or row["area_id"]),
             "area_id": str(row["area_id"]), "status_code": code,
             "status": status_text(lang, status, bool(hidden), shared.label),
-            "criteria_met": shared.label if hidden else lang.number(row.get("criteria_met")),
+            "criteria_met": shared.area_text(row, "criteria_met") if "criteria_met" in row.index else
+            shared.label if hidden else lang("no data"),
             "colour": STATUS_COLOURS.get(code, "#969696" if hidden else "#ffffff"),
         })
     return sorted(rows, key=lambda r: (r["name"].casefold(), r["area_id"]))
@@ -173,9 +172,9 @@ def build_profiles(inputs: Inputs, config: Config, maps_dir: Path) -> list[Path]
     """Write maps/areas/<area_id>.html for every housing area and the filterable list maps/areas/index.html."""
     folder = Path(maps_dir) / PROFILE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    table = area_table_from_inputs(inputs, config)
-    small = small_areas(table, config)
-    shared = shared_context(inputs, config, table, small)
+    figures = figures_of(inputs, config, page_language(config))
+    table, small = figures["areas"].values, figures["areas"].hidden
+    shared = shared_context(inputs, config, figures)
     lang, env = shared.lang, environment()
     common = {"_": lang, "lang": lang.code, "meta": meta(config, lang),
               "indicative": lang("indicative, computed from supplied data")}

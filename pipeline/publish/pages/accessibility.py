@@ -10,6 +10,8 @@ import pandas as pd
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, legend_title
 from pipeline.publish.classes import classify
+from pipeline.publish.figures import figures_of
+from pipeline.publish.glossary import method_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -22,7 +24,6 @@ from pipeline.publish.pages.kit import (
     missing_notice,
     panel_head,
     render,
-    suppression_note,
 )
 from pipeline.publish.pages.land_cover_map import add_land_cover
 from pipeline.publish.pages.layers import (
@@ -33,8 +34,7 @@ from pipeline.publish.pages.layers import (
     categorical_colours,
     embed_areas,
 )
-from pipeline.publish.privacy import method_text
-from pipeline.publish.tables import area_table_from_inputs, small_areas
+from pipeline.publish.tables import area_table_from_inputs
 
 ACCESS_LAYERS = ("school_dist_m", "nearest_school_dist_m", "share_pupils_free_transport", "jobs_walk_15", "jobs_bike_30",
                  "job_access_index", "job_access_gravity", "green_dist_m", "share_residents_green_300",
@@ -59,7 +59,8 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
     if access is None or not table.geometry.notna().any():
         body.append(missing_notice("Accessibility", missing(inputs, "areas_access", "housing_areas"), lang))
     else:
-        small = small_areas(table, config)
+        figures = figures_of(inputs, config, lang)
+        small = figures["areas"].hidden
         classed = {c: classify(table[c], small, config, c) for c in ACCESS_LAYERS
                    if c in table.columns and (c not in TRANSIT_LAYERS or table[c].notna().any())}
         fills = {c: colours for c, (colours, _) in classed.items()}
@@ -67,7 +68,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
         if canopy:
             flags = table["meets_canopy_30"].map({True: "yes", False: "no"})
             fills["meets_canopy_30"] = categorical_colours(flags, pd.Series(False, index=table.index), CANOPY_COLOURS)
-        data = embed_areas(m, table, small, config, lang, fills)
+        data = embed_areas(m, figures, config, lang, fills)
         for i, (column, (_, entries)) in enumerate(classed.items()):
             add_filled_layer(m, data, column, lang(indicator(column).label), entries, show=i == 0,
                              legend=legend_title(column, lang=lang))
@@ -76,7 +77,7 @@ def build_accessibility(inputs: Inputs, config: Config, maps_dir: Path, *, lang:
                              [(colour, lang(flag)) for flag, colour in CANOPY_COLOURS.items()])
         body.append(_distance_method_note(table, config, lang))
         body.append(absent_layers_notice(inputs, config, lang, "access"))
-        body.append(render("access_means.html", lang, suppression=suppression_note(config, lang)))
+        body.append(render("access_means.html", lang, suppression=figures.note()))
     add_green(m, inputs, config, lang, show=False)
     add_land_cover(m, inputs.rasters.get("land_cover"), int(config["publish"]["land_cover_max_px"]), lang)
     add_jobs(m, inputs, config, lang, show=False)

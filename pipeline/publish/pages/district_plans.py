@@ -16,13 +16,13 @@ from markupsafe import Markup
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_LABELS, indicator
-from pipeline.publish.glossary import term, text
+from pipeline.publish.figures import Figures, Prepared, figures_of
+from pipeline.publish.glossary import term
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import DataLayer, LayerTable, Legend, add_layer
-from pipeline.publish.pages.kit import render, suppression_note
+from pipeline.publish.pages.kit import render
 from pipeline.publish.pages.layers import embed_data, shown_frame
-from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
 
 CURRENT = "current"
 # A district's fill (its school's colour, see school_colours) under a white outline; the units changing school
@@ -147,16 +147,14 @@ def school_names(mixes: pd.DataFrame) -> dict[str, str]:
     return dict(zip(first["school_id"], names, strict=True))
 
 
-def _district_texts(part: gpd.GeoDataFrame, current: bool, config: Config, lang: Language) -> tuple[gpd.GeoDataFrame, list[str]]:
+def _district_texts(part: gpd.GeoDataFrame, current: bool, schools: Prepared) -> tuple[gpd.GeoDataFrame, list[str]]:
     """A plan's districts as the page shows them: each school's figures after the plan and before it (today's
-    districts' alone), person-based ones suppressed for a school with fewer pupils than the privacy minimum."""
-    minimum, label = min_residents(config), page_suppressed_label(config, lang)
-    own = BEFORE if current else AFTER
-    fields = ["school_name", "capacity", *own]
-    shown = shown_frame(part, fields, is_small(part[own[0]], minimum), config, lang, title="school_name")
+    districts' alone), as prepared (person-based ones suppressed for a school with fewer pupils than the privacy
+    minimum, before and after apart)."""
+    fields = ["school_name", "capacity", *(BEFORE if current else AFTER)]
+    shown = shown_frame(part, fields, schools, title="school_name")
     if not current:
-        before = display_frame(part, BEFORE, is_small(part[BEFORE[0]], minimum), label, lang).add_prefix("f_")
-        shown = shown.join(before)
+        shown = shown.join(schools.texts_for(part, BEFORE).add_prefix("f_"))
         fields += BEFORE
     return shown, fields
 
@@ -164,13 +162,16 @@ def _district_texts(part: gpd.GeoDataFrame, current: bool, config: Config, lang:
 def add_plan_layers(m: folium.Map, inputs: Inputs, config: Config, lang: Language) -> None:
     """Today's districts and each proposal shown as a theme: districts coloured by school (tooltip: the group's share
     of its pupils; popup: capacity, pupils and group share after and before), the units changing school outlined."""
-    summary, units, plans, mixes = (inputs.get("districting_summary"), inputs.get("districting_units"),
-                                    inputs.get("districting_plans"), school_mixes(inputs))
+    figures = figures_of(inputs, config, lang)
+    summary, units, plans, schools = (inputs.get("districting_summary"), inputs.get("districting_units"),
+                                      inputs.get("districting_plans"), figures["plan_schools"])
     shown_ids = shown_plans(summary, config)
-    if not shown_ids or units is None or plans is None or mixes is None or not len(units):
+    if not shown_ids or units is None or plans is None or schools is None or not len(units):
         return
+    mixes = school_mixes(inputs)
     districts, moved = plan_shapes(units, plans, shown_ids, config)
-    districts = districts.merge(mixes.drop(columns=["site_id"], errors="ignore"), on=["plan_id", "school_id"], how="left")
+    districts = districts.merge(schools.with_rows().drop(columns=["site_id", "school_name"], errors="ignore"),
+                                on=["plan_id", "school_id"], how="left")
     names, colours = school_names(mixes), school_colours(districts)
     districts["school_name"] = districts["school_id"].map(names).fillna(districts["school_id"])
     for plan_id in shown_ids:
@@ -178,11 +179,11 @@ def add_plan_layers(m: folium.Map, inputs: Inputs, config: Config, lang: Languag
         if part.empty:
             continue
         name = lang("Districts by school: {plan}", plan=plan_name(plan_id, lang))
-        shown, fields = _district_texts(part, plan_id == CURRENT, config, lang)
+        shown, fields = _district_texts(part, plan_id == CURRENT, schools)
         shown["fill"] = part["school_id"].map(colours).to_numpy()
         share = "group_share_before" if plan_id == CURRENT else "group_share_after"
         data = embed_data(m, shown, config, [[lang(indicator(c).label), f"f_{c}"] for c in fields])
-        changing = _moved_data(m, moved[moved["plan_id"] == plan_id], names, config, lang)
+        changing = _moved_data(m, moved[moved["plan_id"] == plan_id], names, figures, config, lang)
         group = add_layer(m, data, name, {"fill": "fill", "style": DISTRICT_STYLE, "tipLabel": lang(indicator(share).label),
                                           "tipValue": f"f_{share}"}, show=False)
         extra = []
@@ -197,15 +198,17 @@ def add_plan_layers(m: folium.Map, inputs: Inputs, config: Config, lang: Languag
         Legend(m, group, name, entries, extra=extra).add_to(m)
 
 
-def _moved_data(m: folium.Map, part: gpd.GeoDataFrame, names: dict[str, str], config: Config, lang: Language):
-    """The units of one plan changing school, by pair of schools, embedded (None when none changes)."""
+def _moved_data(m: folium.Map, part: gpd.GeoDataFrame, names: dict[str, str], figures: Figures, config: Config,
+                lang: Language):
+    """The units of one plan changing school, by pair of schools, embedded (None when none changes); the pupils of
+    a pair with fewer than the privacy minimum suppressed (`Figures.sized`)."""
     if part.empty:
         return None
     source, target = part["from_school_id"].map(names).fillna(part["from_school_id"]), \
         part["to_school_id"].map(names).fillna(part["to_school_id"])
     part = part.assign(from_school_id=source.to_numpy(), to_school_id=target.to_numpy(),
                        title=[lang("From {source} to {target}", source=a, target=b) for a, b in zip(source, target, strict=True)])
-    shown = shown_frame(part, MOVED_FIELDS, is_small(part["pupils"], min_residents(config)), config, lang, title="title")
+    shown = shown_frame(part, MOVED_FIELDS, figures.sized(part, "pupils"), title="title")
     return embed_data(m, shown, config, [[lang(indicator(c).label), f"f_{c}"] for c in MOVED_FIELDS])
 
 
@@ -222,23 +225,21 @@ def plan_mixes(inputs: Inputs, config: Config, lang: Language) -> Markup:
     """Per proposal shown: the pupils changing school, and each school's capacity, pupils and the group's share of
     them before (today's districts) and after, person-based figures of a school with few pupils suppressed; the
     columns headed by the glossary's short labels (the panel is narrow; the popups give the full ones)."""
-    summary, mixes = inputs.get("districting_summary"), school_mixes(inputs)
+    figures = figures_of(inputs, config, lang)
+    summary, schools = inputs.get("districting_summary"), figures["plan_schools"]
     shown_ids = [p for p in shown_plans(summary, config) if p != CURRENT]
-    if not shown_ids or mixes is None:
+    if not shown_ids or schools is None:
         return Markup("")
-    minimum, label = min_residents(config), page_suppressed_label(config, lang)
+    mixes = schools.values
     moved = summary.assign(plan_id=summary["plan_id"].astype(str)).drop_duplicates("plan_id").set_index("plan_id")["pupils_moved"]
     blocks = []
     for plan_id in shown_ids:
         rows = mixes[mixes["plan_id"] == plan_id]
-        rows = rows.assign(school_name=rows["school_name"].where(rows["school_name"].notna(), rows["school_id"]))
-        texts = pd.concat([display_frame(rows, ["school_name", "capacity"], pd.Series(False, index=rows.index), label, lang),
-                           display_frame(rows, BEFORE, is_small(rows["pupils_before"], minimum), label, lang),
-                           display_frame(rows, AFTER, is_small(rows["pupils_after"], minimum), label, lang)], axis=1)
+        texts = schools.texts_for(rows, ["school_name", "capacity", *BEFORE, *AFTER])
         cells = [texts[c] if isinstance(c, str) else list(zip(texts[c[0]], texts[c[1]], strict=True)) for c in MIX_COLUMNS]
-        blocks.append({"id": plan_id, "name": plan_name(plan_id, lang), "moved": text(lang, "pupils_moved", moved.get(plan_id)),
+        blocks.append({"id": plan_id, "name": plan_name(plan_id, lang), "moved": figures.figure("pupils_moved", moved.get(plan_id)),
                        "rows": [{"id": s, "cells": list(row)} for s, *row in zip(rows["school_id"], *cells, strict=True)]})
-    note = suppression_note(config, lang)
+    note = figures.note()
     return render("districting_plans.html", lang, blocks=blocks, moved_label=indicator("pupils_moved").label,
                   headers=[[term(c).short] if isinstance(c, str) else [term(x).short for x in c] for c in MIX_COLUMNS],
                   group=group_words(config, lang),

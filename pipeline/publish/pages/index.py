@@ -12,6 +12,7 @@ import shapely
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import TENURES
+from pipeline.publish.figures import figures_of
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_layer, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -23,7 +24,6 @@ from pipeline.publish.pages.kit import (
     missing_notice,
     panel_head,
     render,
-    suppression_note,
 )
 from pipeline.publish.pages.layers import (
     DISTRICT_FIELDS,
@@ -45,7 +45,7 @@ from pipeline.publish.pages.symbols import (
     STATIONS,
     drawn,
 )
-from pipeline.publish.tables import area_table_from_inputs, small_areas
+from pipeline.publish.tables import area_table_from_inputs
 
 # The index page shows at most this many parcel dots (about 150 bytes each): more parcels are shown as a
 # systematic sample (every n-th by parcel_id), so a whole country's page stays within the size budget.
@@ -70,12 +70,12 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     m = new_map(config, bounds_of(*frames) or extent_bounds(config))
     add_base(m, inputs, config, lang)  # the offline base map and the print fit
     if len(table) and table.geometry.notna().any():
-        data = embed_areas(m, table, small_areas(table, config), config, lang, {})
+        data = embed_areas(m, figures_of(inputs, config, lang), config, lang, {})
         add_layer(m, data, lang("Housing areas"), {**drawn(HOUSING_AREAS),
                                                    "tipLabel": lang("Dwellings"),
                                                    "tipValue": "f_dwellings" if "dwellings" in table.columns else None})
-    districts, small_d = district_frame(inputs, config)
-    context_layer(m, districts, config, lang("School districts"), fields=DISTRICT_FIELDS, small=small_d,
+    districts, prepared = district_frame(inputs, config, lang)
+    context_layer(m, districts, config, lang("School districts"), fields=DISTRICT_FIELDS, prepared=prepared,
                   options=drawn(SCHOOL_DISTRICTS))
     add_green(m, inputs, config, lang)
     streets = inputs.get("streets")
@@ -95,7 +95,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
     finish(m)
     ingest_missing = [r for n, r in inputs.missing.items() if n == "housing_areas"]
     body = [panel_head(page, config, lang, back=False),
-            render("index_panel.html", lang, pages=PAGES[1:], suppression=suppression_note(config, lang))]
+            render("index_panel.html", lang, pages=PAGES[1:], suppression=figures_of(inputs, config, lang).note())]
     if ingest_missing:
         body.append(missing_notice("Input layers", ingest_missing, lang))
     body.append(absent_layers_notice(inputs, config, lang))

@@ -24,7 +24,7 @@ from pipeline.publish.catalogue import STATUS_LABELS
 from pipeline.publish.i18n import NO_DATA, Language, language, speaking
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import TEMPLATES_DIR
-from pipeline.publish.privacy import NOT_RELEVANT, min_residents, page_suppressed_label
+from pipeline.publish.privacy import NOT_RELEVANT
 
 # One environment for every panel: HTML autoescaped, so a name from the data is always text.
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
@@ -219,11 +219,6 @@ def absent_layers_notice(inputs: Inputs, config: Config, lang: Language, reader:
     """Which optional source layers were not supplied and which figures are therefore empty ("no data", not 0)."""
     absent = [(layer, layer.replace("_", " "), LAYER_FEEDS[layer]) for layer in absent_layers(inputs, config, reader)]
     return render("notice_absent_layers.html", lang, absent=absent) if absent else Markup("")
-
-
-def suppression_note(config: Config, lang: Language) -> dict:
-    """What the panels say about suppression: the threshold (formatted) and the word shown instead."""
-    return {"count": lang.number(min_residents(config)), "label": page_suppressed_label(config, lang)}
 
 
 def figure(value, lang: Language, digits: int = 0, *, signed: bool = False, percent: bool = False,

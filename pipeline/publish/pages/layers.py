@@ -3,8 +3,6 @@ layers (schools, job sites, green areas, school districts), every text in the pa
 
 from __future__ import annotations
 
-import weakref
-
 import folium
 import geopandas as gpd
 import numpy as np
@@ -20,6 +18,7 @@ from pipeline.publish.catalogue import (
     TENURES,
     indicator,
 )
+from pipeline.publish.figures import Figures, Prepared, figures_of, status_reasons
 from pipeline.publish.geojson import drawn_features
 from pipeline.publish.i18n import Language, current
 from pipeline.publish.maps import (
@@ -31,8 +30,8 @@ from pipeline.publish.maps import (
     rows_on_shapes,
 )
 from pipeline.publish.pages.symbols import GREEN_AREAS, JOB_SITES, SCHOOLS, drawn
-from pipeline.publish.privacy import display_frame, is_small, min_residents, page_suppressed_label
-from pipeline.publish.status_text import reason_line, rules_from_config, rules_of
+
+__all__ = ["status_reasons"]  # (pipeline/publish/figures.py) the reasons as the areas' popups give them
 
 AREA_STYLE = {"color": "#444444", "weight": 1, "fillOpacity": 0.7}
 # Each area's popup ends with a link to its profile page (maps/areas/<area_id>.html), unless it is suppressed.
@@ -78,28 +77,10 @@ def popup_rows(columns: list[str], sections, lang: Language) -> list[list[str]]:
     return rows
 
 
-def status_reasons(frame: pd.DataFrame, lang: Language, rules: dict | None = None) -> pd.Series | None:
-    """Why each area has its status, in one sentence of the language: the rule that decided it, with the thresholds
-    of the rule set applied (pipeline/publish/status_text.py; `rules` that rule set, else the table's own)."""
-    if "status" not in frame.columns or "criteria_met" not in frame.columns:
-        return None
-    rules = rules or rules_of(frame) or rules_from_config({})
-    texts = [reason_line(lang, row, rules) if isinstance(row.get("status"), str) else None
-             for row in frame.to_dict("records")]  # one sentence per area
-    return pd.Series(texts, index=frame.index, dtype=object)
-
-
-def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config, lang: Language,
-                title: str = "name") -> gpd.GeoDataFrame:
-    """The formatted f_<column> texts (suppressed where small), geometry, and `name` from the title column."""
-    source = frame
-    rules = rules_of(frame) or rules_from_config(config["mix"])
-    reasons = status_reasons(frame, lang, rules) if "status_reason" in columns else None
-    if reasons is not None:
-        source = frame.assign(status_reason=reasons)
-    text = display_frame(source, columns, small, page_suppressed_label(config, lang), lang).add_prefix("f_")
-    for column in [c for c in text.columns if c.startswith("f_status") and c != "f_status_reason"]:
-        text[column] = text[column].replace({k: lang(v) for k, v in STATUS_LABELS.items()})
+def shown_frame(frame: gpd.GeoDataFrame, columns: list[str], prepared: Prepared, title: str = "name") -> gpd.GeoDataFrame:
+    """The prepared f_<column> texts of the frame's rows (pipeline/publish/figures.py: suppressed where small),
+    geometry, and `name` from the title column."""
+    text = prepared.texts_for(frame, columns).add_prefix("f_")
     out = gpd.GeoDataFrame(text, geometry=frame.geometry, crs=frame.crs)
     if title in frame.columns:
         out["name"] = frame[title].astype(object).where(frame[title].notna(), "").astype(str)
@@ -133,31 +114,13 @@ def profile_links(table: gpd.GeoDataFrame, small: pd.Series) -> pd.Series:
     return links.where(~small.to_numpy(), None)
 
 
-# The areas' formatted texts of the latest areas tables, by table (the one object every page of a release shares:
-# tables.area_table_from_inputs), language, suppressed label, columns and small areas: the index, social-balance
-# and accessibility pages show the same texts, formatted once. Held with a weak reference to the table.
-_AREA_TEXTS: dict[tuple, tuple[weakref.ref, gpd.GeoDataFrame]] = {}
-
-
-def area_texts(table: gpd.GeoDataFrame, columns: list[str], small: pd.Series, config: Config,
-               lang: Language) -> gpd.GeoDataFrame:
-    """shown_frame of the areas table (a copy of the one already made for this table, if any)."""
-    key = (id(table), lang.code, page_suppressed_label(config, lang), tuple(columns), tuple(small.tolist()))
-    known = _AREA_TEXTS.get(key)
-    if known is None or known[0]() is not table:
-        for gone in [k for k, (ref, _) in _AREA_TEXTS.items() if ref() is None or k[0] == id(table)]:
-            del _AREA_TEXTS[gone]
-        known = (weakref.ref(table), shown_frame(table, columns, small, config, lang))
-        _AREA_TEXTS[key] = known
-    return known[1].copy()
-
-
-def embed_areas(m: folium.Map, table: gpd.GeoDataFrame, small: pd.Series, config: Config, lang: Language,
-                fills: dict[str, pd.Series]) -> GeoData:
-    """Embed the areas table once: every figure formatted (suppressed where small), a fill_<key> colour per fill,
+def embed_areas(m: folium.Map, figures: Figures, config: Config, lang: Language, fills: dict[str, pd.Series]) -> GeoData:
+    """Embed the areas table once: every figure as prepared (suppressed where small), a fill_<key> colour per fill,
     and the link to each area's profile page."""
+    areas = figures["areas"]
+    table, small = areas.values, areas.hidden
     columns = [c for c in table.columns if c not in ("geometry", "area_id", "name")]
-    shown = area_texts(table, columns, small, config, lang)
+    shown = shown_frame(table, columns, areas)
     for key, colours in fills.items():
         shown[f"fill_{key}"] = colours.to_numpy()
     link = None
@@ -184,14 +147,16 @@ def add_filled_layer(m: folium.Map, data: GeoData, key: str, name: str, entries:
 
 def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config, name: str, *,
                   fields: list[str], options: dict, show: bool = True,
-                  small: pd.Series | None = None) -> folium.FeatureGroup | None:
+                  prepared: Prepared | None = None) -> folium.FeatureGroup | None:
     """A layer of one frame (schools, districts, catchments ...) with tooltip and popup of the given fields.
 
     options are sbLayer's (style, fill, icon, radiusField, tipLabel, tipValue) plus `title` (the column named
     in tooltips and popups), `popup` (false: tooltip only) and `profile_link` (true: housing areas, each popup
     linking to the area's profile unless small) and `shapes` (a GeoData already embedding the frame's polygons, the
     areas': drawn on instead of embedding them again); a raw `fill` or `radius` column is passed as is.
-    Texts in the language of the pages being built (`i18n.current`); `name` is translated by the caller.
+    Texts in the language of the pages being built (`i18n.current`), `prepared`'s for the frame's rows (a table of
+    pipeline/publish/figures.py the frame was made from), else the frame's own with nothing suppressed (a layer of
+    no person-based figures); `name` is translated by the caller.
     """
     if frame is None or not len(frame):
         return None
@@ -200,8 +165,9 @@ def context_layer(m: folium.Map, frame: gpd.GeoDataFrame | None, config: Config,
     title = options.pop("title", None)
     shapes = options.pop("shapes", None)
     fields = [c for c in fields if c in frame.columns]
-    small = small if small is not None else pd.Series(False, index=frame.index)
-    shown = shown_frame(frame, fields, small, config, lang, title=title if title in frame.columns else fields[0])
+    prepared = prepared if prepared is not None else Prepared(frame, False, lang, "")
+    small = prepared.hidden_for(frame)
+    shown = shown_frame(frame, fields, prepared, title=title if title in frame.columns else fields[0])
     for key in ("radius", "fill"):
         if key in frame.columns:
             shown[key] = frame[key].to_numpy()
@@ -257,13 +223,10 @@ def add_green(m, inputs, config: Config, lang: Language, *, show: bool = True) -
                   show=show)
 
 
-def district_frame(inputs, config: Config) -> tuple[gpd.GeoDataFrame | None, pd.Series | None]:
-    """School districts with their pupil mix, and which are too small to show person-based figures."""
-    districts = inputs.get("school_districts_mix")
-    if districts is None or not len(districts):
+def district_frame(inputs, config: Config, lang: Language | None = None) -> tuple[gpd.GeoDataFrame | None, Prepared | None]:
+    """School districts with their pupil mix, and their prepared figures (pipeline/publish/figures.py: the small
+    ones' person-based figures suppressed)."""
+    prepared = figures_of(inputs, config, lang or current())["districts"]
+    if prepared is None:
         return None, None
-    if "residents" in districts.columns:
-        small = is_small(districts["residents"], min_residents(config))
-    else:
-        small = pd.Series("pupils" in districts.columns, index=districts.index)
-    return districts, small
+    return prepared.values, prepared

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, indicator
+from pipeline.publish.figures import Prepared, figures_of
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -27,7 +28,6 @@ from pipeline.publish.pages.kit import (
     surplus_text,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
-from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
 
 FIELDS = ["name", "year", "status", "share_social_family", "gap_add_dwellings", "dwellings", "residents",
           "rehoused_in", "status_without_rehousing", "onto_list_by_rehousing"]
@@ -46,24 +46,23 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
     if trajectory is None or areas is None:
         body.append(missing_notice("The plan over time", missing(inputs, "plan_trajectory", "housing_areas"), lang))
     elif not empty:
-        trajectory = trajectory.assign(area_id=trajectory["area_id"].astype(str))
-        small = is_small(trajectory["residents"], min_residents(config))
-        shaped = with_area_geometry(trajectory.assign(small=small.to_numpy()), areas)
+        prepared = figures_of(inputs, config, lang)["plan_years"]  # each area's year, small ones suppressed
+        trajectory = prepared.values
+        shaped = with_area_geometry(prepared.with_rows(), areas)
         years = sorted(int(y) for y in shaped["year"].unique())
         labels = [lang("Projected status {year}", year=year) for year in years]
         for year, label in zip(years, labels, strict=True):  # each year a theme: one year on the map at a time
             part = shaped[shaped["year"].eq(year)]
-            hidden = part["small"].astype(bool)
-            colours = categorical_colours(part["status"], hidden, STATUS_COLOURS)
-            layer = context_layer(m, part.drop(columns="small").assign(fill=colours.to_numpy()), config, label,
-                                  fields=FIELDS, small=hidden, show=year == years[-1],
+            colours = categorical_colours(part["status"], prepared.hidden_for(part), STATUS_COLOURS)
+            layer = context_layer(m, part.assign(fill=colours.to_numpy()), config, label,
+                                  fields=FIELDS, prepared=prepared, show=year == years[-1],
                                   options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
                                            "tipLabel": lang(indicator("share_social_family").label),
                                            "tipValue": "f_share_social_family"})
             Legend(m, layer, lang("Projected status {year} (indicative)", year=year), status_entries(lang)).add_to(m)
         body.append(render("plan_year.html", lang, years=years, labels=labels))
         body.append(_charts(trajectory, inputs.get("plan_projects"), config, lang))
-        body.append(_flows(inputs.get("plan_rehousing"), trajectory, small, config, lang))
+        body.append(_flows(inputs.get("plan_rehousing"), prepared, lang))
         body.append(_ranking(inputs.get("plan_projects_effect"), lang))
     finish(m)
     add_panel(m, "".join(body))
@@ -98,12 +97,12 @@ def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Con
                   gap_label=lang(indicator("gap_add_dwellings").label))
 
 
-def _flows(rehousing: pd.DataFrame | None, trajectory: pd.DataFrame, small: pd.Series, config: Config,
-           lang: Language) -> str:
-    """Rehoused residents per year, origin and receiving area; a mark where rehousing alone moves it onto a list."""
-    label = page_suppressed_label(config, lang)
+def _flows(rehousing: pd.DataFrame | None, years: Prepared, lang: Language) -> str:
+    """Rehoused residents per year, origin and receiving area; a mark where rehousing alone moves it onto a list
+    (the receiving area's year suppressed as prepared)."""
+    label, trajectory = years.label, years.values
     pairs = zip(trajectory["area_id"], trajectory["year"].astype(int), strict=True)
-    hidden = dict(zip(pairs, small.to_numpy(), strict=True))
+    hidden = dict(zip(pairs, years.hidden.to_numpy(), strict=True))
     flows = []
     if rehousing is not None and len(rehousing):  # one row per year and receiving area, its origins named
         keys = ["year", "area_id", "name", "status", "onto_list_by_rehousing"]

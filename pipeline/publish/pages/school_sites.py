@@ -15,6 +15,7 @@ import shapely
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import legend_title
 from pipeline.publish.classes import classify
+from pipeline.publish.figures import Prepared, figures_of
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -33,7 +34,6 @@ from pipeline.publish.pages.kit import (
 )
 from pipeline.publish.pages.layers import AREA_STYLE, add_schools, context_layer
 from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
-from pipeline.publish.privacy import is_small, min_residents
 
 SCHOOL_FIELDS = ["school_name", "pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse", "mean_dist_m",
                  "p90_dist_m", "pupils_gain_free_transport", "pupils_lose_free_transport", "over_capacity"]
@@ -62,15 +62,15 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
     if sites is None:
         body.append(missing_notice("School site scenarios", missing(inputs, "scenarios_school_sites"), lang))
     else:
-        small = is_small(sites["pupils"], min_residents(config)) if "pupils" in sites.columns else pd.Series(True, index=sites.index)
-        colours, entries = classify(sites["utilisation"], small, config, "utilisation")
-        sites = sites.assign(fill=colours.to_numpy())
+        prepared = figures_of(inputs, config, lang)["school_sites"]  # each school's figures, small ones suppressed
+        colours, entries = classify(sites["utilisation"], prepared.hidden, config, "utilisation")
+        sites = prepared.with_rows().assign(fill=colours.to_numpy())
         shapes = catchment_shapes(sites, catchments, districts)
         if shapes is None:
             body.append(missing_notice("Catchment maps", missing(inputs, "scenarios_school_catchments", "school_districts_mix"),
                                        lang))
         else:
-            _add_scenario_layers(m, shapes, config, lang, entries)
+            _add_scenario_layers(m, shapes, prepared, config, lang, entries)
         summary = inputs.get("scenarios_school_summary")
         if summary is None:
             body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary"), lang))
@@ -135,10 +135,11 @@ def catchments_on_grid(catchments: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDa
     return gpd.GeoDataFrame(merged[["scenario_id", "school_id", "geometry"]], geometry="geometry", crs=catchments.crs)
 
 
-def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config, lang: Language, entries) -> None:
-    """One switchable layer per scenario (baseline first and shown), with the utilisation legend."""
+def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, prepared: Prepared, config: Config, lang: Language,
+                         entries) -> None:
+    """One switchable layer per scenario (baseline first and shown), with the utilisation legend; each catchment's
+    figures its school's as prepared (a catchment without them has its own, suppressed as of unknown size)."""
     order = [*REFERENCE_LAYERS, *sorted(s for s in shapes["scenario_id"].astype(str).unique() if s not in REFERENCE_LAYERS)]
-    small = is_small(shapes["pupils"], min_residents(config)) if "pupils" in shapes.columns else pd.Series(True, index=shapes.index)
     for scenario in order:
         part = shapes[shapes["scenario_id"].astype(str) == scenario]
         if part.empty:
@@ -149,7 +150,7 @@ def _add_scenario_layers(m: folium.Map, shapes: gpd.GeoDataFrame, config: Config
         names = part["school_name"].where(part["school_name"].notna(), part["school_id"]) if "school_name" in part \
             else part["school_id"]
         part = part.assign(school_name=names)
-        group = context_layer(m, part, config, name, fields=SCHOOL_FIELDS, small=small.loc[part.index],
+        group = context_layer(m, part, config, name, fields=SCHOOL_FIELDS, prepared=prepared,
                               show=scenario == "baseline",
                               options={"title": "school_name", "fill": "fill", "style": {**AREA_STYLE, "weight": 2, "fillOpacity": 0.6},
                                        "tipLabel": lang("Utilisation"), "tipValue": "f_utilisation"})

@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator, legend_title
 from pipeline.publish.classes import classify, suppressed_entry
+from pipeline.publish.figures import Figures, figures_of
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import (
@@ -45,7 +46,6 @@ from pipeline.publish.pages.layers import (
     embed_areas,
     status_entries,
 )
-from pipeline.publish.privacy import page_suppressed_label
 from pipeline.publish.status_text import (
     GHETTO_WORDS,
     latest_rules,
@@ -55,7 +55,7 @@ from pipeline.publish.status_text import (
     rules_of,
     status_word,
 )
-from pipeline.publish.tables import area_table_from_inputs, small_areas
+from pipeline.publish.tables import area_table_from_inputs
 
 MIX_LAYERS = ("share_social_family", "tenure_diversity", "share_outside_work_edu", "crime_ratio", "share_basic_edu",
               "income_ratio", "share_non_western")
@@ -76,17 +76,18 @@ def build_social_balance(inputs: Inputs, config: Config, maps_dir: Path, *, lang
     if mix is None or not table.geometry.notna().any():
         body.append(missing_notice("Social balance of housing areas", missing(inputs, "areas_mix", "housing_areas"), lang))
     else:
-        small = small_areas(table, config)
+        figures = figures_of(inputs, config, lang)
+        small = figures["areas"].hidden
         classed = {c: classify(table[c], small, config, c) for c in MIX_LAYERS if c in table.columns}
         fills = {c: colours for c, (colours, _) in classed.items()}
         if "status" in table.columns:
             fills = {"status": categorical_colours(table["status"], small, STATUS_COLOURS), **fills}
-        data = embed_areas(m, table, small, config, lang, fills)
+        data = embed_areas(m, figures, config, lang, fills)
         if "status" in table.columns:
             add_filled_layer(m, data, "status", lang("Status (indicative)"), _status_legend(table["status"], small, config, lang),
                              show=True, tip_label=lang("Status"), legend=lang("Status (indicative, § 61 a and § 61 b)"))
-            body.append(_status_counts(table["status"], small, config, lang))
-            _add_status_years(m, inputs.get("areas_mix_history"), table, small, config, lang, shapes=data)
+            body.append(_status_counts(table["status"], small, figures, lang))
+            _add_status_years(m, figures, config, lang, shapes=data)
         for column, (_, entries) in classed.items():
             add_filled_layer(m, data, column, lang(indicator(column).label), entries, legend=legend_title(column, lang=lang))
     _add_district_mix(m, inputs, config, lang, body)
@@ -119,37 +120,39 @@ def earlier_years(history: pd.DataFrame | None) -> list[int]:
     return years[:-1]
 
 
-def status_of_year(history: pd.DataFrame, year: int, table: gpd.GeoDataFrame, small: pd.Series,
-                   config: Config) -> tuple[gpd.GeoDataFrame, pd.Series]:
+def status_of_year(figures: Figures, year: int) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """The page's areas with that year's history row (status, criteria met, rule set as mix wrote them), and
-    which to suppress: an area suppressed on the page, or small by that year's residents (the same rule)."""
-    rows = history[pd.to_numeric(history["year"], errors="coerce") == year]
+    which to suppress: an area suppressed on the page, or small by that year's residents (both as prepared)."""
+    history, areas = figures["history"], figures["areas"]
+    table, small = areas.values, areas.hidden
+    rows = history.values.assign(_hidden=history.hidden)
+    rows = rows[pd.to_numeric(rows["year"], errors="coerce") == year]
     rows = rows.assign(area_id=rows["area_id"].astype(str)).drop_duplicates("area_id").set_index("area_id")
-    columns = [c for c in ("residents", "status", "criteria_met", "rule_set") if c in rows.columns]
+    columns = [c for c in ("_hidden", "status", "criteria_met", "rule_set") if c in rows.columns]
     shown = rows[columns].reindex(table["area_id"].astype(str).to_numpy()).set_axis(table.index)
-    year_small = small | small_areas(shown, config)
-    frame = gpd.GeoDataFrame(shown.drop(columns="residents", errors="ignore"), geometry=table.geometry, crs=table.crs)
+    year_small = small | shown["_hidden"].astype(object).where(shown["_hidden"].notna(), True).astype(bool)
+    frame = gpd.GeoDataFrame(shown.drop(columns="_hidden"), geometry=table.geometry, crs=table.crs)
     frame.insert(0, "year", str(year))
     frame["area_id"] = table["area_id"]
     frame["name"] = table["name"] if "name" in table.columns else table["area_id"]
     return frame, year_small
 
 
-def _add_status_years(m, history: pd.DataFrame | None, table: gpd.GeoDataFrame, small: pd.Series, config: Config,
-                      lang: Language, shapes: GeoData | None = None) -> None:
+def _add_status_years(m, figures: Figures, config: Config, lang: Language, shapes: GeoData | None = None) -> None:
     """A status layer per earlier year of areas_mix_history ("Status 2020", off), coloured and explained like the
     status layer; the page shows the history's own figures, suppressed as the status layer is. Each year embeds
     only its rows, drawn on the areas' polygons `shapes` holds (embedded once for the page)."""
-    if "area_id" not in table.columns:
+    history = figures["history"].values if figures["history"] is not None else None
+    if "area_id" not in figures["areas"].values.columns:
         return
     for year in earlier_years(history):
-        frame, year_small = status_of_year(history, year, table, small, config)
+        frame, year_small = status_of_year(figures, year)
         status = frame["status"] if "status" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
         frame["fill"] = categorical_colours(status, year_small, STATUS_COLOURS).to_numpy()
         _in_words(frame, history[pd.to_numeric(history["year"], errors="coerce") == year], config, lang)
         name = lang("Status {year}", year=str(year))
         group = context_layer(m, frame, config, name, fields=["year", "status", "criteria_met", "rule_set"],
-                              small=year_small, show=False,
+                              prepared=figures.sized(frame, hidden=year_small), show=False,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "tipLabel": name,
                                        "tipValue": "f_status", "profile_link": True, "shapes": shapes})
         if group is not None:
@@ -169,12 +172,13 @@ def _in_words(frame: gpd.GeoDataFrame, rows: pd.DataFrame, config: Config, lang:
 
 def _add_district_mix(m, inputs: Inputs, config: Config, lang: Language, body: list) -> None:
     """The school districts coloured by the share of their pupils living in udsat-or-worse areas."""
-    districts, small_d = district_frame(inputs, config)
+    districts, prepared = district_frame(inputs, config, lang)
     if districts is not None and "share_pupils_udsat_or_worse" in districts.columns:
-        colours, entries = classify(districts["share_pupils_udsat_or_worse"], small_d, config, "share_pupils_udsat_or_worse")
+        colours, entries = classify(districts["share_pupils_udsat_or_worse"], prepared.hidden, config,
+                                    "share_pupils_udsat_or_worse")
         frame = districts.assign(fill=colours.to_numpy())
         group = context_layer(m, frame, config, lang("School districts: pupil mix"), fields=DISTRICT_FIELDS,
-                              small=small_d, show=False,
+                              prepared=prepared, show=False,
                               options={"fill": "fill", "style": {**AREA_STYLE, "weight": 2},
                                        "tipLabel": lang("Pupils in udsat-or-worse areas"),
                                        "tipValue": "f_share_pupils_udsat_or_worse"})
@@ -184,14 +188,14 @@ def _add_district_mix(m, inputs: Inputs, config: Config, lang: Language, body: l
         body.append(missing_notice("School districts' pupil mix", missing(inputs, "school_districts_mix"), lang))
 
 
-def _status_counts(status: pd.Series, small: pd.Series, config: Config, lang: Language) -> str:
+def _status_counts(status: pd.Series, small: pd.Series, figures: Figures, lang: Language) -> str:
     """How many areas of the areas table have each status (small areas counted as suppressed): a tally of
     mix's status column, as the table shows it."""
     shown = status.astype(object).where(~small, "__suppressed")
     counts = shown.value_counts()
     rows = [(lang(label), lang.number(int(counts.get(k, 0)))) for k, label in STATUS_LABELS.items()]
     if counts.get("__suppressed", 0):
-        rows.append((page_suppressed_label(config, lang), lang.number(int(counts["__suppressed"]))))
+        rows.append((figures.label, lang.number(int(counts["__suppressed"]))))
     return render("status_counts.html", lang, rows=rows)
 
 

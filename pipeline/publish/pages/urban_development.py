@@ -7,12 +7,12 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, TENURES, indicator, legend_title
 from pipeline.publish.classes import classify
+from pipeline.publish.figures import Prepared, figures_of
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -33,8 +33,6 @@ from pipeline.publish.pages.kit import (
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
 from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
-from pipeline.publish.privacy import is_small, min_residents, page_suppressed_label
-from pipeline.publish.tables import area_table_from_inputs
 
 DEVELOPMENT_FIELDS = ["site_name", "contains_site", "status_before", "status_after", "share_social_family_before",
                       "share_social_family_after", "share_social_family_change", "gap_add_dwellings_before",
@@ -56,21 +54,15 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
         body.append(missing_notice("Urban development scenarios", missing(inputs, "scenarios_development", "housing_areas"),
                                    lang))
     else:
-        table = area_table_from_inputs(inputs, config)
-        residents = table.set_index("area_id")["residents"] if "residents" in table.columns else None
-        dev = dev.assign(area_id=dev["area_id"].astype(str))
-        counts = dev["area_id"].map(residents) if residents is not None else pd.Series(np.nan, index=dev.index)
-        small = is_small(counts, min_residents(config))
-        dev = dev.assign(residents=counts, name=dev.get("area_name", dev["area_id"]))
-        shaped = with_area_geometry(dev, areas)
-        _add_development_layers(m, shaped, small.loc[shaped.index], config, lang)
+        figures = figures_of(inputs, config, lang)  # each area's rows suppressed by the area's residents today
+        prepared = figures["development"]
+        shaped = with_area_geometry(prepared.with_rows(), areas)
+        _add_development_layers(m, shaped, prepared, config, lang)
         summary = inputs.get("scenarios_development_summary")
         if summary is None:
             body.append(missing_notice("Site comparison", missing(inputs, "scenarios_development_summary"), lang))
         else:  # privacy: the receiving area's status is person-based, hidden when the area is small
-            hosts = summary["area_id"].astype(object).map(residents) if residents is not None else np.nan
-            small_hosts = is_small(pd.Series(hosts, index=summary.index), min_residents(config))
-            body.append(development_comparison(summary, small_hosts & summary["area_id"].notna(), config, lang))
+            body.append(development_comparison(figures["development_summary"], lang))
             body.append(ranking_objective(inputs, "development", lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
@@ -83,18 +75,19 @@ def build_urban_development(inputs: Inputs, config: Config, maps_dir: Path, *, l
     return save_page(m, maps_dir / page.file, config, lang(page.title))
 
 
-def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.Series, config: Config,
+def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, prepared: Prepared, config: Config,
                             lang: Language) -> None:
     """Per site, areas coloured by the change in jobs within 30 min by bike; the receiving areas before/after."""
     fields = [c for c in ["name", *DEVELOPMENT_FIELDS] if c in shaped.columns
               and (not c.startswith("jobs_transit") or shaped[c].notna().any())]
+    small = prepared.hidden_for(shaped)
     by_site = shaped.groupby(shaped["site_id"].astype(str), sort=False) if "jobs_bike_30_change" in shaped.columns else []
     for i, (site, part) in enumerate(by_site):
         hidden = small.loc[part.index]
         colours, entries = classify(part["jobs_bike_30_change"], hidden, config, "jobs_bike_30_change")
         site_name = str(part["site_name"].dropna().iloc[0]) if "site_name" in part and part["site_name"].notna().any() else site
         name = lang("Site {name}: change in jobs within 30 min by bike", name=site_name)
-        group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, small=hidden,
+        group = context_layer(m, part.assign(fill=colours.to_numpy()), config, name, fields=fields, prepared=prepared,
                               show=i == 0,
                               options={"title": "name", "fill": "fill", "style": AREA_STYLE, "profile_link": True,
                                        "tipLabel": lang("Change in jobs by bike"), "tipValue": "f_jobs_bike_30_change"})
@@ -105,7 +98,8 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
             hidden = small.loc[hosts.index]
             colours = categorical_colours(hosts["status_after"], hidden, STATUS_COLOURS)
             group = context_layer(m, hosts.assign(fill=colours.to_numpy()), config,
-                                  lang("Areas receiving a site: status after"), fields=fields, small=hidden, show=False,
+                                  lang("Areas receiving a site: status after"), fields=fields, prepared=prepared,
+                                  show=False,
                                   options={"title": "name", "fill": "fill", "style": {**AREA_STYLE, "weight": 3},
                                            "profile_link": True,
                                            "tipLabel": lang("Share social family after"),
@@ -113,10 +107,11 @@ def _add_development_layers(m: folium.Map, shaped: gpd.GeoDataFrame, small: pd.S
             Legend(m, group, lang("Status after the development (indicative)"), status_entries(lang)).add_to(m)
 
 
-def development_comparison(summary: pd.DataFrame, small: pd.Series, config: Config, lang: Language) -> str:
+def development_comparison(prepared: Prepared, lang: Language) -> str:
     """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
-    receiving area's mix and status before and after and the mean change in job access; formatting only."""
-    label = page_suppressed_label(config, lang)
+    receiving area's mix and status before and after and the mean change in job access, the status suppressed
+    where the receiving area is small (as prepared); placing only."""
+    summary, small, label = prepared.values, prepared.hidden, prepared.label
     sites = []
     for rec, hidden in zip(summary.to_dict("records"), small.to_numpy(), strict=True):
         sites.append({

@@ -18,10 +18,10 @@ import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.core.log import log
+from pipeline.publish.figures import Prepared, figures_of
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import INDICATIVE, data_date, in_page_language, run_id, shown_date
-from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.profile_places import municipality_means
 from pipeline.publish.profile_sections import ACCESS_FIELDS, reason_text
 from pipeline.publish.profiles import environment
@@ -29,7 +29,6 @@ from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_
 from pipeline.publish.summary.profile import municipality_figures
 from pipeline.publish.summary.projection import moved_areas, planned_areas
 from pipeline.publish.summary.sentences import DISTANCE, STATUS_SHORT, joined
-from pipeline.publish.tables import area_table_from_inputs, small_areas
 
 PAGE_FILE = "kort-fortalt.html"
 # The lists, most serious first: the status, and how a count of areas with it is said (one, several).
@@ -79,9 +78,11 @@ def standing(table: pd.DataFrame, small: pd.Series, means: dict, config: Config,
     return out
 
 
-def moves(history: pd.DataFrame | None, table: pd.DataFrame, small: pd.Series, config: Config,
+def moves(prepared: Prepared | None, table: pd.DataFrame, small: pd.Series,
           lang: Language) -> tuple[str, list[str], list[str]]:
-    """The history's first year, and the areas that moved towards balance and away from it, as sentences."""
+    """The history's first year, and the areas that moved towards balance and away from it, as sentences (an area
+    suppressed today, or in either year as prepared, is never named)."""
+    history = prepared.values.assign(_hidden=prepared.hidden) if prepared is not None else None
     if history is None or not len(history) or "status" not in history.columns:
         return "", [], []
     years = history[pd.to_numeric(history["year"], errors="coerce").notna()]
@@ -92,9 +93,8 @@ def moves(history: pd.DataFrame | None, table: pd.DataFrame, small: pd.Series, c
     now = years[years["year"] == last].set_index(years[years["year"] == last]["area_id"].astype(str))["status"]
     names = dict(zip(table["area_id"].astype(str), _names_in_order(table), strict=True))
     hidden = set(table["area_id"].astype(str)[small.to_numpy()])
-    if "residents" in years.columns:  # an area with few residents in either year is never named (privacy)
-        few = years[is_small(years["residents"], min_residents(config)).to_numpy()]
-        hidden |= set(few[few["year"].isin([first, last])]["area_id"].astype(str))
+    few = years[years["_hidden"].to_numpy()]  # an area with few residents in either year is never named (privacy)
+    hidden |= set(few[few["year"].isin([first, last])]["area_id"].astype(str))
     towards, away = [], []
     for area_id in sorted(set(before.index) & set(now.index), key=lambda a: names.get(a, a)):  # one line per area
         was, became = before[area_id], now[area_id]
@@ -205,10 +205,10 @@ def _site(site: dict, lang: Language, *, share: bool = True) -> list[str]:
 @in_page_language
 def build_kort_fortalt(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language) -> Path:
     """Write maps/kort-fortalt.html: the municipality in short, for residents, on one printable sheet."""
-    table = area_table_from_inputs(inputs, config)
-    small = small_areas(table, config)
+    figures = figures_of(inputs, config, lang)
+    table, small = figures["areas"].values, figures["areas"].hidden
     means = municipality_figures(inputs, municipality_means(inputs.get("municipality_access"), ACCESS_FIELDS))
-    first, towards, away = moves(inputs.get("areas_mix_history"), table, small, config, lang)
+    first, towards, away = moves(figures["history"], table, small, lang)
     page = environment().get_template("kort_fortalt.html").render(
         _=lang, lang=lang.code, standing=standing(table, small, means, config, lang), first_year=first,
         years_note="" if first else years_note(inputs.get("areas_mix_history"), inputs, lang),

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.core.config import Config
+from pipeline.publish.figures import Prepared
 from pipeline.publish.inputs import Inputs
-from pipeline.publish.privacy import is_small, min_residents
 from pipeline.publish.summary import Reference, area_summary, reference_from
 from pipeline.publish.summary.area_map import Places, drawing, map_places
 from pipeline.publish.summary.aspects import ASPECT_COLUMNS
@@ -54,13 +54,11 @@ def summary_lookups(inputs: Inputs, config: Config, table: pd.DataFrame, means: 
     return SummaryLookups(reference, places)
 
 
-def _shown_years(history: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """The history's rows that may be shown (a year of the area with fewer residents than the privacy minimum,
-    or an unknown number, is left out of the trend), oldest first."""
-    years = history[history["year"].notna()].sort_values("year", kind="stable")
-    if "residents" not in years.columns:
-        return years.iloc[0:0]
-    return years[~is_small(years["residents"], min_residents(config)).to_numpy()]
+def _shown_years(history: Prepared) -> pd.DataFrame:
+    """The history's rows that may be shown (a year suppressed as prepared, with fewer residents than the privacy
+    minimum or an unknown number, is left out of the trend), oldest first."""
+    years = history.values[~history.hidden.to_numpy()]
+    return years[years["year"].notna()].sort_values("year", kind="stable")
 
 
 def summary_section(row: pd.Series, hidden: bool, shared: Shared) -> dict | None:
@@ -70,7 +68,7 @@ def summary_section(row: pd.Series, hidden: bool, shared: Shared) -> dict | None
         return None
     lang, area_id = shared.lang, str(row["area_id"])
     years = (shared.records_of("summary_history", shared.history, area_id,
-                               prepare=lambda frame: _shown_years(frame, shared.config))
+                               prepare=lambda _: _shown_years(shared.figures["history"]))
              if shared.history is not None else [])
     development = shared.inputs.get("scenarios_development")
     sites = shared.records_of("summary_development", development, area_id) if development is not None else []
