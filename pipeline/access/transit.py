@@ -27,7 +27,7 @@ from pipeline.access.jobs import job_access_index
 from pipeline.access.travel import Travel
 from pipeline.core.parallel import active_executor
 from pipeline.core.progress import step
-from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, SEARCH_CELL_M, point_xy, snap
+from pipeline.network import CUTOFF_EPS_M, MAX_BLOCK_CELLS, SEARCH_CELL_M, point_xy
 from pipeline.transit import Links, Timetable, build_timetable, median_travel_times, parse_window
 
 TRANSIT_COLUMNS = ("jobs_transit_45", "job_access_transit_gravity", "job_access_transit_index")
