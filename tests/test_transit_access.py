@@ -77,30 +77,30 @@ def test_a_shorter_limit_and_a_missed_connection():
 
 def test_a_grid_of_cells_searches_each_cell_from_the_node_nearest_its_points():
     # transit.cell_m 1000 (X0 is a multiple of 1000): P (x = 0) and R (x = 400) share a cell, searched from the
-    # node nearest their mean x = 200, each with its straight 200 m (2.5 minutes) to it; Q (x = 1000) and the
-    # job sites are alone in their cells, at their own nodes as without cells.
+    # node nearest their mean, x = 200; each keeps its own snap to its own node (0 m: both lie on the street's
+    # vertices). Q (x = 1000) and the job sites are alone in their cells, at their own nodes as without cells.
     import pipeline.access.transit as transit_module
 
     parcels = gpd.GeoDataFrame({"parcel_id": ["P", "Q", "R"]},
-                               geometry=[shapely.Point(X0 + x, Y0) for x in (0, 1000, 400)], crs=CRS)
+                               geometry=[shapely.Point(X0 + x, Y0 + 10) for x in (0, 1000, 400)], crs=CRS)
     here = transit_module.Places.of(_street(), parcels.geometry, 1000.0)
     assert here.xy[:, 0] - X0 == pytest.approx([200.0, 1000.0])
     assert here.of_point.tolist() == [0, 1, 0]
-    assert here.snap_m == pytest.approx([200.0, 0.0, 200.0])
+    assert here.snap_m == pytest.approx([10.0, 10.0, 10.0])  # 10 m off the street, each to its own vertex
     # From x = 200: at A (x = 400) at m + 2.5, boards from m + 3.5: 10 - r minutes after leaving for r <= 6,
     # 20 - r after; + 10 minutes' ride + 5 minutes' walk: r = 0..9: 25 24 23 22 21 20 19 28 27 26, the 30th
-    # smallest 23; with the 2.5 minutes to the node P and R reach J in 25.5 minutes. K (x = 400): 200 m on foot
-    # from the node, 5 minutes with the 2.5 to it (R, standing at K, is counted 5 minutes away: the grid's cost).
-    out = parcel_transit(_street(), parcels, _jobs(), _timetable(), np.array([100.0, 300.0, 100.0]), ACCESS,
-                         {**TRANSIT, "cell_m": 1000.0, "max_minutes": 25})
-    assert out["jobs_transit_45"] == pytest.approx([5.0, 5.0, 5.0])  # 25.5 and 28 minutes to J: over 25
-    cell = 10 * np.exp(-2.55) + 5 * np.exp(-0.5)
+    # smallest 23. K (x = 400): 200 m on foot from the node, 2.5 minutes. Each parcel adds its 10 m (1/8 minute).
+    # So P and R reach J in 23.125 minutes, within 23.2; exactly, P needs 25.125 (test_hand_medians_give_jobs_
+    # and_gravity plus the 10 m) and R, at A, 11 minutes' wait at most: the grid is nearer for P, farther for R.
+    settings = {**TRANSIT, "cell_m": 1000.0, "max_minutes": 23.2}
+    out = parcel_transit(_street(), parcels, _jobs(), _timetable(), np.array([100.0, 300.0, 100.0]), ACCESS, settings)
+    assert out["jobs_transit_45"] == pytest.approx([15.0, 5.0, 15.0])  # Q: 28.125 minutes to J
+    cell = 10 * np.exp(-2.3125) + 5 * np.exp(-0.2625)
     assert out["job_access_transit_gravity"] == pytest.approx(
-        [cell, 10 * np.exp(-2.8) + 5 * np.exp(-0.75), cell], rel=1e-5)
-    # without cells P's median to J is 25 minutes (test_hand_medians_give_jobs_and_gravity): within 25
+        [cell, 10 * np.exp(-2.8125) + 5 * np.exp(-0.7625), cell], rel=1e-5)
     exact = parcel_transit(_street(), parcels, _jobs(), _timetable(), np.array([100.0, 300.0, 100.0]), ACCESS,
-                           {**TRANSIT, "max_minutes": 25})
-    assert exact["jobs_transit_45"][0] == pytest.approx(15.0)
+                           {**settings, "cell_m": None})
+    assert exact["jobs_transit_45"][0] == pytest.approx(5.0)  # P exactly: 25.125 minutes to J, over 23.2
 
 
 def test_without_a_feed_the_figures_are_null():

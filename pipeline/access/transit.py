@@ -45,9 +45,9 @@ class Places:
 
     @classmethod
     def of(cls, travel: Travel, points: gpd.GeoSeries, cell_m: float | None = None) -> Places:
-        """Each point at its nearest node; with cell_m, the points of each square cell of that size at the node
-        nearest their mean (R5's and Conveyal's grid of origins and destinations), each point's snap the
-        straight line to it."""
+        """Each point at its nearest node, its snap the straight line to it; with cell_m, the points of each
+        square cell of that size at the node nearest their mean (R5's and Conveyal's grid of origins and
+        destinations), each keeping its own snap to its own nearest node."""
         xy = point_xy(points)
         if not cell_m:
             cell, at = np.arange(len(xy)), xy
@@ -56,13 +56,12 @@ class Places:
             cell = cell.ravel()
             at = np.c_[np.bincount(cell, xy[:, 0]), np.bincount(cell, xy[:, 1])] / np.bincount(cell)[:, None]
         if travel.walk is None:
-            return cls(np.arange(len(at)), at, cell, np.hypot(*(xy - at[cell]).T))
+            return cls(np.arange(len(at)), at, cell, np.zeros(len(xy)))  # each point is its own place's spot
         snap_m, node = travel.walk.tree.query(at)
         keys, of_at = np.unique(node, return_inverse=True)
-        of_point = of_at.ravel()[cell]
-        if cell_m:
-            snap_m = np.hypot(*(xy - travel.walk.node_xy[keys][of_point]).T)
-        return cls(keys, travel.walk.node_xy[keys], of_point, np.asarray(snap_m, dtype=float))
+        if cell_m:  # each point's own snap walk: the cell's node stands for its points, nearer some, farther others
+            snap_m, _ = travel.walk.tree.query(xy)
+        return cls(keys, travel.walk.node_xy[keys], of_at.ravel()[cell], np.asarray(snap_m, dtype=float))
 
 
 def walk_m(travel: Travel, a: Places, b: Places, limit_m: float) -> np.ndarray:
