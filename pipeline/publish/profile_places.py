@@ -50,7 +50,7 @@ def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     """The area's access figures beside the municipality's average (written by the access stage)."""
     lang = shared.lang
     rows = [{"label": lang(ACCESS_LABELS[c]), "value": shared.area_text(row, c),
-             "mean": fmt(lang, c, shared.means.get(c))}
+             "mean": shared.mean_text(c)}
             for c in ACCESS_FIELDS if c in row.index and (c not in TRANSIT_FIELDS or shared.means.get(c) is not None)]
     if not rows:
         missing = shared.inputs.missing.get("areas_access")
