@@ -35,10 +35,11 @@ DECIMALS = {**dict.fromkeys(MESH, 2), "lawn_to_meadow_m2": 0, "path_c4_income_dk
 # Changes written with their sign (+12 m, -0,013): a scenario's difference from the baseline, a project's effect.
 SIGNED = frozenset({"dissimilarity_vs_baseline", "mean_dist_m_vs_baseline", "gap_add_dwellings_change",
                     "gap_change_per_million_dkk", "mean_jobs_bike_30_change", "mean_jobs_transit_45_change"})
-# Figures that are no column (a rule's setting, an index of the municipality, a count of things a page lists):
+# Figures that are no column (a rule's setting, an index of the municipality, a count of things a page lists, the
+# share of an area in a school district or catchment):
 # (kind, decimals); decimals None: as many as the value is written with in the config (a detour factor 1.3: 1,3).
 OTHER_FORMATS = {"family_housing_cap": ("share", 0), "capacity_tolerance": ("share", 0), "max_walk_m": ("metres", 0),
-                 "segregation_index": ("number", 3), "count": ("number", 0), "detour_factor": ("number", None)}
+                 "segregation_index": ("number", 3), "overlap_share": ("share", 0), "count": ("number", 0), "detour_factor": ("number", None)}
 # Short labels (tooltips, narrow tables) where the label is long.
 SHORT = {
     "share_outside_work_edu": "c1 outside work or education", "crime_ratio": "c2 convictions",

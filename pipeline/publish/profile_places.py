@@ -17,6 +17,7 @@ import shapely
 
 from pipeline.core.config import Config
 from pipeline.publish.figures import Prepared
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.profile_charts import history_chart
 from pipeline.publish.profile_sections import (
@@ -36,6 +37,13 @@ from pipeline.publish.status_text import RULE_COLUMNS, rule_set_text
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
+
+
+# The figures of a district and of a scenario's school a profile shows, carried into the area's overlaps as their
+# prepared texts (columns named TEXT + the figure): suppressed by the district's or school's own size.
+DISTRICT_FIGURES = ["pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse"]
+CATCHMENT_FIGURES = ["utilisation", "share_pupils_udsat_or_worse", "mean_dist_m"]
+TEXT = "text_"
 
 
 def municipality_means(municipality: pd.DataFrame | None, fields: tuple[str, ...]) -> dict[str, float | None]:
@@ -100,9 +108,8 @@ def district_section(area_id: str, shared: Shared) -> dict:
     found = shared.records_of("districts", shared.districts, area_id)
     rows = [{"name": fmt(lang, "name", d.get("name", d.get("district_id"))),
              "school": fmt(lang, "school_name", d.get("school_name")),
-             "area_share": lang.percent(d["area_share"], 0),
-             **{c: shown(shared, c, d.get(c), bool(d["hidden"]))
-                for c in ("pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse")}}
+             "area_share": other_text(lang, "overlap_share", d["area_share"]),
+             **{c: d[f"{TEXT}{c}"] for c in DISTRICT_FIGURES}}
             for d in found]  # a handful of districts per area
     return {"rows": rows, "missing": None if rows else lang("The area lies in none of the school districts.")}
 
@@ -152,9 +159,8 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
     # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
     rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),
              "school": fmt(lang, "school_name", s.get("school_name", s.get("school_id"))),
-             "area_share": lang.percent(s["area_share"], 0), "rank": fmt(lang, "rank", s.get("rank")),
-             **{c: shown(shared, c, s.get(c), bool(s["hidden"]) if known(s.get("hidden")) else True)
-                for c in ("utilisation", "share_pupils_udsat_or_worse", "mean_dist_m")}}
+             "area_share": other_text(lang, "overlap_share", s["area_share"]), "rank": fmt(lang, "rank", s.get("rank")),
+             **{c: s[f"{TEXT}{c}"] for c in CATCHMENT_FIGURES}}
             for s in found]  # scenarios x a few schools
     return {"rows": rows, "missing": None if rows else lang("No school-site scenario covers the area.")}
 
