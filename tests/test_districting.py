@@ -427,6 +427,7 @@ def test_two_schools_in_one_block_skip_the_proposals_with_a_warning(tmp_path):
 
 
 def test_the_school_sites_page_shows_today_and_the_proposals_as_written(tmp_path):
+    from pipeline.publish.figures import Prepared
     from pipeline.publish.i18n import language
     from pipeline.publish.pages.school_sites import districting_front
 
@@ -436,7 +437,7 @@ def test_the_school_sites_page_shows_today_and_the_proposals_as_written(tmp_path
         "site_id": [None, None, None, "DEV1", "DEV1"],
         "d_index": [0.5, 0.25, 0.4, 0.6, 0.3], "mean_dist_m": [800.0, 950.0, 900.0, 810.0, 990.0],
         "pupils_moved": [0.0, 120.0, 40.0, 0.0, 150.0]})
-    html = str(districting_front(summary, config, language("en")))
+    html = str(districting_front(Prepared(summary, False, language("en"), "suppressed"), config, language("en")))
     rows = re.findall(r"<tr data-plan-id='([^']+)'><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", html)
     # the plans under a development on school ground stay in the files
     assert rows == [("current", "Today&#39;s districts", "0.500", "800 m", "0"),  # escaped
@@ -447,5 +448,5 @@ def test_the_school_sites_page_shows_today_and_the_proposals_as_written(tmp_path
         ("", "100.0"), (" sb-best", "50.0"), ("", "80.0")]
     # the rule applied, from the config: +10 % capacity, 2,500 m walk
     assert "capacity + 10%" in html and "beyond 2,500 m" in html
-    danish = str(districting_front(summary, config, language("da")))
+    danish = str(districting_front(Prepared(summary, False, language("da"), "skjult"), config, language("da")))
     assert "Dagens distrikter" in danish and "0,250" in danish

@@ -156,3 +156,85 @@ def test_the_figures_are_made_once_per_release_and_language(config):
     assert figures_of(inputs, config, en) is not figures_of(inputs, config, da)
     areas = figures_of(inputs, config, da)["areas"]
     assert areas.text("residents") is areas.text("residents")  # a column's texts are made once, then kept
+
+
+# The calls that write a figure's number: kit's figure() (gone), Figures.figure, a language's number and percent.
+FORMATTING_CALLS = frozenset({"figure", "number", "percent"})
+
+
+def formatting_calls(source: str) -> list[str]:
+    """The calls of a module's source that format a figure themselves (figure(...), x.figure(...), lang.number(...),
+    lang.percent(...)), each as name:line."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name in FORMATTING_CALLS:
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_no_page_formats_a_figure_itself():
+    """The pages place prepared texts (Prepared.text, .words) and the glossary's texts of settings and counts."""
+    pages = sorted((PUBLISH / "pages").glob("*.py"))
+    assert len(pages) >= 10
+    assert {p.name: calls for p in pages if (calls := formatting_calls(p.read_text()))} == {}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("figure(0.7, lang, 3)", ["figure:1"]),
+    ("x = 1\ny = lang.number(5, 0)", ["number:2"]),
+    ("self.lang.percent(0.2, 0)", ["percent:1"]),
+    ("figures.figure('pupils_moved', 3)", ["figure:1"]),
+    ("prepared.text('rank')\nother_text(lang, 'count', 3)\nprepared.words('status')", []),
+])
+def test_the_formatting_call_check_finds_what_it_should(source, expected):
+    assert formatting_calls(source) == expected
+
+
+def test_the_glossary_writes_signed_changes_d_and_settings_once():
+    from pipeline.publish.glossary import other_text, text
+
+    da, en = language("da"), language("en")
+    assert text(en, "dissimilarity", 0.7) == "0.700" and text(en, "d_index", 0.722) == "0.722"
+    assert text(en, "dissimilarity_vs_baseline", -0.0134) == "-0.013"
+    assert text(en, "dissimilarity_vs_baseline", 0.0) == "+0.000"
+    assert text(en, "mean_dist_m_vs_baseline", 1234.4) == "+1,234 m" and text(da, "mean_dist_m", 980.0) == "980 m"
+    assert text(da, "gap_change_per_million_dkk", -0.5) == "-0,50"
+    assert text(en, "mean_jobs_bike_30_change", 20.4) == "+20" and text(en, "gap_add_dwellings_change", -12) == "-12"
+    assert text(en, "share_social_family_change", -0.0123) == "-1.2 points"
+    assert text(en, "mean_jobs_bike_30_change", None) == "no data"  # unknown stays unknown, never +0
+    assert other_text(en, "capacity_tolerance", 0.1) == "10%" and other_text(da, "family_housing_cap", 0.4) == "40\xa0%"
+    assert other_text(en, "max_walk_m", 2500) == "2,500 m" and other_text(da, "detour_factor", 1.3) == "1,3"
+    assert other_text(da, "count", 1234) == "1.234" and other_text(en, "segregation_index", 0.31234) == "0.312"
+
+
+def test_a_project_effect_is_not_relevant_where_the_cap_binds_neither_with_nor_without_it():
+    lang = language("en")
+    effect = pd.DataFrame({"rank": [1, 2, 3], "status_with": ["omdannelse", "none", None],
+                           "status_without": ["none", "udsat", None], "gap_add_dwellings_change": [-12.0, -3.0, 4.0],
+                           "gap_change_per_million_dkk": [-0.5, -0.1, 0.2]})
+    prepared = Prepared(effect, False, lang, "suppressed")
+    assert prepared.text("gap_add_dwellings_change").tolist() == ["-12", "not relevant", "+4"]  # unknown: as it is
+    assert prepared.text("gap_change_per_million_dkk").tolist() == ["-0.50", "not relevant", "+0.20"]
+    assert prepared.text("rank").tolist() == ["1", "2", "3"]
+    assert prepared.text("mean_jobs_transit_45_change").tolist() == ["no data"] * 3  # a column the stage did not write
+
+
+def test_the_rehousing_is_suppressed_by_the_receiving_areas_year(config):
+    minimum = int(config["privacy"]["min_residents"])
+    lang = language("en")
+    inputs = three_areas(config, minimum)
+    inputs.frames["plan_trajectory"] = pd.DataFrame({
+        "area_id": ["B", "B"], "name": ["Beta", "Beta"], "year": [2025, 2026], "residents": [minimum - 1, minimum],
+        "status": ["udsat", "parallelsamfund"], "share_social_family": [0.5, 0.45], "gap_add_dwellings": [None, None]})
+    inputs.frames["plan_rehousing"] = pd.DataFrame({
+        "year": [2025, 2025, 2026, 2026], "area_id": ["B", "B", "B", "Z"], "name": ["Beta", "Beta", "Beta", "Zeta"],
+        "status": ["udsat", "udsat", "parallelsamfund", "none"], "onto_list_by_rehousing": [False, False, True, False],
+        "residents": [10, 5, 7, 3], "origin_name": ["Alfa", "Gamma", "Alfa", "Alfa"]})
+    rehousing = Figures(inputs, config, lang)["plan_rehousing"]
+    # 2025: the two origins summed (15) but the year one resident short: suppressed; 2026 shown; Z has no year: hidden
+    assert rehousing.values["origin_name"].tolist() == ["Alfa, Gamma", "Alfa", "Alfa"]
+    assert rehousing.text("residents").tolist() == ["suppressed", "7", "suppressed"]
+    assert rehousing.words("status").tolist() == ["suppressed", "parallelsamfund", "suppressed"]

@@ -4,9 +4,11 @@ Publish reads each stage's tables once (`Inputs`); this module then applies the 
 catalogue's person-based columns of a row with fewer residents or pupils than privacy.min_residents, an unknown
 size counted as small) and the glossary's one format of each figure (pipeline/publish/glossary.py) once per table:
 the areas, their years of history, the school districts, the school-site scenarios' schools, the plan's years,
-the development scenarios' areas and sites and the district proposals' schools. Pages, profiles and summaries
-take a `Prepared` table's `hidden` rows and `text` columns and only choose and place them: none of them calls the
-privacy rule or a formatter itself (tests/test_one_pass.py checks the imports). The texts of a column are made on
+the development scenarios' areas and sites, the district proposals' schools, and the scenario summaries (the
+school-site scenarios, the district proposals, the plan's projects by effect and its rehousing). Pages, profiles and
+summaries take a `Prepared` table's `hidden` rows and `text` (or status `words`) columns and only choose and place
+them: none of them calls the privacy rule or a formatter itself (tests/test_one_pass.py checks the imports, and that
+no page calls a number or percent format). The texts of a column are made on
 its first use and kept, so every page of a release shows the one text of each figure.
 """
 
@@ -20,7 +22,7 @@ import pandas as pd
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_LABELS, indicator
 from pipeline.publish.glossary import text as glossary_text
-from pipeline.publish.i18n import Language
+from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.privacy import (
     CAP_COLUMNS,
@@ -39,6 +41,11 @@ ROW = "_row"
 # The districting's schools before and after a plan: each half suppressed by its own pupils.
 BEFORE, AFTER = ("pupils_before", "group_pupils_before", "group_share_before"), \
     ("pupils_after", "group_pupils_after", "group_share_after")
+# A surplus above the cap (or its change) binds an omdannelsesområde only: the statuses that decide, per column (with
+# some known and none omdannelse: "not relevant"; all unknown: the figure as it is).
+CAP_STATUS = {**dict.fromkeys(CAP_COLUMNS, ("status",)), "gap_add_dwellings_before": ("status_before",),
+              "gap_add_dwellings_after": ("status_after",),
+              **dict.fromkeys(("gap_add_dwellings_change", "gap_change_per_million_dkk"), ("status_with", "status_without"))}
 
 
 def status_reasons(frame: pd.DataFrame, lang: Language, rules: dict | None = None) -> pd.Series | None:
@@ -77,9 +84,17 @@ class Prepared:
     def text(self, column: str) -> pd.Series:
         """The column as every page writes it (the glossary's format in the language, "not relevant" for a surplus
         above the cap outside omdannelsesområder, a status in the law's words), suppressed where it is."""
+        if column not in self.values.columns:  # a figure the stage did not write (no transit feed): unknown
+            return pd.Series(self.lang(NO_DATA), index=self.values.index, dtype=object)
         if column not in self._texts:
             self._texts[column] = _texts(self.values, column, self.suppressed(column), self.lang, self.label, self.rules)
         return self._texts[column]
+
+    def words(self, column: str) -> pd.Series:
+        """A status column in the law's short words (without the English gloss), the suppressed label where it is."""
+        values = self.values[column] if column in self.values.columns else pd.Series(None, index=self.values.index)
+        words = values.map(lambda status: self.lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0])
+        return words.where(~self.suppressed(column).to_numpy(), self.label).astype(object)
 
     def texts(self, columns: Iterable[str], prefix: str = "") -> pd.DataFrame:
         """The texts of the columns, indexed like the values (columns named with the prefix)."""
@@ -130,8 +145,11 @@ def _texts(values: pd.DataFrame, column: str, suppressed: pd.Series, lang: Langu
         reasons = status_reasons(values, lang, rules or rules_of(values))
         source = reasons if reasons is not None else source
     text = format_column(source, column, lang)
-    if column in CAP_COLUMNS and "status" in values.columns:  # the cap binds omdannelsesområder only
-        text = text.where(~(values["status"].notna() & values["status"].ne("omdannelse")).to_numpy(), lang(NOT_RELEVANT))
+    statuses = [c for c in CAP_STATUS.get(column, ()) if c in values.columns]
+    if statuses:  # the cap binds omdannelsesområder only
+        known = values[statuses].astype(object)
+        elsewhere = known.notna().any(axis=1) & ~known.astype(str).eq("omdannelse").any(axis=1)
+        text = text.where(~elsewhere.to_numpy(), lang(NOT_RELEVANT))
     if column.startswith("status") and column != "status_reason":
         text = text.replace({k: lang(v) for k, v in STATUS_LABELS.items()})
     return text.where(~suppressed.to_numpy(), label).astype(object)
@@ -149,7 +167,9 @@ class Figures:
 
     def __getitem__(self, name: str) -> Prepared | None:
         """The prepared table of this name (areas, history, districts, school_sites, plan_years, development,
-        development_summary, plan_schools), or None when its dataset is not there."""
+        development_summary, plan_schools, school_summary, districting_summary, municipality, green_scenario,
+        plan_effects, plan_rehousing), or
+        None when its dataset is not there."""
         return self.tables.get(name)
 
     def small(self, sizes: pd.Series) -> pd.Series:
@@ -208,6 +228,29 @@ class Figures:
             self.tables["development_summary"] = self.sized(
                 summary, hidden=self.small(pd.Series(hosts, index=summary.index)) & summary["area_id"].notna())
         self._prepare_plan_schools(inputs.get("districting_schools"))
+        self._prepare_summaries(inputs)
+
+    def _prepare_summaries(self, inputs: Inputs) -> None:
+        """The scenario summaries, municipality-wide (none suppressed): the school-site scenarios, the district
+        proposals, the municipality's access means, the green scenario's areas, the plan's projects ranked by effect; the plan's rehousing, each receiving area's year suppressed
+        as prepared in plan_years (a year not there as of unknown size)."""
+        for name, dataset in (("school_summary", "scenarios_school_summary"), ("districting_summary", "districting_summary"),
+                              ("municipality", "municipality_access"), ("green_scenario", "green_nature_friendly")):
+            table = inputs.get(dataset)
+            if table is not None:
+                ids = [c for c in ("scenario_id", "plan_id", "area_id") if c in table.columns]
+                self.tables[name] = self.sized(table.assign(**{c: table[c].astype(str) for c in ids}))
+        effect = inputs.get("plan_projects_effect")
+        if effect is not None:
+            self.tables["plan_effects"] = self.sized(effect[effect["rank"].notna()].sort_values("rank"))
+        rehousing, years = inputs.get("plan_rehousing"), self.tables.get("plan_years")
+        if rehousing is not None and years is not None:
+            rehousing = _rehousing_rows(rehousing)
+            pairs = zip(years.values["area_id"], years.values["year"].astype(int), strict=True)
+            hidden = dict(zip(pairs, years.hidden.to_numpy(), strict=True))
+            keys = zip(rehousing["area_id"].astype(str), rehousing["year"].astype(int), strict=True)
+            self.tables["plan_rehousing"] = self.sized(rehousing, hidden=pd.Series(
+                [hidden.get(k, True) for k in keys], index=rehousing.index, dtype=bool))
 
     def _prepare_plan_schools(self, mixes: pd.DataFrame | None) -> None:
         """districting_schools under today's schools: each school's figures before a plan suppressed by its pupils
@@ -220,6 +263,18 @@ class Figures:
         before, after = self.small(mixes["pupils_before"]), self.small(mixes["pupils_after"])
         self.tables["plan_schools"] = Prepared(mixes, False, self.lang, self.label,
                                                hidden_by={**dict.fromkeys(BEFORE, before), **dict.fromkeys(AFTER, after)})
+
+
+def _rehousing_rows(rehousing: pd.DataFrame) -> pd.DataFrame:
+    """plan_rehousing as one row per year and receiving area, its origins named, the largest first in each year."""
+    if not len(rehousing):
+        return rehousing
+    keys = ["year", "area_id", "name", "status", "onto_list_by_rehousing"]
+    rehousing = rehousing.assign(residents=pd.to_numeric(rehousing["residents"]).astype("Float64"))
+    rehousing = rehousing.groupby(keys, sort=False, dropna=False).agg(
+        residents=("residents", lambda v: v.sum(min_count=len(v))),
+        origin_name=("origin_name", lambda v: ", ".join(dict.fromkeys(map(str, v))))).reset_index()
+    return rehousing.sort_values(["year", "residents"], ascending=[True, False], kind="stable")
 
 
 def figures_of(inputs: Inputs, config: Config, lang: Language) -> Figures:

@@ -25,9 +25,21 @@ TENURE_WORDS = {"social_family": "social family housing", "social_other": "socia
 # How a figure of each kind is written: (decimals, scale); a share is a percentage (x 100) with one decimal.
 FORMATS = {"share": (1, 100), "ratio": (2, 1), "metres": (0, 1), "count": (0, 1), "number": (1, 1), "points": (1, 100)}
 # Figures written with a word after the number (the profile and the popups alike): c2 as "1,27 times".
-SUFFIXED = {"crime_ratio": "{x} times", "effective_mesh_size_ha": "{x} ha", "effective_mesh_size_ha_ring": "{x} ha"}
+# The green scenario's before and after are written as the figure itself; the lawn it turns to meadow in m².
+MESH = [f"effective_mesh_size_ha{ring}{when}" for ring in ("", "_ring") for when in ("", "_before", "_after")]
+SUFFIXED = {"crime_ratio": "{x} times", **dict.fromkeys(MESH, "{x} ha"), "lawn_to_meadow_m2": "{x} m²"}
 # Figures written with more decimals than their kind's: habitat patches of a few hundredths of a hectare.
-DECIMALS = {"effective_mesh_size_ha": 2, "effective_mesh_size_ha_ring": 2}
+# D to 3 decimals (0,700 and 0,722 read apart); a mean change in jobs within reach in whole jobs, an income in kroner.
+DECIMALS = {**dict.fromkeys(MESH, 2), "lawn_to_meadow_m2": 0, "path_c4_income_dkk": 0, "dissimilarity": 3,
+            "dissimilarity_vs_baseline": 3, "d_index": 3, "mean_jobs_bike_30_change": 0, "mean_jobs_transit_45_change": 0}
+# Changes written with their sign (+12 m, -0,013): a scenario's difference from the baseline, a project's effect.
+SIGNED = frozenset({"dissimilarity_vs_baseline", "mean_dist_m_vs_baseline", "gap_add_dwellings_change",
+                    "gap_change_per_million_dkk", "mean_jobs_bike_30_change", "mean_jobs_transit_45_change"})
+# Figures that are no column (a rule's setting, an index of the municipality, a count of things a page lists, the
+# share of an area in a school district or catchment):
+# (kind, decimals); decimals None: as many as the value is written with in the config (a detour factor 1.3: 1,3).
+OTHER_FORMATS = {"family_housing_cap": ("share", 0), "capacity_tolerance": ("share", 0), "max_walk_m": ("metres", 0),
+                 "segregation_index": ("number", 3), "overlap_share": ("share", 0), "count": ("number", 0), "detour_factor": ("number", None)}
 # Short labels (tooltips, narrow tables) where the label is long.
 SHORT = {
     "share_outside_work_edu": "c1 outside work or education", "crime_ratio": "c2 convictions",
@@ -176,15 +188,33 @@ def text(lang: Language, column: str, value: object) -> str:
     if kind == "text":
         return str(value)
     number = float(value)
-    if kind == "share":
-        return lang.percent(number, 1)
-    if kind == "metres":
-        return f"{lang.number(number, 0)} m"
     if kind == "points":
         return lang("{value} points", value=("+" if number >= 0 else "-") + lang.number(abs(number) * 100, 1))
+    sign = ""
+    if column in SIGNED:
+        sign, number = ("+" if number >= 0 else "-"), abs(number)
+    if kind == "share":
+        return sign + lang.percent(number, 1)
+    if kind == "metres":
+        return f"{sign}{lang.number(number, 0)} m"
     decimals = DECIMALS.get(column, FORMATS.get(kind, (1, 1))[0])
-    written = lang.number(number, decimals)
+    written = sign + lang.number(number, decimals)
     return lang(SUFFIXED[column], x=written) if column in SUFFIXED else written
+
+
+def other_text(lang: Language, name: str, value: object) -> str:
+    """A figure that is no column (OTHER_FORMATS: a setting such as the walking limit, a segregation index, a count
+    of things a page lists) as every page writes it ("no data" when unknown)."""
+    if value is None or value == "" or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return lang(NO_DATA)
+    kind, decimals = OTHER_FORMATS[name]
+    if decimals is None:  # as configured: 1.3 keeps its one decimal
+        decimals = len(str(value).partition(".")[2])
+    number = float(value)
+    if kind == "share":
+        return lang.percent(number, decimals)
+    written = lang.number(number, decimals)
+    return f"{written} m" if kind == "metres" else written
 
 
 def format_words(lang: Language, entry: Term) -> str:

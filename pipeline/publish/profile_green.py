@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
 from pipeline.publish.inputs import not_supplied
-from pipeline.publish.profile_sections import fmt, known, missing_text, reason_text
+from pipeline.publish.profile_sections import known, missing_text, reason_text
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
@@ -42,7 +42,7 @@ def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         return {"rows": [], "scenario": [], "note": None, "missing": note or lang("no data")}
     rows = [{"label": lang(indicator(c).label),
              "value": shared.area_text(row, c),
-             "mean": fmt(lang, c, shared.means.get(c))} for c in fields]
+             "mean": shared.mean_text(c)} for c in fields]
     return {"rows": rows, "scenario": _scenario_rows(str(row["area_id"]), shared), "note": note, "missing": None}
 
 
@@ -50,20 +50,21 @@ def _scenario_rows(area_id: str, shared: Shared) -> list[dict]:
     """Before and after the chosen areas' lawn turns meadow, for an area the scenario changes (else none; not
     supplied without land cover, which the section's note says)."""
     lang = shared.lang
-    frame = shared.inputs.get(SCENARIO)
-    if frame is None:
+    prepared = shared.figures["green_scenario"]  # the scenario's figures as prepared (none person-based)
+    if prepared is None:
         reason = shared.inputs.missing.get(SCENARIO)
         if reason is not None and reason.supplied:
             return [{"label": missing_text(lang, shared.inputs, SCENARIO), "before": "", "after": ""}]
         return []
-    found = frame[frame["area_id"].astype(str) == area_id]
+    frame = prepared.values
+    found = frame[frame["area_id"] == area_id]
     if found.empty or not bool(found["nature_friendly"].iloc[0]):
         return []
-    one = found.iloc[0]
+    at = found.index[0]
     rows = [{"label": lang(indicator("lawn_to_meadow_m2").label), "before": "",
-             "after": f"{lang.number(one['lawn_to_meadow_m2'])} m²"}]
+             "after": prepared.text("lawn_to_meadow_m2").at[at]}]
     for column in GREEN_FIELDS[:-1]:
         rows.append({"label": lang(indicator(column).label),
-                     "before": fmt(lang, column, one[f"{column}_before"]),
-                     "after": fmt(lang, column, one[f"{column}_after"])})
+                     "before": prepared.text(f"{column}_before").at[at],
+                     "after": prepared.text(f"{column}_after").at[at]})
     return rows

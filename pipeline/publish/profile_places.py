@@ -17,6 +17,7 @@ import shapely
 
 from pipeline.core.config import Config
 from pipeline.publish.figures import Prepared
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.profile_charts import history_chart
 from pipeline.publish.profile_sections import (
@@ -29,13 +30,20 @@ from pipeline.publish.profile_sections import (
     known,
     missing_columns,
     missing_text,
-    shown,
     status_text,
 )
 from pipeline.publish.status_text import RULE_COLUMNS, rule_set_text
 
 if TYPE_CHECKING:
     from pipeline.publish.profile_shared import Shared
+
+
+# The figures of a district and of a scenario's school a profile shows, carried into the area's overlaps as their
+# prepared texts (columns named TEXT + the figure): suppressed by the district's or school's own size.
+DISTRICT_FIGURES = ["pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse"]
+CATCHMENT_FIGURES = ["rank", "utilisation", "share_pupils_udsat_or_worse", "mean_dist_m"]
+DEVELOPMENT_FIGURES = ["share_social_family_before", "share_social_family_after", "jobs_bike_30_change"]
+TEXT = "text_"
 
 
 def municipality_means(municipality: pd.DataFrame | None, fields: tuple[str, ...]) -> dict[str, float | None]:
@@ -50,7 +58,7 @@ def access_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     """The area's access figures beside the municipality's average (written by the access stage)."""
     lang = shared.lang
     rows = [{"label": lang(ACCESS_LABELS[c]), "value": shared.area_text(row, c),
-             "mean": fmt(lang, c, shared.means.get(c))}
+             "mean": shared.mean_text(c)}
             for c in ACCESS_FIELDS if c in row.index and (c not in TRANSIT_FIELDS or shared.means.get(c) is not None)]
     if not rows:
         missing = shared.inputs.missing.get("areas_access")
@@ -100,9 +108,8 @@ def district_section(area_id: str, shared: Shared) -> dict:
     found = shared.records_of("districts", shared.districts, area_id)
     rows = [{"name": fmt(lang, "name", d.get("name", d.get("district_id"))),
              "school": fmt(lang, "school_name", d.get("school_name")),
-             "area_share": lang.percent(d["area_share"], 0),
-             **{c: shown(shared, c, d.get(c), bool(d["hidden"]))
-                for c in ("pupils", "capacity", "utilisation", "share_pupils_udsat_or_worse")}}
+             "area_share": other_text(lang, "overlap_share", d["area_share"]),
+             **{c: d[f"{TEXT}{c}"] for c in DISTRICT_FIGURES}}
             for d in found]  # a handful of districts per area
     return {"rows": rows, "missing": None if rows else lang("The area lies in none of the school districts.")}
 
@@ -114,13 +121,13 @@ def _yes_no(lang: Language, value: object) -> str:
 
 def development_section(area_id: str, hidden: bool, shared: Shared) -> dict:
     """Each development site's effect on this area: status, social family share and jobs by bike, before and after."""
-    lang, table = shared.lang, shared.inputs.get("scenarios_development")
-    if table is None:
+    lang, prepared = shared.lang, shared.figures["development"]  # suppressed by the area's residents today
+    if prepared is None:
         return {"rows": [], "missing": missing_text(lang, shared.inputs, "scenarios_development")}
+    table = prepared.values.assign(**prepared.texts(DEVELOPMENT_FIGURES, prefix=TEXT))
     rows = []
     for site in shared.records_of("development", table, area_id):  # one row per development site
-        values = {c: shown(shared, c, site.get(c), hidden) for c in (
-            "share_social_family_before", "share_social_family_after", "jobs_bike_30_change")}
+        values = {c: site[f"{TEXT}{c}"] for c in DEVELOPMENT_FIGURES}
         for column in ("status_before", "status_after"):
             status = site.get(column)
             values[column] = status_text(lang, status, hidden, shared.label)
@@ -152,9 +159,8 @@ def school_scenario_section(area_id: str, shared: Shared) -> dict:
     # the scenarios stage names its reference rows in English message ids ("Baseline (today's schools ...)")
     rows = [{"scenario": lang(fmt(lang, "scenario_name", s.get("scenario_name", s.get("scenario_id")))),
              "school": fmt(lang, "school_name", s.get("school_name", s.get("school_id"))),
-             "area_share": lang.percent(s["area_share"], 0), "rank": fmt(lang, "rank", s.get("rank")),
-             **{c: shown(shared, c, s.get(c), bool(s["hidden"]) if known(s.get("hidden")) else True)
-                for c in ("utilisation", "share_pupils_udsat_or_worse", "mean_dist_m")}}
+             "area_share": other_text(lang, "overlap_share", s["area_share"]),
+             **{c: s[f"{TEXT}{c}"] for c in CATCHMENT_FIGURES}}
             for s in found]  # scenarios x a few schools
     return {"rows": rows, "missing": None if rows else lang("No school-site scenario covers the area.")}
 
@@ -174,7 +180,7 @@ HIDDEN_YEAR = "_hidden"  # the column _years_in_order adds: the year's residents
 def _years_in_order(history: Prepared) -> pd.DataFrame:
     """The history's rows with a year, by year, each marked hidden as prepared (residents under the privacy minimum,
     or unknown; statistics without a year give no history)."""
-    years = history.values.assign(**{HIDDEN_YEAR: history.hidden})
+    years = history.values.assign(**{HIDDEN_YEAR: history.hidden, f"{TEXT}criteria_met": history.text("criteria_met")})
     return years[years["year"].notna()].sort_values("year", kind="stable")
 
 
@@ -201,6 +207,6 @@ def history_section(area_id: str, shared: Shared) -> dict:
     rows = [{"year": str(int(y["year"])), "rule_set": rule_set_text(lang, {**shared.rules, **_year_rules(y)})
              if "rule_terms" in y else lang("no data"),
              "status": status_text(lang, y.get("status"), bool(h), shared.label, y.get("rule_terms")),
-             "criteria_met": shown(shared, "criteria_met", y.get("criteria_met"), bool(h))}
+             "criteria_met": y[f"{TEXT}criteria_met"]}
             for y, h in zip(years, hidden, strict=True)]  # one row per year
     return {"charts": charts, "rows": rows, "missing": None}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.core import datasets
 from pipeline.publish.catalogue import indicator
+from pipeline.publish.glossary import other_text
 from pipeline.publish.glossary import text as glossary_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, Reason
@@ -126,7 +127,7 @@ def status_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     (pipeline/publish/status_text.py), and the rule set in words."""
     lang = shared.lang
     common = {"years_label": lang(indicator("years_listed").label), "rules": rule_set_text(lang, shared.rules),
-              "years_listed": fmt(lang, "years_listed", row.get("years_listed"))}
+              "years_listed": shared.area_text(row, "years_listed")}
     if hidden:
         return {"why": [], "hidden": True, **common}
     return {"why": explanation(lang, row, shared.rules), "hidden": False, **common}
@@ -165,7 +166,7 @@ def criteria_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
                 "chart": None, "prevention": _prevention_test(row, hidden, shared, code, comparison)}
         if not hidden and known(value):
             item["chart"] = threshold_bar(float(value), threshold, bool(met) if known(met) else None,
-                                          label=fmt(lang, column, value), threshold_label=rule,
+                                          label=shown_value, threshold_label=rule,
                                           axis_label=lambda v, c=code: threshold_text(lang, c, v),
                                           axis_max=CRITERION_AXIS_MAX.get(code))
         rows.append(item)
@@ -189,7 +190,7 @@ def path_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         elif float(value) == 0:
             items.append(lang("{code} is not met: nothing needed", code=code))
         else:
-            items.append(lang(text, n=lang.number(value)))
+            items.append(lang(text, n=shared.area_text(row, column)))
     criteria = row.get("path_criteria")
     if "path_criteria" not in row.index:
         combination = None
@@ -197,7 +198,7 @@ def path_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         combination = lang("The area is not on the list (udsat or worse): no path is needed.")
     else:
         combination = lang("The smallest combination that leaves the area with fewer than two criteria met: {criteria}, "
-                           "{n} persons in all.", criteria=criteria, n=lang.number(row.get("path_persons")))
+                           "{n} persons in all.", criteria=criteria, n=shared.area_text(row, "path_persons"))
     return {"missing": None, "hidden": False, "items": items, "combination": combination}
 
 
@@ -210,13 +211,13 @@ def gap_section(row: pd.Series, shared: Shared) -> dict:
     cap = shared.config["mix"].get("family_housing_cap")
     lead = lang("To bring social family dwellings down to {cap} of all dwellings by 2030: three alternatives, any "
                 "one of which is enough:",
-                cap=lang.percent(cap, 0) if cap is not None else lang("no data"))
+                cap=other_text(lang, "family_housing_cap", cap))
     present = [(c, t) for c, t in GAP_ITEMS if c in row.index]
     if not present:
         return {"missing": missing_columns(shared, "areas_mix", "gap_add_dwellings"), "items": [], "lead": lead}
     if not any(known(row[c]) and float(row[c]) > 0 for c, _ in present):
         return {"missing": None, "items": [], "lead": lang("Not relevant: the cap applies to omdannelsesområder only.")}
-    items = [lang(text, n=fmt(lang, column, row[column])) for column, text in present]
+    items = [lang(text, n=shared.area_text(row, column)) for column, text in present]
     return {"missing": None, "items": items, "lead": lead}
 
 
@@ -230,12 +231,12 @@ def tenure_section(row: pd.Series, shared: Shared) -> dict:
     for tenure in tenures:
         share = row.get(f"share_{tenure}")
         shares.append(float(share) if known(share) else None)
-        rows.append({"label": lang(TENURE_LABELS[tenure]), "dwellings": fmt(lang, "dwellings", row.get(f"dwellings_{tenure}")),
-                     "share": fmt(lang, "share_owner", share)})
+        rows.append({"label": lang(TENURE_LABELS[tenure]), "dwellings": shared.area_text(row, f"dwellings_{tenure}"),
+                     "share": shared.area_text(row, f"share_{tenure}")})
     labels = [f"{r['label']}: {r['share']}" for r in rows]
     return {"missing": None, "rows": rows, "slices": tenure_bar(shares, labels),
-            "dwellings": fmt(lang, "dwellings", row.get("dwellings")),
-            "diversity": fmt(lang, "tenure_diversity", row.get("tenure_diversity"))}
+            "dwellings": shared.area_text(row, "dwellings"),
+            "diversity": shared.area_text(row, "tenure_diversity")}
 
 
 # ---------------------------------------------------------------- access

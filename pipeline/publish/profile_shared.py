@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.core.config import Config
 from pipeline.publish.figures import Figures
-from pipeline.publish.i18n import Language
+from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 
 
@@ -35,6 +35,13 @@ class Shared:
     def area_text(self, row: pd.Series, column: str) -> str:
         """The area's figure as prepared (the row of the areas table: `row.name` its index there)."""
         return self.figures["areas"].text(column).at[row.name]
+
+    def mean_text(self, column: str) -> str:
+        """The municipality's mean of a figure as prepared (municipality_access), "no data" where there is none."""
+        means = self.figures["municipality"]
+        if means is None or not len(means.values) or column not in means.values.columns:
+            return self.lang(NO_DATA)
+        return means.text(column).iloc[0]
 
     def records_of(self, name: str, frame: pd.DataFrame, area_id: str,
                    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[dict]:

@@ -21,7 +21,7 @@ from pipeline.core.config import Config
 from pipeline.core.log import log
 from pipeline.core.paths import id_file_name
 from pipeline.publish.catalogue import STATUS_COLOURS
-from pipeline.publish.figures import Figures, figures_of, status_reasons
+from pipeline.publish.figures import ROW, Figures, figures_of, status_reasons
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.pages.kit import data_date, page_language, run_date, run_id, shown_date
@@ -29,6 +29,9 @@ from pipeline.publish.pages.layers import district_frame
 from pipeline.publish.profile_districting import districting_section
 from pipeline.publish.profile_green import GREEN_FIELDS, green_section
 from pipeline.publish.profile_places import (
+    CATCHMENT_FIGURES,
+    DISTRICT_FIGURES,
+    TEXT,
     access_section,
     development_section,
     district_section,
@@ -90,12 +93,15 @@ def shared_context(inputs: Inputs, config: Config, figures: Figures) -> Shared:
         shared.reasons = dict(zip(table["area_id"].astype(str), reasons, strict=True))
     districts, prepared = district_frame(inputs, config, lang)
     if districts is not None and hasattr(districts, "geometry"):
-        shared.districts = overlaps(table, districts.assign(hidden=prepared.hidden.to_numpy()), config)
+        texts = prepared.texts(DISTRICT_FIGURES, prefix=TEXT)  # each district's figures as prepared
+        shared.districts = overlaps(table, districts.assign(hidden=prepared.hidden.to_numpy(), **texts), config)
     sites, catchments = figures["school_sites"], inputs.get("scenarios_school_catchments")
     if sites is not None and catchments is not None and hasattr(catchments, "geometry"):
         schools = pd.DataFrame(sites.values.drop(columns="geometry", errors="ignore")).assign(hidden=sites.hidden.to_numpy())
         shapes = catchments[["scenario_id", "school_id", "geometry"]]
-        merged = shapes.merge(schools, on=["scenario_id", "school_id"], how="left")
+        merged = shapes.merge(schools.assign(**{ROW: range(len(schools))}), on=["scenario_id", "school_id"], how="left")
+        # each catchment's figures its school's as prepared (one without them suppressed as of unknown size)
+        merged = merged.assign(**sites.texts_for(merged, CATCHMENT_FIGURES).add_prefix(TEXT))
         shared.catchments = overlaps(table, merged, config)
     shared.summary = summary_lookups(inputs, config, table, shared.means, shared.thresholds, shared.districts)
     return shared

@@ -11,7 +11,7 @@ from pipeline.core.config import Config
 from pipeline.publish.catalogue import indicator, legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.figures import figures_of
-from pipeline.publish.glossary import method_text
+from pipeline.publish.glossary import method_text, other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -94,7 +94,7 @@ def _distance_method_note(table: pd.DataFrame, config: Config, lang: Language) -
     methods = table["distance_method"].dropna().astype(str)
     fallback = methods[~methods.str.lower().str.startswith("network")]
     factor = (config.get("access") or {}).get("detour_factor", "")
-    digits = len(str(factor).partition(".")[2])  # as many decimals as configured (1.3 -> 1,3 in Danish)
-    return render("access_distance_method.html", lang, fallback=lang.number(len(fallback)) if len(fallback) else None,
-                  total=lang.number(len(methods)), factor=lang.number(factor, digits) if factor != "" else "",
+    return render("access_distance_method.html", lang, fallback=other_text(lang, "count", len(fallback)) if len(fallback) else None,
+                  total=other_text(lang, "count", len(methods)),
+                  factor=other_text(lang, "detour_factor", factor) if factor != "" else "",
                   methods=", ".join(method_text(m, lang) for m in sorted(fallback.unique())))

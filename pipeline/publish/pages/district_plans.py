@@ -18,7 +18,7 @@ from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_LABELS, indicator
 from pipeline.publish.figures import Figures, Prepared, figures_of
 from pipeline.publish.glossary import term
-from pipeline.publish.i18n import Language
+from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import DataLayer, LayerTable, Legend, add_layer
 from pipeline.publish.pages.kit import render
@@ -231,13 +231,15 @@ def plan_mixes(inputs: Inputs, config: Config, lang: Language) -> Markup:
     if not shown_ids or schools is None:
         return Markup("")
     mixes = schools.values
-    moved = summary.assign(plan_id=summary["plan_id"].astype(str)).drop_duplicates("plan_id").set_index("plan_id")["pupils_moved"]
+    plans = figures["districting_summary"]
+    moved = pd.Series(list(plans.text("pupils_moved")), index=plans.values["plan_id"])
+    moved = moved[~moved.index.duplicated()]
     blocks = []
     for plan_id in shown_ids:
         rows = mixes[mixes["plan_id"] == plan_id]
         texts = schools.texts_for(rows, ["school_name", "capacity", *BEFORE, *AFTER])
         cells = [texts[c] if isinstance(c, str) else list(zip(texts[c[0]], texts[c[1]], strict=True)) for c in MIX_COLUMNS]
-        blocks.append({"id": plan_id, "name": plan_name(plan_id, lang), "moved": figures.figure("pupils_moved", moved.get(plan_id)),
+        blocks.append({"id": plan_id, "name": plan_name(plan_id, lang), "moved": moved.get(plan_id, lang(NO_DATA)),
                        "rows": [{"id": s, "cells": list(row)} for s, *row in zip(rows["school_id"], *cells, strict=True)]})
     note = figures.note()
     return render("districting_plans.html", lang, blocks=blocks, moved_label=indicator("pupils_moved").label,

@@ -13,6 +13,7 @@ import shapely
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import TENURES
 from pipeline.publish.figures import figures_of
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import add_layer, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -100,7 +101,7 @@ def build_index(inputs: Inputs, config: Config, maps_dir: Path, warnings: list[s
         body.append(missing_notice("Input layers", ingest_missing, lang))
     body.append(absent_layers_notice(inputs, config, lang))
     body.append(render("index_key.html", lang, symbols=SYMBOL_KEY))
-    body.append(render("index_warnings.html", lang, warnings=warnings, count=lang.number(len(warnings))))
+    body.append(render("index_warnings.html", lang, warnings=warnings, count=other_text(lang, "count", len(warnings))))
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
 
@@ -118,7 +119,7 @@ def _add_parcel_dots(m, parcels: gpd.GeoDataFrame | None, config: Config, lang: 
     dots["dwellings"] = (dots[tenure_cols].apply(pd.to_numeric).astype("float64").sum(axis=1, min_count=len(tenure_cols))
                          if tenure_cols else np.nan)
     dots["title"] = dots["parcel_id"].astype(str).map(lambda i: lang("Parcel {id}", id=i))
-    label = lang("Parcels (dots)") if every == 1 else lang("Parcels (dots, 1 in {n})", n=lang.number(every))
+    label = lang("Parcels (dots)") if every == 1 else lang("Parcels (dots, 1 in {n})", n=other_text(lang, "count", every))
     context_layer(m, dots, config, label, fields=["dwellings"], show=False,
                   options={"title": "title", **drawn(PARCELS),
                            "tipLabel": lang("Dwellings"), "tipValue": "f_dwellings", "popup": False})
@@ -135,7 +136,7 @@ def merged_streets(streets: gpd.GeoDataFrame, tolerance_m: float = 1.0, lang: La
     for key, members in groups.items():
         parts = lines[0][np.isin(lines[1], members)]
         values = dict(zip(flags, key if isinstance(key, tuple) else (key,), strict=True))
-        count = lang("{n} streets", n=lang.number(len(members))) if lang else f"{len(members):,} streets"
+        count = lang("{n} streets", n=other_text(lang, "count", len(members))) if lang else f"{len(members):,} streets"
         rows.append({"street_id": count, **values, "geometry": shapely.line_merge(shapely.multilinestrings(parts))})
     merged = gpd.GeoDataFrame(rows, geometry="geometry", crs=streets.crs)
     lines = merged.geometry.to_numpy()

@@ -20,11 +20,9 @@ from markupsafe import Markup
 
 from pipeline.core import datasets
 from pipeline.core.config import Config
-from pipeline.publish.catalogue import STATUS_LABELS
-from pipeline.publish.i18n import NO_DATA, Language, language, speaking
+from pipeline.publish.i18n import Language, language, speaking
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import TEMPLATES_DIR
-from pipeline.publish.privacy import NOT_RELEVANT
 
 # One environment for every panel: HTML autoescaped, so a name from the data is always text.
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
@@ -221,19 +219,6 @@ def absent_layers_notice(inputs: Inputs, config: Config, lang: Language, reader:
     return render("notice_absent_layers.html", lang, absent=absent) if absent else Markup("")
 
 
-def figure(value, lang: Language, digits: int = 0, *, signed: bool = False, percent: bool = False,
-           unit: str = "") -> str:
-    """One figure of a panel table in the language's format ("no data" when unknown); a share as a percentage."""
-    if value is None or pd.isna(value):
-        return lang(NO_DATA)
-    number = float(value)
-    text = lang.percent(abs(number) if signed else number, digits) if percent else \
-        lang.number(abs(number) if signed else number, digits)
-    if signed:
-        text = ("+" if number >= 0 else "-") + text
-    return f"{text} {unit}" if unit else text
-
-
 def bar_chart(names: pd.Series, values: pd.Series, shown: list[str], rank: pd.Series | None, title: str,
               lang: Language) -> Markup:
     """A dot plot in plain HTML and CSS (no chart library): each value a dot on one axis running from the smallest
@@ -255,15 +240,3 @@ def bar_chart(names: pd.Series, values: pd.Series, shown: list[str], rank: pd.Se
 
 # The dot plot's dots keep this share (%) of the track free at each end, so a dot at the axis's end shows whole.
 DOT_MARGIN = 4.0
-
-
-def status_word(status, hidden: bool, label: str, lang: Language) -> str:
-    """A status as the law names it, without the English gloss; the suppressed label for a small area."""
-    return label if hidden else lang(STATUS_LABELS.get(str(status), NO_DATA)).split(" (")[0]
-
-
-def surplus_text(written: str, *statuses, lang: Language) -> str:
-    """A surplus above the cap as written, or "not relevant" where the cap binds the area under none of the statuses
-    (an omdannelsesområde's only; an unknown status leaves the figure as it is)."""
-    known = [s for s in statuses if pd.notna(s)]
-    return written if not known or "omdannelse" in map(str, known) else lang(NOT_RELEVANT)

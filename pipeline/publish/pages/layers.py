@@ -20,6 +20,7 @@ from pipeline.publish.catalogue import (
 )
 from pipeline.publish.figures import Figures, Prepared, figures_of, status_reasons
 from pipeline.publish.geojson import drawn_features
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language, current
 from pipeline.publish.maps import (
     DataTable,
@@ -195,14 +196,14 @@ def add_jobs(m, inputs, config: Config, lang: Language, *, show: bool = True) ->
     label = lang("Job sites (sized by jobs)")
     counts = pd.to_numeric(jobs["jobs"], errors="coerce").fillna(0)
     if len(jobs) > MAX_JOB_SITES:
-        label = lang("Job sites (the {shown} largest of {total}, sized by jobs)", shown=lang.number(MAX_JOB_SITES),
-                     total=lang.number(len(jobs)))
+        label = lang("Job sites (the {shown} largest of {total}, sized by jobs)", shown=other_text(lang, "count", MAX_JOB_SITES),
+                     total=other_text(lang, "count", len(jobs)))
         largest = np.argsort(-counts.to_numpy(), kind="stable")[:MAX_JOB_SITES]
         jobs, counts = jobs.iloc[largest], counts.iloc[largest]
     jobs = jobs.copy()
     counts = counts.clip(lower=0)
     jobs["radius"] = (3 + 12 * np.sqrt(counts / max(float(counts.max()), 1.0))).round(1)
-    jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map(lambda n: lang("{n} jobs", n=lang.number(n)))
+    jobs["title"] = jobs["site_id"].astype(str) + ": " + counts.map(lambda n: lang("{n} jobs", n=other_text(lang, "count", n)))
     context_layer(m, jobs, config, label, fields=["site_id", "jobs", "sector"],
                   options={"title": "title", "radiusField": "radius",
                            **drawn(JOB_SITES)},

@@ -11,21 +11,19 @@ import pandas as pd
 from pipeline.core.config import Config
 from pipeline.publish.catalogue import STATUS_COLOURS, indicator
 from pipeline.publish.figures import Prepared, figures_of
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs, with_area_geometry
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
 from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
-    figure,
     in_page_language,
     indicative_label,
     missing,
     missing_notice,
     panel_head,
     render,
-    status_word,
-    surplus_text,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
 
@@ -46,7 +44,8 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
     if trajectory is None or areas is None:
         body.append(missing_notice("The plan over time", missing(inputs, "plan_trajectory", "housing_areas"), lang))
     elif not empty:
-        prepared = figures_of(inputs, config, lang)["plan_years"]  # each area's year, small ones suppressed
+        figures = figures_of(inputs, config, lang)
+        prepared = figures["plan_years"]  # each area's year, small ones suppressed
         trajectory = prepared.values
         shaped = with_area_geometry(prepared.with_rows(), areas)
         years = sorted(int(y) for y in shaped["year"].unique())
@@ -61,16 +60,18 @@ def build_plan(inputs: Inputs, config: Config, maps_dir: Path, *, lang: Language
                                            "tipValue": "f_share_social_family"})
             Legend(m, layer, lang("Projected status {year} (indicative)", year=year), status_entries(lang)).add_to(m)
         body.append(render("plan_year.html", lang, years=years, labels=labels))
-        body.append(_charts(trajectory, inputs.get("plan_projects"), config, lang))
-        body.append(_flows(inputs.get("plan_rehousing"), prepared, lang))
-        body.append(_ranking(inputs.get("plan_projects_effect"), lang))
+        body.append(_charts(prepared, inputs.get("plan_projects"), config, lang))
+        body.append(_flows(figures["plan_rehousing"], lang))
+        body.append(_ranking(figures["plan_effects"], lang))
     finish(m)
     add_panel(m, "".join(body))
     return save_page(m, maps_dir / page.file, config, lang(page.title))
 
 
-def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Config, lang: Language) -> str:
-    """Per area with projects: its social family share year by year against the cap, as a line and a table."""
+def _charts(prepared: Prepared, projects: pd.DataFrame | None, config: Config, lang: Language) -> str:
+    """Per area with projects: its social family share year by year against the cap, as a line and a table (the
+    figures as prepared)."""
+    trajectory = prepared.values
     cap = float(config["mix"]["family_housing_cap"])
     planned = [] if projects is None else list(dict.fromkeys(projects["area_id"].astype(str)))
     charts = []
@@ -78,6 +79,8 @@ def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Con
         rows = trajectory[trajectory["area_id"].eq(area_id)].sort_values("year")
         if not len(rows):
             continue
+        texts = prepared.texts(["share_social_family", "gap_add_dwellings"]).loc[rows.index]
+        shown = list(texts["share_social_family"])
         years = rows["year"].astype(int).to_numpy()
         shares = pd.to_numeric(rows["share_social_family"]).to_numpy(dtype=float, na_value=np.nan)
         span = max(int(years[-1] - years[0]), 1)
@@ -87,50 +90,40 @@ def _charts(trajectory: pd.DataFrame, projects: pd.DataFrame | None, config: Con
             "name": str(rows["name"].iloc[0]), "points": points, "cap_y": f"{CHART_H * (1 - cap):.1f}",
             "first": str(years[0]), "last": str(years[-1]),
             "label": lang("{name}: social family share {first} {a}, {last} {b}; the cap is {cap}", name=rows["name"].iloc[0],
-                          first=years[0], a=figure(shares[0], lang, 1, percent=True), last=years[-1],
-                          b=figure(shares[-1], lang, 1, percent=True), cap=figure(cap, lang, 0, percent=True)),
-            "rows": [{"year": str(y), "share": figure(s, lang, 1, percent=True), "gap": surplus_text(figure(g, lang), status, lang=lang)}
-                     for y, s, g, status in zip(years, shares, rows["gap_add_dwellings"], rows["status"], strict=True)],
+                          first=years[0], a=shown[0], last=years[-1], b=shown[-1],
+                          cap=other_text(lang, "family_housing_cap", cap)),
+            "rows": [{"year": str(y), "share": share, "gap": gap}
+                     for y, share, gap in zip(years, shown, texts["gap_add_dwellings"], strict=True)],
         })
     return render("plan_charts.html", lang, charts=charts, width=CHART_W, height=CHART_H,
                   share_label=lang(indicator("share_social_family").label),
                   gap_label=lang(indicator("gap_add_dwellings").label))
 
 
-def _flows(rehousing: pd.DataFrame | None, years: Prepared, lang: Language) -> str:
+def _flows(rehousing: Prepared | None, lang: Language) -> str:
     """Rehoused residents per year, origin and receiving area; a mark where rehousing alone moves it onto a list
     (the receiving area's year suppressed as prepared)."""
-    label, trajectory = years.label, years.values
-    pairs = zip(trajectory["area_id"], trajectory["year"].astype(int), strict=True)
-    hidden = dict(zip(pairs, years.hidden.to_numpy(), strict=True))
     flows = []
-    if rehousing is not None and len(rehousing):  # one row per year and receiving area, its origins named
-        keys = ["year", "area_id", "name", "status", "onto_list_by_rehousing"]
-        rehousing = rehousing.assign(residents=pd.to_numeric(rehousing["residents"]).astype("Float64"))
-        rehousing = rehousing.groupby(keys, sort=False, dropna=False).agg(
-            residents=("residents", lambda v: v.sum(min_count=len(v))),
-            origin_name=("origin_name", lambda v: ", ".join(dict.fromkeys(map(str, v))))).reset_index()
-        rehousing = rehousing.sort_values(["year", "residents"], ascending=[True, False], kind="stable")
-    for rec in ([] if rehousing is None else rehousing.to_dict("records")):
-        hide = hidden.get((str(rec["area_id"]), int(rec["year"])), True)
-        flows.append({"year": str(int(rec["year"])), "origin": str(rec["origin_name"]), "area": str(rec["name"]),
-                      "residents": label if hide else figure(rec["residents"], lang),
-                      "status": status_word(rec["status"], hide, label, lang),
-                      "onto": (not hide) and bool(rec["onto_list_by_rehousing"])})
+    if rehousing is not None and len(rehousing.values):
+        rows, hidden = rehousing.values, rehousing.hidden.to_numpy()
+        for rec, residents, status, hide in zip(rows.to_dict("records"), rehousing.text("residents"),
+                                                rehousing.words("status"), hidden, strict=True):
+            flows.append({"year": str(int(rec["year"])), "origin": str(rec["origin_name"]), "area": str(rec["name"]),
+                          "residents": residents, "status": status,
+                          "onto": (not hide) and bool(rec["onto_list_by_rehousing"])})
     return render("plan_flows.html", lang, flows=flows)
 
 
-def _ranking(effect: pd.DataFrame | None, lang: Language) -> str:
-    """The projects in rank order with their effect on their own area at the horizon (dwellings, not people)."""
+def _ranking(effect: Prepared | None, lang: Language) -> str:
+    """The projects in rank order with their effect on their own area at the horizon (dwellings, not people), the
+    figures as prepared ("not relevant" where the cap binds the area neither with nor without the project)."""
     projects = []
-    if effect is not None and len(effect):
-        mine = effect[effect["rank"].notna()].sort_values("rank")
-        for rec in mine.to_dict("records"):
-            bound_by = (rec["status_with"], rec["status_without"])  # the cap binds it with or without the project
+    if effect is not None and len(effect.values):
+        texts = effect.texts(["rank", "share_social_family_change", "gap_add_dwellings_change",
+                              "gap_change_per_million_dkk"])
+        for rec, text in zip(effect.values.to_dict("records"), texts.to_dict("records"), strict=True):
             projects.append({
-                "rank": figure(rec["rank"], lang), "name": str(rec["project_name"]), "area": str(rec["name"]),
-                "share": figure(rec["share_social_family_change"], lang, 1, signed=True, percent=True),
-                "gap": surplus_text(figure(rec["gap_add_dwellings_change"], lang, signed=True), *bound_by, lang=lang),
-                "per_million": surplus_text(figure(rec["gap_change_per_million_dkk"], lang, 2, signed=True), *bound_by,
-                                            lang=lang)})
+                "rank": text["rank"], "name": str(rec["project_name"]), "area": str(rec["name"]),
+                "share": text["share_social_family_change"], "gap": text["gap_add_dwellings_change"],
+                "per_million": text["gap_change_per_million_dkk"]})
     return render("plan_projects.html", lang, projects=projects)

@@ -16,6 +16,7 @@ from pipeline.core.config import Config
 from pipeline.publish.catalogue import legend_title
 from pipeline.publish.classes import classify
 from pipeline.publish.figures import Prepared, figures_of
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import Legend, add_panel, bounds_of, extent_bounds, finish, new_map, save_page
@@ -24,7 +25,6 @@ from pipeline.publish.pages.district_plans import add_plan_layers, plan_mixes, p
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
-    figure,
     in_page_language,
     missing,
     missing_notice,
@@ -75,12 +75,12 @@ def build_school_sites(inputs: Inputs, config: Config, maps_dir: Path, *, lang: 
         if summary is None:
             body.append(missing_notice("Scenario comparison", missing(inputs, "scenarios_school_summary"), lang))
         else:
-            body.append(scenario_comparison(summary, lang))
+            body.append(scenario_comparison(figures_of(inputs, config, lang)["school_summary"], lang))
             body.append(ranking_objective(inputs, "school_sites", lang))
     add_plan_layers(m, inputs, config, lang)  # today's districts and the best proposals, coloured by school
     proposals = inputs.get("districting_summary")
     if proposals is not None and len(proposals):
-        body.append(districting_front(proposals, config, lang))
+        body.append(districting_front(figures_of(inputs, config, lang)["districting_summary"], config, lang))
         body.append(plan_mixes(inputs, config, lang))
     candidates = inputs.get("candidate_sites")
     if candidates is not None and "kind" in candidates.columns:
@@ -164,38 +164,39 @@ def _scenario_name(rows: pd.DataFrame, fallback: str) -> str:
     return fallback
 
 
-def scenario_comparison(summary: pd.DataFrame, lang: Language) -> str:
+def scenario_comparison(prepared: Prepared, lang: Language) -> str:
     """The side panel's table and bar chart, as written by the scenarios stage (scenarios_school_summary.parquet:
-    ranked scenarios in rank order, today's districts as drawn last); formatting only."""
+    ranked scenarios in rank order, today's districts as drawn last), each figure as prepared; placing only."""
+    summary = prepared.values
+    texts = prepared.texts(["rank", "dissimilarity", "dissimilarity_vs_baseline", "mean_dist_m", "mean_dist_m_vs_baseline",
+                            "pupils_gain_free_transport", "pupils_lose_free_transport", "schools_over_capacity",
+                            "pupils_over_capacity"])
     rows = []
-    for rec in summary.to_dict("records"):
+    for rec, text in zip(summary.to_dict("records"), texts.to_dict("records"), strict=True):
         rows.append({
             "id": str(rec["scenario_id"]), "name": lang(str(rec["scenario_name"])),  # the reference rows' names translated
-            "rank": figure(rec["rank"], lang) if rec["ranked"] else lang("reference"),
-            "d": figure(rec["dissimilarity"], lang, 3),
-            "d_change": figure(rec["dissimilarity_vs_baseline"], lang, 3, signed=True),
-            "dist": figure(rec["mean_dist_m"], lang, unit="m"),
-            "dist_change": figure(rec["mean_dist_m_vs_baseline"], lang, signed=True, unit="m"),
-            "gain": figure(rec["pupils_gain_free_transport"], lang), "lose": figure(rec["pupils_lose_free_transport"], lang),
-            "schools_over": figure(rec["schools_over_capacity"], lang),
-            "pupils_over": figure(rec["pupils_over_capacity"], lang),
+            "rank": text["rank"] if rec["ranked"] else lang("reference"),
+            "d": text["dissimilarity"], "d_change": text["dissimilarity_vs_baseline"],
+            "dist": text["mean_dist_m"], "dist_change": text["mean_dist_m_vs_baseline"],
+            "gain": text["pupils_gain_free_transport"], "lose": text["pupils_lose_free_transport"],
+            "schools_over": text["schools_over_capacity"], "pupils_over": text["pupils_over_capacity"],
         })
-    shown = [figure(v, lang, 3) for v in summary["dissimilarity"]]
     names = summary["scenario_name"].astype(str).map(lang)
     return render("school_comparison.html", lang, rows=rows) + bar_chart(
-        names, summary["dissimilarity"], shown, summary["rank"], "Dissimilarity D by scenario", lang)
+        names, summary["dissimilarity"], list(texts["dissimilarity"]), summary["rank"], "Dissimilarity D by scenario", lang)
 
 
-def districting_front(summary: pd.DataFrame, config: Config, lang: Language) -> str:
+def districting_front(prepared: Prepared, config: Config, lang: Language) -> str:
     """Today's districts and the proposals for new ones (districting_summary.parquet, CONTRACT 6b) as the stage
     wrote them, in objective order: D, mean distance and pupils moved in a table, D as bars (the best in green);
-    the plans under a development on school ground are left to the files. Formatting only."""
+    the plans under a development on school ground are left to the files. Placing only (figures as prepared)."""
+    summary = prepared.values
     plans = summary[summary["site_id"].isna()] if "site_id" in summary.columns else summary
     plans = plans[plans["d_index"].notna()]
     names = [plan_name(p, lang) for p in plans["plan_id"].astype(str)]
-    rows = [{"id": str(rec["plan_id"]), "name": name, "d": figure(rec["d_index"], lang, 3),
-             "dist": figure(rec["mean_dist_m"], lang, unit="m"), "moved": figure(rec["pupils_moved"], lang)}
-            for name, rec in zip(names, plans.to_dict("records"), strict=True)]
+    texts = prepared.texts(["d_index", "mean_dist_m", "pupils_moved"]).loc[plans.index]
+    rows = [{"id": str(plan_id), "name": name, "d": text["d_index"], "dist": text["mean_dist_m"], "moved": text["pupils_moved"]}
+            for name, plan_id, text in zip(names, plans["plan_id"], texts.to_dict("records"), strict=True)]
     values = pd.to_numeric(plans["d_index"])
     top = float(values.max()) if len(values) else 0.0
     best = str(plans["plan_id"].iloc[1]) if len(plans) > 1 else ""
@@ -205,6 +206,6 @@ def districting_front(summary: pd.DataFrame, config: Config, lang: Language) -> 
     note = lang("D: dissimilarity of the group's pupils across schools (lower is better). Each proposal keeps every "
                 "district in one piece, every school within its capacity + {tolerance}, and no pupil's walk beyond "
                 "{walk} unless it was already. The districts of each plan are in districting_plans.gpkg.",
-                tolerance=lang.percent(float(settings["capacity_tolerance"]), 0),
-                walk=figure(settings["max_walk_m"], lang, unit="m"))
+                tolerance=other_text(lang, "capacity_tolerance", settings["capacity_tolerance"]),
+                walk=other_text(lang, "max_walk_m", settings["max_walk_m"]))
     return render("districting_front.html", lang, rows=rows, bars=bars, note=note)

@@ -12,6 +12,7 @@ from pipeline.core.config import Config
 from pipeline.publish.catalogue import NO_DATA_COLOUR, STATUS_COLOURS, STATUS_LABELS, indicator, legend_title
 from pipeline.publish.classes import classify, suppressed_entry
 from pipeline.publish.figures import Figures, figures_of
+from pipeline.publish.glossary import other_text
 from pipeline.publish.i18n import NO_DATA, Language
 from pipeline.publish.inputs import Inputs
 from pipeline.publish.maps import (
@@ -193,9 +194,9 @@ def _status_counts(status: pd.Series, small: pd.Series, figures: Figures, lang: 
     mix's status column, as the table shows it."""
     shown = status.astype(object).where(~small, "__suppressed")
     counts = shown.value_counts()
-    rows = [(lang(label), lang.number(int(counts.get(k, 0)))) for k, label in STATUS_LABELS.items()]
+    rows = [(lang(label), other_text(lang, "count", int(counts.get(k, 0)))) for k, label in STATUS_LABELS.items()]
     if counts.get("__suppressed", 0):
-        rows.append((figures.label, lang.number(int(counts["__suppressed"]))))
+        rows.append((figures.label, other_text(lang, "count", int(counts["__suppressed"]))))
     return render("status_counts.html", lang, rows=rows)
 
 
@@ -209,7 +210,8 @@ def segregation_rows(segregation: dict, lang: Language) -> list[tuple[str, str, 
                 walk((*path, str(key)), inner)
         elif path and path[-1].lower() in SEGREGATION_INDICES and isinstance(value, int | float) and not isinstance(value, bool):
             group = " ".join(p for p in path[:-1] if p != "groups").replace("_", " ")
-            rows.append((lang(group), lang(SEGREGATION_INDICES[path[-1].lower()]), lang.number(value, 3)))
+            rows.append((lang(group), lang(SEGREGATION_INDICES[path[-1].lower()]),
+                         other_text(lang, "segregation_index", value)))
 
     walk((), segregation)
     return rows

@@ -20,7 +20,6 @@ from pipeline.publish.pages.base_map import add_base
 from pipeline.publish.pages.kit import (
     PAGES,
     bar_chart,
-    figure,
     in_page_language,
     indicative_label,
     missing,
@@ -28,8 +27,6 @@ from pipeline.publish.pages.kit import (
     panel_head,
     ranking_objective,
     render,
-    status_word,
-    surplus_text,
 )
 from pipeline.publish.pages.layers import AREA_STYLE, categorical_colours, context_layer, status_entries
 from pipeline.publish.pages.symbols import CANDIDATE_SITES, drawn
@@ -111,26 +108,27 @@ def development_comparison(prepared: Prepared, lang: Language) -> str:
     """Per site, as written by the scenarios stage (scenarios_development_summary.parquet, in rank order): the
     receiving area's mix and status before and after and the mean change in job access, the status suppressed
     where the receiving area is small (as prepared); placing only."""
-    summary, small, label = prepared.values, prepared.hidden, prepared.label
+    summary = prepared.values
+    texts = prepared.texts(["rank", "share_social_family_before", "share_social_family_after", "gap_add_dwellings_before",
+                            "gap_add_dwellings_after", "mean_jobs_bike_30_change", "mean_jobs_transit_45_change",
+                            "share_social_family_change"])
+    statuses = pd.DataFrame({c: prepared.words(c) for c in ("status_before", "status_after")})
     sites = []
-    for rec, hidden in zip(summary.to_dict("records"), small.to_numpy(), strict=True):
+    for rec, text, status in zip(summary.to_dict("records"), texts.to_dict("records"), statuses.to_dict("records"),
+                                 strict=True):
         sites.append({
             "id": str(rec["site_id"]), "name": str(rec["site_name"] if pd.notna(rec["site_name"]) else rec["site_id"]),
-            "rank": lang("rank {rank}", rank=figure(rec["rank"], lang)) if pd.notna(rec["rank"]) else lang("not ranked"),
+            "rank": lang("rank {rank}", rank=text["rank"]) if pd.notna(rec["rank"]) else lang("not ranked"),
             "area": lang("in {area}", area=rec["area_name"]) if pd.notna(rec["area_name"])
             else lang("in no housing area (changes no area's mix)"),
-            "share_before": figure(rec["share_social_family_before"], lang, 1, percent=True),
-            "share_after": figure(rec["share_social_family_after"], lang, 1, percent=True),
-            "status_before": status_word(rec["status_before"], hidden, label, lang),
-            "status_after": status_word(rec["status_after"], hidden, label, lang),
-            "gap_before": surplus_text(figure(rec["gap_add_dwellings_before"], lang), rec["status_before"], lang=lang),
-            "gap_after": surplus_text(figure(rec["gap_add_dwellings_after"], lang), rec["status_after"], lang=lang),
-            "jobs_change": figure(rec["mean_jobs_bike_30_change"], lang, signed=True),
-            "transit_change": figure(rec.get("mean_jobs_transit_45_change"), lang, signed=True),
+            "share_before": text["share_social_family_before"], "share_after": text["share_social_family_after"],
+            "status_before": status["status_before"], "status_after": status["status_after"],
+            "gap_before": text["gap_add_dwellings_before"], "gap_after": text["gap_add_dwellings_after"],
+            "jobs_change": text["mean_jobs_bike_30_change"], "transit_change": text["mean_jobs_transit_45_change"],
         })
     transit = "mean_jobs_transit_45_change" in summary.columns and summary["mean_jobs_transit_45_change"].notna().any()
     names = summary["site_name"].where(summary["site_name"].notna(), summary["site_id"]).astype(str)
-    shown = [figure(v, lang, 1, signed=True, percent=True) for v in summary["share_social_family_change"]]
+    shown = list(texts["share_social_family_change"])
     labels = {"bike": lang(indicator("mean_jobs_bike_30_change").label),
               "transit": lang(indicator("mean_jobs_transit_45_change").label) if transit else None}
     return render("development_comparison.html", lang, sites=sites, labels=labels) + bar_chart(

@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pipeline.publish.catalogue import indicator
 from pipeline.publish.i18n import Language
 
+# The figures of these sentences are prose for residents (STYLE.md, klarsprog), not the glossary's table formats:
+# rounded on purpose ("about 1,200", "3 out of 10", a rule's whole percent, a count of years or homes), so they
+# are written here with the language's number format; the tables and popups take the prepared texts.
+
 CHOSEN = 3  # strengths and challenges each
 
 

@@ -30,6 +30,10 @@ from pipeline.publish.summary.profile import municipality_figures
 from pipeline.publish.summary.projection import moved_areas, planned_areas
 from pipeline.publish.summary.sentences import DISTANCE, STATUS_SHORT, joined
 
+# The figures of these sentences are prose for residents (STYLE.md, klarsprog), not the glossary's table formats:
+# rounded on purpose ("about 1,200", "3 out of 10", a rule's whole percent, a count of years or homes), so they
+# are written here with the language's number format; the tables and popups take the prepared texts.
+
 PAGE_FILE = "kort-fortalt.html"
 # The lists, most serious first: the status, and how a count of areas with it is said (one, several).
 LIST_COUNTS = (

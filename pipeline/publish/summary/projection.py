@@ -27,6 +27,10 @@ from pipeline.publish.i18n import Language
 from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_figures
 from pipeline.publish.summary.sentences import DISTANCE, STATUS_SHORT
 
+# The figures of these sentences are prose for residents (STYLE.md, klarsprog), not the glossary's table formats:
+# rounded on purpose ("about 1,200", "3 out of 10", a rule's whole percent, a count of years or homes), so they
+# are written here with the language's number format; the tables and popups take the prepared texts.
+
 TRANSFORMATION = "omdannelse"
 
 

@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 from pipeline.publish.i18n import Language
 from pipeline.publish.summary.aspects import half_up, known_number, out_of, two_figures
 
+# The figures of these sentences are prose for residents (STYLE.md, klarsprog), not the glossary's table formats:
+# rounded on purpose ("about 1,200", "3 out of 10", a rule's whole percent, a count of years or homes), so they
+# are written here with the language's number format; the tables and popups take the prepared texts.
+
 # What each criterion is about, in one word (c1 work, c2 crime, c3 education, c4 income).
 CRITERION_WORDS = {"c1": "work", "c2": "crime", "c3": "education", "c4": "income"}
 # Each status as the middle of a sentence ("In 2020 the area was ...").
