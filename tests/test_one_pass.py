@@ -238,3 +238,27 @@ def test_the_rehousing_is_suppressed_by_the_receiving_areas_year(config):
     assert rehousing.values["origin_name"].tolist() == ["Alfa, Gamma", "Alfa", "Alfa"]
     assert rehousing.text("residents").tolist() == ["suppressed", "7", "suppressed"]
     assert rehousing.words("status").tolist() == ["suppressed", "parallelsamfund", "suppressed"]
+
+
+def test_a_profiles_plan_rows_are_suppressed_by_the_years_residents_as_on_the_plan_page(config):
+    # B has the minimum today; its projected 2025 is one resident short: that year's rehousing and status are the
+    # suppressed label on the profile as on the plan page, 2026 (the minimum) is shown.
+    from pipeline.publish.profile_plan import plan_section
+    from pipeline.publish.profile_shared import Shared
+
+    minimum = int(config["privacy"]["min_residents"])
+    lang = language("en")
+    inputs = three_areas(config, minimum)
+    inputs.frames["plan_trajectory"] = pd.DataFrame({
+        "area_id": ["B", "B"], "name": ["Beta", "Beta"], "year": [2025, 2026], "residents": [minimum - 1, minimum],
+        "status": ["udsat", "parallelsamfund"], "share_social_family": [0.5, 0.45], "projects": ["P1", None],
+        "rehoused_in": [12.0, 7.0], "rehoused_out": [0.0, 3.0]})
+    figures = Figures(inputs, config, lang)
+    shared = Shared(config, lang, figures.label, inputs, figures)
+    rows = plan_section("B", shared)["rows"]
+    assert [r["year"] for r in rows] == ["2025", "2026"]
+    assert [r["moved_in"] for r in rows] == ["suppressed", "7"]
+    assert [r["moved_out"] for r in rows] == ["suppressed", "3"]
+    assert rows[0]["status"] == "suppressed" and rows[1]["status"] != "suppressed"
+    plan_years = figures["plan_years"]
+    assert plan_years.text("rehoused_in").tolist() == ["suppressed", "7"]  # the plan page's texts, the same

@@ -19,18 +19,21 @@ def _touched(trajectory: pd.DataFrame) -> pd.DataFrame:
     return trajectory[trajectory["area_id"].astype(str).isin(touched)].sort_values("year", kind="stable")
 
 
-def plan_section(area_id: str, hidden: bool, shared: Shared) -> dict:
-    """Per year: the projected social family share, status (suppressed where small), the year's projects and the
-    residents rehoused in and out (people: suppressed where small); no rows for an area the plan does not touch."""
-    lang, table = shared.lang, shared.inputs.get("plan_trajectory")
-    if table is None or not len(table):  # no plan: the scenarios section says why (not supplied, not computed)
+def plan_section(area_id: str, shared: Shared) -> dict:
+    """Per year: the projected social family share, status, the year's projects and the residents rehoused in and
+    out; the person-based ones suppressed where that year's projected residents are few, as prepared for the plan
+    page (figures.py's plan_years), so both pages show one text; no rows for an area the plan does not touch."""
+    lang, prepared = shared.lang, shared.figures["plan_years"]
+    if prepared is None or not len(prepared.values):  # no plan: the scenarios section says why
         return {"rows": [], "missing": missing_text(lang, shared.inputs, TRAJECTORY) if TRAJECTORY in shared.inputs.missing
                 else None}
+    table = prepared.values.assign(_hidden=prepared.hidden)
     rows = []
     for rec in shared.records_of("plan", table, area_id, _touched):  # one row per year
+        hidden = bool(rec["_hidden"])
         rows.append({
             "year": str(int(rec["year"])),
-            "share": shown(shared, "share_social_family", rec.get("share_social_family"), False),
+            "share": shown(shared, "share_social_family", rec.get("share_social_family"), hidden),
             "status": status_text(lang, rec.get("status"), hidden, shared.label),
             "projects": fmt(lang, "projects", rec.get("projects")) if pd.notna(rec.get("projects")) else "",
             "moved_in": shown(shared, "rehoused_in", rec.get("rehoused_in"), hidden),

@@ -142,7 +142,7 @@ def area_context(row: pd.Series, hidden: bool, shared: Shared) -> dict:
         "districting": districting_section(area_id, hidden, shared),
         "history": history_section(area_id, shared),
         "summary": summary_section(row, hidden, shared),
-        "plan": plan_section(area_id, hidden, shared),
+        "plan": plan_section(area_id, shared),
     }
 
 
