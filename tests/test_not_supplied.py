@@ -168,6 +168,8 @@ def test_with_the_layers_supplied_no_page_says_they_are_not(tmp_path):
     pd.DataFrame([{"project_id": "D1", "name": "Nedrivning", "year": 2025, "area_id": "A",
                    "dwellings_change_social_family": -50}]).to_csv(tmp_path / "raw" / "plan.csv", index=False)
     sources["plan_projects"] = {"path": "raw/plan.csv"}
+    # protected nature configured as optional, its file not there: ingest leaves it out, and the pages say so
+    sources["protected_nature"] = {"path": "raw/natura2000.geojson", "required": False}
     config = load_config(write_config(tmp_path, {"sources": sources, "access": {"max_snap_m": 1500},
                                                  "data_date": "2024-06-30", "plan": {"horizon": 2026}}))
     run_stages(config)
@@ -181,7 +183,8 @@ def test_with_the_layers_supplied_no_page_says_they_are_not(tmp_path):
     profile = pages["areas/A.html"]
     assert "Natural cover (nature, meadow, trees)50.0%25.0%" in profile and "Engenyes" in profile
     assert "Nyskolen" in section(profile, "School sites:", "The plan over time (projection)")
-    assert "not supplied: no protected_nature layer is configured (sources.protected_nature in the config)" in profile
+    assert ("not supplied: the optional file of sources.protected_nature is not there (natura2000.geojson)"
+            in profile)
     assert "Engen brings 50 new homes to Ågården." in pages["kort-fortalt.html"]
     # the tiny statistics give no year (the data date is configured): said as such, not "yet"
     assert "The statistics give no year, so no change over the years can be shown." in pages["kort-fortalt.html"]

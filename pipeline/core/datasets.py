@@ -149,8 +149,18 @@ def exists(config: Config, name: str) -> bool:
 
 
 def supplied(config: Config, layer: str) -> bool:
-    """Whether the config gives a source for this layer (sources.<layer> set, not null)."""
-    return bool((config["sources"] or {}).get(layer))
+    """Whether the config gives a source for this layer (sources.<layer> set, not null) that ingest can read: an
+    optional source (`required: false`) whose file is not there is left out by ingest, so not supplied."""
+    return bool((config["sources"] or {}).get(layer)) and optional_file_missing(config, layer) is None
+
+
+def optional_file_missing(config: Config, layer: str) -> Path | None:
+    """The file of an optional source (`required: false`) that is not there, else None."""
+    source = (config["sources"] or {}).get(layer) or {}
+    path = source.get("path")
+    if source.get("required", True) is False and path and not config.resolve(path).exists():
+        return config.resolve(path)
+    return None
 
 
 def unsupplied(config: Config, name: str) -> tuple[str, ...]:

@@ -81,8 +81,13 @@ def mismatched(inputs: Inputs) -> dict[str, Reason]:
     return found
 
 
-def not_supplied(layers: tuple[str, ...] | list[str]) -> Reason:
-    """The reason of a dataset absent or empty because these optional source layers are not configured."""
+def not_supplied(layers: tuple[str, ...] | list[str], config: Config | None = None) -> Reason:
+    """The reason of a dataset absent or empty because these optional source layers are not configured (or,
+    configured as optional, their file is not there)."""
+    missing = datasets.optional_file_missing(config, layers[0]) if config is not None and len(layers) == 1 else None
+    if missing is not None:
+        return Reason("not supplied: the optional file of sources.{layer} is not there ({file})",
+                      {"layer": layers[0], "file": missing.name}, supplied=False)
     if len(layers) == 1:
         return Reason("not supplied: no {layer} layer is configured (sources.{layer} in the config)",
                       {"layer": layers[0]}, supplied=False)
@@ -96,7 +101,7 @@ def absent_reason(config: Config, entry: datasets.Dataset) -> Reason:
     or its stage has not run."""
     lacking = datasets.unsupplied(config, entry.name)
     if lacking:
-        return not_supplied(lacking)
+        return not_supplied(lacking, config)
     return Reason("not computed yet: the {stage} stage has not written {file}", {"stage": entry.writer, "file": entry.file})
 
 

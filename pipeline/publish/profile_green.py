@@ -37,7 +37,7 @@ def green_section(row: pd.Series, hidden: bool, shared: Shared) -> dict:
     lacking = [*datasets.unsupplied(shared.config, "land_cover"), *datasets.unsupplied(shared.config, "protected_nature")]
     fields = [c for c in GREEN_FIELDS if c in row.index and (known(row[c]) or _layer_of(c) not in lacking)]
     left_out = [layer for layer in lacking if not any(_layer_of(c) == layer for c in fields)]
-    note = reason_text(lang, not_supplied(left_out)) if left_out else None
+    note = reason_text(lang, not_supplied(left_out, shared.config)) if left_out else None
     if not fields:
         return {"rows": [], "scenario": [], "note": None, "missing": note or lang("no data")}
     rows = [{"label": lang(indicator(c).label),
