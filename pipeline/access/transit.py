@@ -7,7 +7,10 @@ timetable is the one ingest cut to `transit.day` (pipeline/ingest/transit.py); p
 gives the median over every minute of `transit.window` from each origin node to each job site's node.
 
 The window is the departures from the origin's network node; the parcel's snap walk to it is added after the
-median (a few metres for most parcels), and so is the job site's snap walk from its node.
+median (a few metres for most parcels), and so is the job site's snap walk from its node. With
+`transit.cell_m` the parcels (and the job sites) of each square cell are searched from the node nearest their
+mean, each with its own snap walk (Places.of): hours become minutes at region size, at a cost in accuracy
+measured in docs/benchmarks.md.
 
 The origin nodes are taken in blocks of neighbours (at most `transit.origin_chunk_size`), one chunk of work
 each: on the Dask workers when the run's backend is dask (pipeline.core.parallel), with the same blocks and
