@@ -201,9 +201,11 @@ def median_travel_times(
     half of the departures. Transit times are whole seconds.
 
     When every departure falls on a whole minute (as in most feeds), the search runs once from each access
-    stop for each minute a rider can be ready there, and each origin takes, per departure, the best of its
-    access stops (a rider ready at 07:03:20 catches exactly what one ready at 07:04:00 catches). That is exact
-    and needs (stops x minutes) searches instead of (origins x minutes). Otherwise every origin is searched.
+    stop for each departure there that some minute leads to (_stop_profiles), and each origin takes, per
+    departure, the best of its access stops (a rider ready at 07:03:20 catches exactly what one ready at
+    07:04:00 catches, and that is what one ready at the next departure's last boarding time catches). That is
+    exact and needs at most (stops x minutes) searches instead of (origins x minutes). Otherwise every origin
+    is searched.
     """
     departures_s = np.asarray(departures_s, dtype=float)
     if not whole_minutes(timetable, board_slack_s) or len(access.src) == 0:
