@@ -27,9 +27,10 @@ def plan_section(area_id: str, shared: Shared) -> dict:
     if prepared is None or not len(prepared.values):  # no plan: the scenarios section says why
         return {"rows": [], "missing": missing_text(lang, shared.inputs, TRAJECTORY) if TRAJECTORY in shared.inputs.missing
                 else None}
-    table = prepared.values.assign(_hidden=prepared.hidden)
     rows = []
-    for rec in shared.records_of("plan", table, area_id, _touched):  # one row per year
+    # the hidden flags joined once, when the rows are first grouped by area (not again for every profile)
+    for rec in shared.records_of("plan", prepared.values, area_id,
+                                 lambda years: _touched(years.assign(_hidden=prepared.hidden))):  # one row per year
         hidden = bool(rec["_hidden"])
         rows.append({
             "year": str(int(rec["year"])),
